@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// This file holds the test side of the protocol: a minimal client built
+// on the project's own frame codec, and a test server to point it at.
+
+// testTimeout bounds every wait in the tests.
+const testTimeout = 10 * time.Second
+
+// testConfig is the server configuration the tests start from.
+func testConfig() Config {
+	return Config{
+		MaxMessage:     64 << 10,
+		MaxEchoMessage: 1 << 20,
+		PingInterval:   30 * time.Second,
+		WriteTimeout:   5 * time.Second,
+		MaxQueue:       4 << 20,
+	}
+}
+
+// startServer runs a server on loopback until the test ends.
+func startServer(t testing.TB, cfg Config) (*Server, string) {
+	t.Helper()
+	s := NewServer(cfg, slog.New(slog.DiscardHandler))
+	hs := httptest.NewServer(s)
+	t.Cleanup(func() {
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return s, strings.TrimPrefix(hs.URL, "http://")
+}
+
+// wsClient is a test client: it writes masked frames and reads whole
+// frames, control frames included, so tests see exactly what the server
+// sent.
+type wsClient struct {
+	t   testing.TB
+	nc  net.Conn
+	br  *bufio.Reader
+	key [4]byte
+}
+
+// dial opens a WebSocket connection to path on addr and checks the 101.
+func dial(t testing.TB, addr, path string) *wsClient {
+	t.Helper()
+	c, resp, err := tryDial(addr, path, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("dial %s: status %s", path, resp.Status)
+	}
+	c.t = t
+	t.Cleanup(func() { c.nc.Close() })
+	return c
+}
+
+// tryDial sends an opening handshake with extra headers and returns the
+// response, and a client when the server switched protocols.
+func tryDial(addr, path string, header http.Header) (*wsClient, *http.Response, error) {
+	nc, err := net.DialTimeout("tcp", addr, testTimeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	nc.SetDeadline(time.Now().Add(testTimeout))
+	req := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n", path, addr)
+	for k, vs := range header {
+		for _, v := range vs {
+			req += k + ": " + v + "\r\n"
+		}
+	}
+	if _, err := io.WriteString(nc, req+"\r\n"); err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	br := bufio.NewReader(nc)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body = io.NopCloser(strings.NewReader(string(body)))
+		nc.Close()
+		return nil, resp, nil
+	}
+	return &wsClient{nc: nc, br: br, key: [4]byte{0x12, 0x34, 0x56, 0x78}}, resp, nil
+}
+
+// writeFrame sends one frame with the given header bits, masking the
+// payload unless masked is false.
+func (c *wsClient) writeFrame(fin bool, op opcode, payload []byte) {
+	c.t.Helper()
+	c.writeRaw(clientFrame(fin, op, true, c.key, payload))
+}
+
+// clientFrame encodes a frame as a client sends it.
+func clientFrame(fin bool, op opcode, masked bool, key [4]byte, payload []byte) []byte {
+	h := frameHeader{fin: fin, opcode: op, masked: masked, maskKey: key, length: int64(len(payload))}
+	b := appendFrameHeader(nil, h)
+	n := len(b)
+	b = append(b, payload...)
+	if masked {
+		maskBytes(key, 0, b[n:])
+	}
+	return b
+}
+
+func (c *wsClient) writeRaw(b []byte) {
+	c.t.Helper()
+	if _, err := c.nc.Write(b); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// sendText sends one text message in a single frame.
+func (c *wsClient) sendText(s string) {
+	c.t.Helper()
+	c.writeFrame(true, opText, []byte(s))
+}
+
+// readFrame reads the next frame the server sent.
+func (c *wsClient) readFrame() (frameHeader, []byte, error) {
+	c.nc.SetReadDeadline(time.Now().Add(testTimeout))
+	var hdr [maxHeaderSize]byte
+	if _, err := io.ReadFull(c.br, hdr[:2]); err != nil {
+		return frameHeader{}, nil, err
+	}
+	n := headerSize(hdr[:2])
+	if _, err := io.ReadFull(c.br, hdr[2:n]); err != nil {
+		return frameHeader{}, nil, err
+	}
+	h, _, err := parseFrameHeader(hdr[:n])
+	if err != nil {
+		return h, nil, err
+	}
+	p := make([]byte, h.length)
+	if _, err := io.ReadFull(c.br, p); err != nil {
+		return h, nil, err
+	}
+	return h, p, nil
+}
+
+// next returns the next data frame's payload as a string, skipping pings.
+func (c *wsClient) next() string {
+	c.t.Helper()
+	for {
+		h, p, err := c.readFrame()
+		if err != nil {
+			c.t.Fatalf("read: %v", err)
+		}
+		switch h.opcode {
+		case opPing, opPong:
+			continue
+		case opClose:
+			c.t.Fatalf("read: got close %v, want a message", decodeClose(p))
+		}
+		return string(p)
+	}
+}
+
+// expectClose reads until the server's close frame and returns its code
+// and reason, checking that the server then ends the TCP connection.
+func (c *wsClient) expectClose() (closeCode, string) {
+	c.t.Helper()
+	for {
+		h, p, err := c.readFrame()
+		if err != nil {
+			c.t.Fatalf("waiting for close: %v", err)
+		}
+		if h.opcode != opClose {
+			continue
+		}
+		ce := decodeClose(p)
+		c.writeFrame(true, opClose, closePayload(ce.Code, ""))
+		if _, _, err := c.readFrame(); !errors.Is(err, io.EOF) {
+			c.t.Errorf("after close: got %v, want the server to close TCP (EOF)", err)
+		}
+		return ce.Code, ce.Reason
+	}
+}
+
+// decodeClose reads a close frame body as the server sent it.
+func decodeClose(p []byte) *CloseError {
+	if len(p) < 2 {
+		return &CloseError{Code: closeNoStatus}
+	}
+	return &CloseError{Code: closeCode(binary.BigEndian.Uint16(p)), Reason: string(p[2:])}
+}

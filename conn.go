@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// connConfig holds the limits one connection enforces.
+type connConfig struct {
+	maxMessage   int64         // largest message, after reassembly
+	maxQueue     int           // bytes queued for the peer before it is dropped
+	writeTimeout time.Duration // longest a single write may take
+	closeTimeout time.Duration // longest the closing handshake may take
+}
+
+// readBufferSize is the read buffer of a connection: room for a frame
+// header and a short message. Longer payloads are read straight into the
+// message, past the buffer.
+const readBufferSize = 256
+
+// Conn is the server side of one WebSocket connection after the opening
+// handshake. One goroutine reads messages with ReadMessage; any goroutine
+// may queue frames with send, and a writer goroutine, running only while
+// frames are queued, writes them in order.
+type Conn struct {
+	nc  net.Conn
+	cfg connConfig
+
+	// Read side, owned by the goroutine that calls ReadMessage.
+	br   *bufio.Reader
+	ctrl [maxControlPayload]byte // payload of the control frame being read
+
+	// idleTicks counts keepalive ticks since the peer last sent a frame.
+	idleTicks atomic.Int32
+
+	// Write side.
+	mu      sync.Mutex
+	queue   [][]byte // whole frames waiting for the writer
+	spare   [][]byte // the writer's last batch, kept for reuse
+	queued  int      // bytes queued or being written
+	writing bool     // a writer goroutine is running
+	closing bool     // a close frame is queued: nothing may follow it
+	cause   error    // why the connection is ending, once known
+	writeFn func()   // c.writeLoop, bound once so that starting it allocates nothing
+}
+
+// newConn wraps a hijacked connection. early holds bytes the client sent
+// right behind its handshake, which are read before anything else.
+func newConn(nc net.Conn, early []byte, cfg connConfig) *Conn {
+	var r io.Reader = nc
+	if len(early) > 0 {
+		r = io.MultiReader(bytes.NewReader(early), nc)
+	}
+	c := &Conn{nc: nc, cfg: cfg, br: bufio.NewReaderSize(r, readBufferSize)}
+	c.writeFn = c.writeLoop
+	return c
+}
+
+// RemoteAddr is the peer's network address.
+func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// setCause records why the connection is ending, if nothing has yet.
+// The caller holds c.mu.
+func (c *Conn) setCause(err error) {
+	if c.cause == nil {
+		c.cause = err
+	}
+}
+
+// Cause tells why the connection ended: the close the server sent, the
+// close the peer sent, or the network error, whichever came first. readErr
+// is what ReadMessage returned, for when nothing came before it.
+func (c *Conn) Cause(readErr error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.setCause(readErr)
+	return c.cause
+}
+
+// abort ends the connection at once, without a closing handshake: for a
+// peer that has stopped answering, or a failed write.
+func (c *Conn) abort(err error) {
+	c.mu.Lock()
+	c.setCause(err)
+	c.closing = true
+	c.mu.Unlock()
+	c.nc.Close()
+}
+
+// finish ends the connection once its reader is done. When a closing
+// handshake is under way it gives the peer a bounded time to receive the
+// close frame and hang up (§7.1.1: the server closes TCP first, which the
+// writer has done by shutting down its side after the close frame), then
+// closes the TCP connection.
+func (c *Conn) finish(readErr error) {
+	defer c.nc.Close()
+	var ce *CloseError
+	if !errors.As(readErr, &ce) {
+		return // the connection is already broken
+	}
+	if err := c.nc.SetReadDeadline(time.Now().Add(c.cfg.closeTimeout)); err != nil {
+		return
+	}
+	for {
+		if _, err := c.br.Discard(readBufferSize); err != nil {
+			return
+		}
+	}
+}
+
+// closeAndWait starts the closing handshake, waits for its end, and
+// finishes the connection.
+func (c *Conn) closeAndWait(code closeCode, reason string) {
+	c.Close(code, reason)
+	for {
+		if _, _, err := c.ReadMessage(); err != nil {
+			c.finish(err)
+			return
+		}
+	}
+}

@@ -1,0 +1,3 @@
+module wschat
+
+go 1.26.8

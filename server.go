@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Config is what the flags set.
+type Config struct {
+	MaxMessage     int64         // largest chat message, after reassembly
+	MaxEchoMessage int64         // largest message /ws/echo takes
+	PingInterval   time.Duration // keepalive ping period
+	WriteTimeout   time.Duration // longest one write to a peer may take
+	MaxQueue       int           // bytes queued for one peer before it is dropped
+	Origins        []string      // allowed Origin hosts; empty allows any
+}
+
+// closeTimeout bounds the closing handshake: how long the server waits
+// for the peer's answer to its close frame, and for the peer to hang up.
+const closeTimeout = 3 * time.Second
+
+// Server serves the chat and echo endpoints and the page, and keeps track
+// of every WebSocket connection so it can ping them and shut them down.
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	mux  *http.ServeMux
+	chat *chat
+	ping []byte // the keepalive ping frame, encoded once
+
+	mu       sync.Mutex
+	conns    map[*Conn]struct{}
+	shutdown bool
+	wg       sync.WaitGroup // one per connection goroutine, and the keepalive loop
+	stop     chan struct{}  // closed when shutdown begins
+}
+
+// NewServer returns a server with its keepalive loop running. Shutdown
+// stops it.
+func NewServer(cfg Config, log *slog.Logger) *Server {
+	s := &Server{
+		cfg:   cfg,
+		log:   log,
+		mux:   http.NewServeMux(),
+		chat:  newChat(log),
+		ping:  encodeFrame(opPing, nil),
+		conns: make(map[*Conn]struct{}),
+		stop:  make(chan struct{}),
+	}
+	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
+	s.mux.HandleFunc("/ws/echo", s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn), error) {
+		return serveEcho, nil
+	}))
+	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)
+	})
+	s.wg.Add(1)
+	go s.keepalive()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// endpoint prepares a session for a checked handshake, before the upgrade:
+// it returns the function that serves the connection until it ends.
+type endpoint func(r *http.Request) (func(*Conn), error)
+
+// websocket returns the handler for a WebSocket endpoint: it checks the
+// handshake, upgrades, and serves the connection on a goroutine of its
+// own, so the HTTP server's goroutine (and its grown stack) is released.
+func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if e := checkHandshake(r, s.cfg.Origins); e != nil {
+			s.log.Debug("handshake refused", "remote", r.RemoteAddr, "status", e.status, "reason", e.reason)
+			refuseHandshake(w, e)
+			return
+		}
+		if !s.enter() {
+			http.Error(w, "the server is shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		c, serve := s.accept(w, r, maxMessage, prepare)
+		if c == nil {
+			s.wg.Done()
+			return
+		}
+		go func() {
+			defer s.wg.Done()
+			defer s.untrack(c)
+			serve(c)
+		}()
+	}
+}
+
+// accept prepares the session and upgrades the connection, or answers
+// with the reason it cannot. It returns a nil Conn when it did not upgrade.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64, prepare endpoint) (*Conn, func(*Conn)) {
+	serve, err := prepare(r)
+	if err != nil {
+		s.log.Error("prepare session", "remote", r.RemoteAddr, "err", err)
+		http.Error(w, "cannot start a session", http.StatusInternalServerError)
+		return nil, nil
+	}
+	nc, early, err := upgrade(w, r, s.cfg.WriteTimeout)
+	if err != nil {
+		s.log.Warn("upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return nil, nil
+	}
+	c := newConn(nc, early, connConfig{
+		maxMessage:   maxMessage,
+		maxQueue:     s.cfg.MaxQueue,
+		writeTimeout: s.cfg.WriteTimeout,
+		closeTimeout: closeTimeout,
+	})
+	s.track(c)
+	return c, serve
+}
+
+// enter counts a connection in, for Shutdown to wait on; it reports false
+// once shutdown has begun.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// track adds c to the live connections; one that arrives while shutdown
+// is under way is closed with 1001 at once.
+func (s *Server) track(c *Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns[c] = struct{}{}
+	if s.shutdown {
+		c.Close(closeGoingAway, "server shutting down")
+	}
+}
+
+func (s *Server) untrack(c *Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+}
+
+// keepalive pings every connection each interval (§5.5.2) and drops the
+// ones that have sent nothing, not even a pong, for two whole intervals:
+// a half-open TCP connection never sends again.
+func (s *Server) keepalive() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.pingAll()
+		}
+	}
+}
+
+var errPingTimeout = errors.New("no answer to pings")
+
+func (s *Server) pingAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		// Counted in ticks since the peer's last frame: two mean it has
+		// been quiet for a whole interval, three for at least two.
+		switch c.idleTicks.Add(1) {
+		case 1:
+		case 2:
+			c.send(s.ping)
+		default:
+			c.abort(errPingTimeout)
+		}
+	}
+}
+
+// Shutdown closes every connection with 1001 (going away) and waits for
+// their closing handshakes until ctx is done; then it cuts the ones still
+// open, waits for their goroutines, and returns ctx's error. Stop the
+// HTTP server first so that no new connection arrives.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.shutdown {
+		s.shutdown = true
+		close(s.stop)
+	}
+	for c := range s.conns {
+		c.Close(closeGoingAway, "server shutting down")
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	for c := range s.conns {
+		c.abort(ctx.Err())
+	}
+	s.mu.Unlock()
+	<-done
+	return ctx.Err()
+}
+
+// serveEcho sends every message back as it came (/ws/echo).
+func serveEcho(c *Conn) {
+	for {
+		op, msg, err := c.ReadMessage()
+		if err != nil {
+			c.finish(err)
+			return
+		}
+		c.send(encodeFrame(op, msg))
+	}
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"time"
+)
+
+// send queues one whole encoded frame for the peer and reports whether it
+// was taken. The frame's bytes may be shared with other connections and
+// must not change afterwards. It never waits on the network: when the
+// frame would take the bytes queued past the limit, the peer is too slow
+// to keep up, and it is dropped instead. A frame is always taken into an
+// empty outbox, whatever its size, so one large message cannot by itself
+// overflow it.
+func (c *Conn) send(frame []byte) bool {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return false
+	}
+	if c.queued > 0 && c.queued+len(frame) > c.cfg.maxQueue {
+		c.mu.Unlock()
+		c.drop(closePolicyViolation, "too slow: messages piled up faster than the client read them")
+		return false
+	}
+	c.queued += len(frame)
+	c.enqueueLocked(frame)
+	c.mu.Unlock()
+	return true
+}
+
+// enqueueLocked appends frame to the outbox and starts the writer if it is
+// not running. The caller holds c.mu.
+func (c *Conn) enqueueLocked(frame []byte) {
+	c.queue = append(c.queue, frame)
+	if !c.writing {
+		c.writing = true
+		go c.writeFn()
+	}
+}
+
+// isClosing reports whether a close frame has been queued.
+func (c *Conn) isClosing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing
+}
+
+// Close starts the closing handshake (§7.1.2): it queues a close frame
+// with code and reason behind what is already queued, and gives the peer
+// a bounded time to answer it.
+func (c *Conn) Close(code closeCode, reason string) {
+	if c.queueClose(code, reason, false) {
+		c.nc.SetReadDeadline(time.Now().Add(c.cfg.closeTimeout))
+	}
+}
+
+// drop closes the connection of a peer that cannot keep up: what is still
+// queued is discarded, the close frame goes out if the peer takes it in
+// time, and the reader stops at once instead of waiting for an answer.
+func (c *Conn) drop(code closeCode, reason string) {
+	if c.queueClose(code, reason, true) {
+		c.nc.SetReadDeadline(time.Now())
+	}
+}
+
+// queueClose queues a close frame unless one already is, dropping the
+// frames the writer has not taken yet when discard is set. It reports
+// whether it queued the frame.
+func (c *Conn) queueClose(code closeCode, reason string, discard bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return false
+	}
+	c.closing = true
+	c.setCause(&CloseError{Code: code, Reason: reason})
+	if discard {
+		clear(c.queue)
+		c.queue = c.queue[:0]
+	}
+	c.enqueueLocked(encodeFrame(opClose, closePayload(code, reason)))
+	return true
+}
+
+// setPeerClose records the peer's close frame as the cause, unless the
+// server had already started closing, and returns it.
+func (c *Conn) setPeerClose(peer *CloseError) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.setCause(peer)
+	return peer
+}
+
+// writeLoop is the writer: it takes everything queued and writes it in one
+// system call (writev through net.Buffers), until the outbox is empty.
+// After the close frame it shuts down the sending side of TCP, so the peer
+// sees the server close first (§7.1.1).
+func (c *Conn) writeLoop() {
+	for {
+		c.mu.Lock()
+		batch := c.queue
+		if len(batch) == 0 {
+			c.writing = false
+			closing := c.closing
+			c.mu.Unlock()
+			if closing {
+				closeWrite(c.nc)
+			}
+			return
+		}
+		c.queue, c.spare = c.spare, nil
+		c.mu.Unlock()
+
+		n, err := c.writeBatch(batch)
+
+		c.mu.Lock()
+		c.queued -= int(n)
+		c.spare = batch[:0]
+		c.mu.Unlock()
+		if err != nil {
+			c.abort(fmt.Errorf("write: %w", err))
+			return
+		}
+	}
+}
+
+// writeBatch writes batch within the write timeout.
+func (c *Conn) writeBatch(batch [][]byte) (int64, error) {
+	if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout)); err != nil {
+		return 0, err
+	}
+	bufs := net.Buffers(batch)
+	return bufs.WriteTo(c.nc)
+}
+
+// closeWrite shuts down the sending side of nc where it can be.
+func closeWrite(nc net.Conn) {
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+}
