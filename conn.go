@@ -36,6 +36,8 @@ type Conn struct {
 	br   *bufio.Reader
 	ctrl [maxControlPayload]byte // payload of the control frame being read
 
+	peerClosed bool // the peer's close frame has arrived
+
 	// idleTicks counts keepalive ticks since the peer last sent a frame.
 	idleTicks atomic.Int32
 
@@ -48,6 +50,11 @@ type Conn struct {
 	closing bool     // a close frame is queued: nothing may follow it
 	cause   error    // why the connection is ending, once known
 	writeFn func()   // c.writeLoop, bound once so that starting it allocates nothing
+	done    bool     // closeSent is closed
+
+	// closeSent is closed once the close frame is written, or the
+	// connection has broken and nothing more can be.
+	closeSent chan struct{}
 }
 
 // newConn wraps a hijacked connection. early holds bytes the client sent
@@ -57,7 +64,7 @@ func newConn(nc net.Conn, early []byte, cfg connConfig) *Conn {
 	if len(early) > 0 {
 		r = io.MultiReader(bytes.NewReader(early), nc)
 	}
-	c := &Conn{nc: nc, cfg: cfg, br: bufio.NewReaderSize(r, readBufferSize)}
+	c := &Conn{nc: nc, cfg: cfg, br: bufio.NewReaderSize(r, readBufferSize), closeSent: make(chan struct{})}
 	c.writeFn = c.writeLoop
 	return c
 }
@@ -89,22 +96,41 @@ func (c *Conn) abort(err error) {
 	c.mu.Lock()
 	c.setCause(err)
 	c.closing = true
+	c.signalLocked()
 	c.mu.Unlock()
 	c.nc.Close()
 }
 
-// finish ends the connection once its reader is done. When a closing
-// handshake is under way it gives the peer a bounded time to receive the
-// close frame and hang up (§7.1.1: the server closes TCP first, which the
-// writer has done by shutting down its side after the close frame), then
-// closes the TCP connection.
+// signalLocked closes closeSent, once. The caller holds c.mu.
+func (c *Conn) signalLocked() {
+	if !c.done {
+		c.done = true
+		close(c.closeSent)
+	}
+}
+
+// finish ends the connection once its reader is done, within the close
+// timeout. After both close frames have crossed, it closes TCP as soon as
+// its own close frame is out (§7.1.1: the server closes first; the writer
+// has already shut down its sending side). When the peer has not answered
+// a close the server sent, it reads and drops whatever comes until the
+// peer hangs up or time runs out, so that unread bytes do not turn the
+// close into a reset that could destroy the close frame in flight.
 func (c *Conn) finish(readErr error) {
 	defer c.nc.Close()
 	var ce *CloseError
 	if !errors.As(readErr, &ce) {
 		return // the connection is already broken
 	}
-	if err := c.nc.SetReadDeadline(time.Now().Add(c.cfg.closeTimeout)); err != nil {
+	deadline := time.Now().Add(c.cfg.closeTimeout)
+	t := time.NewTimer(c.cfg.closeTimeout)
+	defer t.Stop()
+	select {
+	case <-c.closeSent:
+	case <-t.C:
+		return
+	}
+	if c.peerClosed || c.nc.SetReadDeadline(deadline) != nil {
 		return
 	}
 	for {

@@ -144,6 +144,7 @@ func (c *Conn) readControl(h frameHeader) error {
 			code = closeNormal
 		}
 		c.queueClose(code, "", false)
+		c.peerClosed = true
 		return c.setPeerClose(peer)
 	}
 	return nil // §5.5.3: an unsolicited pong needs no answer

@@ -103,11 +103,11 @@ func (c *Conn) writeLoop() {
 		batch := c.queue
 		if len(batch) == 0 {
 			c.writing = false
-			closing := c.closing
-			c.mu.Unlock()
-			if closing {
+			if c.closing {
 				closeWrite(c.nc)
+				c.signalLocked()
 			}
+			c.mu.Unlock()
 			return
 		}
 		c.queue, c.spare = c.spare, nil

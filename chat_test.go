@@ -1,0 +1,477 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// inbox reads a client's frames on a goroutine of its own, answering
+// pings, so a test can wait for messages with a deadline while the client
+// keeps up.
+type inbox struct {
+	c    *wsClient
+	msgs chan string // text payloads, then "CLOSE <code> <reason>" or "EOF"
+}
+
+func listen(c *wsClient) *inbox {
+	in := &inbox{c: c, msgs: make(chan string, 1<<16)}
+	go func() {
+		for {
+			h, p, err := c.readFrame()
+			if err != nil {
+				in.msgs <- "EOF"
+				c.nc.Close() // as real clients do once the server hangs up
+				return
+			}
+			switch h.opcode {
+			case opPing:
+				c.nc.Write(clientFrame(true, opPong, true, c.key, p))
+			case opClose:
+				ce := decodeClose(p)
+				in.msgs <- fmt.Sprintf("CLOSE %d %s", ce.Code, ce.Reason)
+				c.nc.Write(clientFrame(true, opClose, true, c.key, p[:min(len(p), 2)]))
+			case opText, opBinary:
+				in.msgs <- string(p)
+			}
+		}
+	}()
+	return in
+}
+
+// next waits for the next message.
+func (in *inbox) next(t testing.TB) string {
+	t.Helper()
+	select {
+	case m := <-in.msgs:
+		return m
+	case <-time.After(testTimeout):
+		t.Fatalf("no message within %v", testTimeout)
+		return ""
+	}
+}
+
+// expect waits for the next message and checks it.
+func (in *inbox) expect(t testing.TB, want string) {
+	t.Helper()
+	if got := in.next(t); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// join connects as name and reads the welcome.
+func join(t testing.TB, addr, name string) *inbox {
+	t.Helper()
+	in := listen(dial(t, addr, "/ws/chat?name="+name))
+	if w := in.next(t); !strings.HasPrefix(w, "* welcome, "+name+"!") {
+		t.Fatalf("%s: got %q, want a welcome", name, w)
+	}
+	return in
+}
+
+func TestChatFanOutSameOrderEverywhere(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	const clients, perClient = 8, 50
+	var ins []*inbox
+	for i := range clients {
+		ins = append(ins, join(t, addr, fmt.Sprintf("user%d", i)))
+		for _, earlier := range ins[:i] {
+			earlier.expect(t, fmt.Sprintf("* user%d joined", i))
+		}
+	}
+	var wg sync.WaitGroup
+	for i, in := range ins {
+		wg.Go(func() {
+			for j := range perClient {
+				in.c.nc.Write(clientFrame(true, opText, true, in.c.key, fmt.Appendf(nil, "m%d", j)))
+			}
+		})
+		_ = i
+	}
+	wg.Wait()
+
+	// Every client, senders included, sees all messages; the sequence is
+	// the same for all, and each sender's own order is kept.
+	var first []string
+	for i, in := range ins {
+		var got []string
+		lastFrom := map[string]int{}
+		for range clients * perClient {
+			m := in.next(t)
+			name, text, ok := strings.Cut(m, ": ")
+			if !ok {
+				t.Fatalf("client %d: got %q, want name: text", i, m)
+			}
+			var n int
+			fmt.Sscanf(text, "m%d", &n)
+			if prev, seen := lastFrom[name]; seen && n != prev+1 {
+				t.Fatalf("client %d: %s's m%d came after m%d", i, name, n, prev)
+			}
+			lastFrom[name] = n
+			got = append(got, m)
+		}
+		if i == 0 {
+			first = got
+			continue
+		}
+		for k := range got {
+			if got[k] != first[k] {
+				t.Fatalf("client %d saw %q at position %d where client 0 saw %q", i, got[k], k, first[k])
+			}
+		}
+	}
+}
+
+func TestChatHelloReachesEveryoneSenderIncluded(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	alice := join(t, addr, "Alice")
+	bob := join(t, addr, "Bob")
+	alice.expect(t, "* Bob joined")
+	alice.c.sendText("Hello!")
+	alice.expect(t, "Alice: Hello!")
+	bob.expect(t, "Alice: Hello!")
+}
+
+func TestChatWelcomeListsWhoIsOnline(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	join(t, addr, "alice")
+	bob := listen(dial(t, addr, "/ws/chat?name=bob"))
+	bob.expect(t, "* welcome, bob! 2 online: alice, bob")
+	carol := listen(dial(t, addr, "/ws/chat?name=carol&format=json"))
+	carol.expect(t, `{"type":"welcome","name":"carol","online":["alice","bob","carol"]}`)
+}
+
+func TestChatJSONFormat(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	alice := listen(dial(t, addr, "/ws/chat?name=alice&format=json"))
+	alice.expect(t, `{"type":"welcome","name":"alice","online":["alice"]}`)
+	bob := join(t, addr, "bob")
+	alice.expect(t, `{"type":"join","name":"bob"}`)
+	bob.c.sendText(`say "hi" <b>`)
+	bob.expect(t, `bob: say "hi" <b>`)
+	alice.expect(t, `{"type":"message","name":"bob","text":"say \"hi\" \u003cb\u003e"}`)
+	bob.c.writeFrame(true, opClose, closePayload(closeNormal, ""))
+	alice.expect(t, `{"type":"leave","name":"bob"}`)
+}
+
+func TestChatJoinAndLeaveNoticesExactlyOnce(t *testing.T) {
+	tests := []struct {
+		name  string
+		leave func(c *wsClient)
+	}{
+		{"close frame", func(c *wsClient) { c.writeFrame(true, opClose, closePayload(closeNormal, "bye")) }},
+		{"TCP closed without a close frame", func(c *wsClient) { c.nc.Close() }},
+		{"protocol error", func(c *wsClient) { c.writeRaw(clientFrame(true, opText, false, c.key, []byte("x"))) }},
+		{"binary message", func(c *wsClient) { c.writeFrame(true, opBinary, []byte{1}) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, addr := startServer(t, testConfig())
+			alice := join(t, addr, "alice")
+			bob := join(t, addr, "bob")
+			alice.expect(t, "* bob joined")
+			tt.leave(bob.c)
+			alice.expect(t, "* bob left")
+			// Nothing about bob follows: the next thing alice hears is her own message.
+			alice.c.sendText("still here")
+			alice.expect(t, "alice: still here")
+		})
+	}
+}
+
+func TestChatRefusesBadNames(t *testing.T) {
+	tests := []struct {
+		name, query, reason string
+	}{
+		{"missing", "", "name is required: connect to /ws/chat?name=yourname"},
+		{"empty", "?name=", "name is required: connect to /ws/chat?name=yourname"},
+		{"only spaces", "?name=%20%20", "name is required: connect to /ws/chat?name=yourname"},
+		{"too long", "?name=" + strings.Repeat("a", 33), "name is too long: at most 32 characters"},
+		{"space inside", "?name=a%20b", `name may use only letters, digits, "_", "-" and "."`},
+		{"star", "?name=*alice", `name may use only letters, digits, "_", "-" and "."`},
+		{"colon", "?name=a:b", `name may use only letters, digits, "_", "-" and "."`},
+		{"newline", "?name=a%0Ab", `name may use only letters, digits, "_", "-" and "."`},
+		{"taken", "?name=alice", `name "alice" is taken: choose another`},
+		{"taken, other case", "?name=ALICE", `name "ALICE" is taken: choose another`},
+		{"taken, trimmed", "?name=%20alice%20", `name "alice" is taken: choose another`},
+		{"unknown format", "?name=zed&format=xml", `format must be "text" (the default) or "json"`},
+	}
+	_, addr := startServer(t, testConfig())
+	join(t, addr, "alice")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, addr, "/ws/chat"+tt.query)
+			code, reason := c.expectClose()
+			if code != closePolicyViolation || reason != tt.reason {
+				t.Errorf("got close %d %q, want %d %q", code, reason, closePolicyViolation, tt.reason)
+			}
+		})
+	}
+}
+
+func TestChatAcceptsUnicodeNames(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	for _, name := range []string{"Zoë", "李小龙", "a_b-c.d", strings.Repeat("é", 32)} {
+		join(t, addr, name)
+	}
+	c := dial(t, addr, "/ws/chat?name=ZOË")
+	if code, _ := c.expectClose(); code != closePolicyViolation {
+		t.Errorf("ZOË after Zoë: got %d, want %d", code, closePolicyViolation)
+	}
+}
+
+func TestChatClosesOnBinaryAndOversizedMessages(t *testing.T) {
+	tests := []struct {
+		name    string
+		op      opcode
+		payload []byte
+		code    closeCode
+		reason  string
+	}{
+		{"binary", opBinary, []byte("hi"), closeUnsupportedData, "binary messages are not supported: the chat takes text"},
+		{"over the limit", opText, bytes.Repeat([]byte("a"), 64<<10+1), closeMessageTooBig, "message too big: the limit is 65536 bytes"},
+		{"invalid UTF-8", opText, []byte{'a', 0xff}, closeInvalidPayload, "text message is not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, addr := startServer(t, testConfig())
+			c := dial(t, addr, "/ws/chat?name=alice")
+			c.next() // welcome
+			c.writeFrame(true, tt.op, tt.payload)
+			if code, reason := c.expectClose(); code != tt.code || reason != tt.reason {
+				t.Errorf("got close %d %q, want %d %q", code, reason, tt.code, tt.reason)
+			}
+		})
+	}
+}
+
+func TestChatIgnoresBlankMessages(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	alice := join(t, addr, "alice")
+	for _, blank := range []string{"", " ", "\t\n", "\u00a0\u2003"} {
+		alice.c.sendText(blank)
+	}
+	alice.c.sendText("x")
+	alice.expect(t, "alice: x")
+}
+
+func TestChatTextCannotPoseAsSomeoneElse(t *testing.T) {
+	tests := []struct{ name, text, want string }{
+		{"newline", "hi\nbob: I owe alice 100", "mallory: hi bob: I owe alice 100"},
+		{"CRLF notice", "hi\r\n* bob left", "mallory: hi  * bob left"},
+		{"leading newline", "\n* server restarting", "mallory: * server restarting"},
+		{"line separator", "hi\u2028bob: x", "mallory: hi bob: x"},
+		{"paragraph separator", "hi\u2029bob: x", "mallory: hi bob: x"},
+		{"right-to-left override", "\u202exob :olleh", "mallory: xob :olleh"},
+		{"escape sequence", "\x1b[2K\rbob: x", "mallory: [2K bob: x"},
+		{"next line (C1)", "hi\u0085bob: x", "mallory: hi bob: x"},
+	}
+	_, addr := startServer(t, testConfig())
+	alice := join(t, addr, "alice")
+	mallory := join(t, addr, "mallory")
+	alice.expect(t, "* mallory joined")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mallory.c.sendText(tt.text)
+			mallory.expect(t, tt.want)
+			alice.expect(t, tt.want)
+		})
+	}
+}
+
+func TestChatDropsStalledReaderOnly(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxQueue = 1 << 20
+	_, addr := startServer(t, cfg)
+	sender := join(t, addr, "sender")
+	var readers []*inbox
+	for i := range 3 {
+		readers = append(readers, join(t, addr, fmt.Sprintf("reader%d", i)))
+	}
+	// The stalled client joins, then never reads again: its socket and
+	// then its outbox fill up.
+	stalled := dial(t, addr, "/ws/chat?name=stalled")
+	stalled.nc.(*net.TCPConn).SetReadBuffer(4 << 10)
+	stalled.next()
+	everyone := append([]*inbox{sender}, readers...)
+	for _, in := range everyone {
+		for in.next(t) != "* stalled joined" {
+		}
+	}
+
+	// Far more than the outbox and the kernel's socket buffers hold.
+	const n = 20000
+	text := strings.Repeat("x", 1000)
+	go func() {
+		for i := range n {
+			sender.c.nc.Write(clientFrame(true, opText, true, sender.c.key, fmt.Appendf(nil, "%d %s", i, text)))
+		}
+	}()
+	for _, in := range everyone {
+		next, left := 0, false
+		for next < n {
+			m := in.next(t)
+			if m == "* stalled left" {
+				left = true
+				continue
+			}
+			if want := fmt.Sprintf("sender: %d %s", next, text); m != want {
+				t.Fatalf("got %.30q, want %.30q", m, want)
+			}
+			next++
+		}
+		if !left {
+			if m := in.next(t); m != "* stalled left" {
+				t.Fatalf("after all messages: got %.30q, want the stalled client to leave", m)
+			}
+		}
+	}
+}
+
+func TestChatDropsPeerThatStopsAnsweringPings(t *testing.T) {
+	cfg := testConfig()
+	cfg.PingInterval = 20 * time.Millisecond
+	_, addr := startServer(t, cfg)
+	alice := join(t, addr, "alice") // answers pings
+	mute := dial(t, addr, "/ws/chat?name=mute")
+	mute.next() // welcome; from now on it reads nothing and answers nothing
+	alice.expect(t, "* mute joined")
+	alice.expect(t, "* mute left")
+	alice.c.sendText("still here")
+	alice.expect(t, "alice: still here")
+}
+
+func TestChatKeepsPeerThatAnswersPings(t *testing.T) {
+	cfg := testConfig()
+	cfg.PingInterval = 10 * time.Millisecond
+	_, addr := startServer(t, cfg)
+	c := dial(t, addr, "/ws/chat?name=alice")
+	c.next() // welcome
+	// Ten pings answered span far more than two intervals of the client's
+	// own silence but for its pongs.
+	for range 10 {
+		h, p, err := c.readFrame()
+		if err != nil || h.opcode != opPing {
+			t.Fatalf("got %v %v, want a ping", h.opcode, err)
+		}
+		c.writeFrame(true, opPong, p)
+	}
+	c.sendText("alive")
+	for {
+		h, p, err := c.readFrame()
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if h.opcode == opText {
+			if string(p) != "alice: alive" {
+				t.Fatalf("got %q", p)
+			}
+			return
+		}
+	}
+}
+
+func TestShutdownClosesEveryPeerWith1001AndLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for round := range 3 {
+		s := NewServer(testConfig(), slog.New(slog.DiscardHandler))
+		hs := httptest.NewServer(s)
+		addr := strings.TrimPrefix(hs.URL, "http://")
+		var ins []*inbox
+		for i := range 5 {
+			ins = append(ins, listen(dial(t, addr, fmt.Sprintf("/ws/chat?name=u%d", i))))
+		}
+		ins = append(ins, listen(dial(t, addr, "/ws/echo")))
+		for _, in := range ins[:5] {
+			in.next(t) // welcome, so every peer has joined
+		}
+		hs.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		if err := s.Shutdown(ctx); err != nil {
+			t.Fatalf("round %d: shutdown: %v", round, err)
+		}
+		cancel()
+		for i, in := range ins {
+			for {
+				m := in.next(t)
+				if strings.HasPrefix(m, "CLOSE") {
+					if m != "CLOSE 1001 server shutting down" {
+						t.Fatalf("round %d client %d: got %q, want 1001", round, i, m)
+					}
+					break
+				}
+			}
+			in.expect(t, "EOF")
+			in.c.nc.Close()
+		}
+	}
+	deadline := time.Now().Add(testTimeout)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		runtime.Gosched()
+	}
+}
+
+// syncBuffer is a log destination tests can read while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestChatLogsJoinAndLeaveButNoMessages(t *testing.T) {
+	var logs syncBuffer
+	s := NewServer(testConfig(), slog.New(slog.NewTextHandler(&logs, nil)))
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	addr := strings.TrimPrefix(hs.URL, "http://")
+	alice := join(t, addr, "alice")
+	bob := join(t, addr, "bob")
+	alice.expect(t, "* bob joined")
+	bob.c.sendText("a secret")
+	alice.expect(t, "bob: a secret")
+	bob.c.writeFrame(true, opClose, closePayload(closeNormal, ""))
+	alice.expect(t, "* bob left")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	s.Shutdown(ctx)
+
+	out := logs.String()
+	for _, want := range []string{
+		"msg=join name=alice remote=127.0.0.1:",
+		"msg=join name=bob remote=127.0.0.1:",
+		`msg=leave name=bob remote=127.0.0.1:`,
+		`reason="websocket closed: 1000"`,
+		`msg=leave name=alice`,
+		`reason="websocket closed: 1001 server shutting down"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "secret") {
+		t.Errorf("log shows message contents:\n%s", out)
+	}
+}
