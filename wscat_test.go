@@ -111,6 +111,7 @@ func startWscat(t *testing.T, who string, mode wscatMode, url string) *wscat {
 	}
 
 	w := &wscat{t: t, who: who, mode: mode, in: in, lines: make(chan string, 100), exited: make(chan struct{})}
+	stop := make(chan struct{}) // closed when the test no longer reads
 	go func() {
 		defer close(w.lines)
 		r := bufio.NewReader(out)
@@ -118,7 +119,11 @@ func startWscat(t *testing.T, who string, mode wscatMode, url string) *wscat {
 			// A terminal's end reads as an error (EIO), pipes' as EOF.
 			line, err := r.ReadString('\n')
 			if line != "" {
-				w.lines <- shownLine(line)
+				select {
+				case w.lines <- shownLine(line):
+				case <-stop:
+					return
+				}
 			}
 			if err != nil {
 				return
@@ -130,6 +135,7 @@ func startWscat(t *testing.T, who string, mode wscatMode, url string) *wscat {
 		close(w.exited)
 	}()
 	t.Cleanup(func() {
+		close(stop)
 		select {
 		case <-w.exited:
 		default:
