@@ -55,7 +55,7 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 	s.mux.HandleFunc("/ws/echo", s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn), error) {
 		return serveEcho, nil
 	}))
-	s.mux.Handle("GET /{$}", pageHandler())
+	registerPage(s.mux)
 	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)
 	})

@@ -1,0 +1,300 @@
+// End-to-end test of the built-in chat page in headless Chromium, run by
+// TestBrowserChat in browser_test.go, which serves the chat at WSCHAT_URL.
+//
+// The script and the Go test talk over lines: the script prints STOP and
+// waits for STOPPED on stdin once the server is down, then prints START
+// and waits for STARTED once a new server listens on the same address.
+// Any other line it prints is a log line. It exits 0 when every check
+// passed, 1 with the reason on stderr otherwise.
+//
+// Environment: WSCHAT_URL (required), CHROMIUM (default /usr/bin/chromium),
+// OUT_DIR for screenshots (default ../test-output).
+
+import { chromium } from 'playwright-core';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const BASE = process.env.WSCHAT_URL;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const OUT = path.resolve(process.env.OUT_DIR || '../test-output');
+const WAIT = 15_000; // the longest any one wait may take
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 375, height: 700 };
+const XSS = '<img src=x onerror=alert(1)>';
+const POSE = '* carol joined';
+
+const CSP_SAYS = /content security policy|trusted type/i;
+// Chromium logs each failed WebSocket attempt while the server is down.
+const EXPECTED_ERROR = /^WebSocket connection to 'ws:\/\/[^']+\/ws\/chat\?[^']*' failed/;
+
+const lines = createInterface({ input: process.stdin });
+const nextLine = lines[Symbol.asyncIterator]();
+
+/** ask prints a request to the Go test and waits for its answer line. */
+async function ask(request, answer) {
+  console.log(request);
+  const timeout = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`no ${answer} within ${WAIT} ms`)), WAIT).unref());
+  const { value, done } = await Promise.race([nextLine.next(), timeout]);
+  if (done || value.trim() !== answer) {
+    throw new Error(`asked ${request}, got ${done ? 'end of input' : JSON.stringify(value)}`);
+  }
+}
+
+/** check throws when cond is false. */
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+}
+
+/** watch records a page's console errors, page errors, dialogs and CSP violations. */
+function watch(page, label, problems) {
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (CSP_SAYS.test(text)) problems.push(`${label}: CSP: ${text}`);
+    else if (msg.type() === 'error' && !EXPECTED_ERROR.test(text)) problems.push(`${label}: console error: ${text} (${msg.location().url})`);
+  });
+  page.on('pageerror', (err) => problems.push(`${label}: page error: ${err.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`${label}: a dialog opened: ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  page.on('requestfailed', (req) => {
+    if (!req.url().startsWith('ws')) problems.push(`${label}: request failed: ${req.url()}`);
+  });
+}
+
+/** open loads the page in a new tab of the given size, and checks its headers. */
+async function open(ctx, size, label, problems) {
+  const page = await ctx.newPage();
+  await page.setViewportSize(size);
+  watch(page, label, problems);
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI}`));
+  });
+  const resp = await page.goto(BASE);
+  check(resp.ok(), `GET / status ${resp.status()}`);
+  const h = resp.headers();
+  check(h['content-security-policy']?.includes("connect-src 'self'"), `CSP header: ${h['content-security-policy']}`);
+  check(h['x-content-type-options'] === 'nosniff', 'nosniff header');
+  return page;
+}
+
+/** join fills in the name and presses Enter. */
+async function join(page, name) {
+  await page.fill('#name', name);
+  await page.press('#name', 'Enter');
+}
+
+/** joined waits until the page shows the chat with name online. */
+async function joined(page, name) {
+  await page.waitForSelector('#chat-view:not([hidden])', { timeout: WAIT });
+  await seesOnline(page, name);
+}
+
+/** seesOnline waits until name is in the page's online list. */
+async function seesOnline(page, name) {
+  await page.waitForFunction(
+    (n) => [...document.querySelectorAll('#online li')].some((li) => li.textContent === n),
+    name, { timeout: WAIT });
+}
+
+/** seesOffline waits until name is gone from the page's online list. */
+async function seesOffline(page, name) {
+  await page.waitForFunction(
+    (n) => ![...document.querySelectorAll('#online li')].some((li) => li.textContent === n),
+    name, { timeout: WAIT });
+}
+
+/** say types text into the composer and presses Enter. */
+async function say(page, text) {
+  await page.waitForSelector('#send:not([disabled])', { timeout: WAIT });
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+}
+
+/** seesMessage waits for a message from name with exactly text, shown as a message. */
+async function seesMessage(page, name, text) {
+  await page.waitForFunction(
+    ([n, t]) => [...document.querySelectorAll('#log li.msg')].some(
+      (li) => li.querySelector('.who')?.textContent === n && li.querySelector('.text')?.textContent === t),
+    [name, text], { timeout: WAIT });
+}
+
+/** seesNotice waits for a notice line containing text. */
+async function seesNotice(page, text) {
+  await page.waitForFunction(
+    (t) => [...document.querySelectorAll('#log li.notice .text')].some((el) => el.textContent.includes(t)),
+    text, { timeout: WAIT });
+}
+
+/** seesStatus waits until the header status matches re. */
+async function seesStatus(page, re) {
+  await page.waitForFunction(
+    ([src, flags]) => new RegExp(src, flags).test(document.getElementById('status').textContent),
+    [re.source, re.flags], { timeout: WAIT });
+}
+
+/** shot saves a screenshot of the page into OUT. */
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
+  console.log(`screenshot ${name}.png`);
+}
+
+/**
+ * cspEnforced shows, on a page of its own, that Chromium applies the
+ * policy: it refuses a string as HTML (Trusted Types), an inline style,
+ * and an image, a style sheet and a WebSocket from another origin (still
+ * this machine; refused before any connection).
+ */
+async function cspEnforced(ctx) {
+  const page = await ctx.newPage();
+  await page.goto(BASE);
+  const got = await page.evaluate(async () => {
+    const seen = new Set();
+    document.addEventListener('securitypolicyviolation', (e) => seen.add(e.effectiveDirective));
+    const result = {};
+    try { document.body.innerHTML = '<b>x</b>'; result.innerHTML = 'ran'; } catch (e) { result.innerHTML = e.name; }
+    const other = `${location.hostname === 'localhost' ? '127.0.0.1' : 'localhost'}:${location.port}`;
+    const style = document.createElement('style');
+    style.textContent = 'body { color: red }';
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = `http://${other}/style.css`;
+    const img = document.createElement('img');
+    img.src = `http://${other}/x.png`;
+    document.head.append(style, link);
+    document.body.append(img);
+    await new Promise((done) => {
+      const ws = new WebSocket(`ws://${other}/ws/chat?name=x`);
+      ws.onerror = ws.onclose = () => done();
+      ws.onopen = () => { result.otherOrigin = 'opened'; ws.close(); };
+    });
+    const want = ['style-src-elem', 'img-src', 'connect-src'];
+    for (let i = 0; i < 100 && !want.every((d) => seen.has(d)); i++) await new Promise((r) => setTimeout(r, 20));
+    result.violations = [...seen].sort();
+    return result;
+  });
+  await page.close();
+  check(got.innerHTML === 'TypeError', `innerHTML should be refused by Trusted Types, got ${got.innerHTML}`);
+  check(got.otherOrigin !== 'opened', 'a WebSocket to another origin opened');
+  for (const d of ['style-src-elem', 'img-src', 'connect-src']) {
+    check(got.violations.includes(d), `a ${d} violation was expected, saw ${got.violations}`);
+  }
+  console.log(`CSP enforced: innerHTML refused (${got.innerHTML}); violations: ${got.violations.join(', ')}`);
+}
+
+/** scenario is the whole test, in the browser context ctx. */
+async function scenario(ctx) {
+  const problems = [];
+  const alice = await open(ctx, DESKTOP, 'alice', problems);
+  const bob = await open(ctx, PHONE, 'bob', problems);
+
+  await join(alice, 'alice');
+  await joined(alice, 'alice');
+  await join(bob, 'bob');
+  await joined(bob, 'bob');
+  await seesOnline(bob, 'alice');
+  await seesOnline(alice, 'bob');
+  await seesNotice(alice, 'bob joined');
+  console.log('alice and bob joined and see each other online');
+
+  await say(alice, 'hello from alice');
+  await seesMessage(bob, 'alice', 'hello from alice');
+  await seesMessage(alice, 'alice', 'hello from alice');
+  await say(bob, 'hi alice, bob here');
+  await seesMessage(alice, 'bob', 'hi alice, bob here');
+  console.log('messages went both ways');
+
+  await say(bob, XSS);
+  await seesMessage(alice, 'bob', XSS);
+  check(await alice.locator('#log img').count() === 0, 'an <img> from a message reached the page');
+  await say(bob, POSE);
+  await seesMessage(alice, 'bob', POSE);
+  check(!(await alice.locator('#log li.notice').allTextContents()).some((t) => t.includes('carol')),
+    'a message posed as a notice');
+  console.log('markup in a message is shown as text; a message cannot pose as a notice');
+
+  await say(alice, 'a longer message, to see how the bubbles wrap on a narrow screen and whether the layout still reads well');
+  await seesMessage(bob, 'alice', 'a longer message, to see how the bubbles wrap on a narrow screen and whether the layout still reads well');
+  await shot(alice, 'desktop-chat');
+  await shot(bob, 'phone-chat');
+
+  // A taken name is refused, case-insensitively, with the reason on the page.
+  const carol = await open(ctx, PHONE, 'carol', problems);
+  await join(carol, 'ALICE');
+  await carol.waitForFunction(
+    () => document.getElementById('join-error').textContent.includes('name "ALICE" is taken: choose another'),
+    null, { timeout: WAIT });
+  check(await carol.isVisible('#join-view') && await carol.isHidden('#chat-view'), 'refused page shows the join form');
+  check(await carol.inputValue('#name') === 'ALICE', 'the refused name is kept to edit');
+  await shot(carol, 'phone-refused');
+  console.log('a taken name is refused with the reason on the page');
+  // ...and another name can be picked from there; leaving is seen by others.
+  await join(carol, 'carol');
+  await joined(carol, 'carol');
+  await seesNotice(alice, 'carol joined');
+  await carol.click('#leave');
+  await carol.waitForSelector('#join-view:not([hidden])', { timeout: WAIT });
+  await seesNotice(alice, 'carol left');
+  await seesOffline(alice, 'carol');
+  await carol.close();
+  console.log('another name joined, then left');
+
+  // The server restarts: the pages wait, backing off, and reconnect by themselves.
+  await ask('STOP', 'STOPPED');
+  await seesStatus(alice, /reconnecting in \d+ s/);
+  await seesStatus(bob, /reconnecting in \d+ s/);
+  await seesNotice(alice, 'Connection lost');
+  await seesStatus(alice, /^Connection lost — reconnecting in 2 s…$/);
+  check(await alice.isDisabled('#send'), 'send is disabled while disconnected');
+  await shot(bob, 'phone-reconnecting');
+  console.log('the pages say they are reconnecting, backing off');
+  await ask('START', 'STARTED');
+  await seesStatus(alice, /^Reconnected$/);
+  await seesStatus(bob, /^Reconnected$/);
+  await seesOnline(alice, 'bob');
+  await seesOnline(bob, 'alice');
+  await say(bob, 'back after the restart');
+  await seesMessage(alice, 'bob', 'back after the restart');
+  await say(alice, 'welcome back');
+  await seesMessage(bob, 'alice', 'welcome back');
+  await shot(alice, 'desktop-reconnected');
+  console.log('both pages reconnected by themselves and chat again');
+
+  await cspEnforced(ctx);
+  if (problems.length > 0) throw new Error(`the pages reported problems:\n  ${problems.join('\n  ')}`);
+  console.log('no CSP violations, console errors or page errors');
+}
+
+/** main launches Chromium with a fresh profile, runs the scenario, and cleans up. */
+async function main() {
+  if (!BASE) throw new Error('WSCHAT_URL is not set');
+  await mkdir(OUT, { recursive: true });
+  const profile = await mkdtemp(path.join(tmpdir(), 'wschat-e2e-'));
+  let ctx;
+  try {
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-quic'],
+      viewport: DESKTOP,
+    });
+    await scenario(ctx);
+  } finally {
+    await ctx?.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+try {
+  await main();
+  console.log('PASS');
+  process.exit(0);
+} catch (err) {
+  console.error(err?.stack || String(err));
+  process.exit(1);
+}

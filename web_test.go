@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"io/fs"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestPageServed checks every file of the page is served with its
+// content type and the security headers, for GET and for HEAD.
+func TestPageServed(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	for _, a := range pageAssets() {
+		want, err := webFiles.ReadFile(a.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := strings.TrimPrefix(strings.TrimSuffix(a.route, "{$}"), "GET ")
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			resp, body := fetchPage(t, method, "http://"+addr+path)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s %s: status %s", method, path, resp.Status)
+				continue
+			}
+			checkPageHeader(t, resp, method+" "+path, "Content-Type", a.contentType)
+			checkPageHeader(t, resp, method+" "+path, "Content-Security-Policy", pageCSP)
+			checkPageHeader(t, resp, method+" "+path, "X-Content-Type-Options", "nosniff")
+			if method == http.MethodHead {
+				want = nil
+			}
+			if !bytes.Equal(body, want) {
+				t.Errorf("%s %s: body is not %s (%d bytes, want %d)", method, path, a.file, len(body), len(want))
+			}
+		}
+	}
+}
+
+// TestPageMethods checks the page answers only GET and HEAD.
+func TestPageMethods(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	for _, path := range []string{"/", "/app.js"} {
+		resp, _ := fetchPage(t, http.MethodPost, "http://"+addr+path)
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("POST %s: status %s, want 405", path, resp.Status)
+		}
+	}
+	resp, _ := fetchPage(t, http.MethodGet, "http://"+addr+"/nothing-here.js")
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /nothing-here.js: status %s, want 404", resp.Status)
+	}
+}
+
+// TestPagePolicy checks the policy allows the page's own files and
+// WebSocket and nothing else: each fetch directive is 'self' or 'none'.
+func TestPagePolicy(t *testing.T) {
+	directives := map[string]string{}
+	for d := range strings.SplitSeq(pageCSP, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+		directives[name] = value
+	}
+	for name, want := range map[string]string{
+		"default-src":     "'none'",
+		"script-src":      "'self'",
+		"style-src":       "'self'",
+		"img-src":         "'self'",
+		"connect-src":     "'self'",
+		"base-uri":        "'none'",
+		"form-action":     "'none'",
+		"frame-ancestors": "'none'",
+	} {
+		if got := directives[name]; got != want {
+			t.Errorf("%s is %q, want %q", name, got, want)
+		}
+	}
+}
+
+// svgNamespace is the one URL the files may hold: an SVG file names its
+// XML namespace with it, and nothing fetches it.
+const svgNamespace = `xmlns="http://www.w3.org/2000/svg"`
+
+// TestPageSelfContained checks no embedded file refers to another
+// origin, and every file the page links to is one that is served.
+func TestPageSelfContained(t *testing.T) {
+	absolute := regexp.MustCompile(`(?i)\b(?:https?|wss?|ftp):/{2}|(?:src|href|action)\s*=\s*["']?/{2}|url\(\s*["']?/{2}`)
+	err := fs.WalkDir(webFiles, "web", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := webFiles.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		text := strings.ReplaceAll(string(b), svgNamespace, "")
+		for _, m := range absolute.FindAllString(text, -1) {
+			t.Errorf("%s refers to another origin: %q", path, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	served := map[string]bool{}
+	for _, a := range pageAssets() {
+		served[strings.TrimPrefix(a.route, "GET ")] = true
+	}
+	page, err := webFiles.ReadFile("web/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllStringSubmatch(string(page), -1)
+	if len(links) == 0 {
+		t.Fatal("index.html links to nothing: the test is out of date")
+	}
+	for _, m := range links {
+		if !served[m[1]] {
+			t.Errorf("index.html links to %q, which is not served", m[1])
+		}
+	}
+}
+
+// fetchPage makes one request and returns the response and its whole body.
+func fetchPage(t *testing.T, method, url string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", method, url, err)
+	}
+	return resp, body
+}
+
+// checkPageHeader reports a response header that is not exactly want.
+func checkPageHeader(t *testing.T, resp *http.Response, what, name, want string) {
+	t.Helper()
+	if got := resp.Header.Get(name); got != want {
+		t.Errorf("%s: %s is %q, want %q", what, name, got, want)
+	}
+}
