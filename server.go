@@ -17,6 +17,9 @@ type Config struct {
 	WriteTimeout   time.Duration // longest one write to a peer may take
 	MaxQueue       int           // bytes queued for one peer before it is dropped
 	Origins        []string      // allowed Origin hosts; empty allows any
+
+	HandshakeTimeout time.Duration // longest from accepting a connection to a whole request header
+	TLSCert, TLSKey  string        // certificate and key files; both empty serves plain HTTP
 }
 
 // closeTimeout bounds the closing handshake: how long the server waits
