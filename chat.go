@@ -21,12 +21,15 @@ const welcomeNames = 20
 // chat is the /ws/chat endpoint: names, notices, and the hub that fans
 // messages out.
 type chat struct {
-	hub *hub
-	log *slog.Logger
+	hub     *hub
+	log     *slog.Logger
+	metrics *metrics
 }
 
-func newChat(log *slog.Logger) *chat {
-	return &chat{hub: newHub(), log: log}
+func newChat(log *slog.Logger, m *metrics) *chat {
+	h := newHub()
+	h.metrics = m
+	return &chat{hub: h, log: log, metrics: m}
 }
 
 // handle reads the name and format from the query before the upgrade.
@@ -36,13 +39,14 @@ func newChat(log *slog.Logger) *chat {
 func (ch *chat) handle(r *http.Request) (func(*Conn), error) {
 	q := r.URL.Query()
 	name := strings.TrimSpace(q.Get("name"))
-	refusal := checkName(name)
+	refusal, why := checkName(name), refusedName
 	format := q.Get("format")
 	if refusal == "" && format != "" && format != "text" && format != "json" {
-		refusal = `format must be "text" (the default) or "json"`
+		refusal, why = `format must be "text" (the default) or "json"`, refusedBadRequest
 	}
 	return func(c *Conn) {
 		if refusal != "" {
+			ch.metrics.refuse(why)
 			ch.log.Info("refused", "name", name, "remote", c.RemoteAddr(), "reason", refusal)
 			c.closeAndWait(closePolicyViolation, refusal)
 			return
@@ -55,13 +59,16 @@ func (ch *chat) handle(r *http.Request) (func(*Conn), error) {
 func (ch *chat) serve(c *Conn, p *peer) {
 	if !ch.hub.add(p, ch.welcome(p), ch.joined(p.name)) {
 		reason := fmt.Sprintf("name %q is taken: choose another", p.name)
+		ch.metrics.refuse(refusedName)
 		ch.log.Info("refused", "name", p.name, "remote", c.RemoteAddr(), "reason", reason)
 		c.closeAndWait(closePolicyViolation, reason)
 		return
 	}
+	ch.metrics.joins.Add(1)
 	ch.log.Info("join", "name", p.name, "remote", c.RemoteAddr())
 	err := ch.readLoop(p)
 	if ch.hub.remove(p, ch.left(p.name)) {
+		ch.metrics.leaves.Add(1)
 		ch.log.Info("leave", "name", p.name, "remote", c.RemoteAddr(), "reason", c.Cause(err))
 	}
 	c.finish(err)
@@ -75,9 +82,11 @@ func (ch *chat) readLoop(p *peer) error {
 			return err
 		}
 		if op == opBinary {
+			ch.metrics.protocolError(closeUnsupportedData)
 			p.conn.Close(closeUnsupportedData, "binary messages are not supported: the chat takes text")
 			continue
 		}
+		ch.metrics.received.Add(1)
 		text := cleanText(string(msg))
 		if text == "" {
 			continue // nothing to say

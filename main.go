@@ -75,13 +75,18 @@ func run(args []string) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	// The chat closes first, while the listener still answers: until
+	// every peer has been closed with 1001, /healthz says 503 and new
+	// WebSocket clients hear that the server is shutting down.
 	sctx, cancel := context.WithTimeout(context.Background(), 2*closeTimeout)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("stop http server: %w", err)
-	}
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	hctx, hcancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer hcancel()
+	if err := hs.Shutdown(hctx); err != nil {
+		return fmt.Errorf("stop http server: %w", err)
 	}
 	log.Info("stopped")
 	return nil

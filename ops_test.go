@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +18,7 @@ import (
 )
 
 // This file tests running the server for real: the HTTP server main
-// builds, and slow or stuck handshakes.
+// builds, /healthz, /metrics, and slow or stuck handshakes.
 
 // opsConfig is testConfig with the settings newHTTPServer needs.
 func opsConfig() Config {
@@ -91,6 +93,19 @@ func dialFrom(t testing.TB, from, addr string) net.Conn {
 	return nc
 }
 
+// expectRefused checks a handshake was answered with status and a
+// one-line body saying reason.
+func expectRefused(t testing.TB, resp *http.Response, status int, reason string) {
+	t.Helper()
+	if resp == nil {
+		t.Fatalf("got 101, want %d %q", status, reason)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status || string(body) != reason+"\n" {
+		t.Fatalf("got %d %q, want %d %q", resp.StatusCode, body, status, reason+"\n")
+	}
+}
+
 // get fetches path from the server at addr.
 func get(t testing.TB, addr, path string) (*http.Response, string) {
 	t.Helper()
@@ -106,6 +121,26 @@ func get(t testing.TB, addr, path string) (*http.Response, string) {
 		t.Fatalf("GET %s: %v", path, err)
 	}
 	return resp, string(body)
+}
+
+func TestHealthzIsOKUntilShutdownBegins(t *testing.T) {
+	s, addr := startHTTP(t, opsConfig())
+	resp, body := get(t, addr, "/healthz")
+	if resp.StatusCode != http.StatusOK || body != "ok" {
+		t.Fatalf("got %d %q, want 200 ok", resp.StatusCode, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = get(t, addr, "/healthz")
+	if resp.StatusCode != http.StatusServiceUnavailable || body != "shutting down\n" {
+		t.Fatalf("after shutdown: got %d %q, want 503 shutting down", resp.StatusCode, body)
+	}
+	_, refused := handshakeOn(t, dialFrom(t, "127.0.0.1", addr), addr, "/ws/chat?name=late")
+	expectRefused(t, refused, http.StatusServiceUnavailable, "the server is shutting down")
+	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="shutting_down"}`: 1})
 }
 
 func TestUnfinishedRequestHeaderIsCutAtTheHandshakeTimeout(t *testing.T) {
@@ -219,4 +254,174 @@ func trickle(nc net.Conn, req string, started chan<- struct{}) error {
 		return fmt.Errorf("after a slow handshake: got %s, want 101", resp.Status)
 	}
 	return nil
+}
+
+func TestMetricsCountWhatClientsDo(t *testing.T) {
+	_, addr := startHTTP(t, opsConfig())
+	alice := join(t, addr, "alice")
+	bob := join(t, addr, "bob")
+	alice.expect(t, "* bob joined")
+	for i := range 3 {
+		alice.c.sendText(fmt.Sprint("m", i))
+		alice.expect(t, fmt.Sprint("alice: m", i))
+		bob.expect(t, fmt.Sprint("alice: m", i))
+	}
+	bob.c.writeRaw(clientFrame(true, opText, false, bob.c.key, []byte("unmasked")))
+	bob.expect(t, "CLOSE 1002 client frames must be masked (RFC 6455 §5.1)")
+	alice.expect(t, "* bob left")
+
+	taken := dial(t, addr, "/ws/chat?name=ALICE")
+	taken.expectClose()
+	if _, _, err := tryDial(addr, "/ws/chat?name=carol", http.Header{"Sec-WebSocket-Version": {"8"}}); err != nil {
+		t.Fatal(err)
+	}
+	get(t, addr, "/ws/chat") // a plain GET
+
+	m := scrapeUntil(t, addr, map[string]float64{
+		"wschat_connections":                                      1,
+		"wschat_joins_total":                                      2,
+		"wschat_leaves_total":                                     1,
+		"wschat_messages_received_total":                          3,
+		"wschat_messages_delivered_total":                         6,
+		`wschat_drops_total{reason="protocol_error",code="1002"}`: 1,
+		`wschat_drops_total{reason="protocol_error",code="1009"}`: 0,
+		`wschat_drops_total{reason="too_slow"}`:                   0,
+		`wschat_refused_total{reason="name"}`:                     1,
+		`wschat_refused_total{reason="version"}`:                  1,
+		`wschat_refused_total{reason="not_websocket"}`:            1,
+		`wschat_refused_total{reason="origin"}`:                   0, // any origin may connect
+		"wschat_broadcast_seconds_count":                          3,
+		`wschat_broadcast_seconds_bucket{le="+Inf"}`:              3,
+	})
+	if m["wschat_received_bytes_total"] == 0 || m["wschat_sent_bytes_total"] == 0 {
+		t.Errorf("bytes did not move: %v in, %v out", m["wschat_received_bytes_total"], m["wschat_sent_bytes_total"])
+	}
+	if m["wschat_broadcast_seconds_sum"] <= 0 {
+		t.Errorf("broadcast_seconds_sum = %v, want more than 0", m["wschat_broadcast_seconds_sum"])
+	}
+}
+
+func TestMetricsCountFrameBytes(t *testing.T) {
+	_, addr := startHTTP(t, opsConfig())
+	c := dial(t, addr, "/ws/echo")
+	c.sendText("hello") // 2 + 4 (mask) + 5 bytes in
+	if got := c.next(); got != "hello" {
+		t.Fatalf("echo: got %q", got)
+	}
+	scrapeUntil(t, addr, map[string]float64{
+		"wschat_received_bytes_total": 11,
+		"wschat_sent_bytes_total":     7, // 2 + 5
+	})
+}
+
+// scrapeUntil scrapes /metrics until every sample in want has its value,
+// and returns the last scrape. Counters move just after what the clients
+// see, so the first scrape may come too early.
+func scrapeUntil(t testing.TB, addr string, want map[string]float64) map[string]float64 {
+	t.Helper()
+	client := &http.Client{Timeout: testTimeout}
+	defer client.CloseIdleConnections()
+	deadline := time.Now().Add(testTimeout)
+	var got map[string]float64
+	for range 10000 {
+		got = scrape(t, client, addr)
+		if matches(got, want) || time.Now().After(deadline) {
+			break
+		}
+	}
+	for name, v := range want {
+		if g, ok := got[name]; !ok || g != v {
+			t.Errorf("%s = %v (present: %v), want %v", name, g, ok, v)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	return got
+}
+
+func matches(got, want map[string]float64) bool {
+	for name, v := range want {
+		if g, ok := got[name]; !ok || g != v {
+			return false
+		}
+	}
+	return true
+}
+
+// sampleLine is one sample of the text exposition format: a metric name,
+// labels in braces if any, and a value.
+var sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? (\S+)$`)
+
+// scrape fetches /metrics and parses it, checking the format as it goes:
+// each sample follows the HELP and TYPE lines of its metric, and each
+// histogram's buckets add up.
+func scrape(t testing.TB, client *http.Client, addr string) map[string]float64 {
+	t.Helper()
+	resp, err := client.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/plain; version=0.0.4; charset=utf-8" {
+		t.Fatalf("GET /metrics: %s, Content-Type %q", resp.Status, ct)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	samples := map[string]float64{}
+	help, types := map[string]bool{}, map[string]string{}
+	for line := range strings.Lines(string(body)) {
+		line = strings.TrimSuffix(line, "\n")
+		if f := strings.Fields(line); len(f) >= 4 && f[0] == "#" {
+			switch f[1] {
+			case "HELP":
+				help[f[2]] = true
+			case "TYPE":
+				types[f[2]] = f[3]
+			}
+			continue
+		}
+		m := sampleLine.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("not a sample: %q", line)
+		}
+		v, err := strconv.ParseFloat(m[4], 64)
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		family := m[1]
+		if types[family] == "" {
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				if base, ok := strings.CutSuffix(family, suffix); ok && types[base] == "histogram" {
+					family = base
+				}
+			}
+		}
+		if !help[family] || types[family] == "" {
+			t.Fatalf("%q comes without HELP and TYPE lines", line)
+		}
+		samples[m[1]+m[2]] = v
+	}
+	checkHistogram(t, samples, "wschat_broadcast_seconds")
+	return samples
+}
+
+// checkHistogram checks that the buckets of a histogram never decrease
+// and end with +Inf, which equals its count.
+func checkHistogram(t testing.TB, samples map[string]float64, name string) {
+	t.Helper()
+	prev := 0.0
+	for _, b := range broadcastBuckets {
+		v, ok := samples[fmt.Sprintf(`%s_bucket{le="%s"}`, name, seconds(b))]
+		if !ok || v < prev {
+			t.Fatalf("%s: bucket %v is %v (present: %v) after %v", name, b, v, ok, prev)
+		}
+		prev = v
+	}
+	inf := samples[name+`_bucket{le="+Inf"}`]
+	if inf < prev || inf != samples[name+"_count"] {
+		t.Fatalf("%s: +Inf bucket %v, count %v, last bucket %v", name, inf, samples[name+"_count"], prev)
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -29,11 +30,12 @@ const closeTimeout = 3 * time.Second
 // Server serves the chat and echo endpoints and the page, and keeps track
 // of every WebSocket connection so it can ping them and shut them down.
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
-	mux  *http.ServeMux
-	chat *chat
-	ping []byte // the keepalive ping frame, encoded once
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	chat    *chat
+	ping    []byte // the keepalive ping frame, encoded once
+	metrics *metrics
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
@@ -45,20 +47,24 @@ type Server struct {
 // NewServer returns a server with its keepalive loop running. Shutdown
 // stops it.
 func NewServer(cfg Config, log *slog.Logger) *Server {
+	m := new(metrics)
 	s := &Server{
-		cfg:   cfg,
-		log:   log,
-		mux:   http.NewServeMux(),
-		chat:  newChat(log),
-		ping:  encodeFrame(opPing, nil),
-		conns: make(map[*Conn]struct{}),
-		stop:  make(chan struct{}),
+		cfg:     cfg,
+		log:     log,
+		mux:     http.NewServeMux(),
+		chat:    newChat(log, m),
+		ping:    encodeFrame(opPing, nil),
+		metrics: m,
+		conns:   make(map[*Conn]struct{}),
+		stop:    make(chan struct{}),
 	}
 	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
 	s.mux.HandleFunc("/ws/echo", s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn), error) {
 		return serveEcho, nil
 	}))
 	s.mux.Handle("GET /{$}", pageHandler())
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", m.handler())
 	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)
 	})
@@ -79,12 +85,11 @@ type endpoint func(r *http.Request) (func(*Conn), error)
 func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if e := checkHandshake(r, s.cfg.Origins); e != nil {
-			s.log.Debug("handshake refused", "remote", r.RemoteAddr, "status", e.status, "reason", e.reason)
-			refuseHandshake(w, e)
+			s.refuse(w, r, refusalOf(r, e), e)
 			return
 		}
 		if !s.enter() {
-			http.Error(w, "the server is shutting down", http.StatusServiceUnavailable)
+			s.refuse(w, r, refusedShuttingDown, &handshakeError{http.StatusServiceUnavailable, "the server is shutting down"})
 			return
 		}
 		c, serve := s.accept(w, r, maxMessage, prepare)
@@ -98,6 +103,29 @@ func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc 
 			serve(c)
 		}()
 	}
+}
+
+// refuse answers a refused handshake, counts it and logs it.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why refusal, e *handshakeError) {
+	s.metrics.refuse(why)
+	s.log.Debug("handshake refused", "remote", r.RemoteAddr, "status", e.status, "reason", e.reason)
+	refuseHandshake(w, e)
+}
+
+// refusalOf names the reason checkHandshake refused r, for /metrics.
+func refusalOf(r *http.Request, e *handshakeError) refusal {
+	switch e.status {
+	case http.StatusMethodNotAllowed:
+		return refusedMethod
+	case http.StatusForbidden:
+		return refusedOrigin
+	case http.StatusUpgradeRequired:
+		if r.Header.Get("Upgrade") == "" && r.Header.Get("Sec-WebSocket-Key") == "" {
+			return refusedNotWebSocket
+		}
+		return refusedVersion
+	}
+	return refusedBadRequest
 }
 
 // accept prepares the session and upgrades the connection, or answers
@@ -119,6 +147,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		maxQueue:     s.cfg.MaxQueue,
 		writeTimeout: s.cfg.WriteTimeout,
 		closeTimeout: closeTimeout,
+		metrics:      s.metrics,
 	})
 	s.track(c)
 	return c, serve
@@ -142,6 +171,7 @@ func (s *Server) track(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.conns[c] = struct{}{}
+	s.metrics.connections.Add(1)
 	if s.shutdown {
 		c.Close(closeGoingAway, "server shutting down")
 	}
@@ -151,6 +181,22 @@ func (s *Server) untrack(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, c)
+	s.metrics.connections.Add(-1)
+}
+
+// healthz answers GET /healthz: 200 ok while the server takes
+// connections, 503 once shutdown has begun, so a load balancer stops
+// sending clients here.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	shutdown := s.shutdown
+	s.mu.Unlock()
+	if shutdown {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok")
 }
 
 // keepalive pings every connection each interval (§5.5.2) and drops the
@@ -178,11 +224,14 @@ func (s *Server) pingAll() {
 	for c := range s.conns {
 		// Counted in ticks since the peer's last frame: two mean it has
 		// been quiet for a whole interval, three for at least two.
-		switch c.idleTicks.Add(1) {
+		switch n := c.idleTicks.Add(1); n {
 		case 1:
 		case 2:
 			c.send(s.ping)
 		default:
+			if n == 3 {
+				s.metrics.drop(dropPingTimeout)
+			}
 			c.abort(errPingTimeout)
 		}
 	}
@@ -190,8 +239,9 @@ func (s *Server) pingAll() {
 
 // Shutdown closes every connection with 1001 (going away) and waits for
 // their closing handshakes until ctx is done; then it cuts the ones still
-// open, waits for their goroutines, and returns ctx's error. Stop the
-// HTTP server first so that no new connection arrives.
+// open, waits for their goroutines, and returns ctx's error. From the
+// moment it begins, new WebSocket connections are refused with 503 and
+// /healthz answers 503, so the HTTP server may go on listening meanwhile.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.shutdown {
