@@ -36,6 +36,8 @@ func run(args []string) error {
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", 10*time.Second, "a peer that cannot take a write this long is dropped")
 	fs.IntVar(&cfg.MaxQueue, "max-queue", 4<<20, "bytes queued for one peer before it is dropped as too slow")
 	origins := fs.String("origins", "", "comma-separated Origin hosts allowed to connect; empty allows any")
+	fs.IntVar(&cfg.MaxConns, "max-conns", 50000, "most WebSocket connections at once, all endpoints together; 0 means no limit")
+	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 0, "most WebSocket connections from one IP address; 0 means no limit (100 suits clients that connect directly; leave 0 behind a reverse proxy)")
 	fs.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "longest from accepting a connection to its whole request header, TLS handshake included")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "certificate file (PEM, chain included) to serve https and wss; needs -tls-key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key file (PEM) for -tls-cert")

@@ -56,18 +56,21 @@ var protocolErrorCodes = [...]closeCode{closeProtocolError, closeUnsupportedData
 type refusal int
 
 const (
-	refusedBadRequest   refusal = iota // malformed handshake, or a bad query
-	refusedNotWebSocket                // a plain GET to a WebSocket endpoint
-	refusedVersion                     // a Sec-WebSocket-Version other than 13
-	refusedOrigin                      // an Origin not on the allow list
-	refusedMethod                      // not GET
-	refusedShuttingDown                // shutdown has begun
-	refusedName                        // a bad or taken chat name
+	refusedBadRequest    refusal = iota // malformed handshake, or a bad query
+	refusedNotWebSocket                 // a plain GET to a WebSocket endpoint
+	refusedVersion                      // a Sec-WebSocket-Version other than 13
+	refusedOrigin                       // an Origin not on the allow list
+	refusedMethod                       // not GET
+	refusedMaxConns                     // -max-conns reached
+	refusedMaxConnsPerIP                // -max-conns-per-ip reached
+	refusedShuttingDown                 // shutdown has begun
+	refusedName                         // a bad or taken chat name
 	numRefusals
 )
 
 func (r refusal) String() string {
-	return [...]string{"bad_request", "not_websocket", "version", "origin", "method", "shutting_down", "name"}[r]
+	return [...]string{"bad_request", "not_websocket", "version", "origin", "method",
+		"max_conns", "max_conns_per_ip", "shutting_down", "name"}[r]
 }
 
 // addBytesIn counts n bytes read from a peer.

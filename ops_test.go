@@ -18,7 +18,8 @@ import (
 )
 
 // This file tests running the server for real: the HTTP server main
-// builds, /healthz, /metrics, and slow or stuck handshakes.
+// builds, /healthz, /metrics, the connection limits, and slow or stuck
+// handshakes.
 
 // opsConfig is testConfig with the settings newHTTPServer needs.
 func opsConfig() Config {
@@ -141,6 +142,65 @@ func TestHealthzIsOKUntilShutdownBegins(t *testing.T) {
 	_, refused := handshakeOn(t, dialFrom(t, "127.0.0.1", addr), addr, "/ws/chat?name=late")
 	expectRefused(t, refused, http.StatusServiceUnavailable, "the server is shutting down")
 	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="shutting_down"}`: 1})
+}
+
+func TestMaxConnsRefusesWith503BeforeTheUpgrade(t *testing.T) {
+	cfg := opsConfig()
+	cfg.MaxConns = 2
+	_, addr := startHTTP(t, cfg)
+	first := dial(t, addr, "/ws/echo")
+	dial(t, addr, "/ws/chat?name=alice")
+	_, resp, err := tryDial(addr, "/ws/chat?name=bob", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const full = "the server is full: it takes at most 2 connections; try again later"
+	expectRefused(t, resp, http.StatusServiceUnavailable, full)
+	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="max_conns"}`: 1, "wschat_connections": 2})
+
+	// Room again once one leaves.
+	first.nc.Close()
+	scrapeUntil(t, addr, map[string]float64{"wschat_connections": 1})
+	dialUntilAdmitted(t, addr)
+}
+
+// dialUntilAdmitted dials /ws/echo until the server lets the connection
+// in: the slot a closed connection held is freed just after its socket.
+func dialUntilAdmitted(t testing.TB, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for range 10000 {
+		c, resp, err := tryDial(addr, "/ws/echo", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c != nil {
+			c.nc.Close()
+			return
+		}
+		if resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			t.Fatalf("got %s, want to be let in", resp.Status)
+		}
+	}
+	t.Fatal("never let in")
+}
+
+func TestMaxConnsPerIPRefusesWith429BeforeTheUpgrade(t *testing.T) {
+	cfg := opsConfig()
+	cfg.MaxConnsPerIP = 2
+	_, addr := startHTTP(t, cfg)
+	for range 2 {
+		if c, resp := handshakeOn(t, dialFrom(t, "127.0.0.1", addr), addr, "/ws/echo"); c == nil {
+			t.Fatalf("got %s, want 101", resp.Status)
+		}
+	}
+	_, resp := handshakeOn(t, dialFrom(t, "127.0.0.1", addr), addr, "/ws/echo")
+	expectRefused(t, resp, http.StatusTooManyRequests, "too many connections from 127.0.0.1: at most 2 from one address")
+	// Another address has a share of its own.
+	if c, resp := handshakeOn(t, dialFrom(t, "127.0.0.2", addr), addr, "/ws/echo"); c == nil {
+		t.Fatalf("from 127.0.0.2: got %s, want 101", resp.Status)
+	}
+	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="max_conns_per_ip"}`: 1, "wschat_connections": 3})
 }
 
 func TestUnfinishedRequestHeaderIsCutAtTheHandshakeTimeout(t *testing.T) {

@@ -19,6 +19,8 @@ type Config struct {
 	MaxQueue       int           // bytes queued for one peer before it is dropped
 	Origins        []string      // allowed Origin hosts; empty allows any
 
+	MaxConns         int           // WebSocket connections at once; 0 means no limit
+	MaxConnsPerIP    int           // WebSocket connections from one IP; 0 means no limit
 	HandshakeTimeout time.Duration // longest from accepting a connection to a whole request header
 	TLSCert, TLSKey  string        // certificate and key files; both empty serves plain HTTP
 }
@@ -39,6 +41,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
+	admitted int            // connections admitted and not yet released
+	perIP    map[string]int // admitted connections by client IP, when limited
 	shutdown bool
 	wg       sync.WaitGroup // one per connection goroutine, and the keepalive loop
 	stop     chan struct{}  // closed when shutdown begins
@@ -56,6 +60,7 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 		ping:    encodeFrame(opPing, nil),
 		metrics: m,
 		conns:   make(map[*Conn]struct{}),
+		perIP:   make(map[string]int),
 		stop:    make(chan struct{}),
 	}
 	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
@@ -88,27 +93,34 @@ func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc 
 			s.refuse(w, r, refusalOf(r, e), e)
 			return
 		}
-		if !s.enter() {
-			s.refuse(w, r, refusedShuttingDown, &handshakeError{http.StatusServiceUnavailable, "the server is shutting down"})
+		ip := clientIP(r)
+		if why, e := s.admit(ip); e != nil {
+			s.refuse(w, r, why, e)
 			return
 		}
 		c, serve := s.accept(w, r, maxMessage, prepare)
 		if c == nil {
-			s.wg.Done()
+			s.release(ip)
 			return
 		}
 		go func() {
-			defer s.wg.Done()
+			defer s.release(ip)
 			defer s.untrack(c)
 			serve(c)
 		}()
 	}
 }
 
-// refuse answers a refused handshake, counts it and logs it.
+// refuse answers a refused handshake, counts it and logs it: the
+// connection limits at Info, for the operator who may want to raise them,
+// and the rest, which are the client's business, at Debug.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why refusal, e *handshakeError) {
 	s.metrics.refuse(why)
-	s.log.Debug("handshake refused", "remote", r.RemoteAddr, "status", e.status, "reason", e.reason)
+	level := slog.LevelDebug
+	if why == refusedMaxConns || why == refusedMaxConnsPerIP {
+		level = slog.LevelInfo
+	}
+	s.log.Log(r.Context(), level, "handshake refused", "remote", r.RemoteAddr, "status", e.status, "reason", e.reason)
 	refuseHandshake(w, e)
 }
 
@@ -151,18 +163,6 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 	})
 	s.track(c)
 	return c, serve
-}
-
-// enter counts a connection in, for Shutdown to wait on; it reports false
-// once shutdown has begun.
-func (s *Server) enter() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shutdown {
-		return false
-	}
-	s.wg.Add(1)
-	return true
 }
 
 // track adds c to the live connections; one that arrives while shutdown
