@@ -23,6 +23,7 @@ type metrics struct {
 
 	received  atomic.Uint64 // chat messages read from participants
 	delivered atomic.Uint64 // chat messages queued to peers, one per peer
+	limited   atomic.Uint64 // chat messages refused by the rate limit
 
 	bytesIn, bytesOut atomic.Uint64 // WebSocket frame bytes, headers included
 
@@ -40,11 +41,12 @@ const (
 	dropTooSlow      dropReason = iota // its outbox overflowed (close 1008)
 	dropWriteTimeout                   // a write to it timed out
 	dropPingTimeout                    // it answered no ping for two intervals
+	dropRateLimit                      // it kept sending over its rate (close 1008)
 	numDropReasons
 )
 
 func (r dropReason) String() string {
-	return [...]string{"too_slow", "write_timeout", "ping_timeout"}[r]
+	return [...]string{"too_slow", "write_timeout", "ping_timeout", "rate_limit"}[r]
 }
 
 // protocolErrorCodes are the close codes a connection fails with when its
@@ -167,8 +169,9 @@ func (m *metrics) write(b *bytes.Buffer) {
 	sample(b, "wschat_connections", "", strconv.FormatInt(m.connections.Load(), 10))
 	counter(b, "wschat_joins_total", "Participants who joined the chat.", &m.joins)
 	counter(b, "wschat_leaves_total", "Participants who left the chat, for any reason.", &m.leaves)
-	counter(b, "wschat_messages_received_total", "Chat messages read from participants, blank ones included.", &m.received)
+	counter(b, "wschat_messages_received_total", "Chat messages read from participants, blank and rate-limited ones included.", &m.received)
 	counter(b, "wschat_messages_delivered_total", "Chat messages queued to peers by broadcasts: one per peer per message.", &m.delivered)
+	counter(b, "wschat_messages_limited_total", "Chat messages not broadcast because their sender was over its rate.", &m.limited)
 	counter(b, "wschat_received_bytes_total", "WebSocket frame bytes read from clients, headers included.", &m.bytesIn)
 	counter(b, "wschat_sent_bytes_total", "WebSocket frame bytes written to clients, headers included.", &m.bytesOut)
 

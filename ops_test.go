@@ -18,8 +18,8 @@ import (
 )
 
 // This file tests running the server for real: the HTTP server main
-// builds, /healthz, /metrics, the connection limits, and slow or stuck
-// handshakes.
+// builds, /healthz, /metrics, the connection and rate limits, and slow or
+// stuck handshakes.
 
 // opsConfig is testConfig with the settings newHTTPServer needs.
 func opsConfig() Config {
@@ -203,6 +203,72 @@ func TestMaxConnsPerIPRefusesWith429BeforeTheUpgrade(t *testing.T) {
 	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="max_conns_per_ip"}`: 1, "wschat_connections": 3})
 }
 
+func TestRateLimitWarnsThenCloses(t *testing.T) {
+	cfg := opsConfig()
+	// A rate this low adds no token while the test runs: the burst is all
+	// there is.
+	cfg.Rate, cfg.Burst = 0.001, 3
+	_, addr := startHTTP(t, cfg)
+	alice := join(t, addr, "alice")
+	bob := listen(dial(t, addr, "/ws/chat?name=bob&format=json"))
+	bob.next(t) // welcome
+	alice.expect(t, "* bob joined")
+
+	for i := range 3 {
+		alice.c.sendText(fmt.Sprint("m", i))
+		alice.expect(t, fmt.Sprint("alice: m", i))
+		bob.expect(t, fmt.Sprintf(`{"type":"message","name":"alice","text":"m%d"}`, i))
+	}
+	const slowDown = "slow down: the limit is 0.001 messages a second, 3 at once; this message was not sent"
+	for range maxOverLimit - 1 {
+		alice.c.sendText("too many")
+		alice.expect(t, "* "+slowDown)
+	}
+	bob.c.sendText("b0")
+	bob.expect(t, `{"type":"message","name":"bob","text":"b0"}`)
+	bob.c.sendText("b1")
+	bob.c.sendText("b2")
+	bob.expect(t, `{"type":"message","name":"bob","text":"b1"}`)
+	bob.expect(t, `{"type":"message","name":"bob","text":"b2"}`)
+	bob.c.sendText("b3")
+	bob.expect(t, `{"type":"notice","text":"`+slowDown+`"}`)
+
+	alice.c.sendText("one too many")
+	alice.expect(t, "bob: b0")
+	alice.expect(t, "bob: b1")
+	alice.expect(t, "bob: b2")
+	alice.expect(t, "CLOSE 1008 sending too fast: 10 messages in a row over the limit of 0.001 messages a second, 3 at once")
+	bob.expect(t, `{"type":"leave","name":"alice"}`) // and nothing alice sent over the limit
+	scrapeUntil(t, addr, map[string]float64{
+		`wschat_drops_total{reason="rate_limit"}`: 1,
+		"wschat_messages_limited_total":           maxOverLimit + 1,
+	})
+}
+
+func TestLimiterForgivesAMessageWithinTheRate(t *testing.T) {
+	t0 := time.Now()
+	lim := newLimiter(rateLimit{Rate: 1, Burst: 2}, t0)
+	want := func(at time.Duration, v verdict) {
+		t.Helper()
+		if got := lim.check(t0.Add(at)); got != v {
+			t.Fatalf("at %v: got %v, want %v", at, got, v)
+		}
+	}
+	want(0, withinLimit)
+	want(0, withinLimit)
+	for range maxOverLimit - 1 {
+		want(0, overLimit)
+	}
+	want(time.Second, withinLimit) // a token came back: the count starts again
+	for range maxOverLimit - 1 {
+		want(time.Second, overLimit)
+	}
+	want(time.Second, persistent)
+	if newLimiter(rateLimit{Rate: 0, Burst: 2}, t0) != nil {
+		t.Fatal("a zero rate should mean no limiter")
+	}
+}
+
 func TestUnfinishedRequestHeaderIsCutAtTheHandshakeTimeout(t *testing.T) {
 	cfg := opsConfig()
 	cfg.HandshakeTimeout = 100 * time.Millisecond
@@ -343,6 +409,7 @@ func TestMetricsCountWhatClientsDo(t *testing.T) {
 		"wschat_leaves_total":                                     1,
 		"wschat_messages_received_total":                          3,
 		"wschat_messages_delivered_total":                         6,
+		"wschat_messages_limited_total":                           0,
 		`wschat_drops_total{reason="protocol_error",code="1002"}`: 1,
 		`wschat_drops_total{reason="protocol_error",code="1009"}`: 0,
 		`wschat_drops_total{reason="too_slow"}`:                   0,
