@@ -1,6 +1,9 @@
 package main
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // frames is one broadcast, encoded once for each wire format; every peer
 // that reads that format is queued the very same bytes.
@@ -33,6 +36,8 @@ type hub struct {
 	mu    sync.Mutex
 	peers []*peer          // in join order, but for swaps on leave
 	names map[string]*peer // by folded name
+
+	metrics *metrics // counts broadcasts; nil counts nothing
 }
 
 func newHub() *hub {
@@ -77,7 +82,9 @@ func (h *hub) remove(p *peer, left frames) bool {
 func (h *hub) broadcast(f frames) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	start := time.Now()
 	h.fanOutLocked(f, nil)
+	h.metrics.fannedOut(len(h.peers), time.Since(start))
 }
 
 // fanOutLocked queues f to every peer but except. A peer too slow to take

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -21,12 +22,27 @@ const welcomeNames = 20
 // chat is the /ws/chat endpoint: names, notices, and the hub that fans
 // messages out.
 type chat struct {
-	hub *hub
-	log *slog.Logger
+	hub     *hub
+	log     *slog.Logger
+	metrics *metrics
+	limit   rateLimit
+	// Encoded once, for a message over the rate limit: the notice to its
+	// sender and the reason it is closed with when it keeps at it.
+	slowDown    frames
+	tooFastText string
 }
 
-func newChat(log *slog.Logger) *chat {
-	return &chat{hub: newHub(), log: log}
+func newChat(log *slog.Logger, m *metrics, limit rateLimit) *chat {
+	h := newHub()
+	h.metrics = m
+	return &chat{
+		hub:         h,
+		log:         log,
+		metrics:     m,
+		limit:       limit,
+		slowDown:    notice("slow down: the limit is " + limit.describe() + "; this message was not sent"),
+		tooFastText: fmt.Sprintf("sending too fast: %d messages in a row over the limit of %s", maxOverLimit, limit.describe()),
+	}
 }
 
 // handle reads the name and format from the query before the upgrade.
@@ -36,13 +52,14 @@ func newChat(log *slog.Logger) *chat {
 func (ch *chat) handle(r *http.Request) (func(*Conn), error) {
 	q := r.URL.Query()
 	name := strings.TrimSpace(q.Get("name"))
-	refusal := checkName(name)
+	refusal, why := checkName(name), refusedName
 	format := q.Get("format")
 	if refusal == "" && format != "" && format != "text" && format != "json" {
-		refusal = `format must be "text" (the default) or "json"`
+		refusal, why = `format must be "text" (the default) or "json"`, refusedBadRequest
 	}
 	return func(c *Conn) {
 		if refusal != "" {
+			ch.metrics.refuse(why)
 			ch.log.Info("refused", "name", name, "remote", c.RemoteAddr(), "reason", refusal)
 			c.closeAndWait(closePolicyViolation, refusal)
 			return
@@ -55,13 +72,16 @@ func (ch *chat) handle(r *http.Request) (func(*Conn), error) {
 func (ch *chat) serve(c *Conn, p *peer) {
 	if !ch.hub.add(p, ch.welcome(p), ch.joined(p.name)) {
 		reason := fmt.Sprintf("name %q is taken: choose another", p.name)
+		ch.metrics.refuse(refusedName)
 		ch.log.Info("refused", "name", p.name, "remote", c.RemoteAddr(), "reason", reason)
 		c.closeAndWait(closePolicyViolation, reason)
 		return
 	}
+	ch.metrics.joins.Add(1)
 	ch.log.Info("join", "name", p.name, "remote", c.RemoteAddr())
 	err := ch.readLoop(p)
 	if ch.hub.remove(p, ch.left(p.name)) {
+		ch.metrics.leaves.Add(1)
 		ch.log.Info("leave", "name", p.name, "remote", c.RemoteAddr(), "reason", c.Cause(err))
 	}
 	c.finish(err)
@@ -69,21 +89,45 @@ func (ch *chat) serve(c *Conn, p *peer) {
 
 // readLoop broadcasts what p sends until the connection ends.
 func (ch *chat) readLoop(p *peer) error {
+	lim := newLimiter(ch.limit, time.Now())
 	for {
 		op, msg, err := p.conn.ReadMessage()
 		if err != nil {
 			return err
 		}
 		if op == opBinary {
+			ch.metrics.protocolError(closeUnsupportedData)
 			p.conn.Close(closeUnsupportedData, "binary messages are not supported: the chat takes text")
 			continue
 		}
+		ch.metrics.received.Add(1)
 		text := cleanText(string(msg))
 		if text == "" {
 			continue // nothing to say
 		}
+		if lim != nil && !ch.withinLimit(p, lim) {
+			continue
+		}
 		ch.hub.broadcast(ch.message(p.name, text))
 	}
+}
+
+// withinLimit applies p's rate limit to a message p sent, and reports
+// whether it may be broadcast. One over the limit is answered with a
+// notice to p alone; the maxOverLimit-th in a row closes p with 1008.
+func (ch *chat) withinLimit(p *peer, lim *limiter) bool {
+	v := lim.check(time.Now())
+	if v == withinLimit {
+		return true
+	}
+	ch.metrics.limited.Add(1)
+	if v == persistent {
+		ch.metrics.drop(dropRateLimit)
+		p.conn.Close(closePolicyViolation, ch.tooFastText)
+		return false
+	}
+	p.conn.send(ch.slowDown.pick(p.json))
+	return false
 }
 
 // checkName returns why name cannot be used, or "" when it can.
@@ -136,8 +180,8 @@ func cleanText(s string) string {
 // for a message and "* ..." for a notice. With format=json each frame is
 // one event object.
 type event struct {
-	Type   string   `json:"type"` // message, welcome, join or leave
-	Name   string   `json:"name"`
+	Type   string   `json:"type"` // message, welcome, join, leave or notice
+	Name   string   `json:"name,omitempty"`
 	Text   string   `json:"text,omitempty"`
 	Online []string `json:"online,omitempty"`
 }
@@ -148,6 +192,11 @@ func (ch *chat) message(name, text string) frames {
 		text: textFrame(name, ": ", text),
 		json: jsonFrame(event{Type: "message", Name: name, Text: text}),
 	}
+}
+
+// notice encodes "* TEXT", a notice for one participant, in both formats.
+func notice(text string) frames {
+	return frames{text: textFrame("* ", text, ""), json: jsonFrame(event{Type: "notice", Text: text})}
 }
 
 // joined encodes "* NAME joined" in both formats.

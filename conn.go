@@ -17,6 +17,7 @@ type connConfig struct {
 	maxQueue     int           // bytes queued for the peer before it is dropped
 	writeTimeout time.Duration // longest a single write may take
 	closeTimeout time.Duration // longest the closing handshake may take
+	metrics      *metrics      // counts bytes and drops; nil counts nothing
 }
 
 // readBufferSize is the read buffer of a connection: room for a frame

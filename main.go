@@ -36,10 +36,23 @@ func run(args []string) error {
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", 10*time.Second, "a peer that cannot take a write this long is dropped")
 	fs.IntVar(&cfg.MaxQueue, "max-queue", 4<<20, "bytes queued for one peer before it is dropped as too slow")
 	origins := fs.String("origins", "", "comma-separated Origin hosts allowed to connect; empty allows any")
+	fs.IntVar(&cfg.MaxConns, "max-conns", 50000, "most WebSocket connections at once, all endpoints together; 0 means no limit")
+	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 0, "most WebSocket connections from one IP address; 0 means no limit (100 suits clients that connect directly; leave 0 behind a reverse proxy)")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "chat messages a second one participant may send, on average; 0 means no limit (2 suits a room of people)")
+	fs.IntVar(&cfg.Burst, "burst", 10, "chat messages one participant may send at once, when -rate is set")
+	fs.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "longest from accepting a connection to its whole request header, TLS handshake included")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "certificate file (PEM, chain included) to serve https and wss; needs -tls-key")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key file (PEM) for -tls-cert")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg.Origins = splitList(*origins)
+	if err := checkLimits(cfg); err != nil {
+		return err
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return errors.New("-tls-cert and -tls-key go together: give both or neither")
+	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ln, err := net.Listen("tcp", *addr)
@@ -47,31 +60,82 @@ func run(args []string) error {
 		return err
 	}
 	srv := NewServer(cfg, log)
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := newHTTPServer(srv, cfg, log)
+	web, ws := "http", "ws"
+	if cfg.TLSCert != "" {
+		web, ws = "https", "wss"
+	}
 	log.Info("wschat listening", "addr", ln.Addr().String(),
-		"chat", fmt.Sprintf("ws://%s/ws/chat?name=yourname", displayAddr(ln.Addr())),
-		"page", fmt.Sprintf("http://%s/", displayAddr(ln.Addr())))
+		"chat", fmt.Sprintf("%s://%s/ws/chat?name=yourname", ws, displayAddr(ln.Addr())),
+		"page", fmt.Sprintf("%s://%s/", web, displayAddr(ln.Addr())))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- serve(hs, ln, cfg) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	// The chat closes first, while the listener still answers: until
+	// every peer has been closed with 1001, /healthz says 503 and new
+	// WebSocket clients hear that the server is shutting down.
 	sctx, cancel := context.WithTimeout(context.Background(), 2*closeTimeout)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("stop http server: %w", err)
-	}
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	hctx, hcancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer hcancel()
+	if err := hs.Shutdown(hctx); err != nil {
+		return fmt.Errorf("stop http server: %w", err)
+	}
 	log.Info("stopped")
 	return nil
+}
+
+// newHTTPServer returns the HTTP server in front of h, with the limits
+// that keep slow or stuck clients from holding resources before their
+// handshake is through: the whole request header, and the TLS handshake
+// before it, must arrive within the handshake timeout, and may not be
+// larger than maxHeaderBytes. ReadTimeout bounds a request's body too;
+// a WebSocket upgrade has none, and once it is hijacked the connection
+// sets deadlines of its own (upgrade clears the ones net/http set), so a
+// peer that only listens stays as long as it answers pings.
+//
+// HTTP/2 is off: with TLS, net/http would otherwise offer h2 through ALPN,
+// every browser would take it, and a connection on HTTP/2 cannot be
+// hijacked, so the WebSocket upgrade (RFC 6455 §4, HTTP/1.1) would fail.
+// Serving HTTP/1.1 alone makes https and wss work on the same address.
+func newHTTPServer(h http.Handler, cfg Config, log *slog.Logger) *http.Server {
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: cfg.HandshakeTimeout,
+		ReadTimeout:       cfg.HandshakeTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		Protocols:         protocols,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serve serves hs on ln until it is shut down: https and wss when cfg
+// names a certificate, http and ws otherwise.
+func serve(hs *http.Server, ln net.Listener, cfg Config) error {
+	var err error
+	if cfg.TLSCert != "" {
+		err = hs.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+	} else {
+		err = hs.Serve(ln)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
 }
 
 // splitList splits a comma-separated flag value, dropping empty entries.

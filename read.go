@@ -76,6 +76,7 @@ func (c *Conn) readHeader() (frameHeader, error) {
 		}
 		if n > 0 {
 			c.idleTicks.Store(0)
+			c.cfg.metrics.addBytesIn(int64(n))
 			_, err := c.br.Discard(n)
 			return h, err
 		}
@@ -127,6 +128,7 @@ func (c *Conn) readControl(h frameHeader) error {
 	if _, err := io.ReadFull(c.br, p); err != nil {
 		return fmt.Errorf("read control frame: %w", err)
 	}
+	c.cfg.metrics.addBytesIn(h.length)
 	maskBytes(h.maskKey, 0, p)
 	switch h.opcode {
 	case opPing:
@@ -176,14 +178,15 @@ func (c *Conn) readPayload(dst []byte, h frameHeader, utf *utf8Validator) ([]byt
 		dst = dst[:len(dst)+n]
 		remaining -= n
 	}
+	c.cfg.metrics.addBytesIn(h.length)
 	return dst, nil
 }
 
 // fail fails the connection (§7.1.7) when err is a protocol error, by
 // queueing the close frame it calls for. Network errors pass through.
 func (c *Conn) fail(err error) error {
-	if ce, ok := err.(*CloseError); ok {
-		c.queueClose(ce.Code, ce.Reason, false)
+	if ce, ok := err.(*CloseError); ok && c.queueClose(ce.Code, ce.Reason, false) {
+		c.cfg.metrics.protocolError(ce.Code)
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -17,6 +18,13 @@ type Config struct {
 	WriteTimeout   time.Duration // longest one write to a peer may take
 	MaxQueue       int           // bytes queued for one peer before it is dropped
 	Origins        []string      // allowed Origin hosts; empty allows any
+
+	MaxConns         int           // WebSocket connections at once; 0 means no limit
+	MaxConnsPerIP    int           // WebSocket connections from one IP; 0 means no limit
+	Rate             float64       // chat messages a second per participant; 0 means no limit
+	Burst            int           // chat messages a participant may send at once
+	HandshakeTimeout time.Duration // longest from accepting a connection to a whole request header
+	TLSCert, TLSKey  string        // certificate and key files; both empty serves plain HTTP
 }
 
 // closeTimeout bounds the closing handshake: how long the server waits
@@ -26,14 +34,17 @@ const closeTimeout = 3 * time.Second
 // Server serves the chat and echo endpoints and the page, and keeps track
 // of every WebSocket connection so it can ping them and shut them down.
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
-	mux  *http.ServeMux
-	chat *chat
-	ping []byte // the keepalive ping frame, encoded once
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	chat    *chat
+	ping    []byte // the keepalive ping frame, encoded once
+	metrics *metrics
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
+	admitted int            // connections admitted and not yet released
+	perIP    map[string]int // admitted connections by client IP, when limited
 	shutdown bool
 	wg       sync.WaitGroup // one per connection goroutine, and the keepalive loop
 	stop     chan struct{}  // closed when shutdown begins
@@ -42,20 +53,25 @@ type Server struct {
 // NewServer returns a server with its keepalive loop running. Shutdown
 // stops it.
 func NewServer(cfg Config, log *slog.Logger) *Server {
+	m := new(metrics)
 	s := &Server{
-		cfg:   cfg,
-		log:   log,
-		mux:   http.NewServeMux(),
-		chat:  newChat(log),
-		ping:  encodeFrame(opPing, nil),
-		conns: make(map[*Conn]struct{}),
-		stop:  make(chan struct{}),
+		cfg:     cfg,
+		log:     log,
+		mux:     http.NewServeMux(),
+		chat:    newChat(log, m, rateLimit{Rate: cfg.Rate, Burst: cfg.Burst}),
+		ping:    encodeFrame(opPing, nil),
+		metrics: m,
+		conns:   make(map[*Conn]struct{}),
+		perIP:   make(map[string]int),
+		stop:    make(chan struct{}),
 	}
 	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
 	s.mux.HandleFunc("/ws/echo", s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn), error) {
 		return serveEcho, nil
 	}))
 	registerPage(s.mux)
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", m.handler())
 	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)
 	})
@@ -76,25 +92,54 @@ type endpoint func(r *http.Request) (func(*Conn), error)
 func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if e := checkHandshake(r, s.cfg.Origins); e != nil {
-			s.log.Debug("handshake refused", "remote", r.RemoteAddr, "status", e.status, "reason", e.reason)
-			refuseHandshake(w, e)
+			s.refuse(w, r, refusalOf(r, e), e)
 			return
 		}
-		if !s.enter() {
-			http.Error(w, "the server is shutting down", http.StatusServiceUnavailable)
+		ip := clientIP(r)
+		if why, e := s.admit(ip); e != nil {
+			s.refuse(w, r, why, e)
 			return
 		}
 		c, serve := s.accept(w, r, maxMessage, prepare)
 		if c == nil {
-			s.wg.Done()
+			s.release(ip)
 			return
 		}
 		go func() {
-			defer s.wg.Done()
+			defer s.release(ip)
 			defer s.untrack(c)
 			serve(c)
 		}()
 	}
+}
+
+// refuse answers a refused handshake, counts it and logs it: the
+// connection limits at Info, for the operator who may want to raise them,
+// and the rest, which are the client's business, at Debug.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why refusal, e *handshakeError) {
+	s.metrics.refuse(why)
+	level := slog.LevelDebug
+	if why == refusedMaxConns || why == refusedMaxConnsPerIP {
+		level = slog.LevelInfo
+	}
+	s.log.Log(r.Context(), level, "handshake refused", "remote", r.RemoteAddr, "status", e.status, "reason", e.reason)
+	refuseHandshake(w, e)
+}
+
+// refusalOf names the reason checkHandshake refused r, for /metrics.
+func refusalOf(r *http.Request, e *handshakeError) refusal {
+	switch e.status {
+	case http.StatusMethodNotAllowed:
+		return refusedMethod
+	case http.StatusForbidden:
+		return refusedOrigin
+	case http.StatusUpgradeRequired:
+		if r.Header.Get("Upgrade") == "" && r.Header.Get("Sec-WebSocket-Key") == "" {
+			return refusedNotWebSocket
+		}
+		return refusedVersion
+	}
+	return refusedBadRequest
 }
 
 // accept prepares the session and upgrades the connection, or answers
@@ -116,21 +161,10 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		maxQueue:     s.cfg.MaxQueue,
 		writeTimeout: s.cfg.WriteTimeout,
 		closeTimeout: closeTimeout,
+		metrics:      s.metrics,
 	})
 	s.track(c)
 	return c, serve
-}
-
-// enter counts a connection in, for Shutdown to wait on; it reports false
-// once shutdown has begun.
-func (s *Server) enter() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shutdown {
-		return false
-	}
-	s.wg.Add(1)
-	return true
 }
 
 // track adds c to the live connections; one that arrives while shutdown
@@ -139,6 +173,7 @@ func (s *Server) track(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.conns[c] = struct{}{}
+	s.metrics.connections.Add(1)
 	if s.shutdown {
 		c.Close(closeGoingAway, "server shutting down")
 	}
@@ -148,6 +183,22 @@ func (s *Server) untrack(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.conns, c)
+	s.metrics.connections.Add(-1)
+}
+
+// healthz answers GET /healthz: 200 ok while the server takes
+// connections, 503 once shutdown has begun, so a load balancer stops
+// sending clients here.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	shutdown := s.shutdown
+	s.mu.Unlock()
+	if shutdown {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok")
 }
 
 // keepalive pings every connection each interval (§5.5.2) and drops the
@@ -175,11 +226,14 @@ func (s *Server) pingAll() {
 	for c := range s.conns {
 		// Counted in ticks since the peer's last frame: two mean it has
 		// been quiet for a whole interval, three for at least two.
-		switch c.idleTicks.Add(1) {
+		switch n := c.idleTicks.Add(1); n {
 		case 1:
 		case 2:
 			c.send(s.ping)
 		default:
+			if n == 3 {
+				s.metrics.drop(dropPingTimeout)
+			}
 			c.abort(errPingTimeout)
 		}
 	}
@@ -187,8 +241,9 @@ func (s *Server) pingAll() {
 
 // Shutdown closes every connection with 1001 (going away) and waits for
 // their closing handshakes until ctx is done; then it cuts the ones still
-// open, waits for their goroutines, and returns ctx's error. Stop the
-// HTTP server first so that no new connection arrives.
+// open, waits for their goroutines, and returns ctx's error. From the
+// moment it begins, new WebSocket connections are refused with 503 and
+// /healthz answers 503, so the HTTP server may go on listening meanwhile.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.shutdown {

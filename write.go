@@ -61,6 +61,7 @@ func (c *Conn) Close(code closeCode, reason string) {
 // time, and the reader stops at once instead of waiting for an answer.
 func (c *Conn) drop(code closeCode, reason string) {
 	if c.queueClose(code, reason, true) {
+		c.cfg.metrics.drop(dropTooSlow)
 		c.nc.SetReadDeadline(time.Now())
 	}
 }
@@ -114,12 +115,14 @@ func (c *Conn) writeLoop() {
 		c.mu.Unlock()
 
 		n, err := c.writeBatch(batch)
+		c.cfg.metrics.addBytesOut(n)
 
 		c.mu.Lock()
 		c.queued -= int(n)
 		c.spare = batch[:0]
 		c.mu.Unlock()
 		if err != nil {
+			c.cfg.metrics.writeFailed(err)
 			c.abort(fmt.Errorf("write: %w", err))
 			return
 		}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// maxHeaderBytes bounds the request line and headers of a request, the
+// opening handshake included. net/http answers a larger one with 431.
+const maxHeaderBytes = 8 << 10
+
+// checkLimits reports the first limit in cfg that makes no sense.
+func checkLimits(cfg Config) error {
+	switch {
+	case cfg.MaxConns < 0:
+		return errors.New("-max-conns must be 0 (no limit) or more")
+	case cfg.MaxConnsPerIP < 0:
+		return errors.New("-max-conns-per-ip must be 0 (no limit) or more")
+	case cfg.Rate < 0:
+		return errors.New("-rate must be 0 (no limit) or more")
+	case cfg.Rate > 0 && cfg.Burst < 1:
+		return errors.New("-burst must be at least 1 when -rate is set")
+	case cfg.HandshakeTimeout <= 0:
+		return errors.New("-handshake-timeout must be more than 0")
+	}
+	return nil
+}
+
+// clientIP is the address a connection counts against for
+// -max-conns-per-ip: the peer's IP, without its port. Behind a reverse
+// proxy that is the proxy's address.
+func clientIP(r *http.Request) string {
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	return hostname(r.RemoteAddr)
+}
+
+// admit counts a WebSocket connection from ip in before its upgrade, for
+// the connection limits and for Shutdown to wait on, or tells why it
+// cannot come in. Every admitted connection is released once.
+//
+// A full server answers 503 Service Unavailable: the whole service is out
+// of room, for everyone. A client over its own share answers 429 Too Many
+// Requests: the limit is about that client, which can free room by
+// closing one of its own connections.
+func (s *Server) admit(ip string) (refusal, *handshakeError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.shutdown:
+		return refusedShuttingDown, &handshakeError{http.StatusServiceUnavailable, "the server is shutting down"}
+	case s.cfg.MaxConns > 0 && s.admitted >= s.cfg.MaxConns:
+		return refusedMaxConns, &handshakeError{http.StatusServiceUnavailable, fmt.Sprintf(
+			"the server is full: it takes at most %d connections; try again later", s.cfg.MaxConns)}
+	case s.cfg.MaxConnsPerIP > 0 && s.perIP[ip] >= s.cfg.MaxConnsPerIP:
+		return refusedMaxConnsPerIP, &handshakeError{http.StatusTooManyRequests, fmt.Sprintf(
+			"too many connections from %s: at most %d from one address", ip, s.cfg.MaxConnsPerIP)}
+	}
+	s.admitted++
+	if s.cfg.MaxConnsPerIP > 0 {
+		s.perIP[ip]++
+	}
+	s.wg.Add(1)
+	return 0, nil
+}
+
+// release counts out a connection admit let in.
+func (s *Server) release(ip string) {
+	s.mu.Lock()
+	s.admitted--
+	if s.cfg.MaxConnsPerIP > 0 {
+		if s.perIP[ip]--; s.perIP[ip] == 0 {
+			delete(s.perIP, ip)
+		}
+	}
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// maxOverLimit is how many chat messages in a row a participant may send
+// over its rate before it is disconnected. Each of them is answered with a
+// notice and not broadcast; any message within the rate starts the count
+// again. So a person who pastes a few lines too many loses only those
+// lines, while a client that keeps sending as fast as it can is closed
+// with 1008 after ten more messages, instead of being read, and told to
+// slow down, forever.
+const maxOverLimit = 10
+
+// rateLimit is the per-participant limit on chat messages: Rate a second
+// on average, Burst at once. A zero Rate means no limit.
+type rateLimit struct {
+	Rate  float64
+	Burst int
+}
+
+// describe is the limit in words, as a notice or close reason shows it.
+func (l rateLimit) describe() string {
+	unit := "messages"
+	if l.Rate == 1 {
+		unit = "message"
+	}
+	return fmt.Sprintf("%s %s a second, %d at once", strconv.FormatFloat(l.Rate, 'g', -1, 64), unit, l.Burst)
+}
+
+// limiter applies a rateLimit to one participant. Only the participant's
+// reader uses it, so it needs no lock.
+type limiter struct {
+	bucket tokenBucket
+	over   int // messages over the limit since the last one within it
+}
+
+// newLimiter returns a limiter for l, or nil when l sets no limit.
+func newLimiter(l rateLimit, now time.Time) *limiter {
+	if l.Rate <= 0 {
+		return nil
+	}
+	return &limiter{bucket: tokenBucket{rate: l.Rate, burst: float64(l.Burst), tokens: float64(l.Burst), last: now}}
+}
+
+// verdict is what a limiter decides about one message.
+type verdict int
+
+const (
+	withinLimit verdict = iota // broadcast it
+	overLimit                  // drop it and tell the sender
+	persistent                 // drop it and disconnect the sender
+)
+
+// check decides about a message sent at now.
+func (l *limiter) check(now time.Time) verdict {
+	if l.bucket.take(now) {
+		l.over = 0
+		return withinLimit
+	}
+	if l.over++; l.over >= maxOverLimit {
+		return persistent
+	}
+	return overLimit
+}
+
+// tokenBucket holds up to burst tokens and gains rate tokens a second;
+// each message takes one.
+type tokenBucket struct {
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+// take takes a token at now, and reports whether there was one.
+func (b *tokenBucket) take(now time.Time) bool {
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

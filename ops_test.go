@@ -1,0 +1,554 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// This file tests running the server for real: the HTTP server main
+// builds, /healthz, /metrics, the connection and rate limits, and slow or
+// stuck handshakes.
+
+// opsConfig is testConfig with the settings newHTTPServer needs.
+func opsConfig() Config {
+	cfg := testConfig()
+	cfg.HandshakeTimeout = testTimeout
+	return cfg
+}
+
+// startHTTP runs a server on loopback behind the same HTTP server main
+// runs, until the test ends.
+func startHTTP(t testing.TB, cfg Config) (*Server, string) {
+	t.Helper()
+	s := NewServer(cfg, slog.New(slog.DiscardHandler))
+	hs := newHTTPServer(s, cfg, slog.New(slog.DiscardHandler))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- serve(hs, ln, cfg) }()
+	t.Cleanup(func() {
+		hs.Close()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return s, ln.Addr().String()
+}
+
+// handshakeRequest is a client's opening handshake for path on host.
+func handshakeRequest(host, path string) string {
+	return fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", path, host)
+}
+
+// handshakeOn sends the opening handshake on nc and reads the answer. It
+// returns a client when the server switched protocols, and the response
+// with its body read otherwise.
+func handshakeOn(t testing.TB, nc net.Conn, host, path string) (*wsClient, *http.Response) {
+	t.Helper()
+	t.Cleanup(func() { nc.Close() })
+	nc.SetDeadline(time.Now().Add(testTimeout))
+	if _, err := io.WriteString(nc, handshakeRequest(host, path)); err != nil {
+		t.Fatalf("send handshake: %v", err)
+	}
+	br := bufio.NewReader(nc)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("read handshake response: %v", err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body = io.NopCloser(strings.NewReader(string(body)))
+		return nil, resp
+	}
+	return &wsClient{t: t, nc: nc, br: br, key: [4]byte{1, 2, 3, 4}}, resp
+}
+
+// dialFrom opens a TCP connection to addr from the local IP from.
+func dialFrom(t testing.TB, from, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: testTimeout, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	nc, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial from %s: %v", from, err)
+	}
+	return nc
+}
+
+// expectRefused checks a handshake was answered with status and a
+// one-line body saying reason.
+func expectRefused(t testing.TB, resp *http.Response, status int, reason string) {
+	t.Helper()
+	if resp == nil {
+		t.Fatalf("got 101, want %d %q", status, reason)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status || string(body) != reason+"\n" {
+		t.Fatalf("got %d %q, want %d %q", resp.StatusCode, body, status, reason+"\n")
+	}
+}
+
+// get fetches path from the server at addr.
+func get(t testing.TB, addr, path string) (*http.Response, string) {
+	t.Helper()
+	client := &http.Client{Timeout: testTimeout}
+	defer client.CloseIdleConnections()
+	resp, err := client.Get("http://" + addr + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return resp, string(body)
+}
+
+func TestHealthzIsOKUntilShutdownBegins(t *testing.T) {
+	s, addr := startHTTP(t, opsConfig())
+	resp, body := get(t, addr, "/healthz")
+	if resp.StatusCode != http.StatusOK || body != "ok" {
+		t.Fatalf("got %d %q, want 200 ok", resp.StatusCode, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = get(t, addr, "/healthz")
+	if resp.StatusCode != http.StatusServiceUnavailable || body != "shutting down\n" {
+		t.Fatalf("after shutdown: got %d %q, want 503 shutting down", resp.StatusCode, body)
+	}
+	_, refused := handshakeOn(t, dialFrom(t, "127.0.0.1", addr), addr, "/ws/chat?name=late")
+	expectRefused(t, refused, http.StatusServiceUnavailable, "the server is shutting down")
+	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="shutting_down"}`: 1})
+}
+
+func TestMaxConnsRefusesWith503BeforeTheUpgrade(t *testing.T) {
+	cfg := opsConfig()
+	cfg.MaxConns = 2
+	_, addr := startHTTP(t, cfg)
+	first := dial(t, addr, "/ws/echo")
+	dial(t, addr, "/ws/chat?name=alice")
+	_, resp, err := tryDial(addr, "/ws/chat?name=bob", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const full = "the server is full: it takes at most 2 connections; try again later"
+	expectRefused(t, resp, http.StatusServiceUnavailable, full)
+	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="max_conns"}`: 1, "wschat_connections": 2})
+
+	// Room again once one leaves.
+	first.nc.Close()
+	scrapeUntil(t, addr, map[string]float64{"wschat_connections": 1})
+	dialUntilAdmitted(t, addr)
+}
+
+// dialUntilAdmitted dials /ws/echo until the server lets the connection
+// in: the slot a closed connection held is freed just after its socket.
+func dialUntilAdmitted(t testing.TB, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for range 10000 {
+		c, resp, err := tryDial(addr, "/ws/echo", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c != nil {
+			c.nc.Close()
+			return
+		}
+		if resp.StatusCode != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			t.Fatalf("got %s, want to be let in", resp.Status)
+		}
+	}
+	t.Fatal("never let in")
+}
+
+func TestMaxConnsPerIPRefusesWith429BeforeTheUpgrade(t *testing.T) {
+	cfg := opsConfig()
+	cfg.MaxConnsPerIP = 2
+	_, addr := startHTTP(t, cfg)
+	for range 2 {
+		if c, resp := handshakeOn(t, dialFrom(t, "127.0.0.1", addr), addr, "/ws/echo"); c == nil {
+			t.Fatalf("got %s, want 101", resp.Status)
+		}
+	}
+	_, resp := handshakeOn(t, dialFrom(t, "127.0.0.1", addr), addr, "/ws/echo")
+	expectRefused(t, resp, http.StatusTooManyRequests, "too many connections from 127.0.0.1: at most 2 from one address")
+	// Another address has a share of its own.
+	if c, resp := handshakeOn(t, dialFrom(t, "127.0.0.2", addr), addr, "/ws/echo"); c == nil {
+		t.Fatalf("from 127.0.0.2: got %s, want 101", resp.Status)
+	}
+	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="max_conns_per_ip"}`: 1, "wschat_connections": 3})
+}
+
+func TestRateLimitWarnsThenCloses(t *testing.T) {
+	cfg := opsConfig()
+	// A rate this low adds no token while the test runs: the burst is all
+	// there is.
+	cfg.Rate, cfg.Burst = 0.001, 3
+	_, addr := startHTTP(t, cfg)
+	alice := join(t, addr, "alice")
+	bob := listen(dial(t, addr, "/ws/chat?name=bob&format=json"))
+	bob.next(t) // welcome
+	alice.expect(t, "* bob joined")
+
+	for i := range 3 {
+		alice.c.sendText(fmt.Sprint("m", i))
+		alice.expect(t, fmt.Sprint("alice: m", i))
+		bob.expect(t, fmt.Sprintf(`{"type":"message","name":"alice","text":"m%d"}`, i))
+	}
+	const slowDown = "slow down: the limit is 0.001 messages a second, 3 at once; this message was not sent"
+	for range maxOverLimit - 1 {
+		alice.c.sendText("too many")
+		alice.expect(t, "* "+slowDown)
+	}
+	bob.c.sendText("b0")
+	bob.expect(t, `{"type":"message","name":"bob","text":"b0"}`)
+	bob.c.sendText("b1")
+	bob.c.sendText("b2")
+	bob.expect(t, `{"type":"message","name":"bob","text":"b1"}`)
+	bob.expect(t, `{"type":"message","name":"bob","text":"b2"}`)
+	bob.c.sendText("b3")
+	bob.expect(t, `{"type":"notice","text":"`+slowDown+`"}`)
+
+	alice.c.sendText("one too many")
+	alice.expect(t, "bob: b0")
+	alice.expect(t, "bob: b1")
+	alice.expect(t, "bob: b2")
+	alice.expect(t, "CLOSE 1008 sending too fast: 10 messages in a row over the limit of 0.001 messages a second, 3 at once")
+	bob.expect(t, `{"type":"leave","name":"alice"}`) // and nothing alice sent over the limit
+	scrapeUntil(t, addr, map[string]float64{
+		`wschat_drops_total{reason="rate_limit"}`: 1,
+		"wschat_messages_limited_total":           maxOverLimit + 1,
+	})
+}
+
+func TestLimiterForgivesAMessageWithinTheRate(t *testing.T) {
+	t0 := time.Now()
+	lim := newLimiter(rateLimit{Rate: 1, Burst: 2}, t0)
+	want := func(at time.Duration, v verdict) {
+		t.Helper()
+		if got := lim.check(t0.Add(at)); got != v {
+			t.Fatalf("at %v: got %v, want %v", at, got, v)
+		}
+	}
+	want(0, withinLimit)
+	want(0, withinLimit)
+	for range maxOverLimit - 1 {
+		want(0, overLimit)
+	}
+	want(time.Second, withinLimit) // a token came back: the count starts again
+	for range maxOverLimit - 1 {
+		want(time.Second, overLimit)
+	}
+	want(time.Second, persistent)
+	if newLimiter(rateLimit{Rate: 0, Burst: 2}, t0) != nil {
+		t.Fatal("a zero rate should mean no limiter")
+	}
+}
+
+func TestUnfinishedRequestHeaderIsCutAtTheHandshakeTimeout(t *testing.T) {
+	cfg := opsConfig()
+	cfg.HandshakeTimeout = 100 * time.Millisecond
+	_, addr := startHTTP(t, cfg)
+	nc := dialFrom(t, "127.0.0.1", addr)
+	defer nc.Close()
+	// Everything but the blank line that ends the header.
+	partial := strings.TrimSuffix(handshakeRequest(addr, "/ws/chat?name=stuck"), "\r\n")
+	if _, err := io.WriteString(nc, partial); err != nil {
+		t.Fatal(err)
+	}
+	nc.SetReadDeadline(time.Now().Add(testTimeout))
+	if n, err := nc.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("got %d bytes, %v; want the server to hang up (EOF)", n, err)
+	}
+}
+
+func TestJoinedClientOutlivesTheHandshakeTimeout(t *testing.T) {
+	cfg := opsConfig()
+	cfg.HandshakeTimeout = 200 * time.Millisecond
+	_, addr := startHTTP(t, cfg)
+	c := dial(t, addr, "/ws/chat?name=alice")
+	c.next() // welcome
+	// Quiet for several handshake timeouts: the read deadline is the only
+	// thing that may end this read.
+	c.nc.SetReadDeadline(time.Now().Add(3 * cfg.HandshakeTimeout))
+	if _, err := c.br.ReadByte(); !isTimeout(err) {
+		t.Fatalf("while quiet: got %v, want nothing at all", err)
+	}
+	c.sendText("still here")
+	if got := c.next(); got != "alice: still here" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func TestOversizedRequestHeaderIsRefusedWith431(t *testing.T) {
+	_, addr := startHTTP(t, opsConfig())
+	_, resp, err := tryDial(addr, "/ws/chat?name=alice", http.Header{"X-Padding": {strings.Repeat("a", 4*maxHeaderBytes)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("got %s, want 431", resp.Status)
+	}
+}
+
+func TestSlowHandshakesDoNotHoldUpOthers(t *testing.T) {
+	_, addr := startHTTP(t, opsConfig())
+	const slow = 200
+	req := handshakeRequest(addr, "/ws/echo")
+	started := make(chan struct{}, slow)
+	errs := make(chan error, slow)
+	var wg sync.WaitGroup
+	for range slow {
+		nc := dialFrom(t, "127.0.0.1", addr)
+		t.Cleanup(func() { nc.Close() })
+		wg.Go(func() { errs <- trickle(nc, req, started) })
+	}
+	for range slow {
+		<-started
+	}
+
+	// All 200 are part-way through their handshakes; others are served.
+	alice := join(t, addr, "alice")
+	bob := join(t, addr, "bob")
+	alice.expect(t, "* bob joined")
+	bob.c.sendText("hello")
+	alice.expect(t, "bob: hello")
+	bob.expect(t, "bob: hello")
+	if resp, _ := get(t, addr, "/"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the page: got %s", resp.Status)
+	}
+
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// trickle sends req on nc one byte at a time, a millisecond apart,
+// signals started after the first, and checks the server switches
+// protocols at the end of it.
+func trickle(nc net.Conn, req string, started chan<- struct{}) error {
+	nc.SetDeadline(time.Now().Add(testTimeout))
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for i := range len(req) {
+		if _, err := nc.Write([]byte{req[i]}); err != nil {
+			return fmt.Errorf("byte %d: %w", i, err)
+		}
+		if i == 0 {
+			started <- struct{}{}
+		}
+		<-tick.C
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		return fmt.Errorf("after a slow handshake: got %s, want 101", resp.Status)
+	}
+	return nil
+}
+
+func TestMetricsCountWhatClientsDo(t *testing.T) {
+	_, addr := startHTTP(t, opsConfig())
+	alice := join(t, addr, "alice")
+	bob := join(t, addr, "bob")
+	alice.expect(t, "* bob joined")
+	for i := range 3 {
+		alice.c.sendText(fmt.Sprint("m", i))
+		alice.expect(t, fmt.Sprint("alice: m", i))
+		bob.expect(t, fmt.Sprint("alice: m", i))
+	}
+	bob.c.writeRaw(clientFrame(true, opText, false, bob.c.key, []byte("unmasked")))
+	bob.expect(t, "CLOSE 1002 client frames must be masked (RFC 6455 §5.1)")
+	alice.expect(t, "* bob left")
+
+	taken := dial(t, addr, "/ws/chat?name=ALICE")
+	taken.expectClose()
+	if _, _, err := tryDial(addr, "/ws/chat?name=carol", http.Header{"Sec-WebSocket-Version": {"8"}}); err != nil {
+		t.Fatal(err)
+	}
+	get(t, addr, "/ws/chat") // a plain GET
+
+	m := scrapeUntil(t, addr, map[string]float64{
+		"wschat_connections":                                      1,
+		"wschat_joins_total":                                      2,
+		"wschat_leaves_total":                                     1,
+		"wschat_messages_received_total":                          3,
+		"wschat_messages_delivered_total":                         6,
+		"wschat_messages_limited_total":                           0,
+		`wschat_drops_total{reason="protocol_error",code="1002"}`: 1,
+		`wschat_drops_total{reason="protocol_error",code="1009"}`: 0,
+		`wschat_drops_total{reason="too_slow"}`:                   0,
+		`wschat_refused_total{reason="name"}`:                     1,
+		`wschat_refused_total{reason="version"}`:                  1,
+		`wschat_refused_total{reason="not_websocket"}`:            1,
+		`wschat_refused_total{reason="origin"}`:                   0, // any origin may connect
+		"wschat_broadcast_seconds_count":                          3,
+		`wschat_broadcast_seconds_bucket{le="+Inf"}`:              3,
+	})
+	if m["wschat_received_bytes_total"] == 0 || m["wschat_sent_bytes_total"] == 0 {
+		t.Errorf("bytes did not move: %v in, %v out", m["wschat_received_bytes_total"], m["wschat_sent_bytes_total"])
+	}
+	if m["wschat_broadcast_seconds_sum"] <= 0 {
+		t.Errorf("broadcast_seconds_sum = %v, want more than 0", m["wschat_broadcast_seconds_sum"])
+	}
+}
+
+func TestMetricsCountFrameBytes(t *testing.T) {
+	_, addr := startHTTP(t, opsConfig())
+	c := dial(t, addr, "/ws/echo")
+	c.sendText("hello") // 2 + 4 (mask) + 5 bytes in
+	if got := c.next(); got != "hello" {
+		t.Fatalf("echo: got %q", got)
+	}
+	scrapeUntil(t, addr, map[string]float64{
+		"wschat_received_bytes_total": 11,
+		"wschat_sent_bytes_total":     7, // 2 + 5
+	})
+}
+
+// scrapeUntil scrapes /metrics until every sample in want has its value,
+// and returns the last scrape. Counters move just after what the clients
+// see, so the first scrape may come too early.
+func scrapeUntil(t testing.TB, addr string, want map[string]float64) map[string]float64 {
+	t.Helper()
+	client := &http.Client{Timeout: testTimeout}
+	defer client.CloseIdleConnections()
+	deadline := time.Now().Add(testTimeout)
+	var got map[string]float64
+	for range 10000 {
+		got = scrape(t, client, addr)
+		if matches(got, want) || time.Now().After(deadline) {
+			break
+		}
+	}
+	for name, v := range want {
+		if g, ok := got[name]; !ok || g != v {
+			t.Errorf("%s = %v (present: %v), want %v", name, g, ok, v)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	return got
+}
+
+func matches(got, want map[string]float64) bool {
+	for name, v := range want {
+		if g, ok := got[name]; !ok || g != v {
+			return false
+		}
+	}
+	return true
+}
+
+// sampleLine is one sample of the text exposition format: a metric name,
+// labels in braces if any, and a value.
+var sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? (\S+)$`)
+
+// scrape fetches /metrics and parses it, checking the format as it goes:
+// each sample follows the HELP and TYPE lines of its metric, and each
+// histogram's buckets add up.
+func scrape(t testing.TB, client *http.Client, addr string) map[string]float64 {
+	t.Helper()
+	resp, err := client.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/plain; version=0.0.4; charset=utf-8" {
+		t.Fatalf("GET /metrics: %s, Content-Type %q", resp.Status, ct)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	samples := map[string]float64{}
+	help, types := map[string]bool{}, map[string]string{}
+	for line := range strings.Lines(string(body)) {
+		line = strings.TrimSuffix(line, "\n")
+		if f := strings.Fields(line); len(f) >= 4 && f[0] == "#" {
+			switch f[1] {
+			case "HELP":
+				help[f[2]] = true
+			case "TYPE":
+				types[f[2]] = f[3]
+			}
+			continue
+		}
+		m := sampleLine.FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("not a sample: %q", line)
+		}
+		v, err := strconv.ParseFloat(m[4], 64)
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		family := m[1]
+		if types[family] == "" {
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				if base, ok := strings.CutSuffix(family, suffix); ok && types[base] == "histogram" {
+					family = base
+				}
+			}
+		}
+		if !help[family] || types[family] == "" {
+			t.Fatalf("%q comes without HELP and TYPE lines", line)
+		}
+		samples[m[1]+m[2]] = v
+	}
+	checkHistogram(t, samples, "wschat_broadcast_seconds")
+	return samples
+}
+
+// checkHistogram checks that the buckets of a histogram never decrease
+// and end with +Inf, which equals its count.
+func checkHistogram(t testing.TB, samples map[string]float64, name string) {
+	t.Helper()
+	prev := 0.0
+	for _, b := range broadcastBuckets {
+		v, ok := samples[fmt.Sprintf(`%s_bucket{le="%s"}`, name, seconds(b))]
+		if !ok || v < prev {
+			t.Fatalf("%s: bucket %v is %v (present: %v) after %v", name, b, v, ok, prev)
+		}
+		prev = v
+	}
+	inf := samples[name+`_bucket{le="+Inf"}`]
+	if inf < prev || inf != samples[name+"_count"] {
+		t.Fatalf("%s: +Inf bucket %v, count %v, last bucket %v", name, inf, samples[name+"_count"], prev)
+	}
+}
