@@ -38,7 +38,16 @@ type hub struct {
 	names map[string]*peer // by folded name
 
 	metrics *metrics // counts broadcasts; nil counts nothing
+
+	wakePending bool // notices queued with sendLater wait for wakeAll
 }
+
+// noticeDelay is how long join and leave notices may wait to go out with
+// the ones that follow. In a crowded room a burst of arrivals sends one
+// notice per arrival to everyone present; written one by one that is a
+// write per peer per arrival, held back for a moment it is one write per
+// peer for the lot. A chat message in the meantime sends them at once.
+const noticeDelay = 20 * time.Millisecond
 
 func newHub() *hub {
 	return &hub{names: make(map[string]*peer)}
@@ -57,7 +66,7 @@ func (h *hub) add(p *peer, welcome func(online []*peer) []byte, joined frames) b
 	h.peers = append(h.peers, p)
 	h.names[p.key] = p
 	p.conn.send(welcome(h.peers))
-	h.fanOutLocked(joined, p)
+	h.noticeLocked(joined, p)
 	return true
 }
 
@@ -74,7 +83,7 @@ func (h *hub) remove(p *peer, left frames) bool {
 	h.peers[p.index], last.index = last, p.index
 	h.peers[len(h.peers)-1] = nil
 	h.peers = h.peers[:len(h.peers)-1]
-	h.fanOutLocked(left, nil)
+	h.noticeLocked(left, nil)
 	return true
 }
 
@@ -94,5 +103,29 @@ func (h *hub) fanOutLocked(f frames, except *peer) {
 		if p != except {
 			p.conn.send(f.pick(p.json))
 		}
+	}
+}
+
+// noticeLocked queues a notice to every peer but except, and has their
+// writers woken after noticeDelay unless something wakes them sooner.
+func (h *hub) noticeLocked(f frames, except *peer) {
+	for _, p := range h.peers {
+		if p != except {
+			p.conn.sendLater(f.pick(p.json))
+		}
+	}
+	if !h.wakePending {
+		h.wakePending = true
+		time.AfterFunc(noticeDelay, h.wakeAll)
+	}
+}
+
+// wakeAll starts the writer of every peer with frames waiting.
+func (h *hub) wakeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.wakePending = false
+	for _, p := range h.peers {
+		p.conn.wake()
 	}
 }

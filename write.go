@@ -6,14 +6,21 @@ import (
 	"time"
 )
 
-// send queues one whole encoded frame for the peer and reports whether it
-// was taken. The frame's bytes may be shared with other connections and
-// must not change afterwards. It never waits on the network: when the
-// frame would take the bytes queued past the limit, the peer is too slow
-// to keep up, and it is dropped instead. A frame is always taken into an
-// empty outbox, whatever its size, so one large message cannot by itself
-// overflow it.
-func (c *Conn) send(frame []byte) bool {
+// send queues one whole encoded frame for the peer and starts the writer,
+// and reports whether the frame was taken. The frame's bytes may be shared
+// with other connections and must not change afterwards. It never waits on
+// the network: when the frame would take the bytes queued past the limit,
+// the peer is too slow to keep up, and it is dropped instead. A frame is
+// always taken into an empty outbox, whatever its size, so one large
+// message cannot by itself overflow it.
+func (c *Conn) send(frame []byte) bool { return c.push(frame, true) }
+
+// sendLater queues frame like send, but leaves the writer asleep until
+// the next send or wake: frames that can wait a moment then go out
+// together in one write.
+func (c *Conn) sendLater(frame []byte) bool { return c.push(frame, false) }
+
+func (c *Conn) push(frame []byte, wake bool) bool {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
@@ -25,19 +32,33 @@ func (c *Conn) send(frame []byte) bool {
 		return false
 	}
 	c.queued += len(frame)
-	c.enqueueLocked(frame)
+	c.queue = append(c.queue, frame)
+	if wake {
+		c.wakeLocked()
+	}
 	c.mu.Unlock()
 	return true
 }
 
-// enqueueLocked appends frame to the outbox and starts the writer if it is
-// not running. The caller holds c.mu.
-func (c *Conn) enqueueLocked(frame []byte) {
-	c.queue = append(c.queue, frame)
-	if !c.writing {
+// wake starts the writer if frames are waiting and it is not running.
+func (c *Conn) wake() {
+	c.mu.Lock()
+	c.wakeLocked()
+	c.mu.Unlock()
+}
+
+func (c *Conn) wakeLocked() {
+	if !c.writing && len(c.queue) > 0 {
 		c.writing = true
 		go c.writeFn()
 	}
+}
+
+// enqueueLocked appends frame to the outbox and starts the writer. The
+// caller holds c.mu.
+func (c *Conn) enqueueLocked(frame []byte) {
+	c.queue = append(c.queue, frame)
+	c.wakeLocked()
 }
 
 // isClosing reports whether a close frame has been queued.

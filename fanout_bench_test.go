@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The loopback fan-out benchmarks: real TCP clients receive chat
+// broadcasts, and the same workload runs against the floor, a single loop
+// writing one pre-encoded frame to every socket and doing nothing else.
+// Clients and server share the process, so CPU figures include the
+// clients' reads; they mean something only beside the floor's.
+//
+//	go test -run '^$' -bench FanOut -benchtime 300x
+func BenchmarkFanOut(b *testing.B) {
+	for _, w := range []struct {
+		receivers int
+		rate      int // messages per second
+	}{{1000, 100}, {9000, 25}} {
+		for _, target := range []string{"server", "floor"} {
+			b.Run(fmt.Sprintf("%s/receivers=%d/rate=%d", target, w.receivers, w.rate), func(b *testing.B) {
+				runFanOut(b, target, w.receivers, w.rate, 1)
+			})
+		}
+	}
+	b.Run("server/receivers=1000/senders=4/saturation", func(b *testing.B) {
+		runFanOut(b, "server", 1000, 0, 4)
+	})
+}
+
+// benchPayload is the size of a benchmark message, as in the issue's
+// workload.
+const benchPayload = 128
+
+// runFanOut sends b.N messages per sender at rate (0: as fast as the
+// server takes them) to receivers clients and reports what they saw.
+func runFanOut(b *testing.B, target string, receivers, rate, senders int) {
+	want := int64(b.N * senders)
+	rs := make([]*benchReceiver, receivers)
+	for i := range rs {
+		rs[i] = &benchReceiver{want: want, done: make(chan struct{})}
+	}
+	// Receivers read from the moment they connect, as real clients do.
+	start := func(i int, br *bufio.Reader) { go rs[i].run(br) }
+	var f fanOutTarget
+	if target == "floor" {
+		f = newFloor(b, receivers, start)
+	} else {
+		f = newServerTarget(b, receivers, senders, start)
+	}
+	f.ready(b)
+
+	var before syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+	writesBefore := writeSyscalls(b)
+	b.ResetTimer()
+	began := time.Now()
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Go(func() { f.send(b, s, b.N, rate) })
+	}
+	wg.Wait()
+	sendEnd := time.Now()
+	var undelivered int64
+	for _, r := range rs {
+		undelivered += max(0, want-r.count.Load())
+	}
+	deadline := time.After(time.Minute)
+	for _, r := range rs {
+		select {
+		case <-r.done:
+		case <-deadline:
+			b.Fatalf("receivers still missing messages after a minute")
+		}
+	}
+	elapsed := time.Since(began)
+	b.StopTimer()
+	var after syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &after)
+	writes := writeSyscalls(b) - writesBefore - int64(b.N*senders)
+
+	deliveries := float64(want) * float64(receivers)
+	var lat []time.Duration
+	for _, r := range rs {
+		lat = append(lat, r.latencies...)
+	}
+	slices.Sort(lat)
+	b.ReportMetric(deliveries/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(cpuMicros(before.Utime, after.Utime)/deliveries, "user-µs/delivery")
+	b.ReportMetric(cpuMicros(before.Stime, after.Stime)/deliveries, "sys-µs/delivery")
+	b.ReportMetric(float64(writes)/deliveries, "writes/delivery")
+	b.ReportMetric(100*float64(undelivered)/deliveries, "%undelivered-at-send-end")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	_ = sendEnd
+	f.close()
+}
+
+func cpuMicros(from, to syscall.Timeval) float64 {
+	return float64((to.Sec-from.Sec)*1e6 + (to.Usec - from.Usec))
+}
+
+// writeSyscalls is the process's count of write system calls so far
+// (write and writev alike), from /proc/self/io.
+func writeSyscalls(b *testing.B) int64 {
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		b.Skipf("no write counts on this system: %v", err)
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "syscw: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	b.Fatal("no syscw in /proc/self/io")
+	return 0
+}
+
+// fanOutTarget is a server under test, seen from the clients.
+type fanOutTarget interface {
+	ready(b *testing.B)                         // waits until every receiver is in
+	send(b *testing.B, sender, n int, rate int) // sends n timestamped messages
+	close()
+}
+
+// benchReceiver counts the benchmark messages one client receives and
+// their latency.
+type benchReceiver struct {
+	want      int64
+	count     atomic.Int64
+	latencies []time.Duration
+	done      chan struct{}
+}
+
+func (r *benchReceiver) run(br *bufio.Reader) {
+	defer close(r.done)
+	var hdr [maxHeaderSize]byte
+	payload := make([]byte, 0, 1024)
+	for r.count.Load() < r.want {
+		if _, err := io.ReadFull(br, hdr[:2]); err != nil {
+			return
+		}
+		n := headerSize(hdr[:2])
+		if _, err := io.ReadFull(br, hdr[2:n]); err != nil {
+			return
+		}
+		h, _, _ := parseFrameHeader(hdr[:n])
+		payload = slices.Grow(payload[:0], int(h.length))[:h.length]
+		if _, err := io.ReadFull(br, payload); err != nil {
+			return
+		}
+		// Benchmark messages read "bench0: <unix nanoseconds> ...".
+		_, stamp, ok := bytes.Cut(payload, []byte(": "))
+		if !ok || h.opcode != opText || !bytes.HasPrefix(payload, []byte("bench")) {
+			continue
+		}
+		stamp, _, _ = bytes.Cut(stamp, []byte(" "))
+		sent, _ := strconv.ParseInt(string(stamp), 10, 64)
+		r.latencies = append(r.latencies, time.Since(time.Unix(0, sent)))
+		r.count.Add(1)
+	}
+}
+
+// pace sends n messages through write, at rate per second when rate > 0.
+func pace(n, rate int, write func(msg []byte) error) error {
+	start := time.Now()
+	pad := strings.Repeat("x", benchPayload)
+	for i := range n {
+		if rate > 0 {
+			time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))))
+		}
+		msg := fmt.Appendf(nil, "%d %s", time.Now().UnixNano(), pad)
+		if err := write(msg[:benchPayload]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// serverTarget is the chat server with benchmark clients on /ws/chat.
+type serverTarget struct {
+	srv     *Server
+	hs      *http.Server
+	clients []*wsClient
+	senders []*wsClient
+}
+
+func newServerTarget(b *testing.B, receivers, senders int, start func(int, *bufio.Reader)) *serverTarget {
+	cfg := testConfig()
+	cfg.MaxQueue = 64 << 20 // saturation piles up; losing receivers is not what is measured
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	t := &serverTarget{srv: NewServer(cfg, slog.New(slog.DiscardHandler))}
+	t.hs = &http.Server{Handler: t.srv}
+	go t.hs.Serve(ln)
+	addr := ln.Addr().String()
+	for i := range receivers {
+		c := dialBench(b, addr, fmt.Sprintf("r%d", i))
+		t.clients = append(t.clients, c)
+		start(i, c.br)
+	}
+	for i := range senders {
+		t.senders = append(t.senders, dialBench(b, addr, fmt.Sprintf("bench%d", i)))
+		go io.Copy(io.Discard, t.senders[i].br) // senders hear everything too
+	}
+	return t
+}
+
+// dialBench joins the chat for a benchmark.
+func dialBench(b *testing.B, addr, name string) *wsClient {
+	c, resp, err := tryDial(addr, "/ws/chat?name="+name, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		b.Fatalf("dial %s: %v %v", name, err, resp)
+	}
+	c.t = b
+	c.nc.SetDeadline(time.Time{})
+	return c
+}
+
+func (t *serverTarget) ready(b *testing.B) {
+	// The last sender's join notice reaches everyone once all are in.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		t.srv.chat.hub.mu.Lock()
+		n := len(t.srv.chat.hub.peers)
+		t.srv.chat.hub.mu.Unlock()
+		if n == len(t.clients)+len(t.senders) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("only %d peers joined", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (t *serverTarget) send(b *testing.B, sender, n, rate int) {
+	c := t.senders[sender]
+	err := pace(n, rate, func(msg []byte) error {
+		_, err := c.nc.Write(clientFrame(true, opText, true, c.key, msg))
+		return err
+	})
+	if err != nil {
+		b.Error(err)
+	}
+}
+
+func (t *serverTarget) close() {
+	t.hs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for _, c := range append(t.clients, t.senders...) {
+		c.nc.Close()
+	}
+	t.srv.Shutdown(ctx)
+}
+
+// floor is the baseline: accepted TCP connections, and one loop writing
+// one pre-encoded frame to each.
+type floor struct {
+	ln      net.Listener
+	clients []net.Conn
+	sockets []net.Conn
+}
+
+func newFloor(b *testing.B, receivers int, start func(int, *bufio.Reader)) *floor {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := &floor{ln: ln}
+	for i := range receivers {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := ln.Accept()
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.clients = append(f.clients, c)
+		f.sockets = append(f.sockets, s)
+		start(i, bufio.NewReader(c))
+	}
+	return f
+}
+
+func (f *floor) ready(*testing.B) {}
+
+func (f *floor) send(b *testing.B, _, n, rate int) {
+	err := pace(n, rate, func(msg []byte) error {
+		frame := textFrame("bench0", ": ", string(msg))
+		for _, s := range f.sockets {
+			if _, err := s.Write(frame); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Error(err)
+	}
+}
+
+func (f *floor) close() {
+	f.ln.Close()
+	for i := range f.clients {
+		f.clients[i].Close()
+		f.sockets[i].Close()
+	}
+}
