@@ -27,6 +27,8 @@ type peer struct {
 	key   string // name folded for case-insensitive uniqueness
 	json  bool   // reads format=json
 	index int    // position in hub.peers
+
+	noticeFrom int // where p's share of hub.notices starts
 }
 
 // hub is the set of chat participants. A single mutex orders every
@@ -39,14 +41,19 @@ type hub struct {
 
 	metrics *metrics // counts broadcasts; nil counts nothing
 
-	wakePending bool // notices queued with sendLater wait for wakeAll
+	// notices holds the join and leave notices of the last moment, not
+	// yet queued to anyone: the frames one after another, in each format.
+	// A peer's share is what came after it joined, from its noticeFrom.
+	notices  frames
+	flushDue bool // a flush of notices is scheduled
 }
 
-// noticeDelay is how long join and leave notices may wait to go out with
-// the ones that follow. In a crowded room a burst of arrivals sends one
-// notice per arrival to everyone present; written one by one that is a
-// write per peer per arrival, held back for a moment it is one write per
-// peer for the lot. A chat message in the meantime sends them at once.
+// noticeDelay is how long join and leave notices may wait to go out
+// together. When a crowd arrives, every arrival is news to everyone
+// present: queued one by one that is a frame, and soon a write, per peer
+// per arrival, which grows with the square of the crowd. Gathered for a
+// moment, the notices go to each peer as one piece of shared bytes. A
+// chat message in the meantime sends them at once, so order is kept.
 const noticeDelay = 20 * time.Millisecond
 
 func newHub() *hub {
@@ -55,23 +62,25 @@ func newHub() *hub {
 
 // add joins p unless its name is taken, and reports whether it did. In
 // the same step, so no broadcast comes between, p is sent the welcome
-// built from the names online (p's included) and everyone else joined.
+// built from the names online (p's included), and everyone else is told
+// p joined.
 func (h *hub) add(p *peer, welcome func(online []*peer) []byte, joined frames) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, taken := h.names[p.key]; taken {
 		return false
 	}
+	h.noticeLocked(joined)
+	p.noticeFrom = len(h.notices.pick(p.json))
 	p.index = len(h.peers)
 	h.peers = append(h.peers, p)
 	h.names[p.key] = p
 	p.conn.send(welcome(h.peers))
-	h.noticeLocked(joined, p)
 	return true
 }
 
-// remove takes p out and sends everyone left, and reports whether p was
-// still there: a peer leaves once, however many reasons it has.
+// remove takes p out and tells everyone it left, and reports whether p
+// was still there: a peer leaves once, however many reasons it has.
 func (h *hub) remove(p *peer, left frames) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -83,49 +92,53 @@ func (h *hub) remove(p *peer, left frames) bool {
 	h.peers[p.index], last.index = last, p.index
 	h.peers[len(h.peers)-1] = nil
 	h.peers = h.peers[:len(h.peers)-1]
-	h.noticeLocked(left, nil)
+	h.noticeLocked(left)
 	return true
 }
 
-// broadcast queues f to every peer.
+// broadcast queues f to every peer, after the notices gathered so far.
 func (h *hub) broadcast(f frames) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	start := time.Now()
-	h.fanOutLocked(f, nil)
+	h.flushLocked()
+	for _, p := range h.peers {
+		p.conn.send(f.pick(p.json))
+	}
 	h.metrics.fannedOut(len(h.peers), time.Since(start))
 }
 
-// fanOutLocked queues f to every peer but except. A peer too slow to take
-// it is dropped by its connection, and leaves through its own reader.
-func (h *hub) fanOutLocked(f frames, except *peer) {
-	for _, p := range h.peers {
-		if p != except {
-			p.conn.send(f.pick(p.json))
-		}
+// noticeLocked gathers a notice for the peers present, and schedules the
+// flush that sends it.
+func (h *hub) noticeLocked(f frames) {
+	h.notices.text = append(h.notices.text, f.text...)
+	h.notices.json = append(h.notices.json, f.json...)
+	if !h.flushDue {
+		h.flushDue = true
+		time.AfterFunc(noticeDelay, h.flush)
 	}
 }
 
-// noticeLocked queues a notice to every peer but except, and has their
-// writers woken after noticeDelay unless something wakes them sooner.
-func (h *hub) noticeLocked(f frames, except *peer) {
-	for _, p := range h.peers {
-		if p != except {
-			p.conn.sendLater(f.pick(p.json))
-		}
-	}
-	if !h.wakePending {
-		h.wakePending = true
-		time.AfterFunc(noticeDelay, h.wakeAll)
-	}
-}
-
-// wakeAll starts the writer of every peer with frames waiting.
-func (h *hub) wakeAll() {
+func (h *hub) flush() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.wakePending = false
-	for _, p := range h.peers {
-		p.conn.wake()
+	h.flushDue = false
+	h.flushLocked()
+}
+
+// flushLocked queues to every peer its share of the gathered notices. A
+// peer too slow to take it is dropped by its connection, and leaves
+// through its own reader.
+func (h *hub) flushLocked() {
+	if len(h.notices.text) == 0 {
+		return
 	}
+	for _, p := range h.peers {
+		if share := h.notices.pick(p.json)[p.noticeFrom:]; len(share) > 0 {
+			p.conn.send(share)
+		}
+		p.noticeFrom = 0
+	}
+	// The queued bytes are shared and must not change: gather anew.
+	h.notices = frames{}
 }

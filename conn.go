@@ -44,14 +44,15 @@ type Conn struct {
 
 	// Write side.
 	mu      sync.Mutex
-	queue   [][]byte // whole frames waiting for the writer
-	spare   [][]byte // the writer's last batch, kept for reuse
-	queued  int      // bytes queued or being written
-	writing bool     // a writer goroutine is running
-	closing bool     // a close frame is queued: nothing may follow it
-	cause   error    // why the connection is ending, once known
-	writeFn func()   // c.writeLoop, bound once so that starting it allocates nothing
-	done    bool     // closeSent is closed
+	queue   [][]byte    // whole frames waiting for the writer
+	spare   [][]byte    // the writer's last batch, kept for reuse
+	bufs    net.Buffers // the frames of the write under way, owned by the writer
+	queued  int         // bytes queued or being written
+	writing bool        // a writer goroutine is running
+	closing bool        // a close frame is queued: nothing may follow it
+	cause   error       // why the connection is ending, once known
+	writeFn func()      // c.writeLoop, bound once so that starting it allocates nothing
+	done    bool        // closeSent is closed
 
 	// closeSent is closed once the close frame is written, or the
 	// connection has broken and nothing more can be.

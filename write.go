@@ -6,21 +6,14 @@ import (
 	"time"
 )
 
-// send queues one whole encoded frame for the peer and starts the writer,
-// and reports whether the frame was taken. The frame's bytes may be shared
-// with other connections and must not change afterwards. It never waits on
-// the network: when the frame would take the bytes queued past the limit,
-// the peer is too slow to keep up, and it is dropped instead. A frame is
-// always taken into an empty outbox, whatever its size, so one large
-// message cannot by itself overflow it.
-func (c *Conn) send(frame []byte) bool { return c.push(frame, true) }
-
-// sendLater queues frame like send, but leaves the writer asleep until
-// the next send or wake: frames that can wait a moment then go out
-// together in one write.
-func (c *Conn) sendLater(frame []byte) bool { return c.push(frame, false) }
-
-func (c *Conn) push(frame []byte, wake bool) bool {
+// send queues one or more whole encoded frames for the peer and reports
+// whether they were taken. The bytes may be shared with other connections
+// and must not change afterwards. It never waits on the network: when the
+// frame would take the bytes queued past the limit, the peer is too slow
+// to keep up, and it is dropped instead. A frame is always taken into an
+// empty outbox, whatever its size, so one large message cannot by itself
+// overflow it.
+func (c *Conn) send(frame []byte) bool {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
@@ -32,33 +25,19 @@ func (c *Conn) push(frame []byte, wake bool) bool {
 		return false
 	}
 	c.queued += len(frame)
-	c.queue = append(c.queue, frame)
-	if wake {
-		c.wakeLocked()
-	}
+	c.enqueueLocked(frame)
 	c.mu.Unlock()
 	return true
 }
 
-// wake starts the writer if frames are waiting and it is not running.
-func (c *Conn) wake() {
-	c.mu.Lock()
-	c.wakeLocked()
-	c.mu.Unlock()
-}
-
-func (c *Conn) wakeLocked() {
-	if !c.writing && len(c.queue) > 0 {
+// enqueueLocked appends frame to the outbox and starts the writer if it is
+// not running. The caller holds c.mu.
+func (c *Conn) enqueueLocked(frame []byte) {
+	c.queue = append(c.queue, frame)
+	if !c.writing {
 		c.writing = true
 		go c.writeFn()
 	}
-}
-
-// enqueueLocked appends frame to the outbox and starts the writer. The
-// caller holds c.mu.
-func (c *Conn) enqueueLocked(frame []byte) {
-	c.queue = append(c.queue, frame)
-	c.wakeLocked()
 }
 
 // isClosing reports whether a close frame has been queued.
@@ -115,20 +94,29 @@ func (c *Conn) setPeerClose(peer *CloseError) error {
 	return peer
 }
 
-// writeLoop is the writer: it takes everything queued and writes it in one
-// system call (writev through net.Buffers), until the outbox is empty.
-// After the close frame it shuts down the sending side of TCP, so the peer
-// sees the server close first (§7.1.1).
+// Limits that keep an idle connection small.
+const (
+	// maxBatch is the most frames one system call writes. The kernel
+	// takes up to 1024, but each connection keeps an iovec array as long
+	// as its longest writev, and past a few dozen frames a longer one
+	// saves little.
+	maxBatch = 32
+	// idleQueueCap is the outbox capacity a connection keeps between
+	// bursts, so that a message to an idle peer allocates nothing; a
+	// larger one grown in a burst is let go.
+	idleQueueCap = 4
+)
+
+// writeLoop is the writer: it takes everything queued and writes it with
+// as few system calls as it can (writev through net.Buffers), until the
+// outbox is empty. After the close frame it shuts down the sending side of
+// TCP, so the peer sees the server close first (§7.1.1).
 func (c *Conn) writeLoop() {
 	for {
 		c.mu.Lock()
 		batch := c.queue
 		if len(batch) == 0 {
-			c.writing = false
-			if c.closing {
-				closeWrite(c.nc)
-				c.signalLocked()
-			}
+			c.stopWritingLocked()
 			c.mu.Unlock()
 			return
 		}
@@ -140,6 +128,7 @@ func (c *Conn) writeLoop() {
 
 		c.mu.Lock()
 		c.queued -= int(n)
+		clear(batch)
 		c.spare = batch[:0]
 		c.mu.Unlock()
 		if err != nil {
@@ -150,13 +139,42 @@ func (c *Conn) writeLoop() {
 	}
 }
 
-// writeBatch writes batch within the write timeout.
-func (c *Conn) writeBatch(batch [][]byte) (int64, error) {
-	if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout)); err != nil {
-		return 0, err
+// stopWritingLocked ends the writer once the outbox is empty: it lets go
+// of outbox space grown in a burst and, after the close frame, shuts down
+// the sending side. The caller holds c.mu.
+func (c *Conn) stopWritingLocked() {
+	c.writing = false
+	if cap(c.queue) > idleQueueCap {
+		c.queue = nil
 	}
-	bufs := net.Buffers(batch)
-	return bufs.WriteTo(c.nc)
+	if cap(c.spare) > idleQueueCap {
+		c.spare = nil
+	}
+	if c.closing {
+		closeWrite(c.nc)
+		c.signalLocked()
+	}
+}
+
+// writeBatch writes the frames of batch, maxBatch at a time, each write
+// within the write timeout.
+func (c *Conn) writeBatch(batch [][]byte) (int64, error) {
+	var written int64
+	for len(batch) > 0 {
+		if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout)); err != nil {
+			return written, err
+		}
+		k := min(len(batch), maxBatch)
+		c.bufs = batch[:k]
+		n, err := c.bufs.WriteTo(c.nc)
+		c.bufs = nil
+		written += n
+		if err != nil {
+			return written, err
+		}
+		batch = batch[k:]
+	}
+	return written, nil
 }
 
 // closeWrite shuts down the sending side of nc where it can be.

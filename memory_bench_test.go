@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkIdleMemory runs the real binary, joins 9,000 chat clients
+// from this process, and reports the server's resident memory per
+// connection once every client has heard the last one join: what an idle
+// chat user costs. (Two file descriptors per loopback connection, one on
+// each side, and the machine allows 20,000 per process.)
+//
+//	go test -run '^$' -bench IdleMemory -benchtime 1x
+func BenchmarkIdleMemory(b *testing.B) {
+	const conns = 9000
+	bin := filepath.Join(b.TempDir(), "wschat")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	for range b.N {
+		srv, addr := startBinary(b, bin)
+		base := rssKiB(b, srv.Process.Pid)
+		last := fmt.Sprintf("* c%d joined", conns-1)
+		heard := make(chan error, conns)
+		for i := range conns {
+			c, resp, err := tryDial(addr, fmt.Sprintf("/ws/chat?name=c%d", i), nil)
+			if err != nil || resp.StatusCode != 101 {
+				b.Fatalf("client %d: %v %v", i, err, resp)
+			}
+			c.nc.SetDeadline(time.Now().Add(5 * time.Minute))
+			defer c.nc.Close()
+			if i == conns-1 {
+				heard <- nil // the last one hears no notice of its own join
+				continue
+			}
+			go func() { heard <- waitFor(c.br, last) }()
+		}
+		for range conns {
+			if err := <-heard; err != nil {
+				b.Fatalf("waiting for the last join notice: %v", err)
+			}
+		}
+		rss := rssKiB(b, srv.Process.Pid)
+		if os.Getenv("XWAIT") != "" {
+			data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", srv.Process.Pid))
+			os.WriteFile("/tmp/smaps.txt", data, 0o644)
+			st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", srv.Process.Pid))
+			os.WriteFile("/tmp/status.txt", st, 0o644)
+		}
+		b.ReportMetric(float64(rss-base)/conns, "KiB-RSS/conn")
+		b.ReportMetric(float64(base), "KiB-RSS-at-start")
+	}
+}
+
+// startBinary starts the server binary on a free loopback port and
+// returns it with its address, read from its start-up log line.
+func startBinary(b *testing.B, bin string) (*exec.Cmd, string) {
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), os.Getenv("XENV"))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	addrRE := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
+			go func() { f, _ := os.Create("/tmp/srv.log"); io.Copy(f, stderr) }()
+			return cmd, m[1]
+		}
+	}
+	b.Fatalf("the server printed no address: %v", sc.Err())
+	return nil, ""
+}
+
+// waitFor reads frames until one whose payload is want.
+func waitFor(br *bufio.Reader, want string) error {
+	var hdr [maxHeaderSize]byte
+	for {
+		if _, err := io.ReadFull(br, hdr[:2]); err != nil {
+			return err
+		}
+		n := headerSize(hdr[:2])
+		if _, err := io.ReadFull(br, hdr[2:n]); err != nil {
+			return err
+		}
+		h, _, _ := parseFrameHeader(hdr[:n])
+		p := make([]byte, h.length)
+		if _, err := io.ReadFull(br, p); err != nil {
+			return err
+		}
+		if bytes.Equal(p, []byte(want)) {
+			return nil
+		}
+	}
+}
+
+// rssKiB is a process's resident set size, from /proc.
+func rssKiB(b *testing.B, pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Skipf("no /proc on this system: %v", err)
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	b.Fatal("no VmRSS")
+	return 0
+}
