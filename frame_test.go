@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -369,5 +371,312 @@ func BenchmarkMask(b *testing.B) {
 				b.ReportMetric(gbps, "GB/s")
 			})
 		}
+	}
+}
+
+// The protocol rules of RFC 6455 §5 checked through a real server, the
+// way a client meets them: each broken rule fails the connection with
+// the close code §7.4.1 gives it, then the server closes TCP.
+
+// testKey is the masking key the tests' frames use.
+var testKey = [4]byte{0x12, 0x34, 0x56, 0x78}
+
+// masked is a client frame, masked as §5.3 requires.
+func masked(fin bool, op opcode, payload []byte) []byte {
+	return clientFrame(fin, op, true, testKey, payload)
+}
+
+// withRSV sets RSV bits in the first byte of an encoded frame.
+func withRSV(frame []byte, rsv byte) []byte {
+	frame = bytes.Clone(frame)
+	frame[0] |= rsv
+	return frame
+}
+
+// headerOnly is the header of a masked frame announcing length payload
+// bytes, for tests where the server must act before any payload comes.
+func headerOnly(fin bool, op opcode, length int64) []byte {
+	return appendFrameHeader(nil, frameHeader{fin: fin, opcode: op, masked: true, maskKey: testKey, length: length})
+}
+
+// closeBody is the body of a close frame with code and reason.
+func closeBody(code uint16, reason string) []byte {
+	return append(binary.BigEndian.AppendUint16(nil, code), reason...)
+}
+
+// expectCloseCode waits for the server's close frame, checks its code and
+// that its reason is readable text, and that the server then closes TCP.
+func expectCloseCode(t *testing.T, c *wsClient, want closeCode) {
+	t.Helper()
+	code, reason := c.expectClose()
+	if code != want {
+		t.Errorf("server closed with %d %q, want %d", code, reason, want)
+	}
+	if !utf8.ValidString(reason) {
+		t.Errorf("close reason %q is not valid UTF-8", reason)
+	}
+}
+
+// expectMessage reads the next frame and checks that it is the whole
+// message op/payload as a server must send it: final, unmasked, no RSV
+// bits (§5.1, §5.2).
+func expectMessage(t *testing.T, c *wsClient, op opcode, payload []byte) {
+	t.Helper()
+	h, p, err := c.readFrame()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if h.opcode == opClose {
+		t.Fatalf("got close %v, want opcode %#x", decodeClose(p), byte(op))
+	}
+	if h.opcode != op || !h.fin || h.masked || h.rsv != 0 {
+		t.Fatalf("got frame opcode %#x fin %v masked %v rsv %#x, want opcode %#x, fin, unmasked, no RSV",
+			byte(h.opcode), h.fin, h.masked, h.rsv, byte(op))
+	}
+	if !bytes.Equal(p, payload) {
+		t.Fatalf("got %d bytes %.40q, want %d bytes %.40q", len(p), p, len(payload), payload)
+	}
+}
+
+func TestProtocolErrors(t *testing.T) {
+	cfg := testConfig()
+	_, addr := startServer(t, cfg)
+	type tc struct {
+		name string
+		send [][]byte
+		want closeCode
+	}
+	cases := []tc{
+		{"unmasked text frame", [][]byte{clientFrame(true, opText, false, testKey, []byte("hello"))}, closeProtocolError},
+		{"unmasked ping", [][]byte{clientFrame(true, opPing, false, testKey, nil)}, closeProtocolError},
+		{"RSV1 set", [][]byte{withRSV(masked(true, opText, []byte("hi")), 0x40)}, closeProtocolError},
+		{"RSV2 set", [][]byte{withRSV(masked(true, opText, []byte("hi")), 0x20)}, closeProtocolError},
+		{"RSV3 set", [][]byte{withRSV(masked(true, opText, []byte("hi")), 0x10)}, closeProtocolError},
+		{"RSV1 on a ping", [][]byte{withRSV(masked(true, opPing, nil), 0x40)}, closeProtocolError},
+		{"ping with FIN clear", [][]byte{masked(false, opPing, []byte("p"))}, closeProtocolError},
+		{"close with FIN clear", [][]byte{masked(false, opClose, closeBody(1000, ""))}, closeProtocolError},
+		{"ping payload of 126 bytes", [][]byte{masked(true, opPing, make([]byte, 126))}, closeProtocolError},
+		{"pong payload of 126 bytes", [][]byte{masked(true, opPong, make([]byte, 126))}, closeProtocolError},
+		{"close payload of 126 bytes", [][]byte{masked(true, opClose, closeBody(1000, strings.Repeat("r", 124)))}, closeProtocolError},
+		{"continuation with nothing to continue", [][]byte{masked(true, opContinuation, []byte("x"))}, closeProtocolError},
+		{"unfinished continuation with nothing to continue", [][]byte{masked(false, opContinuation, []byte("x"))}, closeProtocolError},
+		{"continuation after a finished message", [][]byte{masked(true, opText, []byte("a")), masked(true, opContinuation, []byte("b"))}, closeProtocolError},
+		{"text frame inside a fragmented message", [][]byte{masked(false, opText, []byte("a")), masked(true, opText, []byte("b"))}, closeProtocolError},
+		{"binary frame inside a fragmented message", [][]byte{masked(false, opText, []byte("a")), masked(true, opBinary, []byte("b"))}, closeProtocolError},
+		{"close payload of 1 byte", [][]byte{masked(true, opClose, []byte{0x03})}, closeProtocolError},
+		{"64-bit length with the top bit set", [][]byte{append([]byte{0x82, 0xFF, 0x80, 0, 0, 0, 0, 0, 0, 0}, testKey[:]...)}, closeProtocolError},
+		{"invalid UTF-8 in a text frame", [][]byte{masked(true, opText, []byte("a\xffb"))}, closeInvalidPayload},
+		{"surrogate in a text frame", [][]byte{masked(true, opText, []byte("a\xed\xa0\x80"))}, closeInvalidPayload},
+		{"text message ending inside a character", [][]byte{masked(true, opText, []byte("ab\xe2\x82"))}, closeInvalidPayload},
+		{"invalid UTF-8 in a later fragment", [][]byte{masked(false, opText, []byte("ok")), masked(true, opContinuation, []byte("\xc0\x80"))}, closeInvalidPayload},
+		{"invalid UTF-8 in a close reason", [][]byte{masked(true, opClose, closeBody(1000, "bye\xff"))}, closeInvalidPayload},
+		{"message over the limit in one frame", [][]byte{headerOnly(true, opBinary, cfg.MaxEchoMessage+1)}, closeMessageTooBig},
+		{"text message over the limit in one frame", [][]byte{headerOnly(true, opText, cfg.MaxEchoMessage+1)}, closeMessageTooBig},
+		{"frame of the largest length", [][]byte{headerOnly(true, opBinary, math.MaxInt64)}, closeMessageTooBig},
+	}
+	for op := opcode(3); op <= 0xF; op++ {
+		if op.isReserved() {
+			cases = append(cases, tc{fmt.Sprintf("reserved opcode %#x", byte(op)), [][]byte{masked(true, op, nil)}, closeProtocolError})
+		}
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dial(t, addr, "/ws/echo")
+			c.writeRaw(bytes.Join(tc.send, nil))
+			expectCloseCode(t, c, tc.want)
+		})
+	}
+}
+
+// TestMessageLimit checks the message size limit at its edge, in one
+// frame and in fragments that only add up past it.
+func TestMessageLimit(t *testing.T) {
+	const limit = 1000
+	cfg := testConfig()
+	cfg.MaxEchoMessage = limit
+	_, addr := startServer(t, cfg)
+	half := bytes.Repeat([]byte("h"), limit/2)
+	for _, tc := range []struct {
+		name string
+		send [][]byte
+		echo []byte // the message echoed, or nil for a close 1009
+	}{
+		{"one frame at the limit", [][]byte{masked(true, opBinary, bytes.Repeat([]byte("x"), limit))}, bytes.Repeat([]byte("x"), limit)},
+		{"fragments adding up to the limit", [][]byte{masked(false, opBinary, half), masked(true, opContinuation, half)}, bytes.Repeat([]byte("h"), limit)},
+		{"one frame a byte over the limit", [][]byte{masked(true, opBinary, make([]byte, limit+1))}, nil},
+		{"fragments adding up to a byte over the limit", [][]byte{masked(false, opBinary, half), masked(false, opContinuation, half), masked(true, opContinuation, []byte("!"))}, nil},
+		{"fragment announcing a byte over the limit", [][]byte{masked(false, opText, half), headerOnly(true, opContinuation, limit/2+1)}, nil},
+		// A length near 2^63 must not overflow the running total and slip
+		// past the limit.
+		{"fragment of the largest length after a short one", [][]byte{masked(false, opBinary, []byte("a")), headerOnly(true, opContinuation, math.MaxInt64)}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dial(t, addr, "/ws/echo")
+			c.writeRaw(bytes.Join(tc.send, nil))
+			if tc.echo == nil {
+				expectCloseCode(t, c, closeMessageTooBig)
+				return
+			}
+			expectMessage(t, c, opBinary, tc.echo)
+		})
+	}
+}
+
+// TestCloseCodes checks which codes a peer may put in a close frame
+// (§7.4.1, §7.4.2): allowed ones are echoed back, the others are a
+// protocol error.
+func TestCloseCodes(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	var codes []uint16
+	for c := uint16(1000); c <= 1003; c++ {
+		codes = append(codes, c)
+	}
+	for c := uint16(1007); c <= 1014; c++ {
+		codes = append(codes, c)
+	}
+	codes = append(codes, 3000, 3999, 4000, 4999)
+	for _, code := range codes {
+		t.Run(fmt.Sprintf("%d is echoed", code), func(t *testing.T) {
+			c := dial(t, addr, "/ws/echo")
+			c.writeFrame(true, opClose, closeBody(code, "bye"))
+			expectCloseCode(t, c, closeCode(code))
+		})
+	}
+	for _, code := range []uint16{0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535} {
+		t.Run(fmt.Sprintf("%d is refused", code), func(t *testing.T) {
+			c := dial(t, addr, "/ws/echo")
+			c.writeFrame(true, opClose, closeBody(code, ""))
+			expectCloseCode(t, c, closeProtocolError)
+		})
+	}
+	t.Run("no payload is answered with 1000", func(t *testing.T) {
+		c := dial(t, addr, "/ws/echo")
+		c.writeFrame(true, opClose, nil)
+		expectCloseCode(t, c, closeNormal)
+	})
+	t.Run("a message after the close is not echoed", func(t *testing.T) {
+		c := dial(t, addr, "/ws/echo")
+		c.writeRaw(append(masked(true, opClose, closeBody(1000, "")), masked(true, opText, []byte("late"))...))
+		h, p, err := c.readFrame()
+		if err != nil || h.opcode != opClose {
+			t.Fatalf("got opcode %#x %q, err %v; want the close answered first", byte(h.opcode), p, err)
+		}
+		if _, _, err := c.readFrame(); !errors.Is(err, io.EOF) {
+			t.Fatalf("after the close: got %v, want EOF and nothing more", err)
+		}
+	})
+}
+
+func TestPing(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	for _, size := range []int{0, 1, 125} {
+		t.Run(fmt.Sprintf("payload %d bytes", size), func(t *testing.T) {
+			c := dial(t, addr, "/ws/echo")
+			payload := bytes.Repeat([]byte{0xA5}, size)
+			c.writeFrame(true, opPing, payload)
+			expectMessage(t, c, opPong, payload)
+			// The connection carries on.
+			c.sendText("still here")
+			expectMessage(t, c, opText, []byte("still here"))
+		})
+	}
+	t.Run("unsolicited pong is ignored", func(t *testing.T) {
+		c := dial(t, addr, "/ws/echo")
+		c.writeFrame(true, opPong, []byte("unsolicited"))
+		c.sendText("after the pong")
+		// The next frame is the echo: nothing answered the pong.
+		expectMessage(t, c, opText, []byte("after the pong"))
+	})
+}
+
+// TestFragmentedMessages checks reassembly (§5.4): control frames may
+// come between fragments and are answered at once.
+func TestFragmentedMessages(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	t.Run("pings between fragments", func(t *testing.T) {
+		c := dial(t, addr, "/ws/echo")
+		c.writeRaw(bytes.Join([][]byte{
+			masked(false, opText, []byte("Hel")),
+			masked(true, opPing, []byte("p1")),
+			masked(false, opContinuation, []byte("lo, ")),
+			masked(true, opPing, []byte("p2")),
+			masked(true, opPong, []byte("ignored")),
+			masked(true, opContinuation, []byte("world")),
+		}, nil))
+		expectMessage(t, c, opPong, []byte("p1"))
+		expectMessage(t, c, opPong, []byte("p2"))
+		expectMessage(t, c, opText, []byte("Hello, world"))
+	})
+	t.Run("empty fragments", func(t *testing.T) {
+		c := dial(t, addr, "/ws/echo")
+		c.writeRaw(bytes.Join([][]byte{
+			masked(false, opBinary, nil),
+			masked(false, opContinuation, []byte{1, 2}),
+			masked(false, opContinuation, nil),
+			masked(true, opContinuation, nil),
+		}, nil))
+		expectMessage(t, c, opBinary, []byte{1, 2})
+	})
+	t.Run("many fragments", func(t *testing.T) {
+		c := dial(t, addr, "/ws/echo")
+		var want, frames []byte
+		for i := range 200 {
+			p := bytes.Repeat([]byte{byte(i)}, i%7)
+			want = append(want, p...)
+			op := opContinuation
+			if i == 0 {
+				op = opBinary
+			}
+			frames = append(frames, masked(i == 199, op, p)...)
+		}
+		c.writeRaw(frames)
+		expectMessage(t, c, opBinary, want)
+	})
+}
+
+// TestFragmentedUTF8 splits text across two fragments at every byte
+// position, so characters are cut in two: valid text is echoed whole,
+// invalid text fails with 1007 wherever the cut falls.
+func TestFragmentedUTF8(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	valid := "aé€𝄞z"
+	t.Run("valid", func(t *testing.T) {
+		c := dial(t, addr, "/ws/echo")
+		for split := 0; split <= len(valid); split++ {
+			c.writeRaw(append(masked(false, opText, []byte(valid[:split])), masked(true, opContinuation, []byte(valid[split:]))...))
+			expectMessage(t, c, opText, []byte(valid))
+		}
+	})
+	invalid := "aé\xed\xa0\x80z" // a surrogate, U+D800
+	for split := 0; split <= len(invalid); split++ {
+		t.Run(fmt.Sprintf("invalid split at %d", split), func(t *testing.T) {
+			c := dial(t, addr, "/ws/echo")
+			c.writeRaw(append(masked(false, opText, []byte(invalid[:split])), masked(true, opContinuation, []byte(invalid[split:]))...))
+			expectCloseCode(t, c, closeInvalidPayload)
+		})
+	}
+}
+
+// TestEchoSizes round-trips messages across the length forms of §5.2.
+func TestEchoSizes(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	c := dial(t, addr, "/ws/echo")
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, size := range []int{0, 1, 125, 126, 127, 65535, 65536, 1 << 20} {
+		t.Run(fmt.Sprintf("binary %d bytes", size), func(t *testing.T) {
+			c.t = t
+			p := make([]byte, size)
+			for i := range p {
+				p[i] = byte(rng.Uint32())
+			}
+			c.writeFrame(true, opBinary, p)
+			expectMessage(t, c, opBinary, p)
+		})
+		t.Run(fmt.Sprintf("text %d bytes", size), func(t *testing.T) {
+			c.t = t
+			p := []byte(strings.Repeat("é", size/2) + strings.Repeat("a", size%2))
+			c.writeFrame(true, opText, p)
+			expectMessage(t, c, opText, p)
+		})
 	}
 }
