@@ -44,8 +44,14 @@ func checkHandshake(r *http.Request, allowedOrigins []string) *handshakeError {
 	}
 	upgrade := r.Header.Get("Upgrade")
 	if upgrade == "" && r.Header.Get("Sec-WebSocket-Key") == "" {
+		// Name the endpoint that was asked for: someone who opened
+		// /ws/echo in a browser wants the echo, not the chat.
+		target := r.URL.EscapedPath()
+		if target == "/ws/chat" {
+			target += "?name=yourname"
+		}
 		return &handshakeError{http.StatusUpgradeRequired, fmt.Sprintf(
-			"this is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c ws://%s/ws/chat?name=yourname", r.Host)}
+			"this is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c ws://%s%s", r.Host, target)}
 	}
 	if !hasToken(r.Header.Values("Upgrade"), "websocket") {
 		return &handshakeError{http.StatusBadRequest, `the Upgrade header must include "websocket"`}
