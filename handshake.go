@@ -124,7 +124,11 @@ func hostname(host string) string {
 // refuseHandshake answers a refused handshake with its status and reason.
 func refuseHandshake(w http.ResponseWriter, e *handshakeError) {
 	if e.status == http.StatusUpgradeRequired {
+		// A 426 names the protocol to upgrade to (RFC 9110 §15.5.22), and
+		// an Upgrade header goes with the "upgrade" option in Connection
+		// (RFC 9110 §7.8), so that intermediaries do not forward it.
 		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Connection", "Upgrade")
 		w.Header().Set("Sec-WebSocket-Version", "13")
 	}
 	if e.status == http.StatusMethodNotAllowed {

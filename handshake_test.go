@@ -141,7 +141,7 @@ func TestHandshake(t *testing.T) {
 	}
 	switched := map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": rfcAccept}
 	noNegotiation := []string{"Sec-WebSocket-Extensions", "Sec-WebSocket-Protocol"}
-	needsVersion := map[string]string{"Sec-WebSocket-Version": "13", "Upgrade": "websocket"}
+	needsVersion := map[string]string{"Sec-WebSocket-Version": "13", "Upgrade": "websocket", "Connection": "Upgrade"}
 	cases := []tc{
 		{name: "valid", status: 101, want: switched, absent: noNegotiation},
 		{name: "valid on /ws/chat", path: "/ws/chat?name=alice", status: 101, want: switched, absent: noNegotiation},
