@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 )
@@ -228,7 +229,9 @@ var utf8Cases = []struct {
 
 // validProperPrefixes holds every proper prefix of the encoding of a
 // Unicode scalar value: what may end a valid prefix of UTF-8 text.
-var validProperPrefixes = func() map[string]bool {
+// It is built on first use: the fuzz workers and tests that do not need
+// it do not pay for it.
+var validProperPrefixes = sync.OnceValue(func() map[string]bool {
 	m := make(map[string]bool)
 	var buf [utf8.UTFMax]byte
 	for r := rune(0x80); r <= utf8.MaxRune; r++ {
@@ -241,13 +244,13 @@ var validProperPrefixes = func() map[string]bool {
 		}
 	}
 	return m
-}()
+})
 
 // isValidPrefix reports whether some bytes appended to p make it valid
 // UTF-8: p is whole characters followed by part of one.
 func isValidPrefix(p string) bool {
 	for k := 0; k < utf8.UTFMax && k <= len(p); k++ {
-		if utf8.ValidString(p[:len(p)-k]) && (k == 0 || validProperPrefixes[p[len(p)-k:]]) {
+		if utf8.ValidString(p[:len(p)-k]) && (k == 0 || validProperPrefixes()[p[len(p)-k:]]) {
 			return true
 		}
 	}
@@ -308,6 +311,40 @@ func TestUTF8Validator(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzUTF8Validator checks the validator against the reference above on
+// arbitrary bytes, fed a byte at a time and in two pieces cut at cut.
+func FuzzUTF8Validator(f *testing.F) {
+	for _, tc := range utf8Cases {
+		f.Add([]byte(tc.s), uint(len(tc.s)/2))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, cut uint) {
+		s := string(data)
+		valid, bad := utf8.ValidString(s), firstImpossible(s)
+
+		var v utf8Validator
+		failedAt := -1
+		for i := range len(s) {
+			if !v.write([]byte{s[i]}) {
+				failedAt = i
+				break
+			}
+		}
+		if failedAt != bad || failedAt < 0 && v.complete() != valid {
+			t.Fatalf("%q byte by byte: failed at %d (complete %v), want %d (valid %v)", s, failedAt, v.complete(), bad, valid)
+		}
+
+		split := int(cut % uint(len(s)+1))
+		var w utf8Validator
+		ok1 := w.write(data[:split])
+		if want := bad < 0 || bad >= split; ok1 != want {
+			t.Fatalf("%q cut at %d: first piece ok = %v, want %v", s, split, ok1, want)
+		}
+		if whole := ok1 && w.write(data[split:]) && w.complete(); whole != valid {
+			t.Fatalf("%q cut at %d: verdict %v, want %v", s, split, whole, valid)
+		}
+	})
 }
 
 // TestFrameHeaderNoAllocs holds the codec to what its benchmarks report:
