@@ -44,8 +44,14 @@ func checkHandshake(r *http.Request, allowedOrigins []string) *handshakeError {
 	}
 	upgrade := r.Header.Get("Upgrade")
 	if upgrade == "" && r.Header.Get("Sec-WebSocket-Key") == "" {
+		// Name the endpoint that was asked for: someone who opened
+		// /ws/echo in a browser wants the echo, not the chat.
+		target := r.URL.EscapedPath()
+		if target == "/ws/chat" {
+			target += "?name=yourname"
+		}
 		return &handshakeError{http.StatusUpgradeRequired, fmt.Sprintf(
-			"this is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c ws://%s/ws/chat?name=yourname", r.Host)}
+			"this is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c ws://%s%s", r.Host, target)}
 	}
 	if !hasToken(r.Header.Values("Upgrade"), "websocket") {
 		return &handshakeError{http.StatusBadRequest, `the Upgrade header must include "websocket"`}
@@ -118,7 +124,11 @@ func hostname(host string) string {
 // refuseHandshake answers a refused handshake with its status and reason.
 func refuseHandshake(w http.ResponseWriter, e *handshakeError) {
 	if e.status == http.StatusUpgradeRequired {
+		// A 426 names the protocol to upgrade to (RFC 9110 §15.5.22), and
+		// an Upgrade header goes with the "upgrade" option in Connection
+		// (RFC 9110 §7.8), so that intermediaries do not forward it.
 		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Connection", "Upgrade")
 		w.Header().Set("Sec-WebSocket-Version", "13")
 	}
 	if e.status == http.StatusMethodNotAllowed {

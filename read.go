@@ -38,7 +38,10 @@ func (c *Conn) ReadMessage() (opcode, []byte, error) {
 		if h.opcode != opContinuation {
 			msgOp = h.opcode
 		}
-		if int64(len(msg))+h.length > c.cfg.maxMessage {
+		// Compared as what is left of the limit: a 64-bit length may be
+		// up to 2^63-1 (§5.2), and adding it to the bytes already
+		// reassembled would overflow and let the frame through.
+		if h.length > c.cfg.maxMessage-int64(len(msg)) {
 			return 0, nil, c.fail(protocolError(closeMessageTooBig,
 				fmt.Sprintf("message too big: the limit is %d bytes", c.cfg.maxMessage)))
 		}
