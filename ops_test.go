@@ -54,8 +54,8 @@ func startHTTP(t testing.TB, cfg Config) (*Server, string) {
 	return s, ln.Addr().String()
 }
 
-// handshakeRequest is a client's opening handshake for path on host.
-func handshakeRequest(host, path string) string {
+// upgradeRequest is a client's opening handshake for path on host.
+func upgradeRequest(host, path string) string {
 	return fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", path, host)
 }
@@ -67,7 +67,7 @@ func handshakeOn(t testing.TB, nc net.Conn, host, path string) (*wsClient, *http
 	t.Helper()
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(testTimeout))
-	if _, err := io.WriteString(nc, handshakeRequest(host, path)); err != nil {
+	if _, err := io.WriteString(nc, upgradeRequest(host, path)); err != nil {
 		t.Fatalf("send handshake: %v", err)
 	}
 	br := bufio.NewReader(nc)
@@ -276,7 +276,7 @@ func TestUnfinishedRequestHeaderIsCutAtTheHandshakeTimeout(t *testing.T) {
 	nc := dialFrom(t, "127.0.0.1", addr)
 	defer nc.Close()
 	// Everything but the blank line that ends the header.
-	partial := strings.TrimSuffix(handshakeRequest(addr, "/ws/chat?name=stuck"), "\r\n")
+	partial := strings.TrimSuffix(upgradeRequest(addr, "/ws/chat?name=stuck"), "\r\n")
 	if _, err := io.WriteString(nc, partial); err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func TestOversizedRequestHeaderIsRefusedWith431(t *testing.T) {
 func TestSlowHandshakesDoNotHoldUpOthers(t *testing.T) {
 	_, addr := startHTTP(t, opsConfig())
 	const slow = 200
-	req := handshakeRequest(addr, "/ws/echo")
+	req := upgradeRequest(addr, "/ws/echo")
 	started := make(chan struct{}, slow)
 	errs := make(chan error, slow)
 	var wg sync.WaitGroup

@@ -163,9 +163,7 @@ func (c *Conn) readPayload(dst []byte, h frameHeader, utf *utf8Validator) ([]byt
 	pos := 0
 	for remaining := int(h.length); remaining > 0; {
 		if len(dst) == cap(dst) {
-			grown := make([]byte, len(dst), len(dst)+min(remaining, max(len(dst), readBufferSize)))
-			copy(grown, dst)
-			dst = grown
+			dst = c.grow(dst, remaining, h.fin)
 		}
 		chunk := dst[len(dst):cap(dst)]
 		chunk = chunk[:min(len(chunk), remaining)]
@@ -183,6 +181,21 @@ func (c *Conn) readPayload(dst []byte, h frameHeader, utf *utf8Validator) ([]byt
 	}
 	c.cfg.metrics.addBytesIn(h.length)
 	return dst, nil
+}
+
+// grow makes room in a message buffer that is full, with remaining bytes
+// of the current frame still to come. It doubles what has arrived, so that
+// a message in many fragments is copied a few times rather than once a
+// fragment, but never past what the final frame needs, nor past the limit.
+func (c *Conn) grow(dst []byte, remaining int, final bool) []byte {
+	n := max(len(dst), readBufferSize)
+	if final {
+		n = min(n, remaining)
+	}
+	n = min(n, int(c.cfg.maxMessage)-len(dst))
+	grown := make([]byte, len(dst), len(dst)+n)
+	copy(grown, dst)
+	return grown
 }
 
 // fail fails the connection (§7.1.7) when err is a protocol error, by
