@@ -77,8 +77,6 @@ type abCase struct {
 	closedByMe bool
 	// codes are the close codes the suite accepts from the server.
 	codes []closeCode
-	// skip, when set, is why the case is skipped for now.
-	skip string
 }
 
 var (
@@ -269,9 +267,6 @@ func (c *abConn) awaitFailFast() {
 // runAB plays one case against the echo endpoint at addr.
 func runAB(t *testing.T, addr string, tc abCase) {
 	t.Helper()
-	if tc.skip != "" {
-		t.Skip(tc.skip)
-	}
 	c := &abConn{wsClient: dial(t, addr, "/ws/echo"), t: t}
 	if tc.send != nil {
 		tc.send(c)
