@@ -49,7 +49,7 @@ func newChat(log *slog.Logger, m *metrics, limit rateLimit) *chat {
 // A bad name still gets upgraded, and is then refused with close 1008: a
 // reason in a close frame reaches the person, where an HTTP 400 would be
 // shown by no WebSocket client.
-func (ch *chat) handle(r *http.Request) (func(*Conn), error) {
+func (ch *chat) handle(r *http.Request) (func(*Conn) func(), error) {
 	q := r.URL.Query()
 	name := strings.TrimSpace(q.Get("name"))
 	refusal, why := checkName(name), refusedName
@@ -57,28 +57,32 @@ func (ch *chat) handle(r *http.Request) (func(*Conn), error) {
 	if refusal == "" && format != "" && format != "text" && format != "json" {
 		refusal, why = `format must be "text" (the default) or "json"`, refusedBadRequest
 	}
-	return func(c *Conn) {
+	return func(c *Conn) func() {
 		if refusal != "" {
-			ch.metrics.refuse(why)
-			ch.log.Info("refused", "name", name, "remote", c.RemoteAddr(), "reason", refusal)
-			c.closeAndWait(closePolicyViolation, refusal)
-			return
+			return ch.refuse(c, name, why, refusal)
 		}
-		ch.serve(c, &peer{conn: c, name: name, key: foldName(name), json: format == "json"})
+		p := &peer{conn: c, name: name, key: foldName(name), json: format == "json"}
+		if !ch.hub.add(p, ch.welcome(p), ch.joined(p.name)) {
+			return ch.refuse(c, name, refusedName, fmt.Sprintf("name %q is taken: choose another", p.name))
+		}
+		ch.metrics.joins.Add(1)
+		ch.log.Info("join", "name", p.name, "remote", c.RemoteAddr())
+		return func() { ch.serve(p) }
 	}, nil
 }
 
-// serve runs one participant's session from join to leave.
-func (ch *chat) serve(c *Conn, p *peer) {
-	if !ch.hub.add(p, ch.welcome(p), ch.joined(p.name)) {
-		reason := fmt.Sprintf("name %q is taken: choose another", p.name)
-		ch.metrics.refuse(refusedName)
-		ch.log.Info("refused", "name", p.name, "remote", c.RemoteAddr(), "reason", reason)
-		c.closeAndWait(closePolicyViolation, reason)
-		return
-	}
-	ch.metrics.joins.Add(1)
-	ch.log.Info("join", "name", p.name, "remote", c.RemoteAddr())
+// refuse closes c with 1008 and the reason a person can read, and returns
+// the loop that waits for the closing handshake.
+func (ch *chat) refuse(c *Conn, name string, why refusal, reason string) func() {
+	ch.metrics.refuse(why)
+	ch.log.Info("refused", "name", name, "remote", c.RemoteAddr(), "reason", reason)
+	c.Close(closePolicyViolation, reason)
+	return c.drain
+}
+
+// serve runs a participant's session once joined, until it leaves.
+func (ch *chat) serve(p *peer) {
+	c := p.conn
 	err := ch.readLoop(p)
 	if ch.hub.remove(p, ch.left(p.name)) {
 		ch.metrics.leaves.Add(1)

@@ -27,8 +27,10 @@ const readBufferSize = 256
 
 // Conn is the server side of one WebSocket connection after the opening
 // handshake. One goroutine reads messages with ReadMessage; any goroutine
-// may queue frames with send, and a writer goroutine, running only while
-// frames are queued, writes them in order.
+// may queue frames with send. Queued frames are written in order by the
+// connection's flusher, which serves many connections and never waits on
+// one; when the peer's socket is full, a writer goroutine of the
+// connection's own takes over until the outbox is empty again.
 type Conn struct {
 	nc  net.Conn
 	cfg connConfig
@@ -43,16 +45,21 @@ type Conn struct {
 	idleTicks atomic.Int32
 
 	// Write side.
-	mu      sync.Mutex
-	queue   [][]byte    // whole frames waiting for the writer
-	spare   [][]byte    // the writer's last batch, kept for reuse
-	bufs    net.Buffers // the frames of the write under way, owned by the writer
-	queued  int         // bytes queued or being written
-	writing bool        // a writer goroutine is running
-	closing bool        // a close frame is queued: nothing may follow it
-	cause   error       // why the connection is ending, once known
-	writeFn func()      // c.writeLoop, bound once so that starting it allocates nothing
-	done    bool        // closeSent is closed
+	mu        sync.Mutex
+	queue     [][]byte    // frames waiting to be written, in order
+	spare     [][]byte    // the writer goroutine's last batch, kept for reuse
+	bufs      net.Buffers // the frames of the writev under way
+	queued    int         // bytes queued or being written
+	scheduled bool        // the flusher or a writer goroutine has the outbox in hand
+	closing   bool        // a close frame is queued: nothing may follow it
+	cause     error       // why the connection is ending, once known
+	writeFn   func()      // c.writeLoop, bound once so that starting it allocates nothing
+	done      bool        // closeSent is closed
+
+	// flusher writes for this connection without blocking; nil for a
+	// connection it cannot reach (TLS), which always uses writeLoop.
+	flusher *flusher
+	raw     rawWriter
 
 	// closeSent is closed once the close frame is written, or the
 	// connection has broken and nothing more can be.
@@ -60,14 +67,18 @@ type Conn struct {
 }
 
 // newConn wraps a hijacked connection. early holds bytes the client sent
-// right behind its handshake, which are read before anything else.
-func newConn(nc net.Conn, early []byte, cfg connConfig) *Conn {
+// right behind its handshake, which are read before anything else. f is
+// the flusher to write through, or nil for a writer goroutine only.
+func newConn(nc net.Conn, early []byte, cfg connConfig, f *flusher) *Conn {
 	var r io.Reader = nc
 	if len(early) > 0 {
 		r = io.MultiReader(bytes.NewReader(early), nc)
 	}
 	c := &Conn{nc: nc, cfg: cfg, br: bufio.NewReaderSize(r, readBufferSize), closeSent: make(chan struct{})}
 	c.writeFn = c.writeLoop
+	if f != nil && c.raw.init(nc) {
+		c.flusher = f
+	}
 	return c
 }
 
@@ -142,10 +153,10 @@ func (c *Conn) finish(readErr error) {
 	}
 }
 
-// closeAndWait starts the closing handshake, waits for its end, and
-// finishes the connection.
-func (c *Conn) closeAndWait(code closeCode, reason string) {
-	c.Close(code, reason)
+// drain reads and drops messages until the closing handshake ends, then
+// finishes the connection: the loop of a connection the server has begun
+// to close.
+func (c *Conn) drain() {
 	for {
 		if _, _, err := c.ReadMessage(); err != nil {
 			c.finish(err)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,6 +53,9 @@ func BenchmarkIdleMemory(b *testing.B) {
 			}
 		}
 		rss := rssKiB(b, srv.Process.Pid)
+		runtimeMem := scrapeRuntimeMemory(b, addr)
+		b.ReportMetric(runtimeMem["heap/stacks"]/1024/conns, "KiB-stacks/conn")
+		b.ReportMetric(runtimeMem["heap/objects"]/1024/conns, "KiB-heap-objects/conn")
 		b.ReportMetric(float64(rss-base)/conns, "KiB-RSS/conn")
 		b.ReportMetric(float64(base), "KiB-RSS-at-start")
 	}
@@ -104,6 +108,23 @@ func waitFor(br *bufio.Reader, want string) error {
 			return nil
 		}
 	}
+}
+
+// scrapeRuntimeMemory reads the server's go_memory_bytes by class from
+// /metrics.
+func scrapeRuntimeMemory(b *testing.B, addr string) map[string]float64 {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	classes := map[string]float64{}
+	re := regexp.MustCompile(`(?m)^go_memory_bytes\{class="([^"]+)"\} (\d+)$`)
+	for _, m := range re.FindAllStringSubmatch(string(body), -1) {
+		classes[m[1]], _ = strconv.ParseFloat(m[2], 64)
+	}
+	return classes
 }
 
 // rssKiB is a process's resident set size, from /proc.

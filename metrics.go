@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	runtimemetrics "runtime/metrics"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -204,6 +206,36 @@ func (m *metrics) write(b *bytes.Buffer) {
 	}
 	sample(b, bname+"_sum", "", seconds(time.Duration(m.broadcast.sum.Load())))
 	sample(b, bname+"_count", "", strconv.FormatUint(cumulative, 10))
+	writeRuntime(b)
+}
+
+// runtimeMemory names the Go runtime's memory classes worth watching: what
+// live objects take, what the heap holds but does not use yet, what it
+// has given back to the system, and goroutine stacks.
+var runtimeMemory = []string{
+	"/memory/classes/heap/objects:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/heap/free:bytes",
+	"/memory/classes/heap/released:bytes",
+	"/memory/classes/heap/stacks:bytes",
+	"/memory/classes/total:bytes",
+}
+
+// writeRuntime appends the process's goroutine count and memory classes.
+func writeRuntime(b *bytes.Buffer) {
+	samples := make([]runtimemetrics.Sample, len(runtimeMemory)+1)
+	for i, name := range runtimeMemory {
+		samples[i].Name = name
+	}
+	samples[len(runtimeMemory)].Name = "/sched/goroutines:goroutines"
+	runtimemetrics.Read(samples)
+	family(b, "go_goroutines", "gauge", "Goroutines that currently exist.")
+	sample(b, "go_goroutines", "", strconv.FormatUint(samples[len(runtimeMemory)].Value.Uint64(), 10))
+	family(b, "go_memory_bytes", "gauge", "Memory the Go runtime has mapped, by class (see runtime/metrics).")
+	for _, s := range samples[:len(runtimeMemory)] {
+		class := strings.TrimSuffix(strings.TrimPrefix(s.Name, "/memory/classes/"), ":bytes")
+		sample(b, "go_memory_bytes", fmt.Sprintf(`class=%q`, class), strconv.FormatUint(s.Value.Uint64(), 10))
+	}
 }
 
 // family writes the HELP and TYPE lines of a metric.

@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -48,6 +50,12 @@ type Server struct {
 	shutdown bool
 	wg       sync.WaitGroup // one per connection goroutine, and the keepalive loop
 	stop     chan struct{}  // closed when shutdown begins
+
+	flushers     []*flusher     // one per processor, connections spread over them
+	nextFlusher  atomic.Uint32  // which flusher the next connection gets
+	stopFlushers chan struct{}  // closed once every connection has ended
+	flushersDone sync.WaitGroup // the flusher goroutines
+	stopOnce     sync.Once
 }
 
 // NewServer returns a server with its keepalive loop running. Shutdown
@@ -64,10 +72,12 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 		conns:   make(map[*Conn]struct{}),
 		perIP:   make(map[string]int),
 		stop:    make(chan struct{}),
+
+		stopFlushers: make(chan struct{}),
 	}
 	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
-	s.mux.HandleFunc("/ws/echo", s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn), error) {
-		return serveEcho, nil
+	s.mux.HandleFunc("/ws/echo", s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn) func(), error) {
+		return func(c *Conn) func() { return func() { serveEcho(c) } }, nil
 	}))
 	registerPage(s.mux)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
@@ -77,18 +87,28 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 	})
 	s.wg.Add(1)
 	go s.keepalive()
+	for range runtime.GOMAXPROCS(0) {
+		f := newFlusher()
+		s.flushers = append(s.flushers, f)
+		s.flushersDone.Go(func() { f.run(s.stopFlushers) })
+	}
 	return s
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// endpoint prepares a session for a checked handshake, before the upgrade:
-// it returns the function that serves the connection until it ends.
-type endpoint func(r *http.Request) (func(*Conn), error)
+// endpoint prepares a session for a checked handshake, before the upgrade.
+// It returns the session's start, which runs on the HTTP server's
+// goroutine right after the upgrade (to join a chat, say, and send a
+// welcome) and returns the loop that serves the connection until it ends.
+type endpoint func(r *http.Request) (start func(*Conn) (loop func()), err error)
 
 // websocket returns the handler for a WebSocket endpoint: it checks the
-// handshake, upgrades, and serves the connection on a goroutine of its
-// own, so the HTTP server's goroutine (and its grown stack) is released.
+// handshake, upgrades, starts the session, and runs its loop on a
+// goroutine of its own. The HTTP server's goroutine, whose stack grew deep
+// parsing the request and starting the session, ends; the loop's starts
+// small and stays small while the connection is idle, which is most of
+// what a chat connection costs.
 func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if e := checkHandshake(r, s.cfg.Origins); e != nil {
@@ -100,15 +120,16 @@ func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc 
 			s.refuse(w, r, why, e)
 			return
 		}
-		c, serve := s.accept(w, r, maxMessage, prepare)
+		c, start := s.accept(w, r, maxMessage, prepare)
 		if c == nil {
 			s.release(ip)
 			return
 		}
+		loop := start(c)
 		go func() {
 			defer s.release(ip)
 			defer s.untrack(c)
-			serve(c)
+			loop()
 		}()
 	}
 }
@@ -144,8 +165,8 @@ func refusalOf(r *http.Request, e *handshakeError) refusal {
 
 // accept prepares the session and upgrades the connection, or answers
 // with the reason it cannot. It returns a nil Conn when it did not upgrade.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64, prepare endpoint) (*Conn, func(*Conn)) {
-	serve, err := prepare(r)
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64, prepare endpoint) (*Conn, func(*Conn) func()) {
+	start, err := prepare(r)
 	if err != nil {
 		s.log.Error("prepare session", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, "cannot start a session", http.StatusInternalServerError)
@@ -162,9 +183,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		writeTimeout: s.cfg.WriteTimeout,
 		closeTimeout: closeTimeout,
 		metrics:      s.metrics,
-	})
+	}, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))])
 	s.track(c)
-	return c, serve
+	return c, start
 }
 
 // track adds c to the live connections; one that arrives while shutdown
@@ -260,18 +281,21 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.wg.Wait()
 		close(done)
 	}()
+	var err error
 	select {
 	case <-done:
-		return nil
 	case <-ctx.Done():
+		err = ctx.Err()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.abort(err)
+		}
+		s.mu.Unlock()
+		<-done
 	}
-	s.mu.Lock()
-	for c := range s.conns {
-		c.abort(ctx.Err())
-	}
-	s.mu.Unlock()
-	<-done
-	return ctx.Err()
+	s.stopOnce.Do(func() { close(s.stopFlushers) })
+	s.flushersDone.Wait()
+	return err
 }
 
 // serveEcho sends every message back as it came (/ws/echo).

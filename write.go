@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"slices"
 	"time"
 )
 
@@ -30,12 +31,18 @@ func (c *Conn) send(frame []byte) bool {
 	return true
 }
 
-// enqueueLocked appends frame to the outbox and starts the writer if it is
-// not running. The caller holds c.mu.
+// enqueueLocked appends frame to the outbox and, unless the outbox is
+// already in hand, hands it to the connection's flusher, or where there
+// is none to a writer goroutine. The caller holds c.mu.
 func (c *Conn) enqueueLocked(frame []byte) {
 	c.queue = append(c.queue, frame)
-	if !c.writing {
-		c.writing = true
+	if c.scheduled {
+		return
+	}
+	c.scheduled = true
+	if c.flusher != nil {
+		c.flusher.add(c)
+	} else {
 		go c.writeFn()
 	}
 }
@@ -96,10 +103,10 @@ func (c *Conn) setPeerClose(peer *CloseError) error {
 
 // Limits that keep an idle connection small.
 const (
-	// maxBatch is the most frames one system call writes. The kernel
-	// takes up to 1024, but each connection keeps an iovec array as long
-	// as its longest writev, and past a few dozen frames a longer one
-	// saves little.
+	// maxBatch is the most frames one writev takes. The kernel takes up
+	// to 1024, but each connection keeps an iovec array as long as its
+	// longest writev, and past a few dozen frames a longer one saves
+	// little.
 	maxBatch = 32
 	// idleQueueCap is the outbox capacity a connection keeps between
 	// bursts, so that a message to an idle peer allocates nothing; a
@@ -107,16 +114,17 @@ const (
 	idleQueueCap = 4
 )
 
-// writeLoop is the writer: it takes everything queued and writes it with
-// as few system calls as it can (writev through net.Buffers), until the
-// outbox is empty. After the close frame it shuts down the sending side of
-// TCP, so the peer sees the server close first (§7.1.1).
+// writeLoop is the writer goroutine, for a peer that cannot take what is
+// queued at once: it waits for room on the socket, within the write
+// timeout, and writes everything queued with as few system calls as it
+// can (writev through net.Buffers), until the outbox is empty.
 func (c *Conn) writeLoop() {
+	defer c.nc.SetWriteDeadline(time.Time{}) // the flusher's writes never wait
 	for {
 		c.mu.Lock()
 		batch := c.queue
 		if len(batch) == 0 {
-			c.stopWritingLocked()
+			c.idleLocked()
 			c.mu.Unlock()
 			return
 		}
@@ -139,11 +147,12 @@ func (c *Conn) writeLoop() {
 	}
 }
 
-// stopWritingLocked ends the writer once the outbox is empty: it lets go
-// of outbox space grown in a burst and, after the close frame, shuts down
-// the sending side. The caller holds c.mu.
-func (c *Conn) stopWritingLocked() {
-	c.writing = false
+// idleLocked gives the outbox back once it is empty: it lets go of space
+// grown in a burst and, after the close frame, shuts down the sending
+// side, so the peer sees the server close first (§7.1.1). The caller holds
+// c.mu.
+func (c *Conn) idleLocked() {
+	c.scheduled = false
 	if cap(c.queue) > idleQueueCap {
 		c.queue = nil
 	}
@@ -175,6 +184,20 @@ func (c *Conn) writeBatch(batch [][]byte) (int64, error) {
 		batch = batch[k:]
 	}
 	return written, nil
+}
+
+// takeLocked removes the first k frames from the outbox. The caller holds
+// c.mu.
+func (c *Conn) takeLocked(k int) {
+	n := copy(c.queue, c.queue[k:])
+	clear(c.queue[n:])
+	c.queue = c.queue[:n]
+}
+
+// requeueLocked puts bytes that a write left over back at the head of the
+// outbox. The caller holds c.mu.
+func (c *Conn) requeueLocked(rest []byte) {
+	c.queue = slices.Insert(c.queue, 0, rest)
 }
 
 // closeWrite shuts down the sending side of nc where it can be.
