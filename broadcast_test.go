@@ -1,0 +1,92 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkBroadcast measures the hub alone: one chat message encoded and
+// queued to N peers, whose flushers write it to /dev/null. allocs/op must
+// not grow with N: the message is encoded once and the same bytes queued
+// to everyone.
+func BenchmarkBroadcast(b *testing.B) {
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		b.Skip(err)
+	}
+	defer devNull.Close()
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("peers=%d", n), func(b *testing.B) {
+			stop := make(chan struct{})
+			defer close(stop)
+			var flushers []*flusher
+			for range runtime.GOMAXPROCS(0) {
+				f := newFlusher()
+				flushers = append(flushers, f)
+				go f.run(stop)
+			}
+			ch := newChat(nil, nil, rateLimit{})
+			var conns []*Conn
+			for i := range n {
+				c := discardConn(devNull, flushers[i%len(flushers)])
+				conns = append(conns, c)
+				ch.hub.peers = append(ch.hub.peers, &peer{conn: c, name: fmt.Sprint(i), index: i})
+			}
+			// One broadcast first, so the outboxes and the flushers' lines
+			// have grown to size: what follows is the steady state.
+			ch.hub.broadcast(ch.message("alice", "warming up"))
+			waitFlushed(b, conns)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				ch.hub.broadcast(ch.message("alice", "hello everyone"))
+				waitFlushed(b, conns)
+			}
+		})
+	}
+}
+
+// discardConn is a connection whose flusher writes to w, a file that takes
+// everything.
+func discardConn(w *os.File, f *flusher) *Conn {
+	c := newConn(nopConn{}, nil, connConfig{maxQueue: 1 << 20, writeTimeout: time.Second, closeTimeout: time.Second}, nil)
+	raw, err := w.SyscallConn()
+	if err != nil {
+		panic(err)
+	}
+	c.flusher, c.raw.conn, c.raw.fn = f, raw, c.raw.writeFD
+	return c
+}
+
+// waitFlushed waits until every connection's outbox is written.
+func waitFlushed(b *testing.B, conns []*Conn) {
+	deadline := time.Now().Add(testTimeout)
+	for _, c := range conns {
+		for {
+			c.mu.Lock()
+			idle := !c.scheduled
+			c.mu.Unlock()
+			if idle {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatal("outbox not written in time")
+			}
+			runtime.Gosched()
+		}
+	}
+}
+
+// nopConn is a net.Conn that is never read: the hub benchmark only writes.
+type nopConn struct{ net.Conn }
+
+func (nopConn) Close() error                     { return nil }
+func (nopConn) SetDeadline(time.Time) error      { return nil }
+func (nopConn) SetReadDeadline(time.Time) error  { return nil }
+func (nopConn) SetWriteDeadline(time.Time) error { return nil }
+func (nopConn) Read([]byte) (int, error)         { return 0, syscall.EAGAIN }
