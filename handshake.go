@@ -96,9 +96,12 @@ func validKey(values []string) bool {
 
 // originAllowed reports whether an Origin header passes the allow list,
 // whose entries are hosts with or without a port. An empty list allows
-// every origin, including "null" and none at all (non-browser clients).
+// every origin, "null" included. A request with no Origin at all passes
+// too: browsers always send one (RFC 6455 §10.2), so the check protects
+// their users from pages on other sites, while a program such as wscat,
+// which could send any Origin it liked, sends none.
 func originAllowed(origin string, allowed []string) bool {
-	if len(allowed) == 0 {
+	if len(allowed) == 0 || origin == "" {
 		return true
 	}
 	host := origin

@@ -185,6 +185,7 @@ func TestHandshake(t *testing.T) {
 		{name: "origin ending like an allowed one", origins: []string{"example.com"}, header: set("Origin", "http://notexample.com"), status: 403, body: []string{"origin"}},
 		{name: "origin starting like an allowed one", origins: []string{"example.com"}, header: set("Origin", "http://example.com.evil.example"), status: 403, body: []string{"origin"}},
 		{name: "null origin with an allow list", origins: []string{"example.com"}, header: set("Origin", "null"), status: 403, body: []string{"origin"}},
+		{name: "no origin (not a browser) with an allow list", origins: []string{"example.com"}, status: 101, want: switched},
 		{name: "any origin without an allow list", header: set("Origin", "http://anywhere.example"), status: 101, want: switched},
 		{name: "null origin without an allow list", header: set("Origin", "null"), status: 101, want: switched},
 	}

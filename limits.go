@@ -26,6 +26,14 @@ func checkLimits(cfg Config) error {
 		return errors.New("-burst must be at least 1 when -rate is set")
 	case cfg.HandshakeTimeout <= 0:
 		return errors.New("-handshake-timeout must be more than 0")
+	case cfg.PingInterval <= 0:
+		return errors.New("-ping-interval must be more than 0")
+	case cfg.WriteTimeout <= 0:
+		return errors.New("-write-timeout must be more than 0")
+	case cfg.MaxMessage < 1 || cfg.MaxEchoMessage < 1:
+		return errors.New("-max-message and -max-echo-message must be at least 1")
+	case cfg.MaxQueue < 1:
+		return errors.New("-max-queue must be at least 1")
 	}
 	return nil
 }

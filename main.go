@@ -19,7 +19,11 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	err := run(os.Args[1:])
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// -h asked for the usage, which the flag package has printed.
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "wschat:", err)
 		os.Exit(1)
 	}
