@@ -29,6 +29,8 @@ type peer struct {
 	index int    // position in hub.peers
 
 	noticeFrom int // where p's share of hub.notices starts
+
+	lim *limiter // p's message rate, nil when there is no limit
 }
 
 // hub is the set of chat participants. A single mutex orders every

@@ -49,7 +49,7 @@ func newChat(log *slog.Logger, m *metrics, limit rateLimit) *chat {
 // A bad name still gets upgraded, and is then refused with close 1008: a
 // reason in a close frame reaches the person, where an HTTP 400 would be
 // shown by no WebSocket client.
-func (ch *chat) handle(r *http.Request) (func(*Conn) func(), error) {
+func (ch *chat) handle(r *http.Request) (func(*Conn) func() bool, error) {
 	q := r.URL.Query()
 	name := strings.TrimSpace(q.Get("name"))
 	refusal, why := checkName(name), refusedName
@@ -57,43 +57,47 @@ func (ch *chat) handle(r *http.Request) (func(*Conn) func(), error) {
 	if refusal == "" && format != "" && format != "text" && format != "json" {
 		refusal, why = `format must be "text" (the default) or "json"`, refusedBadRequest
 	}
-	return func(c *Conn) func() {
+	return func(c *Conn) func() bool {
 		if refusal != "" {
 			return ch.refuse(c, name, why, refusal)
 		}
-		p := &peer{conn: c, name: name, key: foldName(name), json: format == "json"}
+		p := &peer{conn: c, name: name, key: foldName(name), json: format == "json", lim: newLimiter(ch.limit, time.Now())}
 		if !ch.hub.add(p, ch.welcome(p), ch.joined(p.name)) {
 			return ch.refuse(c, name, refusedName, fmt.Sprintf("name %q is taken: choose another", p.name))
 		}
 		ch.metrics.joins.Add(1)
 		ch.log.Info("join", "name", p.name, "remote", c.RemoteAddr())
-		return func() { ch.serve(p) }
+		return func() bool { return ch.serve(p) }
 	}, nil
 }
 
 // refuse closes c with 1008 and the reason a person can read, and returns
 // the loop that waits for the closing handshake.
-func (ch *chat) refuse(c *Conn, name string, why refusal, reason string) func() {
+func (ch *chat) refuse(c *Conn, name string, why refusal, reason string) func() bool {
 	ch.metrics.refuse(why)
 	ch.log.Info("refused", "name", name, "remote", c.RemoteAddr(), "reason", reason)
 	c.Close(closePolicyViolation, reason)
 	return c.drain
 }
 
-// serve runs a participant's session once joined, until it leaves.
-func (ch *chat) serve(p *peer) {
+// serve runs a participant's session once joined, until it leaves or
+// parks; it reports whether the participant left.
+func (ch *chat) serve(p *peer) bool {
 	c := p.conn
 	err := ch.readLoop(p)
+	if err == errParked {
+		return false
+	}
 	if ch.hub.remove(p, ch.left(p.name)) {
 		ch.metrics.leaves.Add(1)
 		ch.log.Info("leave", "name", p.name, "remote", c.RemoteAddr(), "reason", c.Cause(err))
 	}
 	c.finish(err)
+	return true
 }
 
-// readLoop broadcasts what p sends until the connection ends.
+// readLoop broadcasts what p sends until the connection ends or parks.
 func (ch *chat) readLoop(p *peer) error {
-	lim := newLimiter(ch.limit, time.Now())
 	for {
 		op, msg, err := p.conn.ReadMessage()
 		if err != nil {
@@ -109,7 +113,7 @@ func (ch *chat) readLoop(p *peer) error {
 		if text == "" {
 			continue // nothing to say
 		}
-		if lim != nil && !ch.withinLimit(p, lim) {
+		if p.lim != nil && !ch.withinLimit(p, p.lim) {
 			continue
 		}
 		ch.hub.broadcast(ch.message(p.name, text))

@@ -61,6 +61,16 @@ type Conn struct {
 	flusher *flusher
 	raw     rawWriter
 
+	// The connection's loop, and what ends it; the poller that holds the
+	// connection while it is parked between messages, nil where it
+	// cannot be parked.
+	loop   func() (ended bool)
+	ended  func()
+	poller *poller
+	parked bool   // held by the poller, with no goroutine of its own
+	woken  bool   // unparked, and not yet read since
+	pollID uint64 // the poller's id for it while parked
+
 	// closeSent is closed once the close frame is written, or the
 	// connection has broken and nothing more can be.
 	closeSent chan struct{}
@@ -68,8 +78,9 @@ type Conn struct {
 
 // newConn wraps a hijacked connection. early holds bytes the client sent
 // right behind its handshake, which are read before anything else. f is
-// the flusher to write through, or nil for a writer goroutine only.
-func newConn(nc net.Conn, early []byte, cfg connConfig, f *flusher) *Conn {
+// the flusher to write through, or nil for a writer goroutine only; p is
+// the poller to park with between messages, or nil.
+func newConn(nc net.Conn, early []byte, cfg connConfig, f *flusher, p *poller) *Conn {
 	var r io.Reader = nc
 	if len(early) > 0 {
 		r = io.MultiReader(bytes.NewReader(early), nc)
@@ -78,6 +89,9 @@ func newConn(nc net.Conn, early []byte, cfg connConfig, f *flusher) *Conn {
 	c.writeFn = c.writeLoop
 	if f != nil && c.raw.init(nc) {
 		c.flusher = f
+		if len(early) == 0 { // early bytes sit beside the buffer, out of the poller's sight
+			c.poller = p
+		}
 	}
 	return c
 }
@@ -110,6 +124,7 @@ func (c *Conn) abort(err error) {
 	c.setCause(err)
 	c.closing = true
 	c.signalLocked()
+	c.unparkLocked()
 	c.mu.Unlock()
 	c.nc.Close()
 }
@@ -156,11 +171,11 @@ func (c *Conn) finish(readErr error) {
 // drain reads and drops messages until the closing handshake ends, then
 // finishes the connection: the loop of a connection the server has begun
 // to close.
-func (c *Conn) drain() {
+func (c *Conn) drain() bool {
 	for {
 		if _, _, err := c.ReadMessage(); err != nil {
 			c.finish(err)
-			return
+			return true
 		}
 	}
 }

@@ -112,7 +112,7 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int) {
 }
 
 func cpuMicros(from, to syscall.Timeval) float64 {
-	return float64((to.Sec-from.Sec)*1e6 + (to.Usec - from.Usec))
+	return float64(to.Sec-from.Sec)*1e6 + float64(to.Usec-from.Usec)
 }
 
 // writeSyscalls is the process's count of write system calls so far

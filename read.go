@@ -15,6 +15,8 @@ import (
 // close the peer sent, or the protocol error the server failed the
 // connection with (its close frame already queued). Any other error comes
 // from the network. Either way the caller stops reading and calls finish.
+// errParked means there was nothing to read and the connection is parked:
+// the caller returns, and its loop runs again when there is.
 func (c *Conn) ReadMessage() (opcode, []byte, error) {
 	var (
 		msgOp opcode // opcode of the message being reassembled, 0 if none
@@ -22,6 +24,9 @@ func (c *Conn) ReadMessage() (opcode, []byte, error) {
 		text  utf8Validator
 	)
 	for {
+		if msgOp == 0 && c.br.Buffered() == 0 && c.park() {
+			return 0, nil, errParked
+		}
 		h, err := c.readHeader()
 		if err != nil {
 			return 0, nil, err

@@ -51,6 +51,7 @@ type Server struct {
 	wg       sync.WaitGroup // one per connection goroutine, and the keepalive loop
 	stop     chan struct{}  // closed when shutdown begins
 
+	poller       *poller        // holds idle connections between messages; nil where there is none
 	flushers     []*flusher     // one per processor, connections spread over them
 	nextFlusher  atomic.Uint32  // which flusher the next connection gets
 	stopFlushers chan struct{}  // closed once every connection has ended
@@ -76,8 +77,8 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 		stopFlushers: make(chan struct{}),
 	}
 	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
-	s.mux.HandleFunc("/ws/echo", s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn) func(), error) {
-		return func(c *Conn) func() { return func() { serveEcho(c) } }, nil
+	s.mux.HandleFunc("/ws/echo", s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn) func() bool, error) {
+		return func(c *Conn) func() bool { return func() bool { return serveEcho(c) } }, nil
 	}))
 	registerPage(s.mux)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
@@ -87,6 +88,9 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 	})
 	s.wg.Add(1)
 	go s.keepalive()
+	if s.poller = newPoller(); s.poller != nil {
+		s.flushersDone.Go(s.poller.run)
+	}
 	for range runtime.GOMAXPROCS(0) {
 		f := newFlusher()
 		s.flushers = append(s.flushers, f)
@@ -101,7 +105,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 // It returns the session's start, which runs on the HTTP server's
 // goroutine right after the upgrade (to join a chat, say, and send a
 // welcome) and returns the loop that serves the connection until it ends.
-type endpoint func(r *http.Request) (start func(*Conn) (loop func()), err error)
+type endpoint func(r *http.Request) (start func(*Conn) (loop func() (ended bool)), err error)
 
 // websocket returns the handler for a WebSocket endpoint: it checks the
 // handshake, upgrades, starts the session, and runs its loop on a
@@ -125,12 +129,12 @@ func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc 
 			s.release(ip)
 			return
 		}
-		loop := start(c)
-		go func() {
-			defer s.release(ip)
-			defer s.untrack(c)
-			loop()
-		}()
+		c.loop = start(c)
+		c.ended = func() {
+			s.untrack(c)
+			s.release(ip)
+		}
+		go c.run()
 	}
 }
 
@@ -165,7 +169,7 @@ func refusalOf(r *http.Request, e *handshakeError) refusal {
 
 // accept prepares the session and upgrades the connection, or answers
 // with the reason it cannot. It returns a nil Conn when it did not upgrade.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64, prepare endpoint) (*Conn, func(*Conn) func()) {
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64, prepare endpoint) (*Conn, func(*Conn) func() bool) {
 	start, err := prepare(r)
 	if err != nil {
 		s.log.Error("prepare session", "remote", r.RemoteAddr, "err", err)
@@ -183,7 +187,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		writeTimeout: s.cfg.WriteTimeout,
 		closeTimeout: closeTimeout,
 		metrics:      s.metrics,
-	}, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))])
+	}, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))], s.poller)
 	s.track(c)
 	return c, start
 }
@@ -293,18 +297,27 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 		<-done
 	}
-	s.stopOnce.Do(func() { close(s.stopFlushers) })
+	s.stopOnce.Do(func() {
+		close(s.stopFlushers)
+		if s.poller != nil {
+			s.poller.stop()
+		}
+	})
 	s.flushersDone.Wait()
 	return err
 }
 
-// serveEcho sends every message back as it came (/ws/echo).
-func serveEcho(c *Conn) {
+// serveEcho sends every message back as it came (/ws/echo), and reports
+// whether the connection ended rather than parked.
+func serveEcho(c *Conn) bool {
 	for {
 		op, msg, err := c.ReadMessage()
+		if err == errParked {
+			return false
+		}
 		if err != nil {
 			c.finish(err)
-			return
+			return true
 		}
 		c.send(encodeFrame(op, msg))
 	}

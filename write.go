@@ -83,6 +83,7 @@ func (c *Conn) queueClose(code closeCode, reason string, discard bool) bool {
 		return false
 	}
 	c.closing = true
+	c.unparkLocked() // the loop must run to see the closing handshake through
 	c.setCause(&CloseError{Code: code, Reason: reason})
 	if discard {
 		clear(c.queue)

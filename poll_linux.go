@@ -1,0 +1,117 @@
+package main
+
+import (
+	"sync"
+	"syscall"
+)
+
+// poller watches parked connections for something to read, with an epoll
+// instance of its own beside the Go runtime's. Each parked connection is
+// registered one-shot, under an id rather than its file descriptor, so an
+// event for a connection that has meanwhile closed, and whose descriptor
+// number a new one has taken, wakes nobody.
+type poller struct {
+	epfd int
+	wake [2]int // a pipe whose read end, under id 0, wakes run to stop
+
+	mu     sync.Mutex
+	parked map[uint64]*Conn
+	nextID uint64
+}
+
+// newPoller returns a poller, or nil where the system will not give one:
+// connections then simply wait in ReadMessage.
+func newPoller() *poller {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	p := &poller{epfd: epfd, parked: make(map[uint64]*Conn)}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN}
+	if syscall.Pipe2(p.wake[:], syscall.O_CLOEXEC) != nil ||
+		syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, p.wake[0], &ev) != nil {
+		syscall.Close(epfd)
+		return nil
+	}
+	return p
+}
+
+// add registers c, to be woken once when it has something to read or its
+// peer hangs up. The caller holds c.mu.
+func (p *poller) add(c *Conn) error {
+	p.mu.Lock()
+	p.nextID++
+	id := p.nextID
+	p.parked[id] = c
+	p.mu.Unlock()
+	c.pollID = id
+	ev := syscall.EpollEvent{
+		Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT,
+		Fd:     int32(uint32(id)),
+		Pad:    int32(uint32(id >> 32)),
+	}
+	var err error
+	ctlErr := c.raw.conn.Control(func(fd uintptr) {
+		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
+	})
+	if err == nil {
+		err = ctlErr
+	}
+	if err != nil {
+		p.forget(id)
+	}
+	return err
+}
+
+// remove unregisters c. A connection already closed has left the epoll
+// set with its descriptor. The caller holds c.mu.
+func (p *poller) remove(c *Conn) {
+	p.forget(c.pollID)
+	c.raw.conn.Control(func(fd uintptr) {
+		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
+	})
+}
+
+func (p *poller) forget(id uint64) {
+	p.mu.Lock()
+	delete(p.parked, id)
+	p.mu.Unlock()
+}
+
+// run wakes parked connections as events come, until stop is called.
+func (p *poller) run() {
+	defer syscall.Close(p.epfd)
+	defer syscall.Close(p.wake[0])
+	events := make([]syscall.EpollEvent, 128)
+	for {
+		n, err := syscall.EpollWait(p.epfd, events, -1)
+		if err != nil && err != syscall.EINTR {
+			return
+		}
+		for _, ev := range events[:max(n, 0)] {
+			id := uint64(uint32(ev.Fd)) | uint64(uint32(ev.Pad))<<32
+			if id == 0 {
+				return
+			}
+			p.resume(id)
+		}
+	}
+}
+
+// stop ends run, once every connection has ended.
+func (p *poller) stop() { syscall.Close(p.wake[1]) }
+
+// resume runs the loop of the connection parked under id, if it still is.
+func (p *poller) resume(id uint64) {
+	p.mu.Lock()
+	c := p.parked[id]
+	p.mu.Unlock()
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if c.pollID == id {
+		c.unparkLocked()
+	}
+	c.mu.Unlock()
+}
