@@ -148,20 +148,7 @@ function closed(ev) {
   const wasWelcomed = session.welcomed;
   session.ws = null;
   session.welcomed = false;
-  // A scroll while the log's height changed is the layout's, not the person's.
-ui.log.addEventListener('scroll', () => {
-  const log = ui.log;
-  if (log.clientHeight !== session.logHeight) return;
-  session.atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-});
-
-// The log shrinks when the header grows to say the connection is lost.
-new ResizeObserver(() => {
-  session.logHeight = ui.log.clientHeight;
-  followEnd();
-}).observe(ui.log);
-
-ui.send.disabled = true;
+  ui.send.disabled = true;
   if (ev.code === CLOSE_POLICY && !wasWelcomed) {
     refused(`Could not join — ${ev.reason || 'the server refused this name'}`);
     return;
