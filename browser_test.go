@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -24,7 +25,10 @@ const browserTimeout = 2 * time.Minute
 // TestBrowserChat drives the built-in page in headless Chromium with the
 // script e2e/chat.mjs: two people chat both ways, a taken name is refused
 // on the page, and after the server restarts on the same address the
-// pages reconnect by themselves. Screenshots go to test-output/.
+// pages reconnect by themselves. A page whose connection went half-open
+// (gone for the page, still open on the server) keeps retrying while the
+// server holds its name, gets back in once the server lets go of it, and
+// gives up after a while if it does not. Screenshots go to test-output/.
 func TestBrowserChat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping the browser test in -short mode")
@@ -37,12 +41,14 @@ func TestBrowserChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	live := startLiveServer(t)
+	proxy := startHalfOpenProxy(t, live.addr)
 
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "chat.mjs")
 	cmd.Dir = "e2e"
-	cmd.Env = append(os.Environ(), "WSCHAT_URL=http://"+live.addr+"/", "CHROMIUM="+chromium, "OUT_DIR="+out)
+	cmd.Env = append(os.Environ(), "WSCHAT_URL=http://"+live.addr+"/", "WSCHAT_PROXY_URL=http://"+proxy.addr+"/",
+		"CHROMIUM="+chromium, "OUT_DIR="+out)
 	// Interrupted, the driver closes its browser before it exits.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
@@ -59,10 +65,15 @@ func TestBrowserChat(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start the driver: %v", err)
 	}
-	passed, err := converse(t, stdout, stdin, live)
+	passed, err := converse(t, stdout, stdin, map[string]request{
+		"STOP":    {"STOPPED", live.stop},
+		"START":   {"STARTED", live.start},
+		"SEVER":   {"SEVERED", proxy.sever},
+		"RELEASE": {"RELEASED", proxy.release},
+	})
 	stdin.Close()
 	if err != nil {
-		t.Errorf("server restart: %v", err)
+		t.Errorf("driver's request: %v", err)
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("driver: %v\n%s", err, stderr.String())
@@ -72,35 +83,38 @@ func TestBrowserChat(t *testing.T) {
 	}
 }
 
+// request is something the driver may ask of the test by printing its
+// name: an action, and the line that answers once it is done.
+type request struct {
+	answer string
+	do     func() error
+}
+
 // converse reads the driver's lines until it exits: it logs them, and
-// stops and starts the server when the driver asks, answering once done.
-// It reports whether the driver said PASS, and the first error in
-// stopping or starting the server; after one it stops answering, so the
-// driver fails too.
-func converse(t *testing.T, stdout io.Reader, stdin io.Writer, live *liveServer) (bool, error) {
+// carries out the requests the driver asks for, answering once each is
+// done. It reports whether the driver said PASS, and the first error in
+// carrying out a request; after one it stops answering, so the driver
+// fails too.
+func converse(t *testing.T, stdout io.Reader, stdin io.Writer, requests map[string]request) (bool, error) {
 	passed := false
 	var failed error
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
 		line := sc.Text()
 		t.Log("driver:", line)
-		var err error
-		switch line {
-		case "PASS":
+		if line == "PASS" {
 			passed = true
 			continue
-		case "STOP":
-			if err = live.stop(); err == nil {
-				_, err = io.WriteString(stdin, "STOPPED\n")
-			}
-		case "START":
-			if err = live.start(); err == nil {
-				_, err = io.WriteString(stdin, "STARTED\n")
-			}
-		default:
+		}
+		req, ok := requests[line]
+		if !ok || failed != nil {
 			continue
 		}
-		if err != nil && failed == nil {
+		err := req.do()
+		if err == nil {
+			_, err = io.WriteString(stdin, req.answer+"\n")
+		}
+		if err != nil {
 			failed = fmt.Errorf("%s: %w", strings.ToLower(line), err)
 			if c, ok := stdin.(io.Closer); ok {
 				c.Close()
@@ -198,4 +212,139 @@ func (l *liveServer) stop() error {
 	err = errors.Join(err, l.srv.Shutdown(ctx))
 	l.srv, l.hs, l.served = nil, nil, nil
 	return err
+}
+
+// halfOpenProxy forwards TCP connections to the server, and can leave
+// those open through it half-open, as a phone that loses its network
+// does: their browser side ends, while their server side stays open and
+// silent, so the server keeps those connections, and their chat names,
+// until the test releases them (or the keepalive drops them).
+type halfOpenProxy struct {
+	addr   string
+	target string
+	ln     net.Listener
+	wg     sync.WaitGroup // the accept loop and the copying goroutines
+
+	mu     sync.Mutex
+	links  map[*proxyLink]bool // the connections forwarding both ways
+	held   []net.Conn          // server sides of severed connections
+	closed bool
+}
+
+// proxyLink is one connection through the proxy: the browser's side, and
+// the proxy's own connection to the server.
+type proxyLink struct {
+	browser, server net.Conn
+	severed         bool // guarded by the proxy's mu
+}
+
+// startHalfOpenProxy starts a proxy to target on a free loopback port; it
+// is closed when the test ends.
+func startHalfOpenProxy(t testing.TB, target string) *halfOpenProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &halfOpenProxy{addr: ln.Addr().String(), target: target, ln: ln, links: map[*proxyLink]bool{}}
+	p.wg.Add(1)
+	go p.accept()
+	t.Cleanup(p.close)
+	return p
+}
+
+// accept forwards each connection to the server until the proxy closes.
+// One the server does not take is closed at once, as a refusal would be.
+func (p *halfOpenProxy) accept() {
+	defer p.wg.Done()
+	for {
+		bc, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		sc, err := net.DialTimeout("tcp", p.target, testTimeout)
+		if err != nil {
+			bc.Close()
+			continue
+		}
+		l := &proxyLink{browser: bc, server: sc}
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			bc.Close()
+			sc.Close()
+			return
+		}
+		p.links[l] = true
+		p.wg.Add(2)
+		p.mu.Unlock()
+		go p.copy(l, sc, bc)
+		go p.copy(l, bc, sc)
+	}
+}
+
+// copy forwards what src sends to dst until either ends, then closes both
+// sides; a severed link's server side is left to release instead.
+func (p *halfOpenProxy) copy(l *proxyLink, dst, src net.Conn) {
+	defer p.wg.Done()
+	io.Copy(dst, src)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if l.severed {
+		return
+	}
+	delete(p.links, l)
+	l.browser.Close()
+	l.server.Close()
+}
+
+// sever ends the browser side of every connection open through the proxy
+// and holds their server side open, sending nothing.
+func (p *halfOpenProxy) sever() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.links) == 0 {
+		return errors.New("no connection is open through the proxy")
+	}
+	for l := range p.links {
+		l.severed = true
+		l.browser.Close()
+		p.held = append(p.held, l.server)
+	}
+	clear(p.links)
+	return nil
+}
+
+// release closes the server side of the severed connections, as the
+// server's keepalive would once it gave up on them.
+func (p *halfOpenProxy) release() error {
+	p.mu.Lock()
+	held := p.held
+	p.held = nil
+	p.mu.Unlock()
+	if len(held) == 0 {
+		return errors.New("no severed connection is held")
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	return nil
+}
+
+// close stops accepting, closes every connection, and waits for the
+// proxy's goroutines.
+func (p *halfOpenProxy) close() {
+	p.ln.Close()
+	p.mu.Lock()
+	p.closed = true
+	for l := range p.links {
+		l.browser.Close()
+		l.server.Close()
+	}
+	for _, c := range p.held {
+		c.Close()
+	}
+	p.held = nil
+	p.mu.Unlock()
+	p.wg.Wait()
 }

@@ -149,3 +149,43 @@ func checkPageHeader(t *testing.T, resp *http.Response, what, name, want string)
 		t.Errorf("%s: %s is %q, want %q", what, name, got, want)
 	}
 }
+
+// TestWebPageTellsTakenName checks the pattern app.js tells a taken name by
+// against the reasons the server refuses names with: a page that was in
+// the chat retries a reconnection refused as taken (its own previous
+// connection may still hold the name), and goes back to the join form
+// for any other refusal.
+func TestWebPageTellsTakenName(t *testing.T) {
+	js, err := webFiles.ReadFile("web/app.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^const TAKEN = /(.+)/;$`).FindSubmatch(js)
+	if m == nil {
+		t.Fatal("app.js defines no TAKEN pattern: the test is out of date")
+	}
+	// The pattern is written so that JavaScript and Go read it alike.
+	taken, err := regexp.Compile(string(m[1]))
+	if err != nil {
+		t.Fatalf("TAKEN pattern %s: %v", m[1], err)
+	}
+	_, addr := startServer(t, testConfig())
+	join(t, addr, "alice")
+	for query, want := range map[string]bool{
+		"name=alice":             true,
+		"name=ALICE":             true,
+		"name=alice&format=json": true,
+		"name=a%20b":             false,
+		"name=":                  false,
+		"name=zed&format=xml":    false,
+	} {
+		c := dial(t, addr, "/ws/chat?"+query)
+		code, reason := c.expectClose()
+		if code != closePolicyViolation {
+			t.Errorf("%s: close %d %q, want %d", query, code, reason, closePolicyViolation)
+		}
+		if got := taken.MatchString(reason); got != want {
+			t.Errorf("%s: the page takes %q for a taken name: %v, want %v", query, reason, got, want)
+		}
+	}
+}

@@ -4,11 +4,17 @@
 // The script and the Go test talk over lines: the script prints STOP and
 // waits for STOPPED on stdin once the server is down, then prints START
 // and waits for STARTED once a new server listens on the same address.
-// Any other line it prints is a log line. It exits 0 when every check
-// passed, 1 with the reason on stderr otherwise.
+// The Go test also runs a proxy to the server at WSCHAT_PROXY_URL: the
+// script prints SEVER and waits for SEVERED once the proxy has ended the
+// browser's side of every connection through it while keeping the
+// server's side open (half-open: the server does not notice), and prints
+// RELEASE and waits for RELEASED once the proxy has closed those server
+// sides. Any other line it prints is a log line. It exits 0 when every
+// check passed, 1 with the reason on stderr otherwise.
 //
-// Environment: WSCHAT_URL (required), CHROMIUM (default /usr/bin/chromium),
-// OUT_DIR for screenshots (default ../test-output).
+// Environment: WSCHAT_URL and WSCHAT_PROXY_URL (required), CHROMIUM
+// (default /usr/bin/chromium), OUT_DIR for screenshots (default
+// ../test-output).
 
 import { chromium } from 'playwright-core';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
@@ -17,6 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const BASE = process.env.WSCHAT_URL;
+const PROXY = process.env.WSCHAT_PROXY_URL;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const OUT = path.resolve(process.env.OUT_DIR || '../test-output');
 const WAIT = 15_000; // the longest any one wait may take
@@ -65,8 +72,8 @@ function watch(page, label, problems) {
   });
 }
 
-/** open loads the page in a new tab of the given size, and checks its headers. */
-async function open(ctx, size, label, problems) {
+/** open loads the page from base in a new tab of the given size, and checks its headers. */
+async function open(ctx, size, label, problems, base = BASE) {
   const page = await ctx.newPage();
   await page.setViewportSize(size);
   watch(page, label, problems);
@@ -74,7 +81,7 @@ async function open(ctx, size, label, problems) {
     document.addEventListener('securitypolicyviolation', (e) =>
       console.error(`Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI}`));
   });
-  const resp = await page.goto(BASE);
+  const resp = await page.goto(base);
   check(resp.ok(), `GET / status ${resp.status()}`);
   const h = resp.headers();
   check(h['content-security-policy']?.includes("connect-src 'self'"), `CSP header: ${h['content-security-policy']}`);
@@ -137,6 +144,13 @@ async function seesStatus(page, re) {
     [re.source, re.flags], { timeout: WAIT });
 }
 
+/** seesError waits until the join form's error says text. */
+async function seesError(page, text) {
+  await page.waitForFunction(
+    (t) => document.getElementById('join-error').textContent.includes(t),
+    text, { timeout: WAIT });
+}
+
 /** shot saves a screenshot of the page into OUT. */
 async function shot(page, name) {
   await page.screenshot({ path: path.join(OUT, `${name}.png`) });
@@ -186,6 +200,98 @@ async function cspEnforced(ctx) {
   console.log(`CSP enforced: innerHTML refused (${got.innerHTML}); violations: ${got.violations.join(', ')}`);
 }
 
+/**
+ * halfOpen is the case of a page whose connection is gone without the
+ * server noticing (a phone going offline): the server keeps the name until
+ * its keepalive drops the old connection, and refuses the page's
+ * reconnection as taken meanwhile. The page keeps trying, saying why, and
+ * gets back in once the server lets go; if the server never does, it gives
+ * up after 90 s and goes back to the join form with the reason.
+ *
+ * dave's page goes through the Go test's proxy, which makes connections
+ * half-open (SEVER) and then lets the server see them close (RELEASE).
+ * dave has a browser context of his own whose clock stands still, so the
+ * page waits exactly as long as the script moves it on. alice is on the
+ * server directly and sees what others see.
+ */
+async function halfOpen(ctx, alice, problems) {
+  const daveCtx = await ctx.browser().newContext();
+  try {
+    const now = Date.now();
+    await daveCtx.clock.install({ time: now });
+    await daveCtx.clock.pauseAt(now + 60_000); // from then on, time moves when the script says
+
+    const dave = await open(daveCtx, PHONE, 'dave', problems, PROXY);
+    await join(dave, 'dave');
+    await joined(dave, 'dave');
+    await seesOnline(alice, 'dave');
+
+    await ask('SEVER', 'SEVERED');
+    await seesNotice(dave, 'Connection lost');
+    await seesStatus(dave, /^Connection lost — reconnecting in 1 s…$/);
+    const first = await retryOnce(dave, 1);
+    check(first === 2, `the first retry after "taken" should wait 2 s, waits ${first} s`);
+    await seesNotice(dave, 'Your previous connection is still open on the server');
+    check(await dave.isHidden('#join-view'), 'a page whose old connection is open went back to the join form');
+    check((await alice.locator('#online li').allTextContents()).includes('dave'),
+      "the server should still hold dave's old connection");
+    await shot(dave, 'phone-previous-still-open');
+    console.log('a reconnection refused as taken retries, saying the old connection is still open');
+
+    await ask('RELEASE', 'RELEASED');
+    await seesNotice(alice, 'dave left');
+    check(await retryOnce(dave, first) === 0, 'the retry after the old connection closed did not get in');
+    await seesStatus(dave, /^Reconnected$/);
+    await seesNotice(dave, 'Reconnected');
+    await seesOnline(alice, 'dave');
+    await say(dave, 'back after a half-open connection');
+    await seesMessage(alice, 'dave', 'back after a half-open connection');
+    console.log('once the server let go of the old connection, the page got back in by itself');
+
+    // The old connection stays: the page backs off, and after 90 s gives up.
+    await ask('SEVER', 'SEVERED');
+    await seesStatus(dave, /^Connection lost — reconnecting in 1 s…$/);
+    const waits = [];
+    for (let wait = await retryOnce(dave, 1); wait > 0; wait = await retryOnce(dave, wait)) {
+      waits.push(wait);
+      check(waits.length <= 10, `the page kept retrying: ${waits}`);
+    }
+    check(waits.join() === '2,4,8,16,30,30', `the retries waited ${waits} s, want 2,4,8,16,30,30 (90 s in all)`);
+    await seesError(dave, 'Could not reconnect — name "dave" is taken: choose another. ' +
+      'The server still had your previous connection open after 90 s.');
+    check(await dave.isVisible('#join-view') && await dave.isHidden('#chat-view'), 'the page that gave up shows the join form');
+    check(await dave.inputValue('#name') === 'dave', 'the name is kept to join again');
+    await shot(dave, 'phone-gave-up');
+    await ask('RELEASE', 'RELEASED');
+    await seesOffline(alice, 'dave');
+    await join(dave, 'dave');
+    await joined(dave, 'dave');
+    console.log(`a page whose old connection stayed open retried after ${waits.join(', ')} s, gave up, and could join again`);
+  } finally {
+    await daveCtx.close();
+  }
+}
+
+/**
+ * retryOnce moves page's stopped clock on by the seconds its status counts
+ * down from, so that it reconnects, and waits for the outcome: it returns
+ * the next wait in seconds when the name was still taken, or 0 when the
+ * page is back in or gone back to the join form.
+ */
+async function retryOnce(page, seconds) {
+  const attempt = page.waitForEvent('websocket', { timeout: WAIT });
+  await page.clock.fastForward(seconds * 1000);
+  await attempt;
+  const outcome = await page.waitForFunction(() => {
+    const m = /^Your previous connection is still open on the server; retrying in (\d+) s…$/
+      .exec(document.getElementById('status').textContent);
+    if (m) return { wait: Number(m[1]) };
+    if (!document.getElementById('send').disabled || !document.getElementById('join-view').hidden) return { wait: 0 };
+    return null;
+  }, null, { timeout: WAIT });
+  return (await outcome.jsonValue()).wait;
+}
+
 /** scenario is the whole test, in the browser context ctx. */
 async function scenario(ctx) {
   const problems = [];
@@ -225,13 +331,16 @@ async function scenario(ctx) {
   // A taken name is refused, case-insensitively, with the reason on the page.
   const carol = await open(ctx, PHONE, 'carol', problems);
   await join(carol, 'ALICE');
-  await carol.waitForFunction(
-    () => document.getElementById('join-error').textContent.includes('name "ALICE" is taken: choose another'),
-    null, { timeout: WAIT });
+  await seesError(carol, 'Could not join — name "ALICE" is taken: choose another');
   check(await carol.isVisible('#join-view') && await carol.isHidden('#chat-view'), 'refused page shows the join form');
   check(await carol.inputValue('#name') === 'ALICE', 'the refused name is kept to edit');
   await shot(carol, 'phone-refused');
   console.log('a taken name is refused with the reason on the page');
+  // So is a name the server does not accept.
+  await join(carol, 'carol smith');
+  await seesError(carol, 'Could not join — name may use only letters, digits');
+  check(await carol.isVisible('#join-view'), 'a page refused a bad name shows the join form');
+  console.log('a bad name is refused with the reason on the page');
   // ...and another name can be picked from there; leaving is seen by others.
   await join(carol, 'carol');
   await joined(carol, 'carol');
@@ -264,6 +373,7 @@ async function scenario(ctx) {
   await shot(alice, 'desktop-reconnected');
   console.log('both pages reconnected by themselves and chat again');
 
+  await halfOpen(ctx, alice, problems);
   await cspEnforced(ctx);
   if (problems.length > 0) throw new Error(`the pages reported problems:\n  ${problems.join('\n  ')}`);
   console.log('no CSP violations, console errors or page errors');
@@ -271,7 +381,7 @@ async function scenario(ctx) {
 
 /** main launches Chromium with a fresh profile, runs the scenario, and cleans up. */
 async function main() {
-  if (!BASE) throw new Error('WSCHAT_URL is not set');
+  if (!BASE || !PROXY) throw new Error('WSCHAT_URL or WSCHAT_PROXY_URL is not set');
   await mkdir(OUT, { recursive: true });
   const profile = await mkdtemp(path.join(tmpdir(), 'wschat-e2e-'));
   let ctx;

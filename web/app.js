@@ -7,10 +7,17 @@
 
 const FIRST_RETRY_MS = 1000; // the first wait before reconnecting
 const MAX_RETRY_MS = 30000; // the longest wait: the delay doubles up to it
+// How long a reconnection refused because the name is taken keeps trying.
+// The server holds a name until it notices the old connection is gone,
+// which for one that went quiet without closing (a phone gone offline)
+// takes its keepalive up to three ping intervals: 90 s by default.
+const TAKEN_RETRY_MS = 90000;
 const MAX_LOG_LINES = 500; // older lines are dropped
 const CLOSE_POLICY = 1008; // a refused name; later in a session, too slow
 const CLOSE_NORMAL = 1000;
 const CLOSE_ABNORMAL = 1006; // no close frame: the connection just dropped
+// The reason the server gives with 1008 when the name is in use.
+const TAKEN = /^name ".*" is taken\b/;
 
 /** Plain words for the close codes the server sends. */
 const closeWords = {
@@ -51,6 +58,7 @@ const session = {
   welcomed: false, // the current socket got its welcome
   joinedOnce: false, // a welcome came since the name was chosen
   delay: FIRST_RETRY_MS, // the wait before the next reconnection
+  takenSince: 0, // when reconnecting first found the name taken; 0 if it did not
   timer: 0, // the pending reconnection
   ticker: 0, // the countdown shown meanwhile
   online: new Set(), // who is online, as the server spells the names
@@ -129,6 +137,7 @@ function welcomed(name, online) {
   session.welcomed = true;
   session.joinedOnce = true;
   session.delay = FIRST_RETRY_MS;
+  session.takenSince = 0;
   session.online = new Set(online);
   renderOnline();
   showChat();
@@ -143,36 +152,54 @@ function welcomed(name, online) {
   }
 }
 
-/** closed decides what a closed socket means: a refusal, a leave, or a drop to recover from. */
+/**
+ * closed decides what a closed socket means: a refusal, a leave, or a drop
+ * to recover from. A name found taken when reconnecting is most likely
+ * still held by this page's own previous connection, so that is retried.
+ */
 function closed(ev) {
   const wasWelcomed = session.welcomed;
   session.ws = null;
   session.welcomed = false;
-  // A scroll while the log's height changed is the layout's, not the person's.
-ui.log.addEventListener('scroll', () => {
-  const log = ui.log;
-  if (log.clientHeight !== session.logHeight) return;
-  session.atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-});
-
-// The log shrinks when the header grows to say the connection is lost.
-new ResizeObserver(() => {
-  session.logHeight = ui.log.clientHeight;
-  followEnd();
-}).observe(ui.log);
-
-ui.send.disabled = true;
+  ui.send.disabled = true;
   if (ev.code === CLOSE_POLICY && !wasWelcomed) {
-    refused(`Could not join — ${ev.reason || 'the server refused this name'}`);
+    if (session.joinedOnce && TAKEN.test(ev.reason)) {
+      stillTaken(ev.reason);
+    } else {
+      refused(`Could not join — ${ev.reason || 'the server refused this name'}`);
+    }
     return;
   }
+  session.takenSince = 0;
   const why = ev.reason || closeWords[ev.code] || (ev.code === CLOSE_ABNORMAL ? '' : `close code ${ev.code}`);
   if (!session.joinedOnce) {
     refused(`Could not connect${why ? ` — ${why}` : ''}. Please try again.`);
     return;
   }
   if (wasWelcomed) addNotice(`Connection lost${why ? `: ${why}` : ''}`);
-  scheduleReconnect(why);
+  const lost = why ? `Connection lost (${why})` : 'Connection lost';
+  scheduleReconnect((left) => `${lost} — reconnecting in ${left} s…`);
+}
+
+/**
+ * stillTaken handles a reconnection refused because the name is taken: it
+ * tries again, backing off, until TAKEN_RETRY_MS after the first such
+ * refusal, the last try at that time; then it goes back to the join form.
+ */
+function stillTaken(reason) {
+  const now = Date.now();
+  const secs = Math.round(TAKEN_RETRY_MS / 1000);
+  if (!session.takenSince) {
+    session.takenSince = now;
+    addNotice(`Your previous connection is still open on the server, which keeps your name until it notices that connection is gone; trying again for up to ${secs} s`);
+  }
+  const left = session.takenSince + TAKEN_RETRY_MS - now;
+  if (left <= 0) {
+    refused(`Could not reconnect — ${reason}. The server still had your previous connection open after ${secs} s.`);
+    return;
+  }
+  scheduleReconnect((s) => `Your previous connection is still open on the server; retrying in ${s} s…`,
+    Math.min(session.delay, left));
 }
 
 /** refused goes back to the join form, saying why. */
@@ -187,21 +214,23 @@ function refused(why) {
   ui.name.select();
 }
 
-/** scheduleReconnect waits, counting down on the page, then connects again; each wait doubles. */
-function scheduleReconnect(why) {
+/**
+ * scheduleReconnect waits wait ms (the session's delay unless shorter),
+ * counting down in the status as say(seconds left), then connects again;
+ * each delay doubles.
+ */
+function scheduleReconnect(say, wait = session.delay) {
   stopTimers();
-  const delay = session.delay;
-  session.delay = Math.min(delay * 2, MAX_RETRY_MS);
-  let left = Math.ceil(delay / 1000);
-  const lost = why ? `Connection lost (${why})` : 'Connection lost';
-  const show = () => setStatus(`${lost} — reconnecting in ${left} s…`, 'warn');
+  session.delay = Math.min(session.delay * 2, MAX_RETRY_MS);
+  let left = Math.ceil(wait / 1000);
+  const show = () => setStatus(say(left), 'warn');
   show();
   ui.retry.hidden = false;
   session.ticker = setInterval(() => {
     left = Math.max(left - 1, 1);
     show();
   }, 1000);
-  session.timer = setTimeout(connect, delay);
+  session.timer = setTimeout(connect, wait);
 }
 
 /** stopTimers cancels a pending reconnection. */
@@ -222,6 +251,7 @@ function resetSession() {
   session.welcomed = false;
   session.joinedOnce = false;
   session.delay = FIRST_RETRY_MS;
+  session.takenSince = 0;
   session.online = new Set();
   if (ws) ws.close(CLOSE_NORMAL, 'left');
 }
