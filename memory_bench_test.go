@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,12 +23,9 @@ import (
 //	go test -run '^$' -bench IdleMemory -benchtime 1x
 func BenchmarkIdleMemory(b *testing.B) {
 	const conns = 9000
-	bin := filepath.Join(b.TempDir(), "wschat")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	for range b.N {
-		srv, addr := startBinary(b, bin)
+		srv, addr, _ := startBinary(b, bin)
 		base := rssKiB(b, srv.Process.Pid)
 		last := fmt.Sprintf("* c%d joined", conns-1)
 		heard := make(chan error, conns)
@@ -59,33 +54,6 @@ func BenchmarkIdleMemory(b *testing.B) {
 		b.ReportMetric(float64(rss-base)/conns, "KiB-RSS/conn")
 		b.ReportMetric(float64(base), "KiB-RSS-at-start")
 	}
-}
-
-// startBinary starts the server binary on a free loopback port and
-// returns it with its address, read from its start-up log line.
-func startBinary(b *testing.B, bin string) (*exec.Cmd, string) {
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	})
-	addrRE := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
-			go io.Copy(io.Discard, stderr)
-			return cmd, m[1]
-		}
-	}
-	b.Fatalf("the server printed no address: %v", sc.Err())
-	return nil, ""
 }
 
 // waitFor reads frames until one whose payload is want.

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildBinary builds the server as a user would, into a temporary folder.
+func buildBinary(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "wschat")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startBinary starts the server binary on a free loopback port and
+// returns it with its address, read from its start-up log line, and its
+// log as it goes on.
+func startBinary(t testing.TB, bin string, args ...string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	logs := new(syncBuffer)
+	addrRE := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		logs.Write([]byte(sc.Text() + "\n"))
+		if m := addrRE.FindStringSubmatch(sc.Text()); m != nil {
+			go io.Copy(logs, stderr)
+			return cmd, m[1], logs
+		}
+	}
+	t.Fatalf("the server printed no address: %v", sc.Err())
+	return nil, "", nil
+}
+
+func TestBinaryShutsDownGracefullyOnSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd, addr, logs := startBinary(t, bin)
+			alice := join(t, addr, "alice")
+			bob := join(t, addr, "bob")
+			alice.expect(t, "* bob joined")
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			for _, in := range []*inbox{alice, bob} {
+				in.expect(t, "CLOSE 1001 server shutting down")
+				in.expect(t, "EOF")
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			select {
+			case err := <-exited:
+				var exit *exec.ExitError
+				if errors.As(err, &exit) {
+					t.Fatalf("exit status %d, want 0\n%s", exit.ExitCode(), logs)
+				}
+			case <-time.After(testTimeout):
+				t.Fatalf("still running %v after %v\n%s", sig, testTimeout, logs)
+			}
+			if out := logs.String(); !strings.Contains(out, "msg=stopped") {
+				t.Errorf("log has no stopped line:\n%s", out)
+			}
+		})
+	}
+}
