@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -297,7 +296,6 @@ func TestChatDropsStalledReaderOnly(t *testing.T) {
 	// The stalled client joins, then never reads again: its socket and
 	// then its outbox fill up.
 	stalled := dial(t, addr, "/ws/chat?name=stalled")
-	stalled.nc.(*net.TCPConn).SetReadBuffer(4 << 10)
 	stalled.next()
 	everyone := append([]*inbox{sender}, readers...)
 	for _, in := range everyone {
@@ -305,21 +303,29 @@ func TestChatDropsStalledReaderOnly(t *testing.T) {
 		}
 	}
 
-	// Far more than the outbox (4 MiB) and the kernel's socket buffers
-	// hold, but readers that keep up never fall that far behind.
+	// Far more than the outbox (4 MiB) and the kernel's socket buffers on
+	// both sides hold, but readers that keep up never fall that far behind.
 	const n = 20000
 	text := strings.Repeat("x", 1000)
+	sender.c.nc.SetWriteDeadline(time.Time{}) // 20 MB may take longer than dial's deadline under -race
 	go func() {
 		for i := range n {
-			sender.c.nc.Write(clientFrame(true, opText, true, sender.c.key, fmt.Appendf(nil, "%d %s", i, text)))
+			if _, err := sender.c.nc.Write(clientFrame(true, opText, true, sender.c.key, fmt.Appendf(nil, "%d %s", i, text))); err != nil {
+				t.Errorf("sender: write %d: %v", i, err)
+				return
+			}
 		}
 	}()
+	var dropped *inbox // the stalled client, reading again once it is dropped
 	for _, in := range everyone {
 		next, left := 0, false
 		for next < n {
 			m := in.next(t)
 			if m == "* stalled left" {
 				left = true
+				if dropped == nil {
+					dropped = listen(stalled)
+				}
 				continue
 			}
 			if want := fmt.Sprintf("sender: %d %s", next, text); m != want {
@@ -331,7 +337,21 @@ func TestChatDropsStalledReaderOnly(t *testing.T) {
 			if m := in.next(t); m != "* stalled left" {
 				t.Fatalf("after all messages: got %.30q, want the stalled client to leave", m)
 			}
+			if dropped == nil {
+				dropped = listen(stalled)
+			}
 		}
+	}
+	// What it had been sent before the drop, then the reason.
+	for {
+		m := dropped.next(t)
+		if strings.HasPrefix(m, "sender: ") || strings.HasPrefix(m, "* ") {
+			continue
+		}
+		if want := "CLOSE 1008 too slow: messages piled up faster than the client read them"; m != want {
+			t.Fatalf("the stalled client got %.40q, want %q", m, want)
+		}
+		return
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,16 +46,17 @@ type Conn struct {
 	idleTicks atomic.Int32
 
 	// Write side.
-	mu        sync.Mutex
-	queue     [][]byte    // frames waiting to be written, in order
-	spare     [][]byte    // the writer goroutine's last batch, kept for reuse
-	bufs      net.Buffers // the frames of the writev under way
-	queued    int         // bytes queued or being written
-	scheduled bool        // the flusher or a writer goroutine has the outbox in hand
-	closing   bool        // a close frame is queued: nothing may follow it
-	cause     error       // why the connection is ending, once known
-	writeFn   func()      // c.writeLoop, bound once so that starting it allocates nothing
-	done      bool        // closeSent is closed
+	mu         sync.Mutex
+	queue      [][]byte    // frames waiting to be written, in order
+	spare      [][]byte    // the writer goroutine's last batch, kept for reuse
+	bufs       net.Buffers // the frames of the writev under way
+	queued     int         // bytes queued or being written
+	scheduled  bool        // the flusher or a writer goroutine has the outbox in hand
+	closing    bool        // a close frame is queued: nothing may follow it
+	discarding bool        // dropped: what the writer has not written yet goes nowhere
+	cause      error       // why the connection is ending, once known
+	writeFn    func()      // c.writeLoop, bound once so that starting it allocates nothing
+	done       bool        // closeSent is closed
 
 	// flusher writes for this connection without blocking; nil for a
 	// connection it cannot reach (TLS), which always uses writeLoop.
@@ -147,7 +149,11 @@ func (c *Conn) signalLocked() {
 func (c *Conn) finish(readErr error) {
 	defer c.nc.Close()
 	var ce *CloseError
-	if !errors.As(readErr, &ce) {
+	closing := errors.As(readErr, &ce)
+	// drop stops the reader of a peer too slow to keep up with a read
+	// deadline: its 1008 close frame gets the same bounded chance.
+	dropped := !closing && errors.Is(readErr, os.ErrDeadlineExceeded) && c.isClosing()
+	if !closing && !dropped {
 		return // the connection is already broken
 	}
 	deadline := time.Now().Add(c.cfg.closeTimeout)
@@ -158,7 +164,7 @@ func (c *Conn) finish(readErr error) {
 	case <-t.C:
 		return
 	}
-	if c.peerClosed || c.nc.SetReadDeadline(deadline) != nil {
+	if dropped || c.peerClosed || c.nc.SetReadDeadline(deadline) != nil {
 		return
 	}
 	for {

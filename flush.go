@@ -80,8 +80,11 @@ func (f *flusher) run(stop <-chan struct{}) {
 func (f *flusher) flush(c *Conn) {
 	c.mu.Lock()
 	if len(c.queue) == 0 {
-		c.idleLocked()
+		closed := c.idleLocked()
 		c.mu.Unlock()
+		if closed {
+			c.closeSending()
+		}
 		return
 	}
 	data, gathered := f.gatherLocked(c)
@@ -92,9 +95,10 @@ func (f *flusher) flush(c *Conn) {
 
 	c.mu.Lock()
 	c.queued -= n
+	closed := false
 	switch {
 	case err == nil && len(c.queue) == 0:
-		c.idleLocked()
+		closed = c.idleLocked()
 	case err == nil:
 		f.add(c)
 	case errors.Is(err, errWouldBlock):
@@ -106,6 +110,9 @@ func (f *flusher) flush(c *Conn) {
 		go c.writeFn()
 	}
 	c.mu.Unlock()
+	if closed {
+		c.closeSending()
+	}
 	if err != nil && !errors.Is(err, errWouldBlock) {
 		c.cfg.metrics.writeFailed(err)
 		c.abort(fmt.Errorf("write: %w", err))

@@ -246,8 +246,8 @@ func (s *Server) keepalive() {
 var errPingTimeout = errors.New("no answer to pings")
 
 func (s *Server) pingAll() {
+	var silent []*Conn
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for c := range s.conns {
 		// Counted in ticks since the peer's last frame: two mean it has
 		// been quiet for a whole interval, three for at least two.
@@ -259,8 +259,14 @@ func (s *Server) pingAll() {
 			if n == 3 {
 				s.metrics.drop(dropPingTimeout)
 			}
-			c.abort(errPingTimeout)
+			silent = append(silent, c)
 		}
+	}
+	s.mu.Unlock()
+	// Closing a TLS connection sends an alert, which may wait: not while
+	// holding the server's lock.
+	for _, c := range silent {
+		c.abort(errPingTimeout)
 	}
 }
 

@@ -47,6 +47,14 @@ func (c *Conn) enqueueLocked(frame []byte) {
 	}
 }
 
+// isDiscarding reports whether the peer has been dropped, and frames not
+// yet written are to be thrown away.
+func (c *Conn) isDiscarding() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.discarding
+}
+
 // isClosing reports whether a close frame has been queued.
 func (c *Conn) isClosing() bool {
 	c.mu.Lock()
@@ -88,6 +96,7 @@ func (c *Conn) queueClose(code closeCode, reason string, discard bool) bool {
 	if discard {
 		clear(c.queue)
 		c.queue = c.queue[:0]
+		c.discarding = true
 	}
 	c.enqueueLocked(encodeFrame(opClose, closePayload(code, reason)))
 	return true
@@ -120,13 +129,18 @@ const (
 // timeout, and writes everything queued with as few system calls as it
 // can (writev through net.Buffers), until the outbox is empty.
 func (c *Conn) writeLoop() {
-	defer c.nc.SetWriteDeadline(time.Time{}) // the flusher's writes never wait
 	for {
 		c.mu.Lock()
 		batch := c.queue
 		if len(batch) == 0 {
-			c.idleLocked()
+			// Still the owner: clear the deadline before handing the
+			// outbox back, as the flusher's writes must not meet one.
+			c.nc.SetWriteDeadline(time.Time{})
+			closed := c.idleLocked()
 			c.mu.Unlock()
+			if closed {
+				c.closeSending()
+			}
 			return
 		}
 		c.queue, c.spare = c.spare, nil
@@ -148,11 +162,11 @@ func (c *Conn) writeLoop() {
 	}
 }
 
-// idleLocked gives the outbox back once it is empty: it lets go of space
-// grown in a burst and, after the close frame, shuts down the sending
-// side, so the peer sees the server close first (§7.1.1). The caller holds
-// c.mu.
-func (c *Conn) idleLocked() {
+// idleLocked gives the outbox back once it is empty, and lets go of space
+// grown in a burst. It reports whether the connection is closing, which
+// means the close frame has gone out: the caller then calls closeSending
+// once it has let go of c.mu. The caller holds c.mu.
+func (c *Conn) idleLocked() (closing bool) {
 	c.scheduled = false
 	if cap(c.queue) > idleQueueCap {
 		c.queue = nil
@@ -160,10 +174,17 @@ func (c *Conn) idleLocked() {
 	if cap(c.spare) > idleQueueCap {
 		c.spare = nil
 	}
-	if c.closing {
-		closeWrite(c.nc)
-		c.signalLocked()
-	}
+	return c.closing
+}
+
+// closeSending shuts down the sending side after the close frame, so the
+// peer sees the server close first (§7.1.1), and tells finish. It runs
+// without c.mu: on TLS, shutting down sends an alert, which may wait.
+func (c *Conn) closeSending() {
+	closeWrite(c.nc)
+	c.mu.Lock()
+	c.signalLocked()
+	c.mu.Unlock()
 }
 
 // writeBatch writes the frames of batch, maxBatch at a time, each write
@@ -179,8 +200,8 @@ func (c *Conn) writeBatch(batch [][]byte) (int64, error) {
 		n, err := c.bufs.WriteTo(c.nc)
 		c.bufs = nil
 		written += n
-		if err != nil {
-			return written, err
+		if err != nil || c.isDiscarding() {
+			return written, err // a dropped peer gets its close frame next
 		}
 		batch = batch[k:]
 	}
