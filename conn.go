@@ -40,7 +40,8 @@ type Conn struct {
 	br   *bufio.Reader
 	ctrl [maxControlPayload]byte // payload of the control frame being read
 
-	peerClosed bool // the peer's close frame has arrived
+	peerClosed  bool      // the peer's close frame has arrived
+	lastMessage time.Time // when the peer's last message arrived
 
 	// idleTicks counts keepalive ticks since the peer last sent a frame.
 	idleTicks atomic.Int32

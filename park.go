@@ -1,6 +1,9 @@
 package main
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // An idle connection costs a goroutine only while it has something to
 // read. Between messages, with nothing buffered, ReadMessage parks the
@@ -10,6 +13,16 @@ import "errors"
 // goroutine. A chat of thousands of quiet participants then holds no
 // stacks for them at all. Where there is no poller (other systems, TLS,
 // connections made outside a Server) ReadMessage waits as usual.
+
+// parkAfter is how long a connection must have sent no message before it
+// is parked. One that talks keeps its goroutine: parking and waking it for
+// every message would cost more than the goroutine, and delay what it says.
+const parkAfter = 2 * time.Second
+
+// quiet reports whether the peer has sent no message for parkAfter. Pings
+// and pongs do not count: a participant who only listens still answers
+// the server's pings.
+func (c *Conn) quiet() bool { return time.Since(c.lastMessage) > parkAfter }
 
 // errParked tells a connection's loop that ReadMessage parked the
 // connection: the loop returns, and runs again when there is more to read.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 )
 
 // ReadMessage returns the next text or binary message, reassembled from
@@ -24,7 +25,7 @@ func (c *Conn) ReadMessage() (opcode, []byte, error) {
 		text  utf8Validator
 	)
 	for {
-		if msgOp == 0 && c.br.Buffered() == 0 && c.park() {
+		if msgOp == 0 && c.br.Buffered() == 0 && c.quiet() && c.park() {
 			return 0, nil, errParked
 		}
 		h, err := c.readHeader()
@@ -67,6 +68,7 @@ func (c *Conn) ReadMessage() (opcode, []byte, error) {
 			msgOp, msg, text = 0, nil, utf8Validator{}
 			continue
 		}
+		c.lastMessage = time.Now()
 		return msgOp, msg, nil
 	}
 }
