@@ -151,25 +151,14 @@ func encodeFrame(op opcode, payload []byte) []byte {
 // follows b. Masking and unmasking are the same operation.
 func maskBytes(key [4]byte, pos int, b []byte) int {
 	pos &= 3
-	// A word at a time, with the key rotated so that key[pos] applies to
-	// b[0]; whole words leave pos where it was. The tail goes byte by byte.
+	// With the key rotated so that key[pos] applies to b[0], whole 64-byte
+	// blocks go through maskBlocks, what is left a word at a time, and the
+	// tail byte by byte; whole words leave pos where it was.
 	if len(b) >= 8 {
 		k32 := bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*pos)
 		k64 := uint64(k32)<<32 | uint64(k32)
-		// Eight words per iteration: the loop is then bound by how fast
-		// the CPU retires 8-byte stores rather than by its own overhead.
 		n := len(b) &^ 63
-		for i := 0; i < n; i += 64 {
-			v := b[i : i+64]
-			binary.LittleEndian.PutUint64(v[0:], binary.LittleEndian.Uint64(v[0:])^k64)
-			binary.LittleEndian.PutUint64(v[8:], binary.LittleEndian.Uint64(v[8:])^k64)
-			binary.LittleEndian.PutUint64(v[16:], binary.LittleEndian.Uint64(v[16:])^k64)
-			binary.LittleEndian.PutUint64(v[24:], binary.LittleEndian.Uint64(v[24:])^k64)
-			binary.LittleEndian.PutUint64(v[32:], binary.LittleEndian.Uint64(v[32:])^k64)
-			binary.LittleEndian.PutUint64(v[40:], binary.LittleEndian.Uint64(v[40:])^k64)
-			binary.LittleEndian.PutUint64(v[48:], binary.LittleEndian.Uint64(v[48:])^k64)
-			binary.LittleEndian.PutUint64(v[56:], binary.LittleEndian.Uint64(v[56:])^k64)
-		}
+		maskBlocks(b[:n], k64)
 		b = b[n:]
 		for len(b) >= 8 {
 			binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^k64)
