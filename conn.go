@@ -180,7 +180,11 @@ func (c *Conn) finish(readErr error) {
 // to close.
 func (c *Conn) drain() bool {
 	for {
-		if _, _, err := c.ReadMessage(); err != nil {
+		_, _, err := c.ReadMessage()
+		if err == errParked {
+			return false
+		}
+		if err != nil {
 			c.finish(err)
 			return true
 		}

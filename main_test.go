@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,13 +31,19 @@ func buildBinary(t testing.TB) string {
 func startBinary(t testing.TB, bin string, args ...string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
-	stderr, err := cmd.StderrPipe()
+	// A pipe of the test's own: Wait closes the ones StderrPipe makes,
+	// maybe before the last lines are read.
+	stderr, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stderr = w
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { stderr.Close() })
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
@@ -82,6 +90,11 @@ func TestBinaryShutsDownGracefullyOnSignal(t *testing.T) {
 				}
 			case <-time.After(testTimeout):
 				t.Fatalf("still running %v after %v\n%s", sig, testTimeout, logs)
+			}
+			// The log copier may still be reading the last lines.
+			deadline := time.Now().Add(testTimeout)
+			for !strings.Contains(logs.String(), "msg=stopped") && time.Now().Before(deadline) {
+				runtime.Gosched()
 			}
 			if out := logs.String(); !strings.Contains(out, "msg=stopped") {
 				t.Errorf("log has no stopped line:\n%s", out)

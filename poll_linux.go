@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"sync"
 	"syscall"
 )
@@ -17,6 +18,7 @@ type poller struct {
 	mu     sync.Mutex
 	parked map[uint64]*Conn
 	nextID uint64
+	done   bool // run has ended: nothing more may park
 }
 
 // newPoller returns a poller, or nil where the system will not give one:
@@ -28,9 +30,14 @@ func newPoller() *poller {
 	}
 	p := &poller{epfd: epfd, parked: make(map[uint64]*Conn)}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN}
-	if syscall.Pipe2(p.wake[:], syscall.O_CLOEXEC) != nil ||
-		syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, p.wake[0], &ev) != nil {
+	if err := syscall.Pipe2(p.wake[:], syscall.O_CLOEXEC); err != nil {
 		syscall.Close(epfd)
+		return nil
+	}
+	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, p.wake[0], &ev); err != nil {
+		syscall.Close(epfd)
+		syscall.Close(p.wake[0])
+		syscall.Close(p.wake[1])
 		return nil
 	}
 	return p
@@ -40,6 +47,10 @@ func newPoller() *poller {
 // peer hangs up. The caller holds c.mu.
 func (p *poller) add(c *Conn) error {
 	p.mu.Lock()
+	if p.done {
+		p.mu.Unlock()
+		return errPollerDone
+	}
 	p.nextID++
 	id := p.nextID
 	p.parked[id] = c
@@ -78,10 +89,14 @@ func (p *poller) forget(id uint64) {
 	p.mu.Unlock()
 }
 
-// run wakes parked connections as events come, until stop is called.
+// errPollerDone refuses to park a connection once the poller has ended.
+var errPollerDone = errors.New("the poller has ended")
+
+// run wakes parked connections as events come, until stop is called. If
+// waiting fails, which it cannot but for a bug, run wakes every parked
+// connection and refuses new ones, so that they read as usual.
 func (p *poller) run() {
-	defer syscall.Close(p.epfd)
-	defer syscall.Close(p.wake[0])
+	defer p.end()
 	events := make([]syscall.EpollEvent, 128)
 	for {
 		n, err := syscall.EpollWait(p.epfd, events, -1)
@@ -96,6 +111,22 @@ func (p *poller) run() {
 			p.resume(id)
 		}
 	}
+}
+
+// end closes the poller and wakes whatever is still parked.
+func (p *poller) end() {
+	p.mu.Lock()
+	p.done = true
+	ids := make([]uint64, 0, len(p.parked))
+	for id := range p.parked {
+		ids = append(ids, id)
+	}
+	p.mu.Unlock()
+	for _, id := range ids {
+		p.resume(id)
+	}
+	syscall.Close(p.epfd)
+	syscall.Close(p.wake[0])
 }
 
 // stop ends run, once every connection has ended.
