@@ -58,11 +58,12 @@ func (f *flusher) run(stop <-chan struct{}) {
 		for {
 			f.mu.Lock()
 			batch := f.ready
-			f.ready, f.spare = f.spare, nil
-			f.mu.Unlock()
 			if len(batch) == 0 {
+				f.mu.Unlock()
 				break
 			}
+			f.ready, f.spare = f.spare, nil
+			f.mu.Unlock()
 			for i, c := range batch {
 				f.flush(c)
 				batch[i] = nil
