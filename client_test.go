@@ -74,35 +74,49 @@ func dial(t testing.TB, addr, path string) *wsClient {
 	return c
 }
 
-// tryDial sends an opening handshake with extra headers and returns the
-// response, and a client when the server switched protocols.
+// tryDial opens a TCP connection to addr and sends an opening handshake
+// for path with extra headers; see handshakeOver.
 func tryDial(addr, path string, header http.Header) (*wsClient, *http.Response, error) {
 	nc, err := net.DialTimeout("tcp", addr, testTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
-	nc.SetDeadline(time.Now().Add(testTimeout))
+	c, resp, err := handshakeOver(nc, addr, path, header)
+	if c == nil {
+		nc.Close()
+	}
+	return c, resp, err
+}
+
+// upgradeRequest is a client's opening handshake for path on host, with
+// extra headers.
+func upgradeRequest(host, path string, header http.Header) string {
 	req := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n", path, addr)
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n", path, host)
 	for k, vs := range header {
 		for _, v := range vs {
 			req += k + ": " + v + "\r\n"
 		}
 	}
-	if _, err := io.WriteString(nc, req+"\r\n"); err != nil {
-		nc.Close()
+	return req + "\r\n"
+}
+
+// handshakeOver sends the opening handshake on nc and reads the answer. It
+// returns a client when the server switched protocols, and otherwise the
+// response with its body read.
+func handshakeOver(nc net.Conn, host, path string, header http.Header) (*wsClient, *http.Response, error) {
+	nc.SetDeadline(time.Now().Add(testTimeout))
+	if _, err := io.WriteString(nc, upgradeRequest(host, path, header)); err != nil {
 		return nil, nil, err
 	}
 	br := bufio.NewReader(nc)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
-		nc.Close()
 		return nil, nil, err
 	}
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body = io.NopCloser(strings.NewReader(string(body)))
-		nc.Close()
 		return nil, resp, nil
 	}
 	return &wsClient{nc: nc, br: br, key: [4]byte{0x12, 0x34, 0x56, 0x78}}, resp, nil
@@ -207,4 +221,18 @@ func decodeClose(p []byte) *CloseError {
 		return &CloseError{Code: closeNoStatus}
 	}
 	return &CloseError{Code: closeCode(binary.BigEndian.Uint16(p)), Reason: string(p[2:])}
+}
+
+// eventually polls cond until it holds or testTimeout passes, and reports
+// whether it held: for states no event announces, such as a goroutine
+// count or a line a copier has yet to write.
+func eventually(cond func() bool) bool {
+	deadline := time.Now().Add(testTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
 }

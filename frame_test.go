@@ -146,10 +146,7 @@ var maskTestLengths = func() []int {
 	for n := 0; n <= 100; n++ {
 		ls = append(ls, n)
 	}
-	for _, n := range []int{127, 128, 129, 255, 256, 257, 511, 512, 513, 1000, 4096, 4099} {
-		ls = append(ls, n)
-	}
-	return ls
+	return append(ls, 127, 128, 129, 255, 256, 257, 511, 512, 513, 1000, 4096, 4099)
 }()
 
 func TestMaskBytes(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -92,12 +91,8 @@ func TestBinaryShutsDownGracefullyOnSignal(t *testing.T) {
 				t.Fatalf("still running %v after %v\n%s", sig, testTimeout, logs)
 			}
 			// The log copier may still be reading the last lines.
-			deadline := time.Now().Add(testTimeout)
-			for !strings.Contains(logs.String(), "msg=stopped") && time.Now().Before(deadline) {
-				runtime.Gosched()
-			}
-			if out := logs.String(); !strings.Contains(out, "msg=stopped") {
-				t.Errorf("log has no stopped line:\n%s", out)
+			if !eventually(func() bool { return strings.Contains(logs.String(), "msg=stopped") }) {
+				t.Errorf("log has no stopped line:\n%s", logs)
 			}
 		})
 	}

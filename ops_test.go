@@ -54,33 +54,20 @@ func startHTTP(t testing.TB, cfg Config) (*Server, string) {
 	return s, ln.Addr().String()
 }
 
-// upgradeRequest is a client's opening handshake for path on host.
-func upgradeRequest(host, path string) string {
-	return fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", path, host)
-}
-
 // handshakeOn sends the opening handshake on nc and reads the answer. It
 // returns a client when the server switched protocols, and the response
 // with its body read otherwise.
 func handshakeOn(t testing.TB, nc net.Conn, host, path string) (*wsClient, *http.Response) {
 	t.Helper()
 	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(testTimeout))
-	if _, err := io.WriteString(nc, upgradeRequest(host, path)); err != nil {
-		t.Fatalf("send handshake: %v", err)
-	}
-	br := bufio.NewReader(nc)
-	resp, err := http.ReadResponse(br, nil)
+	c, resp, err := handshakeOver(nc, host, path, nil)
 	if err != nil {
-		t.Fatalf("read handshake response: %v", err)
+		t.Fatalf("handshake: %v", err)
 	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body = io.NopCloser(strings.NewReader(string(body)))
-		return nil, resp
+	if c != nil {
+		c.t = t
 	}
-	return &wsClient{t: t, nc: nc, br: br, key: [4]byte{1, 2, 3, 4}}, resp
+	return c, resp
 }
 
 // dialFrom opens a TCP connection to addr from the local IP from.
@@ -276,7 +263,7 @@ func TestUnfinishedRequestHeaderIsCutAtTheHandshakeTimeout(t *testing.T) {
 	nc := dialFrom(t, "127.0.0.1", addr)
 	defer nc.Close()
 	// Everything but the blank line that ends the header.
-	partial := strings.TrimSuffix(upgradeRequest(addr, "/ws/chat?name=stuck"), "\r\n")
+	partial := strings.TrimSuffix(upgradeRequest(addr, "/ws/chat?name=stuck", nil), "\r\n")
 	if _, err := io.WriteString(nc, partial); err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +310,7 @@ func TestOversizedRequestHeaderIsRefusedWith431(t *testing.T) {
 func TestSlowHandshakesDoNotHoldUpOthers(t *testing.T) {
 	_, addr := startHTTP(t, opsConfig())
 	const slow = 200
-	req := upgradeRequest(addr, "/ws/echo")
+	req := upgradeRequest(addr, "/ws/echo", nil)
 	started := make(chan struct{}, slow)
 	errs := make(chan error, slow)
 	var wg sync.WaitGroup

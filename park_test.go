@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
-	"time"
 )
 
 func TestQuietConnectionsParkAndWake(t *testing.T) {
@@ -20,7 +19,7 @@ func TestQuietConnectionsParkAndWake(t *testing.T) {
 		ins = append(ins, join(t, addr, fmt.Sprintf("u%d", i)))
 	}
 	// Every connection parks: the server holds no goroutine for any.
-	waitUntil(t, "all connections parked", func() bool {
+	allParked := eventually(func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		for c := range s.conns {
@@ -33,6 +32,9 @@ func TestQuietConnectionsParkAndWake(t *testing.T) {
 		}
 		return len(s.conns) == n
 	})
+	if !allParked {
+		t.Fatal("the connections did not all park")
+	}
 	// The clients' readers are goroutines of this process: one each.
 	if extra := runtime.NumGoroutine() - base; extra > n+n/5 {
 		t.Errorf("%d more goroutines for %d parked connections and their clients: the connections should hold none", extra, n)
@@ -63,17 +65,5 @@ func TestQuietConnectionsParkAndWake(t *testing.T) {
 				t.Fatalf("client %d: EOF without a close frame", i)
 			}
 		}
-	}
-}
-
-// waitUntil polls cond until it holds, failing the test after testTimeout.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting: %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
