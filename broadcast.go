@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"sync"
 	"time"
 )
@@ -20,26 +21,36 @@ func (f frames) pick(json bool) []byte {
 	return f.text
 }
 
-// peer is one chat participant as the hub sees it.
+// peer is one chat participant.
 type peer struct {
-	conn  *Conn
-	name  string
-	key   string // name folded for case-insensitive uniqueness
-	json  bool   // reads format=json
-	index int    // position in hub.peers
+	conn *Conn
+	name string
+	key  string // name folded for case-insensitive uniqueness
+	json bool   // reads format=json
 
-	noticeFrom int // where p's share of hub.notices starts
+	// room is where p is. Its own reader changes it, holding hub.mu and
+	// both rooms' locks; others read it holding one of them.
+	room       *room
+	index      int // position in room.peers
+	noticeFrom int // where p's share of room.notices starts
 
-	lim *limiter // p's message rate, nil when there is no limit
+	// Owned by p's reader.
+	lim        *limiter  // p's message rate, nil when there is no limit
+	lastTyping time.Time // when p's last typing event went out
 }
 
-// hub is the set of chat participants. A single mutex orders every
-// broadcast, so all peers see the same sequence; a broadcast only queues
-// frames, so it never waits on a peer's socket.
-type hub struct {
-	mu    sync.Mutex
-	peers []*peer          // in join order, but for swaps on leave
-	names map[string]*peer // by folded name
+// room is a set of participants who hear each other. A single mutex
+// orders every broadcast, so all of them see the same sequence; a
+// broadcast only queues frames, so it never waits on a peer's socket.
+type room struct {
+	name string // as spelled by whoever opened it
+	key  string // name folded, the room's identity
+
+	mu        sync.Mutex
+	peers     []*peer // in join order, but for swaps on leave
+	jsonPeers int     // how many of peers read JSON
+	lastID    msgID   // the last message's id
+	messages  uint64  // messages broadcast since the room opened
 
 	metrics *metrics // counts broadcasts; nil counts nothing
 
@@ -58,89 +69,123 @@ type hub struct {
 // chat message in the meantime sends them at once, so order is kept.
 const noticeDelay = 20 * time.Millisecond
 
-func newHub() *hub {
-	return &hub{names: make(map[string]*peer)}
-}
-
-// add joins p unless its name is taken, and reports whether it did. In
-// the same step, so no broadcast comes between, p is sent the welcome
-// built from the names online (p's included), and everyone else is told
-// p joined.
-func (h *hub) add(p *peer, welcome func(online []*peer) []byte, joined frames) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, taken := h.names[p.key]; taken {
-		return false
+// enterLocked adds p, and in the same step, so no broadcast comes
+// between, sends p its welcome and tells everyone else p came in. The
+// caller holds r.mu.
+func (r *room) enterLocked(p *peer) {
+	r.noticeLocked(joined(r.name, p.name))
+	p.room = r
+	p.noticeFrom = len(r.notices.pick(p.json))
+	p.index = len(r.peers)
+	r.peers = append(r.peers, p)
+	if p.json {
+		r.jsonPeers++
 	}
-	h.noticeLocked(joined)
-	p.noticeFrom = len(h.notices.pick(p.json))
-	p.index = len(h.peers)
-	h.peers = append(h.peers, p)
-	h.names[p.key] = p
-	p.conn.send(welcome(h.peers))
-	return true
+	p.conn.send(welcome(p, r))
 }
 
-// remove takes p out and tells everyone it left, and reports whether p
-// was still there: a peer leaves once, however many reasons it has.
-func (h *hub) remove(p *peer, left frames) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.names[p.key] != p {
-		return false
+// exitLocked takes p out and tells everyone left that p went. Notices
+// gathered so far go out first, to p as well: they were news while p was
+// there. The caller holds r.mu.
+func (r *room) exitLocked(p *peer) {
+	r.flushLocked()
+	last := r.peers[len(r.peers)-1]
+	r.peers[p.index], last.index = last, p.index
+	r.peers[len(r.peers)-1] = nil
+	r.peers = r.peers[:len(r.peers)-1]
+	if p.json {
+		r.jsonPeers--
 	}
-	delete(h.names, p.key)
-	last := h.peers[len(h.peers)-1]
-	h.peers[p.index], last.index = last, p.index
-	h.peers[len(h.peers)-1] = nil
-	h.peers = h.peers[:len(h.peers)-1]
-	h.noticeLocked(left)
-	return true
+	r.noticeLocked(left(r.name, p.name))
 }
 
-// broadcast queues f to every peer, after the notices gathered so far.
-func (h *hub) broadcast(f frames) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+// say broadcasts a message from name to everyone in the room, sender
+// included, after the notices gathered so far.
+func (r *room) say(name, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lastID = r.lastID.next(time.Now())
+	r.broadcastLocked(r.message(r.lastID, name, text))
+}
+
+// broadcastLocked queues f to every peer, after the notices gathered so
+// far. The caller holds r.mu.
+func (r *room) broadcastLocked(f frames) {
 	start := time.Now()
-	h.flushLocked()
-	for _, p := range h.peers {
+	r.flushLocked()
+	for _, p := range r.peers {
 		p.conn.send(f.pick(p.json))
 	}
-	h.metrics.fannedOut(len(h.peers), time.Since(start))
+	r.messages++
+	r.metrics.fannedOut(len(r.peers), time.Since(start))
+}
+
+// typing tells the room's JSON readers, but from, that from is typing.
+func (r *room) typing(from *peer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.jsonPeers == 0 || r.jsonPeers == 1 && from.json {
+		return
+	}
+	f := typing(r.name, from.name)
+	for _, p := range r.peers {
+		if p.json && p != from {
+			p.conn.send(f)
+		}
+	}
 }
 
 // noticeLocked gathers a notice for the peers present, and schedules the
-// flush that sends it.
-func (h *hub) noticeLocked(f frames) {
-	h.notices.text = append(h.notices.text, f.text...)
-	h.notices.json = append(h.notices.json, f.json...)
-	if !h.flushDue {
-		h.flushDue = true
-		time.AfterFunc(noticeDelay, h.flush)
+// flush that sends it. The caller holds r.mu.
+func (r *room) noticeLocked(f frames) {
+	r.notices.text = append(r.notices.text, f.text...)
+	r.notices.json = append(r.notices.json, f.json...)
+	if !r.flushDue {
+		r.flushDue = true
+		time.AfterFunc(noticeDelay, r.flush)
 	}
 }
 
-func (h *hub) flush() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.flushDue = false
-	h.flushLocked()
+func (r *room) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.flushDue = false
+	r.flushLocked()
 }
 
 // flushLocked queues to every peer its share of the gathered notices. A
 // peer too slow to take it is dropped by its connection, and leaves
-// through its own reader.
-func (h *hub) flushLocked() {
-	if len(h.notices.text) == 0 {
+// through its own reader. The caller holds r.mu.
+func (r *room) flushLocked() {
+	if len(r.notices.text) == 0 {
 		return
 	}
-	for _, p := range h.peers {
-		if share := h.notices.pick(p.json)[p.noticeFrom:]; len(share) > 0 {
+	for _, p := range r.peers {
+		if share := r.notices.pick(p.json)[p.noticeFrom:]; len(share) > 0 {
 			p.conn.send(share)
 		}
 		p.noticeFrom = 0
 	}
 	// The queued bytes are shared and must not change: gather anew.
-	h.notices = frames{}
+	r.notices = frames{}
 }
+
+// msgID identifies a message within its room: the Unix millisecond it
+// was sent, and a count within that millisecond, written "MS-SEQ". A
+// room's ids increase even if the clock goes back.
+type msgID struct{ ms, seq uint64 }
+
+// next returns the id that follows id for a message sent at now.
+func (id msgID) next(now time.Time) msgID {
+	if ms := uint64(now.UnixMilli()); ms > id.ms {
+		return msgID{ms: ms}
+	}
+	return msgID{ms: id.ms, seq: id.seq + 1}
+}
+
+func (id msgID) String() string {
+	return strconv.FormatUint(id.ms, 10) + "-" + strconv.FormatUint(id.seq, 10)
+}
+
+// time is when the message was sent, to the millisecond.
+func (id msgID) time() time.Time { return time.UnixMilli(int64(id.ms)).UTC() }

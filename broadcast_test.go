@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// BenchmarkBroadcast measures the hub alone: one chat message encoded and
+// BenchmarkBroadcast measures a room alone: one chat message encoded and
 // queued to N peers, whose flushers write it to /dev/null. allocs/op must
 // not grow with N: the message is encoded once and the same bytes queued
 // to everyone.
@@ -30,21 +30,21 @@ func BenchmarkBroadcast(b *testing.B) {
 				flushers = append(flushers, f)
 				go f.run(stop)
 			}
-			ch := newChat(nil, nil, rateLimit{})
+			r := &room{name: lobby, key: foldName(lobby)}
 			var conns []*Conn
 			for i := range n {
 				c := discardConn(devNull, flushers[i%len(flushers)])
 				conns = append(conns, c)
-				ch.hub.peers = append(ch.hub.peers, &peer{conn: c, name: fmt.Sprint(i), index: i})
+				r.peers = append(r.peers, &peer{conn: c, name: fmt.Sprint(i), index: i, room: r})
 			}
 			// One broadcast first, so the outboxes and the flushers' lines
 			// have grown to size: what follows is the steady state.
-			ch.hub.broadcast(ch.message("alice", "warming up"))
+			r.say("alice", "warming up")
 			waitFlushed(b, conns)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				ch.hub.broadcast(ch.message("alice", "hello everyone"))
+				r.say("alice", "hello everyone")
 				waitFlushed(b, conns)
 			}
 		})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,16 +10,12 @@ import (
 	"unicode/utf8"
 )
 
-// maxNameLength is the longest name, in characters.
+// maxNameLength is the longest name of a participant or a room, in
+// characters.
 const maxNameLength = 32
 
-// welcomeNames is how many names the plain text welcome lists; a crowded
-// room is summed up after them. The JSON welcome lists everyone, for
-// clients that show who is online.
-const welcomeNames = 20
-
-// chat is the /ws/chat endpoint: names, notices, and the hub that fans
-// messages out.
+// chat is the /ws/chat endpoint: names, rooms, commands and notices, and
+// the hub that fans messages out.
 type chat struct {
 	hub     *hub
 	log     *slog.Logger
@@ -32,11 +27,9 @@ type chat struct {
 	tooFastText string
 }
 
-func newChat(log *slog.Logger, m *metrics, limit rateLimit) *chat {
-	h := newHub()
-	h.metrics = m
+func newChat(log *slog.Logger, m *metrics, limit rateLimit, maxRooms int) *chat {
 	return &chat{
-		hub:         h,
+		hub:         newHub(maxRooms, m),
 		log:         log,
 		metrics:     m,
 		limit:       limit,
@@ -45,14 +38,20 @@ func newChat(log *slog.Logger, m *metrics, limit rateLimit) *chat {
 	}
 }
 
-// handle reads the name and format from the query before the upgrade.
-// A bad name still gets upgraded, and is then refused with close 1008: a
-// reason in a close frame reaches the person, where an HTTP 400 would be
-// shown by no WebSocket client.
+// handle reads the name, room and format from the query before the
+// upgrade. A bad one still gets upgraded, and is then refused with close
+// 1008: a reason in a close frame reaches the person, where an HTTP 400
+// would be shown by no WebSocket client.
 func (ch *chat) handle(r *http.Request) (func(*Conn) func() bool, error) {
 	q := r.URL.Query()
 	name := strings.TrimSpace(q.Get("name"))
+	room := strings.TrimSpace(q.Get("room"))
 	refusal, why := checkName(name), refusedName
+	if room == "" {
+		room = lobby
+	} else if refusal == "" {
+		refusal, why = checkRoom(room), refusedBadRequest
+	}
 	format := q.Get("format")
 	if refusal == "" && format != "" && format != "text" && format != "json" {
 		refusal, why = `format must be "text" (the default) or "json"`, refusedBadRequest
@@ -62,11 +61,14 @@ func (ch *chat) handle(r *http.Request) (func(*Conn) func() bool, error) {
 			return ch.refuse(c, name, why, refusal)
 		}
 		p := &peer{conn: c, name: name, key: foldName(name), json: format == "json", lim: newLimiter(ch.limit, time.Now())}
-		if !ch.hub.add(p, ch.welcome(p), ch.joined(p.name)) {
+		switch err := ch.hub.add(p, room, foldName(room)); err {
+		case errNameTaken:
 			return ch.refuse(c, name, refusedName, fmt.Sprintf("name %q is taken: choose another", p.name))
+		case errTooManyRooms:
+			return ch.refuse(c, name, refusedRooms, tooManyRooms(ch.hub.maxRooms))
 		}
 		ch.metrics.joins.Add(1)
-		ch.log.Info("join", "name", p.name, "remote", c.RemoteAddr())
+		ch.log.Info("join", "name", p.name, "room", room, "remote", c.RemoteAddr())
 		return func() bool { return ch.serve(p) }
 	}, nil
 }
@@ -88,7 +90,7 @@ func (ch *chat) serve(p *peer) bool {
 	if err == errParked {
 		return false
 	}
-	if ch.hub.remove(p, ch.left(p.name)) {
+	if ch.hub.remove(p) {
 		ch.metrics.leaves.Add(1)
 		ch.log.Info("leave", "name", p.name, "remote", c.RemoteAddr(), "reason", c.Cause(err))
 	}
@@ -96,7 +98,8 @@ func (ch *chat) serve(p *peer) bool {
 	return true
 }
 
-// readLoop broadcasts what p sends until the connection ends or parks.
+// readLoop acts on what p sends until the connection ends or parks: a
+// message goes to p's room, a command is carried out.
 func (ch *chat) readLoop(p *peer) error {
 	for {
 		op, msg, err := p.conn.ReadMessage()
@@ -116,12 +119,16 @@ func (ch *chat) readLoop(p *peer) error {
 		if p.lim != nil && !ch.withinLimit(p, p.lim) {
 			continue
 		}
-		ch.hub.broadcast(ch.message(p.name, text))
+		if cmd, ok := strings.CutPrefix(text, "/"); ok && !strings.HasPrefix(cmd, "/") {
+			ch.command(p, cmd)
+			continue
+		}
+		p.room.say(p.name, strings.TrimPrefix(text, "/")) // "//text" says "/text"
 	}
 }
 
-// withinLimit applies p's rate limit to a message p sent, and reports
-// whether it may be broadcast. One over the limit is answered with a
+// withinLimit applies p's rate limit to a message or command p sent, and
+// reports whether it may go ahead. One over the limit is answered with a
 // notice to p alone; the maxOverLimit-th in a row closes p with 1008.
 func (ch *chat) withinLimit(p *peer, lim *limiter) bool {
 	v := lim.check(time.Now())
@@ -138,17 +145,33 @@ func (ch *chat) withinLimit(p *peer, lim *limiter) bool {
 	return false
 }
 
-// checkName returns why name cannot be used, or "" when it can.
+// checkName returns why name cannot be a participant's name, or "" when
+// it can.
 func checkName(name string) string {
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
+	if name == "" {
 		return "name is required: connect to /ws/chat?name=yourname"
-	case n > maxNameLength:
-		return fmt.Sprintf("name is too long: at most %d characters", maxNameLength)
 	}
-	for _, r := range name {
+	return checkChars("name", name)
+}
+
+// checkRoom returns why name cannot be a room's name, or "" when it can.
+// Rooms follow the rules of names.
+func checkRoom(name string) string {
+	if name == "" {
+		return "room name is required"
+	}
+	return checkChars("room name", name)
+}
+
+// checkChars returns why s, a name of the kind what says, is too long or
+// has a character names may not have, or "" when it is fine.
+func checkChars(what, s string) string {
+	if utf8.RuneCountInString(s) > maxNameLength {
+		return fmt.Sprintf("%s is too long: at most %d characters", what, maxNameLength)
+	}
+	for _, r := range s {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("_-.", r) {
-			return `name may use only letters, digits, "_", "-" and "."`
+			return what + ` may use only letters, digits, "_", "-" and "."`
 		}
 	}
 	return ""
@@ -182,79 +205,4 @@ func cleanText(s string) string {
 		}
 		return r
 	}, s))
-}
-
-// Wire formats. The plain text format is one line per frame: "name: text"
-// for a message and "* ..." for a notice. With format=json each frame is
-// one event object.
-type event struct {
-	Type   string   `json:"type"` // message, welcome, join, leave or notice
-	Name   string   `json:"name,omitempty"`
-	Text   string   `json:"text,omitempty"`
-	Online []string `json:"online,omitempty"`
-}
-
-// message encodes a chat message in both formats.
-func (ch *chat) message(name, text string) frames {
-	return frames{
-		text: textFrame(name, ": ", text),
-		json: jsonFrame(event{Type: "message", Name: name, Text: text}),
-	}
-}
-
-// notice encodes "* TEXT", a notice for one participant, in both formats.
-func notice(text string) frames {
-	return frames{text: textFrame("* ", text, ""), json: jsonFrame(event{Type: "notice", Text: text})}
-}
-
-// joined encodes "* NAME joined" in both formats.
-func (ch *chat) joined(name string) frames {
-	return frames{text: textFrame("* ", name, " joined"), json: jsonFrame(event{Type: "join", Name: name})}
-}
-
-// left encodes "* NAME left" in both formats.
-func (ch *chat) left(name string) frames {
-	return frames{text: textFrame("* ", name, " left"), json: jsonFrame(event{Type: "leave", Name: name})}
-}
-
-// welcome returns the builder of p's welcome, which the hub calls with
-// everyone online, p included.
-func (ch *chat) welcome(p *peer) func([]*peer) []byte {
-	return func(online []*peer) []byte {
-		if p.json {
-			names := make([]string, len(online))
-			for i, o := range online {
-				names[i] = o.name
-			}
-			return jsonFrame(event{Type: "welcome", Name: p.name, Online: names})
-		}
-		names := make([]string, 0, min(len(online), welcomeNames))
-		for _, o := range online[:min(len(online), welcomeNames)] {
-			names = append(names, o.name)
-		}
-		list := strings.Join(names, ", ")
-		if more := len(online) - len(names); more > 0 {
-			list += fmt.Sprintf(" and %d more", more)
-		}
-		return textFrame("* welcome, ", p.name, fmt.Sprintf("! %d online: %s", len(online), list))
-	}
-}
-
-// textFrame encodes the concatenation of a, b and c as one text frame,
-// with a single allocation.
-func textFrame(a, b, c string) []byte {
-	n := len(a) + len(b) + len(c)
-	f := appendFrameHeader(make([]byte, 0, maxHeaderSize+n), frameHeader{fin: true, opcode: opText, length: int64(n)})
-	f = append(f, a...)
-	f = append(f, b...)
-	return append(f, c...)
-}
-
-// jsonFrame encodes e as one text frame.
-func jsonFrame(e event) []byte {
-	b, err := json.Marshal(e)
-	if err != nil {
-		panic(fmt.Sprintf("encode chat event: %v", err)) // a struct of strings always encodes
-	}
-	return encodeFrame(opText, b)
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -64,6 +66,17 @@ func (in *inbox) expect(t testing.TB, want string) {
 	if got := in.next(t); got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
+}
+
+// event waits for the next message and decodes it as a JSON event.
+func (in *inbox) event(t testing.TB) event {
+	t.Helper()
+	m := in.next(t)
+	var e event
+	if err := json.Unmarshal([]byte(m), &e); err != nil {
+		t.Fatalf("got %q, want a JSON event: %v", m, err)
+	}
+	return e
 }
 
 // join connects as name and reads the welcome.
@@ -145,20 +158,33 @@ func TestChatWelcomeListsWhoIsOnline(t *testing.T) {
 	bob := listen(dial(t, addr, "/ws/chat?name=bob"))
 	bob.expect(t, "* welcome, bob! 2 online: alice, bob")
 	carol := listen(dial(t, addr, "/ws/chat?name=carol&format=json"))
-	carol.expect(t, `{"type":"welcome","name":"carol","online":["alice","bob","carol"]}`)
+	carol.expect(t, `{"type":"welcome","room":"lobby","name":"carol","online":["alice","bob","carol"],"count":3}`)
 }
 
 func TestChatJSONFormat(t *testing.T) {
 	_, addr := startServer(t, testConfig())
 	alice := listen(dial(t, addr, "/ws/chat?name=alice&format=json"))
-	alice.expect(t, `{"type":"welcome","name":"alice","online":["alice"]}`)
+	alice.expect(t, `{"type":"welcome","room":"lobby","name":"alice","online":["alice"],"count":1}`)
 	bob := join(t, addr, "bob")
-	alice.expect(t, `{"type":"join","name":"bob"}`)
+	alice.expect(t, `{"type":"join","room":"lobby","name":"bob"}`)
+	before := time.Now().UTC().Truncate(time.Millisecond)
 	bob.c.sendText(`say "hi" <b>`)
 	bob.expect(t, `bob: say "hi" <b>`)
-	alice.expect(t, `{"type":"message","name":"bob","text":"say \"hi\" \u003cb\u003e"}`)
+	m := alice.event(t)
+	after := time.Now().UTC()
+	at, err := time.Parse(time.RFC3339, m.Time)
+	if err != nil || at.Before(before) || at.After(after) || !strings.HasSuffix(m.Time, "Z") {
+		t.Errorf("time %q: want RFC 3339 in UTC between %v and %v (%v)", m.Time, before, after, err)
+	}
+	if want := fmt.Sprintf("%d-0", at.UnixMilli()); m.ID != want {
+		t.Errorf("id %q, want %q: the millisecond of its time, then a count", m.ID, want)
+	}
+	m.ID, m.Time = "", ""
+	if want := (event{Type: "message", Room: "lobby", Name: "bob", Text: `say "hi" <b>`}); !reflect.DeepEqual(m, want) {
+		t.Errorf("got %+v, want %+v", m, want)
+	}
 	bob.c.writeFrame(true, opClose, closePayload(closeNormal, ""))
-	alice.expect(t, `{"type":"leave","name":"bob"}`)
+	alice.expect(t, `{"type":"leave","room":"lobby","name":"bob"}`)
 }
 
 func TestChatJoinAndLeaveNoticesExactlyOnce(t *testing.T) {
@@ -475,8 +501,8 @@ func TestChatLogsJoinAndLeaveButNoMessages(t *testing.T) {
 
 	out := logs.String()
 	for _, want := range []string{
-		"msg=join name=alice remote=127.0.0.1:",
-		"msg=join name=bob remote=127.0.0.1:",
+		"msg=join name=alice room=lobby remote=127.0.0.1:",
+		"msg=join name=bob room=lobby remote=127.0.0.1:",
 		`msg=leave name=bob remote=127.0.0.1:`,
 		`reason="websocket closed: 1000"`,
 		`msg=leave name=alice`,

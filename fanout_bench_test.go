@@ -248,7 +248,7 @@ func (t *serverTarget) ready(b *testing.B) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		t.srv.chat.hub.mu.Lock()
-		n := len(t.srv.chat.hub.peers)
+		n := len(t.srv.chat.hub.names)
 		t.srv.chat.hub.mu.Unlock()
 		if n == len(t.clients)+len(t.senders) {
 			return

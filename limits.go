@@ -20,6 +20,8 @@ func checkLimits(cfg Config) error {
 		return errors.New("-max-conns must be 0 (no limit) or more")
 	case cfg.MaxConnsPerIP < 0:
 		return errors.New("-max-conns-per-ip must be 0 (no limit) or more")
+	case cfg.MaxRooms < 0:
+		return errors.New("-max-rooms must be 0 (no limit) or more")
 	case cfg.Rate < 0:
 		return errors.New("-rate must be 0 (no limit) or more")
 	case cfg.Rate > 0 && cfg.Burst < 1:

@@ -44,6 +44,7 @@ func run(args []string) error {
 	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 0, "most WebSocket connections from one IP address; 0 means no limit (100 suits clients that connect directly; leave 0 behind a reverse proxy)")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "chat messages a second one participant may send, on average; 0 means no limit (2 suits a room of people)")
 	fs.IntVar(&cfg.Burst, "burst", 10, "chat messages one participant may send at once, when -rate is set")
+	fs.IntVar(&cfg.MaxRooms, "max-rooms", 1000, "most chat rooms open at once; a room is open while someone is in it; 0 means no limit")
 	fs.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "longest from accepting a connection to its whole request header, TLS handshake included")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "certificate file (PEM, chain included) to serve https and wss; needs -tls-key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key file (PEM) for -tls-cert")

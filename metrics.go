@@ -26,6 +26,7 @@ type metrics struct {
 	received  atomic.Uint64 // chat messages read from participants
 	delivered atomic.Uint64 // chat messages queued to peers, one per peer
 	limited   atomic.Uint64 // chat messages refused by the rate limit
+	private   atomic.Uint64 // private messages delivered
 
 	bytesIn, bytesOut atomic.Uint64 // WebSocket frame bytes, headers included
 
@@ -69,12 +70,13 @@ const (
 	refusedMaxConnsPerIP                // -max-conns-per-ip reached
 	refusedShuttingDown                 // shutdown has begun
 	refusedName                         // a bad or taken chat name
+	refusedRooms                        // a new room past -max-rooms
 	numRefusals
 )
 
 func (r refusal) String() string {
 	return [...]string{"bad_request", "not_websocket", "version", "origin", "method",
-		"max_conns", "max_conns_per_ip", "shutting_down", "name"}[r]
+		"max_conns", "max_conns_per_ip", "shutting_down", "name", "max_rooms"}[r]
 }
 
 // addBytesIn counts n bytes read from a peer.
@@ -174,6 +176,7 @@ func (m *metrics) write(b *bytes.Buffer) {
 	counter(b, "wschat_messages_received_total", "Chat messages read from participants, blank and rate-limited ones included.", &m.received)
 	counter(b, "wschat_messages_delivered_total", "Chat messages queued to peers by broadcasts: one per peer per message.", &m.delivered)
 	counter(b, "wschat_messages_limited_total", "Chat messages not broadcast because their sender was over its rate.", &m.limited)
+	counter(b, "wschat_private_messages_total", "Private messages delivered with /msg.", &m.private)
 	counter(b, "wschat_received_bytes_total", "WebSocket frame bytes read from clients, headers included.", &m.bytesIn)
 	counter(b, "wschat_sent_bytes_total", "WebSocket frame bytes written to clients, headers included.", &m.bytesOut)
 

@@ -25,6 +25,7 @@ type Config struct {
 	MaxConnsPerIP    int           // WebSocket connections from one IP; 0 means no limit
 	Rate             float64       // chat messages a second per participant; 0 means no limit
 	Burst            int           // chat messages a participant may send at once
+	MaxRooms         int           // rooms open at once; 0 means no limit
 	HandshakeTimeout time.Duration // longest from accepting a connection to a whole request header
 	TLSCert, TLSKey  string        // certificate and key files; both empty serves plain HTTP
 }
@@ -67,7 +68,7 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 		cfg:     cfg,
 		log:     log,
 		mux:     http.NewServeMux(),
-		chat:    newChat(log, m, rateLimit{Rate: cfg.Rate, Burst: cfg.Burst}),
+		chat:    newChat(log, m, rateLimit{Rate: cfg.Rate, Burst: cfg.Burst}, cfg.MaxRooms),
 		ping:    encodeFrame(opPing, nil),
 		metrics: m,
 		conns:   make(map[*Conn]struct{}),

@@ -1,9 +1,16 @@
-// The wschat page: join under a name, then show what the chat sends and
-// send what the person writes. It speaks the JSON format of /ws/chat.
+// The wschat page: join under a name in a room, then show what the chat
+// sends and send what the person writes. It speaks the JSON format of
+// /ws/chat; what kind of line something becomes (a message or a notice,
+// and whose) comes from the JSON fields, never from the text.
 //
-// Everything that comes from the network reaches the page through
-// textContent only, and what kind of line it becomes (a message or a
-// notice, and whose) comes from the JSON fields, never from the text.
+// The connection is in one room at a time. The log shows one view: the
+// room, or a private conversation with one person. Unread counts: a
+// private conversation counts what arrived while it was not in view; the
+// room the connection is in counts the same; another room counts the
+// messages it had since the person was last there, from the "messages"
+// of /rooms, which the page asks for now and then.
+
+import { ui, messageLine, noticeLine, renderOnline, renderRooms, renderConvs } from './view.js';
 
 const FIRST_RETRY_MS = 1000; // the first wait before reconnecting
 const MAX_RETRY_MS = 30000; // the longest wait: the delay doubles up to it
@@ -12,12 +19,16 @@ const MAX_RETRY_MS = 30000; // the longest wait: the delay doubles up to it
 // which for one that went quiet without closing (a phone gone offline)
 // takes its keepalive up to three ping intervals: 90 s by default.
 const TAKEN_RETRY_MS = 90000;
-const MAX_LOG_LINES = 500; // older lines are dropped
+const MAX_LOG_LINES = 500; // older lines of a view are dropped
+const ROOMS_EVERY_MS = 10000; // how often the room list is asked for
+const TYPING_EVERY_MS = 2000; // the server passes on one typing event per 2 s
+const TYPING_SHOWN_MS = 3000; // how long "alice is typing…" stays without news
 const CLOSE_POLICY = 1008; // a refused name; later in a session, too slow
 const CLOSE_NORMAL = 1000;
 const CLOSE_ABNORMAL = 1006; // no close frame: the connection just dropped
 // The reason the server gives with 1008 when the name is in use.
 const TAKEN = /^name ".*" is taken\b/;
+const LOBBY = 'lobby';
 
 /** Plain words for the close codes the server sends. */
 const closeWords = {
@@ -29,47 +40,36 @@ const closeWords = {
   1011: 'the server had a problem',
 };
 
-const $ = (id) => document.getElementById(id);
-
-const ui = {
-  status: $('status'),
-  retry: $('retry'),
-  me: $('me'),
-  meName: $('me-name'),
-  leave: $('leave'),
-  joinView: $('join-view'),
-  joinForm: $('join-form'),
-  name: $('name'),
-  join: $('join'),
-  joinError: $('join-error'),
-  chatView: $('chat-view'),
-  online: $('online'),
-  onlineCount: $('online-count'),
-  log: $('log'),
-  sendForm: $('send-form'),
-  text: $('text'),
-  send: $('send'),
-};
-
 /** The session: one person, one name, a socket at a time. */
 const session = {
   name: '', // the name chosen on the join form
+  room: LOBBY, // the room to be in, as the server spells it once there
   ws: null, // the current socket, or null between connections
   welcomed: false, // the current socket got its welcome
   joinedOnce: false, // a welcome came since the name was chosen
+  moving: false, // a /join is on its way: the next welcome is a move
   delay: FIRST_RETRY_MS, // the wait before the next reconnection
   takenSince: 0, // when reconnecting first found the name taken; 0 if it did not
   timer: 0, // the pending reconnection
   ticker: 0, // the countdown shown meanwhile
-  online: new Set(), // who is online, as the server spells the names
+  roomsTimer: 0, // the next /rooms
+  online: new Set(), // who is in the room, as the server spells the names
+  views: new Map(), // key → { kind: 'room' | 'private', name, lines, unread }
+  current: '', // the key of the view in the log
+  rooms: [], // the last /rooms answer
+  seen: new Map(), // room key → its message count when the person was last there
+  typers: new Map(), // name → the timer that forgets they were typing
+  typingSent: 0, // when the page last said the person is typing
   atEnd: true, // the log shows its end, so new lines keep it there
   logHeight: 0, // the log's height when last laid out
 };
 
+const key = (kind, name) => `${kind}:${name.toLowerCase()}`;
+
 /** chatURL returns the chat endpoint on this page's own host. */
-function chatURL(name) {
+function chatURL() {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const q = new URLSearchParams({ name, format: 'json' });
+  const q = new URLSearchParams({ name: session.name, room: session.room, format: 'json' });
   return `${scheme}//${location.host}/ws/chat?${q}`;
 }
 
@@ -79,12 +79,21 @@ function setStatus(text, kind = '') {
   ui.status.dataset.kind = kind;
 }
 
-/** connect opens a socket for the session's name. */
+/** send sends a frame on the open socket, and reports whether it could. */
+function send(text) {
+  const ws = session.ws;
+  if (!ws || ws.readyState !== WebSocket.OPEN || !session.welcomed) return false;
+  ws.send(text);
+  return true;
+}
+
+/** connect opens a socket for the session's name and room. */
 function connect() {
   stopTimers();
-  const ws = new WebSocket(chatURL(session.name));
+  const ws = new WebSocket(chatURL());
   session.ws = ws;
   session.welcomed = false;
+  session.moving = false;
   setStatus(session.joinedOnce ? 'Reconnecting…' : `Connecting as ${session.name}…`, 'busy');
   ws.addEventListener('message', (ev) => {
     if (ws === session.ws) receive(ev.data);
@@ -103,53 +112,206 @@ function receive(data) {
     return;
   }
   if (ev === null || typeof ev !== 'object') return;
-  const name = typeof ev.name === 'string' ? ev.name : '';
-  const text = typeof ev.text === 'string' ? ev.text : '';
+  const str = (v) => (typeof v === 'string' ? v : '');
+  const name = str(ev.name);
+  const text = str(ev.text);
+  const room = str(ev.room);
   switch (ev.type) {
     case 'welcome':
-      welcomed(name, Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name]);
+      welcomed(name, room, Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name]);
       break;
     case 'join':
-      if (!name) return;
-      session.online.add(name);
-      renderOnline();
-      addNotice(`${name} joined`);
-      break;
     case 'leave':
-      if (!name) return;
-      session.online.delete(name);
-      renderOnline();
-      addNotice(`${name} left`);
+      if (!name || room !== session.room) return;
+      if (ev.type === 'join') session.online.add(name);
+      else session.online.delete(name);
+      showOnline();
+      addLine(key('room', room), noticeLine(`${name} ${ev.type === 'join' ? 'joined' : 'left'}`));
       break;
     case 'message':
-      if (name && text) addMessage(name, text);
+      if (!name || !text || room !== session.room) return;
+      stopTyping(name);
+      session.seen.set(key('room', room), (session.seen.get(key('room', room)) ?? 0) + 1);
+      addLine(key('room', room), messageLine(name, text, name === session.name, str(ev.time)));
+      break;
+    case 'private': {
+      const to = str(ev.to);
+      const other = name === session.name ? to : name;
+      if (!other || !text) return;
+      view('private', other);
+      addLine(key('private', other), messageLine(name, text, name === session.name, str(ev.time)));
+      break;
+    }
+    case 'typing':
+      if (name && name !== session.name && room === session.room) startTyping(name);
+      break;
+    case 'rooms':
+      if (Array.isArray(ev.rooms)) gotRooms(ev.rooms);
       break;
     case 'notice':
-      if (text) addNotice(text);
+    case 'who':
+      if (text) addLine(session.current, noticeLine(text));
       break;
   }
 }
 
-/** welcomed starts (or resumes) the chat once the server took the name. */
-function welcomed(name, online) {
+/** welcomed starts the chat once the server took the name, or resumes it, or moves it to another room. */
+function welcomed(name, room, online) {
   if (name) session.name = name; // the server's spelling
   const again = session.joinedOnce;
+  const moved = session.moving;
   session.welcomed = true;
   session.joinedOnce = true;
+  session.moving = false;
   session.delay = FIRST_RETRY_MS;
   session.takenSince = 0;
+  session.room = room || LOBBY;
   session.online = new Set(online);
-  renderOnline();
+  clearTyping();
+  history.replaceState(null, '', session.room.toLowerCase() === LOBBY ? '/' : `/?${new URLSearchParams({ room: session.room })}`);
+  const roomKey = key('room', session.room);
+  view('room', session.room);
+  show(roomKey);
+  showOnline();
   showChat();
   ui.send.disabled = false;
-  if (again) {
+  if (moved) {
+    addLine(roomKey, noticeLine(`You are in ${session.room}`));
+  } else if (again) {
     setStatus('Reconnected', 'ok');
-    addNotice('Reconnected');
+    addLine(roomKey, noticeLine('Reconnected'));
   } else {
     setStatus('Connected', 'ok');
-    addNotice(`You joined as ${session.name}`);
+    addLine(roomKey, noticeLine(`You joined ${session.room} as ${session.name}`));
     ui.text.focus();
   }
+  askRooms();
+}
+
+/** askRooms asks for the room list now, and again every so often while connected. */
+function askRooms() {
+  clearTimeout(session.roomsTimer);
+  if (!send('/rooms')) return;
+  session.roomsTimer = setTimeout(askRooms, ROOMS_EVERY_MS);
+}
+
+/** gotRooms takes a /rooms answer: the room the person is in is seen up to now. */
+function gotRooms(rooms) {
+  session.rooms = rooms.filter((r) => r && typeof r.name === 'string' && Number.isInteger(r.count));
+  const here = session.rooms.find((r) => r.name.toLowerCase() === session.room.toLowerCase());
+  if (here) session.seen.set(key('room', here.name), here.messages);
+  showSide();
+}
+
+/** view returns the view of a room or a private conversation, making it if new. */
+function view(kind, name) {
+  const k = key(kind, name);
+  let v = session.views.get(k);
+  if (!v) {
+    v = { kind, name, lines: [], unread: 0 };
+    session.views.set(k, v);
+  }
+  return v;
+}
+
+/** show puts a view in the log. */
+function show(k) {
+  const v = session.views.get(k);
+  if (!v) return;
+  session.current = k;
+  v.unread = 0;
+  ui.log.replaceChildren(...v.lines);
+  session.atEnd = true;
+  followEnd();
+  ui.viewTitle.textContent = v.kind === 'room' ? `# ${v.name}` : `Private with ${v.name}`;
+  ui.text.placeholder = v.kind === 'room' ? `Message ${v.name}…` : `Message ${v.name} privately…`;
+  showSide();
+}
+
+/** addLine adds a line to a view: in the log when in view, counted as unread when not. */
+function addLine(k, li) {
+  const v = session.views.get(k);
+  if (!v) return;
+  v.lines.push(li);
+  if (v.lines.length > MAX_LOG_LINES) v.lines.shift().remove();
+  if (k === session.current) {
+    ui.log.append(li);
+    followEnd();
+    return;
+  }
+  if (li.classList.contains('msg')) {
+    v.unread++;
+    showSide();
+  }
+}
+
+/** showOnline lists who is in the room. */
+function showOnline() {
+  renderOnline(session.online, session.name, session.room, (name) => {
+    view('private', name);
+    show(key('private', name));
+    closeSide();
+    ui.text.focus();
+  });
+}
+
+/** showSide lists the rooms and the private conversations, with what is unread. */
+function showSide() {
+  const hereKey = key('room', session.room);
+  const rooms = session.rooms.map((r) => {
+    const k = key('room', r.name);
+    const here = k === hereKey;
+    const seen = session.seen.get(k);
+    const unread = here ? (session.views.get(k)?.unread ?? 0) : Math.max(0, seen === undefined ? 0 : r.messages - seen);
+    return { name: r.name, count: here ? session.online.size : r.count, unread, current: k === session.current };
+  });
+  renderRooms(rooms, goToRoom);
+  const convs = [...session.views.entries()].filter(([, v]) => v.kind === 'private')
+    .map(([k, v]) => ({ name: v.name, unread: v.unread, current: k === session.current }));
+  renderConvs(convs, (name) => {
+    show(key('private', name));
+    closeSide();
+  });
+}
+
+/** goToRoom shows the room, moving the connection there first when it is elsewhere. */
+function goToRoom(name) {
+  closeSide();
+  if (name.toLowerCase() === session.room.toLowerCase()) {
+    show(key('room', session.room));
+    return;
+  }
+  if (send(`/join ${name}`)) session.moving = true;
+}
+
+/** startTyping shows that name is typing, until they send or go quiet. */
+function startTyping(name) {
+  clearTimeout(session.typers.get(name));
+  session.typers.set(name, setTimeout(() => stopTyping(name), TYPING_SHOWN_MS));
+  showTyping();
+}
+
+function stopTyping(name) {
+  if (!session.typers.has(name)) return;
+  clearTimeout(session.typers.get(name));
+  session.typers.delete(name);
+  showTyping();
+}
+
+function clearTyping() {
+  for (const t of session.typers.values()) clearTimeout(t);
+  session.typers.clear();
+  showTyping();
+}
+
+/** showTyping says who is typing in the room, under the log of the room. */
+function showTyping() {
+  const names = [...session.typers.keys()];
+  const inRoom = session.current === key('room', session.room);
+  ui.typing.textContent = !inRoom || names.length === 0 ? ''
+    : names.length === 1 ? `${names[0]} is typing…`
+      : names.length === 2 ? `${names[0]} and ${names[1]} are typing…`
+        : 'Several people are typing…';
 }
 
 /**
@@ -161,6 +323,9 @@ function closed(ev) {
   const wasWelcomed = session.welcomed;
   session.ws = null;
   session.welcomed = false;
+  session.moving = false;
+  clearTimeout(session.roomsTimer);
+  clearTyping();
   ui.send.disabled = true;
   if (ev.code === CLOSE_POLICY && !wasWelcomed) {
     if (session.joinedOnce && TAKEN.test(ev.reason)) {
@@ -176,7 +341,7 @@ function closed(ev) {
     refused(`Could not connect${why ? ` — ${why}` : ''}. Please try again.`);
     return;
   }
-  if (wasWelcomed) addNotice(`Connection lost${why ? `: ${why}` : ''}`);
+  if (wasWelcomed) addLine(session.current, noticeLine(`Connection lost${why ? `: ${why}` : ''}`));
   const lost = why ? `Connection lost (${why})` : 'Connection lost';
   scheduleReconnect((left) => `${lost} — reconnecting in ${left} s…`);
 }
@@ -191,7 +356,7 @@ function stillTaken(reason) {
   const secs = Math.round(TAKEN_RETRY_MS / 1000);
   if (!session.takenSince) {
     session.takenSince = now;
-    addNotice(`Your previous connection is still open on the server, which keeps your name until it notices that connection is gone; trying again for up to ${secs} s`);
+    addLine(session.current, noticeLine(`Your previous connection is still open on the server, which keeps your name until it notices that connection is gone; trying again for up to ${secs} s`));
   }
   const left = session.takenSince + TAKEN_RETRY_MS - now;
   if (left <= 0) {
@@ -204,12 +369,13 @@ function stillTaken(reason) {
 
 /** refused goes back to the join form, saying why. */
 function refused(why) {
-  const name = session.name;
+  const { name, room } = session;
   resetSession();
   showJoin();
   setStatus('');
   ui.joinError.textContent = why;
   ui.name.value = name;
+  ui.joinRoom.value = room.toLowerCase() === LOBBY ? '' : room;
   ui.name.focus();
   ui.name.select();
 }
@@ -223,12 +389,12 @@ function scheduleReconnect(say, wait = session.delay) {
   stopTimers();
   session.delay = Math.min(session.delay * 2, MAX_RETRY_MS);
   let left = Math.ceil(wait / 1000);
-  const show = () => setStatus(say(left), 'warn');
-  show();
+  const tell = () => setStatus(say(left), 'warn');
+  tell();
   ui.retry.hidden = false;
   session.ticker = setInterval(() => {
     left = Math.max(left - 1, 1);
-    show();
+    tell();
   }, 1000);
   session.timer = setTimeout(connect, wait);
 }
@@ -242,17 +408,18 @@ function stopTimers() {
   ui.retry.hidden = true;
 }
 
-/** resetSession forgets the name and closes any socket, without reconnecting. */
+/** resetSession forgets the name, the room and the views, and closes any socket, without reconnecting. */
 function resetSession() {
   stopTimers();
+  clearTimeout(session.roomsTimer);
+  clearTyping();
   const ws = session.ws;
-  session.ws = null;
-  session.name = '';
-  session.welcomed = false;
-  session.joinedOnce = false;
-  session.delay = FIRST_RETRY_MS;
-  session.takenSince = 0;
-  session.online = new Set();
+  Object.assign(session, {
+    ws: null, name: '', room: LOBBY, welcomed: false, joinedOnce: false, moving: false,
+    delay: FIRST_RETRY_MS, takenSince: 0, online: new Set(), views: new Map(), current: '',
+    rooms: [], seen: new Map(),
+  });
+  ui.log.replaceChildren();
   if (ws) ws.close(CLOSE_NORMAL, 'left');
 }
 
@@ -272,77 +439,15 @@ function showChat() {
   ui.me.hidden = false;
 }
 
-/** renderOnline lists who is online, the person first. */
-function renderOnline() {
-  const names = [...session.online].sort((a, b) => {
-    if (a === session.name) return -1;
-    if (b === session.name) return 1;
-    return a.localeCompare(b, undefined, { sensitivity: 'base' });
-  });
-  const items = names.map((name) => {
-    const li = document.createElement('li');
-    li.textContent = name;
-    li.style.setProperty('--hue', hue(name));
-    if (name === session.name) li.classList.add('self');
-    return li;
-  });
-  ui.online.replaceChildren(...items);
-  ui.onlineCount.textContent = String(names.length);
-}
-
-/** addMessage shows one chat message: its sender's name, then its text. */
-function addMessage(name, text) {
-  const li = document.createElement('li');
-  li.className = 'msg';
-  if (name === session.name) li.classList.add('mine');
-  const who = document.createElement('span');
-  who.className = 'who';
-  who.textContent = name;
-  who.style.setProperty('--hue', hue(name));
-  const body = document.createElement('span');
-  body.className = 'text';
-  body.textContent = text;
-  li.append(who, body, timeStamp());
-  addLine(li);
-}
-
-/** addNotice shows a line from the page or the server, not from a person. */
-function addNotice(text) {
-  const li = document.createElement('li');
-  li.className = 'notice';
-  const body = document.createElement('span');
-  body.className = 'text';
-  body.textContent = text;
-  li.append(body, timeStamp());
-  addLine(li);
-}
-
-/** timeStamp returns the local time of arrival, as hours and minutes. */
-function timeStamp() {
-  const now = new Date();
-  const t = document.createElement('time');
-  t.dateTime = now.toISOString();
-  t.textContent = now.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return t;
-}
-
-/** addLine appends to the log, which follows the end unless the person scrolled back. */
-function addLine(li) {
-  ui.log.append(li);
-  while (ui.log.childElementCount > MAX_LOG_LINES) ui.log.firstElementChild.remove();
-  followEnd();
+/** On a narrow screen the rooms and people fold away behind a button. */
+function closeSide() {
+  ui.side.classList.remove('open');
+  ui.sideToggle.setAttribute('aria-expanded', 'false');
 }
 
 /** followEnd scrolls the log to its end when it should stay there. */
 function followEnd() {
   if (session.atEnd) ui.log.scrollTop = ui.log.scrollHeight;
-}
-
-/** hue picks a stable colour for a name, so each person's name looks the same everywhere. */
-function hue(name) {
-  let h = 0;
-  for (const ch of name.toLowerCase()) h = (h * 31 + ch.codePointAt(0)) % 360;
-  return String(h);
 }
 
 ui.joinForm.addEventListener('submit', (e) => {
@@ -357,16 +462,39 @@ ui.joinForm.addEventListener('submit', (e) => {
   ui.join.disabled = true;
   ui.log.replaceChildren();
   session.name = name;
+  session.room = ui.joinRoom.value.trim() || LOBBY;
   connect();
 });
 
 ui.sendForm.addEventListener('submit', (e) => {
   e.preventDefault();
   const text = ui.text.value;
-  const ws = session.ws;
-  if (text.trim() === '' || !ws || ws.readyState !== WebSocket.OPEN || !session.welcomed) return;
-  ws.send(text);
+  const v = session.views.get(session.current);
+  if (text.trim() === '' || !v) return;
+  if (!send(v.kind === 'private' ? `/msg ${v.name} ${text}` : text)) return;
   ui.text.value = '';
+  session.typingSent = 0;
+});
+
+ui.text.addEventListener('input', () => {
+  const v = session.views.get(session.current);
+  const now = Date.now();
+  if (v?.kind !== 'room' || ui.text.value.trim() === '' || ui.text.value.startsWith('/')) return;
+  if (now - session.typingSent < TYPING_EVERY_MS) return;
+  if (send('/typing')) session.typingSent = now;
+});
+
+ui.roomForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const name = ui.roomName.value.trim();
+  if (name === '') return;
+  ui.roomName.value = '';
+  goToRoom(name);
+});
+
+ui.sideToggle.addEventListener('click', () => {
+  const open = ui.side.classList.toggle('open');
+  ui.sideToggle.setAttribute('aria-expanded', String(open));
 });
 
 ui.leave.addEventListener('click', () => {
@@ -399,4 +527,6 @@ new ResizeObserver(() => {
   followEnd();
 }).observe(ui.log);
 
+// A deep link (/?room=go) opens that room.
+ui.joinRoom.value = new URLSearchParams(location.search).get('room') ?? '';
 ui.send.disabled = true;

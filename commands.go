@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// A text message that starts with "/" is a command: it is carried out,
+// never broadcast as a chat message, and what it answers goes to its
+// sender alone, beyond what the command itself delivers (a private
+// message, a typing event). "//text" is the message "/text".
+
+// typingEvery is the least time between two typing events of one sender:
+// one more within it goes nowhere.
+const typingEvery = 2 * time.Second
+
+// helpText is the answer to /help.
+const helpText = "commands: /join ROOM moves you to ROOM; /msg NAME TEXT sends NAME a private message; " +
+	"/who lists who is in the room; /rooms lists the rooms; /typing tells the room you are typing; " +
+	"/help shows this; //text sends a message that starts with /"
+
+// command carries out the command line cmd ("join go", say) that p sent.
+func (ch *chat) command(p *peer, cmd string) {
+	verb, arg, _ := strings.Cut(cmd, " ")
+	arg = strings.TrimSpace(arg)
+	switch strings.ToLower(verb) {
+	case "join":
+		ch.join(p, arg)
+	case "msg":
+		to, text, _ := strings.Cut(arg, " ")
+		ch.private(p, to, strings.TrimSpace(text))
+	case "who":
+		r := p.room
+		r.mu.Lock()
+		p.conn.send(who(p, r))
+		r.mu.Unlock()
+	case "rooms":
+		p.conn.send(rooms(p, ch.hub.roomCounts()))
+	case "typing":
+		if now := time.Now(); now.Sub(p.lastTyping) >= typingEvery {
+			p.lastTyping = now
+			p.room.typing(p)
+		}
+	case "help":
+		tell(p, helpText)
+	default:
+		tell(p, fmt.Sprintf("unknown command /%s: /help lists the commands", verb))
+	}
+}
+
+// join moves p to the room called name.
+func (ch *chat) join(p *peer, name string) {
+	if name == "" {
+		tell(p, "usage: /join ROOM")
+		return
+	}
+	if why := checkRoom(name); why != "" {
+		tell(p, why)
+		return
+	}
+	from := p.room.name
+	switch err := ch.hub.move(p, name, foldName(name)); err {
+	case errSameRoom:
+		tell(p, "you are already in "+p.room.name)
+	case errTooManyRooms:
+		tell(p, tooManyRooms(ch.hub.maxRooms))
+	case nil:
+		ch.log.Info("move", "name", p.name, "from", from, "to", p.room.name)
+	}
+}
+
+// private sends text from p to the participant called to, in whatever
+// room, and back to p: the two of them see it, and nobody else.
+func (ch *chat) private(p *peer, to, text string) {
+	if to == "" || text == "" {
+		tell(p, "usage: /msg NAME TEXT")
+		return
+	}
+	q := ch.hub.find(foldName(to))
+	if q == nil {
+		tell(p, fmt.Sprintf("%s is not online", to))
+		return
+	}
+	f := privateMessage(p.name, q.name, text, time.Now())
+	q.conn.send(f.pick(q.json))
+	if q != p {
+		p.conn.send(f.pick(p.json))
+	}
+	ch.metrics.private.Add(1)
+}
+
+// tell sends p a notice.
+func tell(p *peer, text string) {
+	p.conn.send(notice(text).pick(p.json))
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Wire formats. The plain text format is one line per frame: "name: text"
+// for a message, "alice → bob: text" for a private message and "* ..." for
+// a notice. With format=json each frame is one event object; events about
+// a room carry its name, and messages their id and time.
+type event struct {
+	Type      string      `json:"type"` // message, private, welcome, join, leave, typing, notice, who or rooms
+	Room      string      `json:"room,omitempty"`
+	ID        string      `json:"id,omitempty"`
+	Time      string      `json:"time,omitempty"`
+	Name      string      `json:"name,omitempty"`
+	To        string      `json:"to,omitempty"`
+	Text      string      `json:"text,omitempty"`
+	Online    []string    `json:"online,omitempty"`
+	Count     int         `json:"count,omitempty"`
+	Rooms     []roomCount `json:"rooms,omitempty"`
+	History   bool        `json:"history,omitempty"`
+	Recovered *bool       `json:"recovered,omitempty"`
+}
+
+// roomCount is one line of /rooms: a room and how many are in it.
+type roomCount struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+	// Messages counts the messages the room has had since the server
+	// started: a page compares it with what it saw to show unread counts.
+	Messages uint64 `json:"messages"`
+}
+
+// Lists in notices and welcomes are cut short in a crowd: a plain text
+// line names the first welcomeNames, a JSON event the first jsonNames,
+// and says how many there are in all.
+const (
+	welcomeNames = 20
+	jsonNames    = 200
+	listedRooms  = 50
+)
+
+// timeFormat is how events write a time: RFC 3339 in UTC, to the
+// millisecond.
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// message encodes a chat message of room r in the formats its peers read:
+// a format nobody there reads is left nil. The caller holds r.mu.
+func (r *room) message(id msgID, name, text string) frames {
+	var f frames
+	if r.jsonPeers < len(r.peers) {
+		f.text = textFrame(name, ": ", text)
+	}
+	if r.jsonPeers > 0 {
+		f.json = jsonFrame(event{Type: "message", Room: r.name, ID: id.String(), Time: id.time().Format(timeFormat), Name: name, Text: text})
+	}
+	return f
+}
+
+// privateMessage encodes "alice → bob: text" in both formats.
+func privateMessage(from, to, text string, at time.Time) frames {
+	return frames{
+		text: textFrame(from+" → ", to, ": "+text),
+		json: jsonFrame(event{Type: "private", Time: at.UTC().Format(timeFormat), Name: from, To: to, Text: text}),
+	}
+}
+
+// notice encodes "* TEXT", a notice for one participant, in both formats.
+func notice(text string) frames {
+	return frames{text: textFrame("* ", text, ""), json: jsonFrame(event{Type: "notice", Text: text})}
+}
+
+// joined encodes "* NAME joined" in both formats.
+func joined(room, name string) frames {
+	return frames{text: textFrame("* ", name, " joined"), json: jsonFrame(event{Type: "join", Room: room, Name: name})}
+}
+
+// left encodes "* NAME left" in both formats.
+func left(room, name string) frames {
+	return frames{text: textFrame("* ", name, " left"), json: jsonFrame(event{Type: "leave", Room: room, Name: name})}
+}
+
+// typing encodes the JSON event that name is typing; text clients never
+// get it.
+func typing(room, name string) []byte {
+	return jsonFrame(event{Type: "typing", Room: room, Name: name})
+}
+
+// welcome encodes p's welcome to room r, listing who is in it, p included.
+// The lobby's plain welcome reads as it always has; another room's names
+// the room.
+func welcome(p *peer, r *room) []byte {
+	if p.json {
+		return jsonFrame(event{Type: "welcome", Room: r.name, Name: p.name, Online: names(r.peers, jsonNames), Count: len(r.peers)})
+	}
+	greeting := "* welcome, "
+	if r.key != foldName(lobby) {
+		greeting = "* welcome to " + r.name + ", "
+	}
+	return textFrame(greeting, p.name, fmt.Sprintf("! %d online: %s", len(r.peers), list(names(r.peers, welcomeNames), len(r.peers))))
+}
+
+// who encodes the answer to /who: who is in room r.
+func who(p *peer, r *room) []byte {
+	text := fmt.Sprintf("in %s (%d): %s", r.name, len(r.peers), list(names(r.peers, welcomeNames), len(r.peers)))
+	if p.json {
+		return jsonFrame(event{Type: "who", Room: r.name, Online: names(r.peers, jsonNames), Count: len(r.peers), Text: text})
+	}
+	return textFrame("* ", text, "")
+}
+
+// rooms encodes the answer to /rooms: every room with people in it.
+func rooms(p *peer, all []roomCount) []byte {
+	parts := make([]string, 0, min(len(all), listedRooms))
+	for _, rc := range all[:min(len(all), listedRooms)] {
+		parts = append(parts, fmt.Sprintf("%s (%d)", rc.Name, rc.Count))
+	}
+	text := fmt.Sprintf("%d rooms: %s", len(all), strings.Join(parts, ", "))
+	if more := len(all) - len(parts); more > 0 {
+		text += fmt.Sprintf(" and %d more", more)
+	}
+	if p.json {
+		return jsonFrame(event{Type: "rooms", Rooms: all[:min(len(all), jsonNames)], Count: len(all), Text: text})
+	}
+	return textFrame("* ", text, "")
+}
+
+// names returns the names of the first n peers.
+func names(peers []*peer, n int) []string {
+	out := make([]string, 0, min(len(peers), n))
+	for _, p := range peers[:min(len(peers), n)] {
+		out = append(out, p.name)
+	}
+	return out
+}
+
+// list joins names for a notice, saying how many of total it left out.
+func list(names []string, total int) string {
+	s := strings.Join(names, ", ")
+	if more := total - len(names); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// textFrame encodes the concatenation of a, b and c as one text frame,
+// with a single allocation.
+func textFrame(a, b, c string) []byte {
+	n := len(a) + len(b) + len(c)
+	f := appendFrameHeader(make([]byte, 0, maxHeaderSize+n), frameHeader{fin: true, opcode: opText, length: int64(n)})
+	f = append(f, a...)
+	f = append(f, b...)
+	return append(f, c...)
+}
+
+// jsonFrame encodes e as one text frame.
+func jsonFrame(e event) []byte {
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic(fmt.Sprintf("encode chat event: %v", err)) // a struct of strings always encodes
+	}
+	return encodeFrame(opText, b)
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// lobby is the room a participant is in when it names none.
+const lobby = "lobby"
+
+// hub is every participant of the server, by name, and every room with
+// someone in it, by name. Its mutex guards the two maps and every move
+// between rooms; a room's own mutex orders what happens inside it. Lock
+// order: hub.mu, then a room's mu.
+//
+// A room exists while someone is in it: the last to leave takes it away,
+// so an empty room costs nothing.
+type hub struct {
+	mu       sync.Mutex
+	names    map[string]*peer // by folded name: names are unique server-wide
+	rooms    map[string]*room // by folded name
+	maxRooms int              // most rooms at once; 0 means no limit
+	metrics  *metrics
+}
+
+// Why the hub turns a participant away.
+var (
+	errNameTaken    = errors.New("name taken")
+	errTooManyRooms = errors.New("too many rooms")
+	errSameRoom     = errors.New("already in that room")
+)
+
+func newHub(maxRooms int, m *metrics) *hub {
+	return &hub{names: make(map[string]*peer), rooms: make(map[string]*room), maxRooms: maxRooms, metrics: m}
+}
+
+// add puts p in the room called name (folded: key), unless p's name is
+// taken or the room would be one too many.
+func (h *hub) add(p *peer, name, key string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, taken := h.names[p.key]; taken {
+		return errNameTaken
+	}
+	r, err := h.roomLocked(name, key)
+	if err != nil {
+		return err
+	}
+	h.names[p.key] = p
+	r.mu.Lock()
+	r.enterLocked(p)
+	r.mu.Unlock()
+	return nil
+}
+
+// remove takes p out of the chat, and reports whether p was still there:
+// a peer leaves once, however many reasons it has.
+func (h *hub) remove(p *peer) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.names[p.key] != p {
+		return false
+	}
+	delete(h.names, p.key)
+	h.exitLocked(p)
+	return true
+}
+
+// move takes p from its room to the one called name: the old room hears
+// that p left, the new one that p joined, and p gets the new room's
+// welcome. Only p's own reader moves p.
+func (h *hub) move(p *peer, name, key string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if key == p.room.key {
+		return errSameRoom
+	}
+	r, err := h.roomLocked(name, key)
+	if err != nil {
+		return err
+	}
+	h.exitLocked(p)
+	r.mu.Lock()
+	r.enterLocked(p)
+	r.mu.Unlock()
+	return nil
+}
+
+// exitLocked takes p out of its room, and the room away if it is now
+// empty. The caller holds h.mu.
+func (h *hub) exitLocked(p *peer) {
+	r := p.room
+	r.mu.Lock()
+	r.exitLocked(p)
+	empty := len(r.peers) == 0
+	r.mu.Unlock()
+	if empty {
+		delete(h.rooms, r.key)
+	}
+}
+
+// roomLocked returns the room called name, opening it unless that makes
+// one room too many. The caller holds h.mu.
+func (h *hub) roomLocked(name, key string) (*room, error) {
+	if r, ok := h.rooms[key]; ok {
+		return r, nil
+	}
+	if h.maxRooms > 0 && len(h.rooms) >= h.maxRooms {
+		return nil, errTooManyRooms
+	}
+	r := &room{name: name, key: key, metrics: h.metrics}
+	h.rooms[key] = r
+	return r, nil
+}
+
+// find returns the participant whose folded name is key, or nil.
+func (h *hub) find(key string) *peer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.names[key]
+}
+
+// roomCounts lists the rooms and how many are in each, by name.
+func (h *hub) roomCounts() []roomCount {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]roomCount, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		r.mu.Lock()
+		out = append(out, roomCount{Name: r.name, Count: len(r.peers), Messages: r.messages})
+		r.mu.Unlock()
+	}
+	slices.SortFunc(out, func(a, b roomCount) int { return strings.Compare(foldName(a.Name), foldName(b.Name)) })
+	return out
+}
+
+// tooManyRooms is the reason given when a room cannot be opened.
+func tooManyRooms(limit int) string {
+	return fmt.Sprintf("the server has its most rooms open (%d): choose one that exists", limit)
+}

@@ -1,0 +1,122 @@
+// What the wschat page shows: lines of the log, and the lists beside it.
+// Everything from the network reaches the page through textContent only.
+
+const $ = (id) => document.getElementById(id);
+
+export const ui = {
+  status: $('status'),
+  retry: $('retry'),
+  me: $('me'),
+  meName: $('me-name'),
+  leave: $('leave'),
+  joinView: $('join-view'),
+  joinForm: $('join-form'),
+  name: $('name'),
+  joinRoom: $('join-room'),
+  join: $('join'),
+  joinError: $('join-error'),
+  chatView: $('chat-view'),
+  viewTitle: $('view-title'),
+  sideToggle: $('side-toggle'),
+  side: $('side'),
+  rooms: $('rooms'),
+  roomForm: $('room-form'),
+  roomName: $('room-name'),
+  roomTitle: $('room-title'),
+  online: $('online'),
+  onlineCount: $('online-count'),
+  convsSection: $('convs-section'),
+  convs: $('convs'),
+  log: $('log'),
+  typing: $('typing'),
+  sendForm: $('send-form'),
+  text: $('text'),
+  send: $('send'),
+};
+
+/** el makes an element with a class and text. */
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** hue picks a stable colour for a name, so each person's name looks the same everywhere. */
+export function hue(name) {
+  let h = 0;
+  for (const ch of name.toLowerCase()) h = (h * 31 + ch.codePointAt(0)) % 360;
+  return String(h);
+}
+
+/** timeStamp shows when a line was said (the server's time when it has one), as hours and minutes. */
+function timeStamp(at) {
+  const when = at ? new Date(at) : new Date();
+  const t = el('time', '', when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+  t.dateTime = when.toISOString();
+  return t;
+}
+
+/** messageLine is one chat message: its sender's name, then its text. */
+export function messageLine(name, text, mine, at) {
+  const li = el('li', mine ? 'msg mine' : 'msg');
+  const who = el('span', 'who', name);
+  who.style.setProperty('--hue', hue(name));
+  li.append(who, el('span', 'text', text), timeStamp(at));
+  return li;
+}
+
+/** noticeLine is a line from the page or the server, not from a person. */
+export function noticeLine(text) {
+  const li = el('li', 'notice');
+  li.append(el('span', 'text', text), timeStamp());
+  return li;
+}
+
+/**
+ * listItem is one entry of a side list: a button with a label and, when
+ * there is one, a count and an unread badge.
+ */
+function listItem(label, { count, unread = 0, current = false, self = false, onClick }) {
+  const li = el('li');
+  const b = el('button', 'item', label);
+  b.type = 'button';
+  if (current) b.setAttribute('aria-current', 'true');
+  if (self) li.classList.add('self');
+  b.style.setProperty('--hue', hue(label));
+  b.addEventListener('click', onClick);
+  li.append(b);
+  if (count !== undefined) li.append(el('span', 'count', String(count)));
+  if (unread > 0) {
+    const badge = el('span', 'unread', String(unread));
+    badge.title = `${unread} unread`;
+    li.append(badge);
+  }
+  return li;
+}
+
+/** renderOnline lists who is in the room, the person first; choosing another starts a private conversation. */
+export function renderOnline(names, me, room, onChoose) {
+  const sorted = [...names].sort((a, b) => {
+    if (a === me) return -1;
+    if (b === me) return 1;
+    return a.localeCompare(b, undefined, { sensitivity: 'base' });
+  });
+  ui.online.replaceChildren(...sorted.map((name) =>
+    listItem(name, { self: name === me, onClick: () => { if (name !== me) onChoose(name); } })));
+  ui.onlineCount.textContent = String(sorted.length);
+  ui.roomTitle.textContent = room;
+}
+
+/** renderRooms lists the rooms with how many are in each and what is unread. */
+export function renderRooms(rooms, onChoose) {
+  ui.rooms.replaceChildren(...rooms.map((r) =>
+    listItem(`# ${r.name}`, { count: r.count, unread: r.unread, current: r.current, onClick: () => onChoose(r.name) })));
+}
+
+/** renderConvs lists the private conversations with what is unread. */
+export function renderConvs(convs, onChoose) {
+  ui.convsSection.hidden = convs.length === 0;
+  ui.convs.replaceChildren(...convs.map((c) =>
+    listItem(c.name, { unread: c.unread, current: c.current, onClick: () => onChoose(c.name) })));
+}
