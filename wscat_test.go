@@ -301,6 +301,38 @@ func TestWscatChat(t *testing.T) {
 	}
 }
 
+// TestWscatRoomsAndPrivateMessages scripts a wscat session that joins a
+// room, moves with /join and sends a private message with /msg: the
+// recipient, at another wscat in another room, gets it, and the room's
+// other member does not.
+func TestWscatRoomsAndPrivateMessages(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	url := "ws://" + addr + "/ws/chat?name="
+	mode := onPipes
+
+	alice := startWscat(t, "alice", mode, url+"alice&room=go")
+	alice.expect(mode.received("* welcome to go, alice! 1 online: alice"))
+	bob := startWscat(t, "bob", mode, url+"bob")
+	bob.expect(mode.received("* welcome, bob! 1 online: bob"))
+	carol := startWscat(t, "carol", mode, url+"carol&room=go")
+	carol.expect(mode.received("* welcome to go, carol! 2 online: alice, carol"))
+	alice.expect(mode.received("* carol joined"))
+
+	alice.typeLine("/msg bob hi bob, from go")
+	alice.expect(mode.received("alice → bob: hi bob, from go"))
+	bob.expect(mode.received("alice → bob: hi bob, from go"))
+
+	alice.typeLine("/join lobby")
+	alice.expect(mode.received("* welcome, alice! 2 online: bob, alice"))
+	bob.expect(mode.received("* alice joined"))
+	carol.expect(mode.received("* alice left"))
+	carol.typeLine("/who")
+	carol.expect(mode.received("* in go (1): carol")) // and nothing of the private message before it
+	if strings.Contains(carol.transcript(), "hi bob") {
+		t.Errorf("carol saw the private message:\n%s", carol.transcript())
+	}
+}
+
 // TestWscatRefusedName checks that a person whose name is refused sees
 // why in wscat, which shows the reason of the server's close frame.
 func TestWscatRefusedName(t *testing.T) {

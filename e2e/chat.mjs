@@ -292,6 +292,99 @@ async function retryOnce(page, seconds) {
   return (await outcome.jsonValue()).wait;
 }
 
+/** roomBadge returns the unread badge of a room or conversation in page's side lists, or '' for none. */
+async function badge(page, list, label) {
+  return page.evaluate(([l, name]) => {
+    const li = [...document.querySelectorAll(`#${l} li`)].find((x) => x.querySelector('button.item')?.textContent === name);
+    return li?.querySelector('.unread')?.textContent ?? '';
+  }, [list, label]);
+}
+
+/** seesBadge waits until the unread badge of label in list reads want. */
+async function seesBadge(page, list, label, want) {
+  await page.waitForFunction(([l, name, w]) => {
+    const li = [...document.querySelectorAll(`#${l} li`)].find((x) => x.querySelector('button.item')?.textContent === name);
+    return (li?.querySelector('.unread')?.textContent ?? '') === w;
+  }, [list, label, want], { timeout: WAIT });
+}
+
+/** seesTitle waits until the view's title reads want. */
+async function seesTitle(page, want) {
+  await page.waitForFunction((w) => document.getElementById('view-title').textContent === w, want, { timeout: WAIT });
+}
+
+/**
+ * rooms: a deep link opens a room; the room list moves a person; people in
+ * other rooms hear nothing; a name opens a private conversation; typing
+ * shows under the log; unread counts mark rooms and conversations not in
+ * view.
+ */
+async function rooms(ctx, problems) {
+  const erin = await open(ctx, DESKTOP, 'erin', problems, `${BASE}?room=go`);
+  check(await erin.inputValue('#join-room') === 'go', 'the deep link /?room=go fills in the room');
+  await join(erin, 'erin');
+  await joined(erin, 'erin');
+  await seesTitle(erin, '# go');
+  check(new URL(erin.url()).search === '?room=go', `erin's address is ${erin.url()}`);
+  const frank = await open(ctx, PHONE, 'frank', problems);
+  await join(frank, 'frank');
+  await joined(frank, 'frank');
+  await seesTitle(frank, '# lobby');
+  await frank.click('#side-toggle');
+  await frank.waitForFunction(() => [...document.querySelectorAll('#rooms button.item')].some((b) => b.textContent === '# go'), null, { timeout: WAIT });
+  await shot(frank, 'phone-rooms');
+  await frank.click('#rooms button.item >> text="# go"');
+  await seesTitle(frank, '# go');
+  await seesNotice(erin, 'frank joined');
+  await seesOnline(erin, 'frank');
+  console.log('a deep link opened a room, and the room list moved a person there');
+
+  await frank.fill('#text', 'typing something');
+  await erin.waitForFunction(() => document.getElementById('typing').textContent === 'frank is typing…', null, { timeout: WAIT });
+  await shot(erin, 'desktop-typing');
+  await frank.press('#text', 'Enter');
+  await seesMessage(erin, 'frank', 'typing something');
+  await erin.waitForFunction(() => document.getElementById('typing').textContent === '', null, { timeout: WAIT });
+  console.log('typing showed under the log, and went once the message came');
+
+  await erin.click('#online button.item >> text="frank"');
+  await seesTitle(erin, 'Private with frank');
+  await say(erin, 'psst, frank');
+  await seesMessage(erin, 'erin', 'psst, frank');
+  await frank.waitForFunction(() => !document.getElementById('convs-section').hidden, null, { timeout: WAIT });
+  await seesBadge(frank, 'convs', 'erin', '1');
+  check(!(await frank.locator('#log li.msg .text').allTextContents()).includes('psst, frank'), "a private message showed in frank's room view");
+  await frank.click('#side-toggle');
+  await frank.click('#convs button.item >> text="erin"');
+  await seesTitle(frank, 'Private with erin');
+  await seesMessage(frank, 'erin', 'psst, frank');
+  check(await badge(frank, 'convs', 'erin') === '', 'the conversation in view still shows unread');
+  await say(frank, 'hi erin, only you see this');
+  await seesMessage(erin, 'frank', 'hi erin, only you see this');
+  console.log('a name opened a private conversation, unread until opened');
+
+  // Room messages while frank reads the conversation count as unread on the room.
+  await erin.click('#rooms button.item >> text="# go"');
+  await seesTitle(erin, '# go');
+  await say(erin, 'back in the room');
+  await seesBadge(frank, 'rooms', '# go', '1');
+  // And a room frank left counts what it had since.
+  await frank.click('#side-toggle');
+  await frank.fill('#room-name', 'lobby');
+  await frank.press('#room-name', 'Enter');
+  await seesTitle(frank, '# lobby');
+  await seesNotice(erin, 'frank left');
+  await say(erin, 'one');
+  await say(erin, 'two');
+  await seesBadge(frank, 'rooms', '# go', '2');
+  await frank.click('#side-toggle');
+  await shot(frank, 'phone-unread');
+  await shot(erin, 'desktop-rooms');
+  console.log('rooms and conversations not in view showed unread counts');
+  await erin.close();
+  await frank.close();
+}
+
 /** scenario is the whole test, in the browser context ctx. */
 async function scenario(ctx) {
   const problems = [];
@@ -373,6 +466,7 @@ async function scenario(ctx) {
   await shot(alice, 'desktop-reconnected');
   console.log('both pages reconnected by themselves and chat again');
 
+  await rooms(ctx, problems);
   await halfOpen(ctx, alice, problems);
   await cspEnforced(ctx);
   if (problems.length > 0) throw new Error(`the pages reported problems:\n  ${problems.join('\n  ')}`);
