@@ -42,7 +42,9 @@ func newTestKeys(t testing.TB) *testKeys {
 	}
 	k.rsaPEM = publicPEM(t, &k.rsa.PublicKey)
 	k.ecPEM = publicPEM(t, &k.ec.PublicKey)
-	k.hsKey = mustKey(t, k.secret)
+	if k.hsKey, err = NewHMACKey(k.secret); err != nil { // random bytes: ParseKey might trim a final '\n'
+		t.Fatal(err)
+	}
 	k.rsKey = mustKey(t, k.rsaPEM)
 	k.esKey = mustKey(t, k.ecPEM)
 	k.edKey = mustKey(t, publicPEM(t, k.ed.Public()))

@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -61,9 +62,16 @@ func NewHMACKey(secret []byte) (*Key, error) {
 // the first block is used. A file holding any private key is refused, so
 // that a signing key is never deployed where only checking is needed.
 // Anything that is not PEM is an HMAC secret: trailing newlines are
-// trimmed, and at least MinHMACSecret bytes must remain.
+// trimmed (so a random binary secret should not end in CR or LF; text such
+// as `openssl rand -base64 48` is safest), and at least MinHMACSecret bytes
+// must remain. Public keys in other forms (a JWK, an OpenSSH public key)
+// are refused rather than taken for a secret, since anyone could sign
+// with a secret that is public.
 func ParseKey(data []byte) (*Key, error) {
 	if !bytes.Contains(data, []byte("-----BEGIN ")) {
+		if err := notPublicKeyText(data); err != nil {
+			return nil, err
+		}
 		return NewHMACKey(bytes.TrimRight(data, "\r\n"))
 	}
 	first, err := firstPublicBlock(data)
@@ -75,6 +83,19 @@ func ParseKey(data []byte) (*Key, error) {
 		return nil, err
 	}
 	return newPublicKey(pub)
+}
+
+// notPublicKeyText refuses secrets that are public keys in a form other
+// than PEM.
+func notPublicKeyText(data []byte) error {
+	text := bytes.TrimSpace(data)
+	switch {
+	case bytes.HasPrefix(text, []byte("{")) && json.Valid(text):
+		return errors.New("jwt: the key file looks like a JSON Web Key; give a PEM public key or an HMAC secret")
+	case bytes.HasPrefix(text, []byte("ssh-")), bytes.HasPrefix(text, []byte("ecdsa-sha2-")), bytes.HasPrefix(text, []byte("sk-")):
+		return errors.New("jwt: the key file looks like an OpenSSH public key; convert it to PEM (ssh-keygen -e -m PKCS8 -f FILE)")
+	}
+	return nil
 }
 
 // firstPublicBlock returns the file's first PEM block after making sure

@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -84,6 +85,16 @@ func TestParseKey(t *testing.T) {
 			data: func() []byte { return pemBlock("CERTIFICATE REQUEST", []byte{1, 2, 3}) }},
 		{name: "PEM with a corrupt body", wantErr: "parse PUBLIC KEY",
 			data: func() []byte { return pemBlock("PUBLIC KEY", []byte{0x30, 0x03, 1, 2, 3}) }},
+		{name: "binary secret starting with a brace", wantAlg: HS256,
+			data: func() []byte { return append([]byte("{"), bytes.Repeat([]byte{0xfe}, 40)...) }},
+		{name: "JSON Web Key", wantErr: "JSON Web Key",
+			data: func() []byte {
+				return []byte(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}`)
+			}},
+		{name: "OpenSSH public key", wantErr: "OpenSSH",
+			data: func() []byte {
+				return []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host\n")
+			}},
 		{name: "PEM armour without a block", wantErr: "no valid PEM block",
 			data: func() []byte { return []byte("-----BEGIN PUBLIC KEY-----\nnot base64!\n") }},
 	}
