@@ -109,7 +109,9 @@ func (s *Store) Register(key, name, password string) error {
 
 // Check returns the registered name for key if password is its password.
 // A wrong password and an unknown name both give ErrBadCredentials after
-// the same work, so that timing does not tell which names exist.
+// the same work (one hash at Iterations rounds, which every account made
+// by this version has), so that timing does not tell which names exist.
+// ErrBusy means the hashing queue is full.
 func (s *Store) Check(key, password string) (name string, err error) {
 	if len(password) > MaxPasswordBytes {
 		return "", ErrBadCredentials // no account can have it
