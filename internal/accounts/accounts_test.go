@@ -1,0 +1,278 @@
+package accounts
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// openFast opens a Store whose hashes cost minIterations, so that tests
+// stay quick; timing tests set their own cost.
+func openFast(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.iter = minIterations
+	s.unknown = randomHash(minIterations)
+	return s
+}
+
+func TestCheck(t *testing.T) {
+	s := openFast(t, t.TempDir())
+	if err := s.Register("alice", "Alice", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, key, password string
+		wantName            string
+		wantErr             error
+	}{
+		{"right password", "alice", "correct horse", "Alice", nil},
+		{"wrong password", "alice", "correct horsE", "", ErrBadCredentials},
+		{"unknown name", "bob", "correct horse", "", ErrBadCredentials},
+		{"empty password", "alice", "", "", ErrBadCredentials},
+		{"key not folded by the caller", "Alice", "correct horse", "", ErrBadCredentials},
+		{"password too long to be anyone's", "alice", strings.Repeat("x", MaxPasswordBytes+1), "", ErrBadCredentials},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name, err := s.Check(tt.key, tt.password)
+			if name != tt.wantName || !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
+				t.Errorf("Check = %q, %v; want %q, %v", name, err, tt.wantName, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestRegister(t *testing.T) {
+	s := openFast(t, t.TempDir())
+	if err := s.Register("alice", "Alice", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, key, user, password string
+		wantErr                   error // nil: registered
+		wantErrText               string
+	}{
+		{name: "taken", key: "alice", user: "ALICE", password: "other password", wantErr: ErrTaken},
+		{name: "seven characters", key: "bob", user: "bob", password: "1234567", wantErr: ErrWeakPassword,
+			wantErrText: "at least 8 characters and at most 1024 bytes"},
+		{name: "empty password", key: "bob", user: "bob", password: "", wantErr: ErrWeakPassword},
+		{name: "1025 bytes", key: "bob", user: "bob", password: strings.Repeat("p", 1025), wantErr: ErrWeakPassword},
+		{name: "eight two-byte characters", key: "carol", user: "carol", password: "éééééééé"},
+		{name: "1024 bytes", key: "dave", user: "dave", password: strings.Repeat("p", 1024)},
+		{name: "empty key", key: "", user: "erin", password: "long enough", wantErrText: "1 to 256 bytes"},
+		{name: "name not UTF-8", key: "erin", user: "er\xffin", password: "long enough", wantErrText: "UTF-8"},
+		{name: "name too long", key: "erin", user: strings.Repeat("e", MaxNameBytes+1), password: "long enough", wantErrText: "1 to 256 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.Register(tt.key, tt.user, tt.password)
+			if tt.wantErr == nil && tt.wantErrText == "" {
+				if err != nil {
+					t.Fatalf("Register = %v", err)
+				}
+				if name, err := s.Check(tt.key, tt.password); name != tt.user || err != nil {
+					t.Errorf("Check after Register = %q, %v", name, err)
+				}
+				return
+			}
+			if err == nil || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) || !strings.Contains(err.Error(), tt.wantErrText) {
+				t.Fatalf("Register = %v; want %v saying %q", err, tt.wantErr, tt.wantErrText)
+			}
+			if tt.key != "alice" && s.Exists(tt.key) {
+				t.Errorf("refused registration of %q left an account", tt.key)
+			}
+		})
+	}
+	if name, err := s.Check("alice", "correct horse"); name != "Alice" || err != nil {
+		t.Errorf("after a taken registration, Check(alice) = %q, %v; want Alice", name, err)
+	}
+}
+
+func TestReopenKeepsAccounts(t *testing.T) {
+	dir := t.TempDir()
+	s := openFast(t, dir)
+	for _, name := range []string{"Alice", "Bob"} {
+		if err := s.Register(strings.ToLower(name), name, "password of "+name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again := openFast(t, dir)
+	for _, name := range []string{"Alice", "Bob"} {
+		got, err := again.Check(strings.ToLower(name), "password of "+name)
+		if got != name || err != nil {
+			t.Errorf("after reopening, Check(%s) = %q, %v", name, got, err)
+		}
+	}
+	if again.Exists("carol") || !again.Exists("bob") {
+		t.Error("Exists disagrees with what was registered")
+	}
+	path := filepath.Join(dir, accountsFile)
+	assertMode(t, path, 0o600)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "password of") {
+		t.Error("the accounts file holds a password in plain text")
+	}
+	if lines := strings.Count(string(data), "\n"); lines != 2 ||
+		!strings.Contains(string(data), `"hash":"pbkdf2-sha256$1000$`) {
+		t.Errorf("accounts file has %d lines and reads:\n%s", lines, data)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary files left behind: %v", leftovers)
+	}
+}
+
+func TestOpenRefuses(t *testing.T) {
+	good := `{"key":"alice","name":"Alice","hash":"pbkdf2-sha256$600000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}` + "\n"
+	tests := []struct {
+		name     string
+		contents string
+		mode     os.FileMode
+		wantErr  string
+	}{
+		{"readable by group", good, 0o640, "chmod 600"},
+		{"readable by others", good, 0o604, "chmod 600"},
+		{"not JSON", good + "alice:secret\n", 0o600, "line 2"},
+		{"unknown field", `{"key":"a","name":"a","hash":"x","password":"p"}` + "\n", 0o600, "unknown field"},
+		{"other hash scheme", strings.Replace(good, "pbkdf2-sha256", "md5", 1), 0o600, "pbkdf2-sha256$ITER"},
+		{"iterations out of range", strings.Replace(good, "600000", "999999999", 1), 0o600, "iterations"},
+		{"short salt", strings.Replace(good, "$AAAAAAAAAAAAAAAAAAAAAA$", "$AAAA$", 1), 0o600, "salt"},
+		{"same key twice", good + good, 0o600, "twice"},
+		{"empty name", strings.Replace(good, `"Alice"`, `""`, 1), 0o600, "1 to 256 bytes"},
+		{"line too long", `{"key":"` + strings.Repeat("a", maxLine) + `"}` + "\n", 0o600, "too long"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, accountsFile)
+			if err := os.WriteFile(path, []byte(tt.contents), tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tt.mode); err != nil { // past the umask
+				t.Fatal(err)
+			}
+			_, err := Open(dir)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("Open = %v; want an error saying %q", err, tt.wantErr)
+			}
+		})
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "new", "data")); err != nil {
+		t.Errorf("Open of a directory not yet made = %v", err)
+	}
+}
+
+func TestConcurrentRegister(t *testing.T) {
+	dir := t.TempDir()
+	s := openFast(t, dir)
+	const racers = 12
+	var wg sync.WaitGroup
+	sameKey := make(chan error, racers)
+	for i := range racers {
+		wg.Go(func() { sameKey <- s.Register("zoe", fmt.Sprintf("Zoe%d", i), "same password") })
+		wg.Go(func() {
+			if err := s.Register(fmt.Sprintf("user%d", i), "User", "some password"); err != nil {
+				t.Errorf("Register(user%d) = %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(sameKey)
+	won := 0
+	for err := range sameKey {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, ErrTaken):
+			t.Errorf("racing Register = %v; want nil or ErrTaken", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d racers registered zoe; want 1", won)
+	}
+	again := openFast(t, dir)
+	if n := len(again.accounts); n != racers+1 {
+		t.Errorf("after reopening, %d accounts; want %d", n, racers+1)
+	}
+}
+
+// TestBusy checks that a Check arriving when the hashing queue is full
+// fails at once instead of waiting.
+func TestBusy(t *testing.T) {
+	s := openFast(t, t.TempDir())
+	if err := s.Register("alice", "Alice", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	for range cap(s.hasher.admitted) {
+		s.hasher.admitted <- struct{}{}
+	}
+	start := time.Now()
+	if _, err := s.Check("alice", "correct horse"); !errors.Is(err, ErrBusy) {
+		t.Errorf("Check with a full queue = %v; want ErrBusy", err)
+	}
+	if err := s.Register("bob", "Bob", "correct horse"); !errors.Is(err, ErrBusy) {
+		t.Errorf("Register with a full queue = %v; want ErrBusy", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("refusing took %v", d)
+	}
+	<-s.hasher.admitted
+	if name, err := s.Check("alice", "correct horse"); name != "Alice" || err != nil {
+		t.Errorf("Check with room in the queue = %q, %v", name, err)
+	}
+}
+
+// TestUnknownNameCostsTheSame compares the fastest of several checks of a
+// wrong password with the fastest of as many for a name not registered.
+// Skipping the hash for unknown names would make the ratio about 0.0001;
+// the wide bounds allow for a busy machine.
+func TestUnknownNameCostsTheSame(t *testing.T) {
+	if testing.Short() {
+		t.Skip("times real hashes")
+	}
+	s := openFast(t, t.TempDir())
+	const iter = 100_000
+	s.iter, s.unknown = iter, randomHash(iter)
+	if err := s.Register("alice", "Alice", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	known, unknown := time.Duration(1<<62), time.Duration(1<<62)
+	for range 5 {
+		known = min(known, timeCheck(t, s, "alice"))
+		unknown = min(unknown, timeCheck(t, s, "nobody"))
+	}
+	if ratio := float64(unknown) / float64(known); ratio < 0.5 || ratio > 2 {
+		t.Errorf("unknown name took %v, wrong password %v: ratio %.2f tells names apart", unknown, known, ratio)
+	}
+}
+
+func timeCheck(t testing.TB, s *Store, key string) time.Duration {
+	start := time.Now()
+	if _, err := s.Check(key, "wrong password"); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("Check(%s) = %v", key, err)
+	}
+	return time.Since(start)
+}
+
+func assertMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != want {
+		t.Errorf("%s has mode %v; want %v", filepath.Base(path), fi.Mode().Perm(), want)
+	}
+}
