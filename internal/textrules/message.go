@@ -177,8 +177,8 @@ func (c *cleaner) build() {
 // symbolAt reports whether the character at s[j] is a symbol (So), which a
 // joiner before it may glue to the pictograph before the joiner.
 func (c *cleaner) symbolAt(j int) bool {
-	r, _ := utf8.DecodeRuneInString(c.s[j:])
-	return unicode.Is(unicode.So, r)
+	r, size := utf8.DecodeRuneInString(c.s[j:])
+	return size > 1 && unicode.Is(unicode.So, r) // size 0 or 1 at the end or before a byte that is not UTF-8
 }
 
 // result returns the cleaned message, "" when nothing in it shows.
