@@ -85,7 +85,7 @@ type cleaner struct {
 	plainSpace bool // the run began with ' ', which can be kept as it is
 	kept       bool // something visible or combining was kept
 	visible    bool // a character that shows was kept
-	base       bool // the last character kept since white space can carry marks
+	onBase     bool // a character that can carry marks was kept since white space
 	marks      int  // combining marks kept on it
 	selector   bool // a variation selector was kept on it
 	pictograph bool // the last character kept is a pictograph a joiner may follow
@@ -93,13 +93,23 @@ type cleaner struct {
 
 // take decides what becomes of r, which is s[i:j].
 func (c *cleaner) take(r rune, i, j int) {
+	if r < utf8.RuneSelf {
+		if isBreak(r) {
+			c.blank(i, r == ' ')
+		} else {
+			c.base(r, i, j)
+		}
+		return
+	}
 	switch {
 	case r == utf8.RuneError && j-i == 1:
 		// not UTF-8: dropped
+	case unicode.IsLetter(r) && !isFiller(r), unicode.Is(unicode.So, r):
+		c.base(r, i, j) // most text: no letter or symbol but the fillers is white space, invisible or a mark
 	case isBreak(r):
 		c.blank(i, r == ' ')
-	case r >= 0x80 && unicode.Is(unicode.Variation_Selector, r):
-		if c.base && !c.selector {
+	case unicode.Is(unicode.Variation_Selector, r):
+		if c.onBase && !c.selector {
 			c.selector = true
 			c.keep(i, j)
 		}
@@ -108,21 +118,26 @@ func (c *cleaner) take(r rune, i, j int) {
 			c.pictograph = false
 			c.keep(i, j)
 		}
-	case r >= 0x80 && isDefaultIgnorable(r):
+	case isDefaultIgnorable(r):
 		// invisible: dropped
 	case isMark(r):
-		if c.base && c.marks < maxMarks {
+		if c.onBase && c.marks < maxMarks {
 			c.marks++
 			c.pictograph = false
 			c.keep(i, j)
 		}
 	default:
-		c.flushSpace()
-		c.keep(i, j)
-		c.base, c.marks, c.selector = true, 0, false
-		c.pictograph = isPictograph(r)
-		c.visible = c.visible || r != brailleBlank
+		c.base(r, i, j)
 	}
+}
+
+// base keeps r, s[i:j], a character that shows and can carry marks.
+func (c *cleaner) base(r rune, i, j int) {
+	c.flushSpace()
+	c.keep(i, j)
+	c.onBase, c.marks, c.selector = true, 0, false
+	c.pictograph = isPictograph(r)
+	c.visible = c.visible || r != brailleBlank
 }
 
 // blank notes white space at s[i]: it ends the character marks may sit
@@ -131,7 +146,7 @@ func (c *cleaner) blank(i int, plain bool) {
 	if c.space < 0 && c.kept {
 		c.space, c.plainSpace = i, plain
 	}
-	c.base, c.marks, c.selector, c.pictograph = false, 0, false, false
+	c.onBase, c.marks, c.selector, c.pictograph = false, 0, false, false
 }
 
 // flushSpace writes the pending run of white space as one space.
@@ -205,5 +220,11 @@ func isBreak(r rune) bool {
 // isPictograph reports whether r is a symbol (So) or an emoji skin-tone
 // modifier (U+1F3FB..U+1F3FF): a character a zero-width joiner may follow.
 func isPictograph(r rune) bool {
-	return 0x1F3FB <= r && r <= 0x1F3FF || unicode.Is(unicode.So, r)
+	return r >= 0xA6 && (0x1F3FB <= r && r <= 0x1F3FF || unicode.Is(unicode.So, r)) // ¦ is the first symbol
+}
+
+// isFiller reports whether r is one of the Hangul fillers, the only letters
+// that are default-ignorable: U+115F, U+1160, U+3164 and U+FFA0.
+func isFiller(r rune) bool {
+	return r == 0x115F || r == 0x1160 || r == 0x3164 || r == 0xFFA0
 }

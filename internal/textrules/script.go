@@ -8,24 +8,34 @@ import (
 
 // scriptSet collects the scripts of a name's letters, digits and marks, in
 // the order they first appear, and remembers the first pair that may not
-// be mixed.
+// be mixed. A mix that is allowed has at most three scripts.
 type scriptSet struct {
-	seen  []string
+	seen  [3]string
+	n     int
+	last  *unicode.RangeTable // the table of the script seen last, tried first
 	clash [2]string
 }
 
 // add notes the script of r. Common and Inherited are neutral: they are
 // shared by every script (ASCII digits, most combining marks).
 func (s *scriptSet) add(r rune) {
+	if s.last != nil && unicode.Is(s.last, r) {
+		return // most names are in one script: skip the search
+	}
 	name := scriptOf(r)
-	if name == "Common" || name == "Inherited" || s.clash[0] != "" || slices.Contains(s.seen, name) {
+	if name == "Common" || name == "Inherited" || s.clash[0] != "" || slices.Contains(s.seen[:s.n], name) {
 		return
 	}
-	if len(s.seen) > 0 && !mixAllowed(append(s.seen[:len(s.seen):len(s.seen)], name)) {
+	s.last = unicode.Scripts[name]
+	var both [4]string
+	copy(both[:], s.seen[:s.n])
+	both[s.n] = name
+	if s.n > 0 && !mixAllowed(both[:s.n+1]) {
 		s.clash = [2]string{s.seen[0], name}
 		return
 	}
-	s.seen = append(s.seen, name)
+	s.seen[s.n] = name
+	s.n++
 }
 
 // mixed returns why the scripts may not be mixed, or "" when they may.
@@ -40,7 +50,7 @@ func (s *scriptSet) mixed() string {
 // mixes a language writes names in: Japanese (Han, Hiragana, Katakana),
 // Korean (Han, Hangul) or Chinese with phonetic annotation (Han, Bopomofo).
 func mixAllowed(scripts []string) bool {
-	for _, mix := range [][]string{
+	for _, mix := range [...][]string{
 		{"Han", "Hiragana", "Katakana"},
 		{"Han", "Hangul"},
 		{"Han", "Bopomofo"},
