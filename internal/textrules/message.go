@@ -18,8 +18,10 @@ const brailleBlank = '\u2800'
 //
 //   - Control characters (tab and newline among them), line and paragraph
 //     separators, bidirectional controls (embeddings, overrides, isolates
-//     and the LRM, RLM and ALM marks) and every other white space become a
-//     space; each run of them becomes one U+0020, and the ends are trimmed.
+//     and the LRM, RLM and ALM marks), interlinear annotation controls and
+//     every other white space (no-break and ideographic spaces too) become
+//     a space; each run of them becomes one U+0020, and the ends are
+//     trimmed.
 //   - Default-ignorable code points are dropped: zero-width space and
 //     non-joiner, soft hyphen, tag characters, the Hangul fillers, and so
 //     on. Two survive, because emoji need them: a variation selector right
@@ -208,13 +210,15 @@ func (c *cleaner) result() string {
 }
 
 // isBreak reports whether r shows as white space or could move text to
-// another line or into another order: white space, control characters,
-// line and paragraph separators and bidirectional controls.
+// another line, into another order or out of sight: white space, control
+// characters, line and paragraph separators, bidirectional controls and
+// interlinear annotation controls.
 func isBreak(r rune) bool {
 	if r < 0x80 {
 		return r <= ' ' || r == 0x7F
 	}
-	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp, unicode.Bidi_Control)
+	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp, unicode.Bidi_Control) ||
+		0xFFF9 <= r && r <= 0xFFFB // interlinear annotation controls, which may hide the text they mark
 }
 
 // isPictograph reports whether r is a symbol (So) or an emoji skin-tone

@@ -66,6 +66,15 @@ func TestCleanMessage(t *testing.T) {
 		{"selector after space", "hi \ufe0f", "hi"},
 		{"not UTF-8", "a\xffb\xc0", "ab"},
 		{"emoji only", "🎉", "🎉"},
+		{"interlinear annotation", "a\ufff9b\ufffac\ufffb", "a b c"},
+		{"private use", "\ue000", "\ue000"},
+		{"64 KiB of spaces", strings.Repeat(" ", 64<<10), ""},
+		{"64 KiB of fillers", strings.Repeat("\u3164", 64<<10/3), ""},
+		{"64 KiB of joiners", strings.Repeat("\u200d", 64<<10/3), ""},
+		{"64 KiB of selectors", "❤" + strings.Repeat("\ufe0f", 64<<10/3), "❤\ufe0f"},
+		{"64 KiB of marks", "a" + strings.Repeat("\u0301", 64<<10/2), "a\u0301\u0301\u0301\u0301"},
+		{"64 KiB of newlines between words", "a" + strings.Repeat("\n", 64<<10) + "b", "a b"},
+		{"64 KiB of joined emoji", strings.Repeat("👩\u200d", 64<<10/7) + "💻", strings.Repeat("👩\u200d", 64<<10/7) + "💻"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
