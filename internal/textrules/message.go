@@ -27,11 +27,12 @@ const brailleBlank = '\u2800'
 //     on. Two survive, because emoji need them: a variation selector right
 //     after a visible character (one per character; VS16 asks for emoji
 //     presentation, ideographic variation selectors pick a glyph), and the
-//     zero-width joiner between two pictographs, as in 👩‍💻 or 🏳️‍🌈. A
-//     pictograph is a character of category So (the standard library has
-//     no Extended_Pictographic table) or a skin-tone modifier, which may be
-//     followed by its variation selector before the joiner. Tag sequences
-//     are dropped, so a subdivision flag shows as a plain black flag.
+//     zero-width joiner between two pictographs (👩, joiner, 💻 show one
+//     technologist; 🏳, VS16, joiner, 🌈 a rainbow flag). A pictograph is
+//     a character of category So (the standard library has no
+//     Extended_Pictographic table) or a skin-tone modifier, and a
+//     variation selector may come between it and the joiner. Tag
+//     sequences are dropped, so a subdivision flag shows as a black flag.
 //   - Combining marks are kept after a visible character only, at most
 //     four in a row.
 //   - Bytes that are not UTF-8 are dropped.
