@@ -46,6 +46,9 @@ func checkRunes(name string) string {
 		if isDefaultIgnorable(r) {
 			return "has an invisible character"
 		}
+		if isLookAlike(r) {
+			return "uses a look-alike form (fullwidth or styled letters): type it plainly"
+		}
 		if isMark(r) {
 			if why := checkMark(base, marks); why != "" {
 				return why
@@ -56,8 +59,6 @@ func checkRunes(name string) string {
 		}
 		base, marks = 0, 0
 		switch {
-		case isLookAlike(r):
-			return "uses a look-alike form (fullwidth or styled letters): type it plainly"
 		case unicode.IsLetter(r):
 			base = r
 		case unicode.IsDigit(r):
@@ -102,6 +103,8 @@ func isLookAlike(r rune) bool {
 		return true
 	case 0x3D0 <= r && r <= 0x3D2, r == 0x3D5, r == 0x3D6, 0x3F0 <= r && r <= 0x3F2, r == 0x3F4, r == 0x3F5, r == 0x3F9: // Greek symbol letters ϐ ϑ ϒ ϕ ϖ ϰ ϱ ϲ ϴ ϵ Ϲ
 		return true
+	case isExcludedComposite(r):
+		return true
 	case 0x02B0 <= r && r <= 0x02B8, 0x02E0 <= r && r <= 0x02E4: // superscript modifier letters
 		return true
 	case 0x1100 <= r && r <= 0x11FF, 0xA960 <= r && r <= 0xA97F, 0xD7B0 <= r && r <= 0xD7FF: // conjoining Hangul jamo
@@ -121,6 +124,23 @@ func isLookAlike(r rune) bool {
 	case 0xFF00 <= r && r <= 0xFFEF: // Halfwidth and Fullwidth Forms
 		return true
 	case 0x1D400 <= r && r <= 0x1D7FF: // Mathematical Alphanumeric Symbols
+		return true
+	}
+	return false
+}
+
+// isExcludedComposite reports whether r is a letter or vowel sign with a
+// canonical decomposition that NFC does not recompose (CompositionExclusions.txt,
+// "script-specific"): क़ U+0958 looks exactly like क U+0915 with nukta
+// U+093C, and NFC keeps the second, so the first is refused.
+func isExcludedComposite(r rune) bool {
+	switch r {
+	case 0x0958, 0x0959, 0x095A, 0x095B, 0x095C, 0x095D, 0x095E, 0x095F, // Devanagari
+		0x09DC, 0x09DD, 0x09DF, // Bengali
+		0x0A33, 0x0A36, 0x0A59, 0x0A5A, 0x0A5B, 0x0A5E, // Gurmukhi
+		0x0B5C, 0x0B5D, // Oriya
+		0x0F43, 0x0F4D, 0x0F52, 0x0F57, 0x0F5C, 0x0F69, 0x0F73, 0x0F75, 0x0F76, 0x0F78, 0x0F81, // Tibetan
+		0x0F93, 0x0F9D, 0x0FA2, 0x0FA7, 0x0FAC, 0x0FB9:
 		return true
 	}
 	return false
