@@ -35,8 +35,10 @@
 //     ϴ ϵ ...), Alphabetic Presentation Forms (ﬁ
 //     and the Hebrew presentation forms), Arabic Presentation Forms A and B,
 //     CJK Compatibility Ideographs (canonical duplicates of unified
-//     ideographs), and conjoining Hangul jamo (a sequence of them shows as
-//     the precomposed syllable).
+//     ideographs), conjoining Hangul jamo (a sequence of them shows as
+//     the precomposed syllable), and the script-specific composition
+//     exclusions of CompositionExclusions.txt, such as क़ U+0958, which NFC
+//     spells as क U+0915 plus nukta U+093C.
 //   - Combining marks that are not on a letter, more than four on one
 //     letter, or any on a Latin, Greek or Cyrillic letter. Without NFC,
 //     "é" as one code point and "e" plus U+0301 are two different names
@@ -47,6 +49,13 @@
 //
 // Fold gives the key under which names are unique; see its documentation
 // for what collides.
+//
+// What the rules do not catch, for want of Unicode data the standard
+// library lacks (confusables.txt of UTS #39, NFC): names written wholly in
+// another script that look like a Latin one (Cyrillic "асе" beside Latin
+// "ace"), small-capital Latin letters (ᴀʟɪᴄᴇ), the same combining marks in
+// another order, Indic vowels typed in two parts, and digits from two
+// decimal systems of one script (Arabic-Indic and Extended Arabic-Indic).
 //
 // # Messages
 //
