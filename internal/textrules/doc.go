@@ -23,6 +23,9 @@
 //     these is refused, stricter than the "Highly Restrictive" level of
 //     Unicode Technical Standard #39 §5.2. Digits count: Arabic-Indic digits
 //     in a Latin name are a second script.
+//   - Digits from more than one decimal system (UTS #39 §5.3), as ASCII 1
+//     beside Arabic-Indic ١, or Arabic-Indic ١ beside Persian ۱, which look
+//     the same.
 //   - Compatibility and duplicate forms. The standard library has no NFKC
 //     normalization, so instead of folding these forms the blocks where
 //     their compatibility decompositions live are refused: Halfwidth and
@@ -35,7 +38,8 @@
 //     ϴ ϵ ...), Alphabetic Presentation Forms (ﬁ
 //     and the Hebrew presentation forms), Arabic Presentation Forms A and B,
 //     CJK Compatibility Ideographs (canonical duplicates of unified
-//     ideographs), conjoining Hangul jamo (a sequence of them shows as
+//     ideographs), small capital letters (ᴀ ʟ ɪ ᴄ ᴇ: styled Latin that no
+//     orthography writes), conjoining Hangul jamo (a sequence of them shows as
 //     the precomposed syllable), and the script-specific composition
 //     exclusions of CompositionExclusions.txt, such as क़ U+0958, which NFC
 //     spells as क U+0915 plus nukta U+093C.
@@ -53,9 +57,9 @@
 // What the rules do not catch, for want of Unicode data the standard
 // library lacks (confusables.txt of UTS #39, NFC): names written wholly in
 // another script that look like a Latin one (Cyrillic "асе" beside Latin
-// "ace"), small-capital Latin letters (ᴀʟɪᴄᴇ), the same combining marks in
-// another order, Indic vowels typed in two parts, and digits from two
-// decimal systems of one script (Arabic-Indic and Extended Arabic-Indic).
+// "ace"), look-alikes within one script (Latin ɑ beside a, ɡ beside g),
+// the same combining marks in another order, and Indic vowels typed in two
+// parts (Bengali ো as one code point or as ে plus া).
 //
 // # Messages
 //

@@ -41,6 +41,7 @@ func checkRunes(name string) string {
 		base    rune // the letter the next combining mark would sit on
 		marks   int  // combining marks on base so far
 		alnum   bool // a letter or digit seen
+		zero    rune // the zero of the first digit's decimal system
 	)
 	for _, r := range name {
 		if isDefaultIgnorable(r) {
@@ -62,6 +63,11 @@ func checkRunes(name string) string {
 		case unicode.IsLetter(r):
 			base = r
 		case unicode.IsDigit(r):
+			if z := digitZero(r); zero == 0 {
+				zero = z
+			} else if z != zero {
+				return "mixes digits from different number systems"
+			}
 		case r == '_' || r == '-' || r == '.':
 			continue
 		default:
@@ -105,6 +111,8 @@ func isLookAlike(r rune) bool {
 		return true
 	case isExcludedComposite(r):
 		return true
+	case r == 0x262, r == 0x26A, r == 0x274, r == 0x276, r == 0x280, r == 0x281, r == 0x28F, r == 0x299, r == 0x29B, r == 0x29C, r == 0x29F, 0x1D00 <= r && r <= 0x1D2B: // small capitals ɢ ɪ ɴ ʀ ... ᴀ ᴄ ᴅ ᴇ ...
+		return true
 	case 0x02B0 <= r && r <= 0x02B8, 0x02E0 <= r && r <= 0x02E4: // superscript modifier letters
 		return true
 	case 0x1100 <= r && r <= 0x11FF, 0xA960 <= r && r <= 0xA97F, 0xD7B0 <= r && r <= 0xD7FF: // conjoining Hangul jamo
@@ -144,4 +152,16 @@ func isExcludedComposite(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// digitZero returns the zero of the decimal system the digit r belongs to.
+// Unicode encodes each system's digits 0 to 9 in a row (a stability
+// policy); only the mathematical digits, which CheckName refuses, put
+// several systems side by side.
+func digitZero(r rune) rune {
+	start := r
+	for unicode.IsDigit(start - 1) {
+		start--
+	}
+	return r - (r-start)%10
 }
