@@ -11,10 +11,12 @@
 // ".", with at least one letter or digit. On top of that it refuses what
 // lets one name pass for another:
 //
-//   - Default-ignorable code points (see [IsDefaultIgnorable]): zero-width
-//     spaces and joiners, bidirectional controls, variation selectors, and
-//     the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, which are
-//     letters that show nothing. "alice" plus a filler looks like "alice".
+//   - Default-ignorable code points (Unicode's Default_Ignorable_Code_Point,
+//     built from the standard library's tables as DerivedCoreProperties.txt
+//     defines it): zero-width spaces and joiners, bidirectional controls,
+//     variation selectors, and the Hangul fillers U+115F, U+1160, U+3164
+//     and U+FFA0, which are letters that show nothing. "alice" plus a
+//     filler looks like "alice".
 //   - Letters from more than one script, so Cyrillic "а" cannot stand in
 //     for Latin "a". Common and Inherited characters (ASCII digits,
 //     combining marks shared by scripts) are neutral. The mixes a language
@@ -30,17 +32,17 @@
 //     normalization, so instead of folding these forms the blocks where
 //     their compatibility decompositions live are refused: Halfwidth and
 //     Fullwidth Forms, Mathematical Alphanumeric Symbols, Letterlike
-//     Symbols (ℌ ℍ ℕ, the Kelvin sign K, the Ångström sign Å), Number
-//     Forms (Roman numerals), Enclosed Alphanumerics and their supplement,
+//     Symbols (ℌ ℍ ℕ, the Kelvin sign K, the Ångström sign Å), Number Forms
+//     (Roman numerals), Enclosed Alphanumerics and their supplement,
 //     Superscripts and Subscripts, the superscript modifier letters and
 //     Latin-1's ª ² ³ µ ¹ º, the compatibility letters Ĳ ĳ Ŀ ŀ ŉ ſ and the
 //     digraphs Ǆ to ǌ and Ǳ to ǳ, the Greek symbol letters (ϐ ϑ ϕ ϖ ϰ ϱ ϲ
-//     ϴ ϵ ...), Alphabetic Presentation Forms (ﬁ
-//     and the Hebrew presentation forms), Arabic Presentation Forms A and B,
-//     CJK Compatibility Ideographs (canonical duplicates of unified
-//     ideographs), small capital letters (ᴀ ʟ ɪ ᴄ ᴇ: styled Latin that no
-//     orthography writes), conjoining Hangul jamo (a sequence of them shows as
-//     the precomposed syllable), and the script-specific composition
+//     ϴ ϵ Ϲ), Alphabetic Presentation Forms (ﬁ and the Hebrew presentation
+//     forms), Arabic Presentation Forms A and B, and CJK Compatibility
+//     Ideographs (canonical duplicates of unified ideographs). Refused as
+//     well: small capital letters (ᴀ ʟ ɪ ᴄ ᴇ, styled Latin that no
+//     orthography writes), conjoining Hangul jamo (a sequence of them shows
+//     as the precomposed syllable), and the script-specific composition
 //     exclusions of CompositionExclusions.txt, such as क़ U+0958, which NFC
 //     spells as क U+0915 plus nukta U+093C.
 //   - Combining marks that are not on a letter, more than four on one
