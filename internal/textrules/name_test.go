@@ -170,6 +170,28 @@ func TestFold(t *testing.T) {
 	}
 }
 
+// Keys may be stored (accounts), so they must not change: these are the
+// keys themselves, not only which names share one.
+func TestFoldKeys(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"lowercase ASCII", "alice_2", "alice_2"},
+		{"capitals", "Bob.Smith", "bob.smith"},
+		{"Turkish", "İSTANBUL", "istanbul"},
+		{"sharp s", "Strauß", "strauss"},
+		{"sigma", "ΟΔΥΣΣΕΥΣ", "οδυσσευσ"},
+		{"Cyrillic", "ЁЖИК", "ёжик"},
+		{"Cherokee", "\u13a0\uab70", "\uab70\uab70"},
+		{"Japanese", "たなか太郎", "たなか太郎"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Fold(tt.in); got != tt.want {
+				t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestFoldKeepsApart(t *testing.T) {
 	tests := []struct{ name, a, b string }{
 		{"different letters", "alice", "alica"},
