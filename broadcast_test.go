@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"wschat/internal/textrules"
 )
 
 // BenchmarkBroadcast measures a room alone: one chat message encoded and
@@ -30,7 +32,7 @@ func BenchmarkBroadcast(b *testing.B) {
 				flushers = append(flushers, f)
 				go f.run(stop)
 			}
-			r := &room{name: lobby, key: foldName(lobby)}
+			r := &room{name: lobby, key: textrules.Fold(lobby)}
 			var conns []*Conn
 			for i := range n {
 				c := discardConn(devNull, flushers[i%len(flushers)])

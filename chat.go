@@ -6,13 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
-)
 
-// maxNameLength is the longest name of a participant or a room, in
-// characters.
-const maxNameLength = 32
+	"wschat/internal/textrules"
+)
 
 // chat is the /ws/chat endpoint: names, rooms, commands and notices, and
 // the hub that fans messages out.
@@ -46,11 +42,11 @@ func (ch *chat) handle(r *http.Request) (func(*Conn) func() bool, error) {
 	q := r.URL.Query()
 	name := strings.TrimSpace(q.Get("name"))
 	room := strings.TrimSpace(q.Get("room"))
-	refusal, why := checkName(name), refusedName
+	refusal, why := textrules.CheckName("name", name), refusedName
 	if room == "" {
 		room = lobby
 	} else if refusal == "" {
-		refusal, why = checkRoom(room), refusedBadRequest
+		refusal, why = textrules.CheckName("room name", room), refusedBadRequest
 	}
 	format := q.Get("format")
 	if refusal == "" && format != "" && format != "text" && format != "json" {
@@ -60,8 +56,8 @@ func (ch *chat) handle(r *http.Request) (func(*Conn) func() bool, error) {
 		if refusal != "" {
 			return ch.refuse(c, name, why, refusal)
 		}
-		p := &peer{conn: c, name: name, key: foldName(name), json: format == "json", lim: newLimiter(ch.limit, time.Now())}
-		switch err := ch.hub.add(p, room, foldName(room)); err {
+		p := &peer{conn: c, name: name, key: textrules.Fold(name), json: format == "json", lim: newLimiter(ch.limit, time.Now())}
+		switch err := ch.hub.add(p, room, textrules.Fold(room)); err {
 		case errNameTaken:
 			return ch.refuse(c, name, refusedName, fmt.Sprintf("name %q is taken: choose another", p.name))
 		case errTooManyRooms:
@@ -112,7 +108,7 @@ func (ch *chat) readLoop(p *peer) error {
 			continue
 		}
 		ch.metrics.received.Add(1)
-		text := cleanText(string(msg))
+		text := textrules.CleanMessage(string(msg))
 		if text == "" {
 			continue // nothing to say
 		}
@@ -143,66 +139,4 @@ func (ch *chat) withinLimit(p *peer, lim *limiter) bool {
 	}
 	p.conn.send(ch.slowDown.pick(p.json))
 	return false
-}
-
-// checkName returns why name cannot be a participant's name, or "" when
-// it can.
-func checkName(name string) string {
-	if name == "" {
-		return "name is required: connect to /ws/chat?name=yourname"
-	}
-	return checkChars("name", name)
-}
-
-// checkRoom returns why name cannot be a room's name, or "" when it can.
-// Rooms follow the rules of names.
-func checkRoom(name string) string {
-	if name == "" {
-		return "room name is required"
-	}
-	return checkChars("room name", name)
-}
-
-// checkChars returns why s, a name of the kind what says, is too long or
-// has a character names may not have, or "" when it is fine.
-func checkChars(what, s string) string {
-	if utf8.RuneCountInString(s) > maxNameLength {
-		return fmt.Sprintf("%s is too long: at most %d characters", what, maxNameLength)
-	}
-	for _, r := range s {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("_-.", r) {
-			return what + ` may use only letters, digits, "_", "-" and "."`
-		}
-	}
-	return ""
-}
-
-// foldName maps a name to a key that is the same for every spelling that
-// differs only in case (the simple case folding strings.EqualFold uses):
-// each character becomes the smallest one it folds to.
-func foldName(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		m := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			m = min(m, f)
-		}
-		b.WriteRune(m)
-	}
-	return b.String()
-}
-
-// cleanText makes a message safe to show on one line after its sender's
-// name: control characters (newlines among them), line and paragraph
-// separators and bidirectional overrides become spaces, so the text can
-// neither start a line of its own, posing as another participant or as a
-// server notice, nor reorder what is shown around it. Surrounding white
-// space is trimmed; an empty result means there is nothing to send.
-func cleanText(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) || unicode.Is(unicode.Bidi_Control, r) {
-			return ' '
-		}
-		return r
-	}, s))
 }

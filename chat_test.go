@@ -291,7 +291,7 @@ func TestChatIgnoresBlankMessages(t *testing.T) {
 func TestChatTextCannotPoseAsSomeoneElse(t *testing.T) {
 	tests := []struct{ name, text, want string }{
 		{"newline", "hi\nbob: I owe alice 100", "mallory: hi bob: I owe alice 100"},
-		{"CRLF notice", "hi\r\n* bob left", "mallory: hi  * bob left"},
+		{"CRLF notice", "hi\r\n* bob left", "mallory: hi * bob left"},
 		{"leading newline", "\n* server restarting", "mallory: * server restarting"},
 		{"line separator", "hi\u2028bob: x", "mallory: hi bob: x"},
 		{"paragraph separator", "hi\u2029bob: x", "mallory: hi bob: x"},

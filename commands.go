@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"wschat/internal/textrules"
 )
 
 // A text message that starts with "/" is a command: it is carried out,
@@ -55,12 +57,12 @@ func (ch *chat) join(p *peer, name string) {
 		tell(p, "usage: /join ROOM")
 		return
 	}
-	if why := checkRoom(name); why != "" {
+	if why := textrules.CheckName("room name", name); why != "" {
 		tell(p, why)
 		return
 	}
 	from := p.room.name
-	switch err := ch.hub.move(p, name, foldName(name)); err {
+	switch err := ch.hub.move(p, name, textrules.Fold(name)); err {
 	case errSameRoom:
 		tell(p, "you are already in "+p.room.name)
 	case errTooManyRooms:
@@ -77,7 +79,7 @@ func (ch *chat) private(p *peer, to, text string) {
 		tell(p, "usage: /msg NAME TEXT")
 		return
 	}
-	q := ch.hub.find(foldName(to))
+	q := ch.hub.find(textrules.Fold(to))
 	if q == nil {
 		tell(p, fmt.Sprintf("%s is not online", to))
 		return

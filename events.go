@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"wschat/internal/textrules"
 )
 
 // Wire formats. The plain text format is one line per frame: "name: text"
@@ -98,7 +100,7 @@ func welcome(p *peer, r *room) []byte {
 		return jsonFrame(event{Type: "welcome", Room: r.name, Name: p.name, Online: names(r.peers, jsonNames), Count: len(r.peers)})
 	}
 	greeting := "* welcome, "
-	if r.key != foldName(lobby) {
+	if r.key != textrules.Fold(lobby) {
 		greeting = "* welcome to " + r.name + ", "
 	}
 	return textFrame(greeting, p.name, fmt.Sprintf("! %d online: %s", len(r.peers), list(names(r.peers, welcomeNames), len(r.peers))))

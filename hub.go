@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"wschat/internal/textrules"
 )
 
 // lobby is the room a participant is in when it names none.
@@ -133,7 +135,7 @@ func (h *hub) roomCounts() []roomCount {
 		out = append(out, roomCount{Name: r.name, Count: len(r.peers), Messages: r.messages})
 		r.mu.Unlock()
 	}
-	slices.SortFunc(out, func(a, b roomCount) int { return strings.Compare(foldName(a.Name), foldName(b.Name)) })
+	slices.SortFunc(out, func(a, b roomCount) int { return strings.Compare(textrules.Fold(a.Name), textrules.Fold(b.Name)) })
 	return out
 }
 

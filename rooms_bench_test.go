@@ -5,6 +5,8 @@ import (
 	"os"
 	"runtime"
 	"testing"
+
+	"wschat/internal/textrules"
 )
 
 // BenchmarkMove measures /join between two rooms of a hub that has many
@@ -23,8 +25,8 @@ func BenchmarkMove(b *testing.B) {
 			go f.run(stop)
 			h := newHub(0, nil)
 			join := func(name, room string) *peer {
-				p := &peer{conn: discardConn(devNull, f), name: name, key: foldName(name)}
-				if err := h.add(p, room, foldName(room)); err != nil {
+				p := &peer{conn: discardConn(devNull, f), name: name, key: textrules.Fold(name)}
+				if err := h.add(p, room, textrules.Fold(room)); err != nil {
 					b.Fatal(err)
 				}
 				return p
@@ -37,7 +39,7 @@ func BenchmarkMove(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				if err := h.move(mover, rooms[i%2], foldName(rooms[i%2])); err != nil {
+				if err := h.move(mover, rooms[i%2], textrules.Fold(rooms[i%2])); err != nil {
 					b.Fatal(err)
 				}
 				if i%64 == 0 {

@@ -192,8 +192,8 @@ func TestRoomsPrivateMessages(t *testing.T) {
 	bob.expect(t, "alice → bob: psst bob: fake line")
 
 	alice.c.sendText("/msg dave  hello   there")
-	alice.expect(t, "alice → dave: hello   there")
-	if e := dave.event(t); e.Type != "private" || e.Name != "alice" || e.To != "dave" || e.Text != "hello   there" || e.Time == "" || e.Room != "" {
+	alice.expect(t, "alice → dave: hello there")
+	if e := dave.event(t); e.Type != "private" || e.Name != "alice" || e.To != "dave" || e.Text != "hello there" || e.Time == "" || e.Room != "" {
 		t.Errorf("dave got %+v, want a private event from alice", e)
 	}
 

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"wschat/internal/textrules"
 )
 
 // These tests drive the real wscat command (the npm package wscat), the
@@ -341,10 +343,10 @@ func TestWscatRefusedName(t *testing.T) {
 		query  string
 		reason string
 	}{
-		{"no name", "", checkName("")},
-		{"empty name", "?name=", checkName("")},
-		{"space in name", "?name=al%20ice", checkName("al ice")},
-		{"name too long", "?name=" + strings.Repeat("a", maxNameLength+1), checkName(strings.Repeat("a", maxNameLength+1))},
+		{"no name", "", textrules.CheckName("name", "")},
+		{"empty name", "?name=", textrules.CheckName("name", "")},
+		{"space in name", "?name=al%20ice", textrules.CheckName("name", "al ice")},
+		{"name too long", "?name=" + strings.Repeat("a", textrules.MaxNameLength+1), textrules.CheckName("name", strings.Repeat("a", textrules.MaxNameLength+1))},
 		{"name taken", "?name=alice", `name "alice" is taken: choose another`},
 	}
 	for _, tt := range tests {
