@@ -44,6 +44,7 @@ type Stats struct {
 	Compactions  uint64 // segments compacted
 	ReadErrors   uint64 // kept records Last or After could not read back
 	DiskBytes    int64  // bytes in segment files
+	LiveBytes    int64  // bytes of kept records in segment files
 	Segments     int    // segment files
 	Rooms        int    // rooms with history
 	Records      int    // kept records, all rooms
@@ -230,11 +231,21 @@ func (l *Log) Stats() Stats {
 		Compactions:  l.compactions.Load(),
 		ReadErrors:   l.readErrors.Load(),
 		DiskBytes:    l.diskBytes,
+		LiveBytes:    l.liveBytes(),
 		Segments:     len(l.segs),
 		Rooms:        len(l.rooms),
 		Records:      l.records,
 		PendingBytes: l.pendingBytes,
 	}
+}
+
+// liveBytes sums the live bytes of the segments. l.mu must be held.
+func (l *Log) liveBytes() int64 {
+	var n int64
+	for _, s := range l.segs {
+		n += s.live
+	}
+	return n
 }
 
 // Close writes what is pending, stops the committer, closes the segment
