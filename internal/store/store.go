@@ -24,7 +24,7 @@ type Options struct {
 	Keep        int              // records kept per room; default 1000
 	MaxRooms    int              // rooms whose history is kept; past it, the room whose newest record is oldest is forgotten; 0 = no limit
 	SegmentSize int64            // a segment file is closed and a new one started past this size; default 4 MiB
-	MaxPending  int              // payload bytes waiting for the disk before Append blocks (backpressure); default 8 MiB
+	MaxPending  int              // bytes (encoded records) waiting for the disk before Append blocks (backpressure); default 8 MiB
 	Logger      *slog.Logger     // nil: discard
 	Now         func() time.Time // nil: time.Now
 }
@@ -152,7 +152,7 @@ func (l *Log) openDir() error {
 // Dir, done is called only once the record is written and fsynced, from
 // the committer goroutine; in memory mode, before Append returns. done
 // calls happen in ID order within a room and never overlap; done must not
-// call Append, but may call Last, After and Stats. Append copies payload;
+// call Append or Close, but may call Last, After and Stats. Append copies payload;
 // the Record passed to done carries the payload slice given here. Append
 // blocks while MaxPending bytes wait for the disk.
 func (l *Log) Append(room string, payload []byte, done func(Record, error)) {
