@@ -17,7 +17,9 @@
 //
 // # On disk
 //
-// The directory holds a LOCK file, locked while a Log has it open, and
+// The directory holds a LOCK file, locked with flock while a Log has it
+// open (on Unix; elsewhere the lock is not taken, and two Logs must not
+// share a directory), and
 // numbered segment files (00000001.seg, 00000002.seg, ...) of records
 // appended back to back. A record is
 //
@@ -43,4 +45,8 @@
 // On Open, a torn record at the very end of the newest segment (one with
 // no intact record after it) is cut off with a warning; damage anywhere
 // else stops Open with an error naming the file and the byte offset.
+//
+// The done functions Append takes are called in ID order within a room
+// and never concurrently: from the committer goroutine with a directory,
+// and before Append returns in memory mode, under the same ordering lock.
 package store

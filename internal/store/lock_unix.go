@@ -31,3 +31,16 @@ func lockDir(dir string) (*os.File, error) {
 func unlockDir(f *os.File) error {
 	return f.Close() // closing the last descriptor releases the flock
 }
+
+// syncDir fsyncs a directory so that files created in it survive a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("store: open data directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("store: fsync data directory: %w", err)
+	}
+	return nil
+}

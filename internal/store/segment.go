@@ -203,16 +203,3 @@ func (l *Log) removeSegment(s *segment) {
 		l.log.Error("store: cannot delete segment", "file", s.name, "err", err)
 	}
 }
-
-// syncDir fsyncs a directory so that files created in it survive a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("store: open data directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("store: fsync data directory: %w", err)
-	}
-	return nil
-}

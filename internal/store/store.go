@@ -95,27 +95,10 @@ type pending struct {
 // Open opens the log described by o. With a Dir it creates the directory
 // if needed, locks it, replays its segments and starts the committer.
 func Open(o Options) (*Log, error) {
+	o = o.withDefaults()
 	l := &Log{
 		keep: o.Keep, maxRooms: o.MaxRooms, maxPending: o.MaxPending, segSize: o.SegmentSize,
 		dir: o.Dir, log: o.Logger, now: o.Now, rooms: make(map[string]*room),
-	}
-	if l.keep <= 0 {
-		l.keep = 1000
-	}
-	if l.maxRooms < 0 {
-		l.maxRooms = 0
-	}
-	if l.segSize <= 0 {
-		l.segSize = 4 << 20
-	}
-	if l.maxPending <= 0 {
-		l.maxPending = 8 << 20
-	}
-	if l.log == nil {
-		l.log = slog.New(slog.DiscardHandler)
-	}
-	if l.now == nil {
-		l.now = time.Now
 	}
 	l.work.L, l.space.L = &l.mu, &l.mu
 	if l.dir == "" {
@@ -127,6 +110,28 @@ func Open(o Options) (*Log, error) {
 	l.quit = make(chan struct{})
 	go l.commitLoop()
 	return l, nil
+}
+
+// withDefaults returns o with its zero (or negative) fields set to the
+// defaults.
+func (o Options) withDefaults() Options {
+	if o.Keep <= 0 {
+		o.Keep = 1000
+	}
+	o.MaxRooms = max(o.MaxRooms, 0)
+	if o.SegmentSize <= 0 {
+		o.SegmentSize = 4 << 20
+	}
+	if o.MaxPending <= 0 {
+		o.MaxPending = 8 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
 }
 
 // openDir locks the directory and replays it.
@@ -148,7 +153,8 @@ func (l *Log) openDir() error {
 
 // Append assigns the record its ID and stores it. done is called exactly
 // once: with the record, or with an error when it could not be stored
-// (then nothing of it is kept and the caller must not deliver it). With a
+// (then the Record has a zero ID, nothing of it is kept and the caller
+// must not deliver it). With a
 // Dir, done is called only once the record is written and fsynced, from
 // the committer goroutine; in memory mode, before Append returns. done
 // calls happen in ID order within a room and never overlap; done must not
