@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,6 +113,19 @@ func TestBackpressure(t *testing.T) {
 	if s := l.Stats(); s.Appends != 1600 {
 		t.Errorf("Appends = %d, want 1600", s.Appends)
 	}
+}
+
+// Empty payloads are stored like any other.
+func TestEmptyPayload(t *testing.T) {
+	modes(t, func(t *testing.T, o Options) {
+		l := mustOpen(t, o)
+		for _, p := range []string{"", "one", "", "two"} {
+			mustAppend(t, l, "lobby", p)
+		}
+		if got := payloads(l.Last("lobby", 10)); !slices.Equal(got, []string{"", "one", "", "two"}) {
+			t.Errorf("history = %q", got)
+		}
+	})
 }
 
 // Changing a payload after Append returns changes nothing stored.

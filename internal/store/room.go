@@ -56,17 +56,17 @@ func (l *Log) forget(r *room) {
 	l.log.Debug("store: room forgotten", "room", r.name)
 }
 
-// add appends a record to r and drops what falls out of Keep. pay is nil
-// on disk. l.mu must be held for writing.
+// add appends a record to r and drops what falls out of Keep. pay is the
+// payload in memory mode (e.seg nil), unused on disk. l.mu must be held
+// for writing.
 func (l *Log) add(r *room, e entry, pay []byte) {
 	if r.gone {
 		return
 	}
 	r.ents = append(r.ents, e)
-	if pay != nil {
+	if e.seg == nil {
 		r.pays = append(r.pays, pay)
-	}
-	if e.seg != nil {
+	} else {
 		e.seg.live += e.size
 		e.seg.liveN++
 	}
@@ -85,7 +85,7 @@ func (l *Log) drop(r *room, n int) {
 		}
 	}
 	r.ents = r.ents[n:]
-	if r.pays != nil {
+	if len(r.pays) > 0 {
 		clear(r.pays[:n])
 		r.pays = r.pays[n:]
 	}
@@ -175,7 +175,7 @@ func (r *room) after(id ID, keep int) (int, bool) {
 // from copies r's entries and payloads from index i on.
 func (r *room) from(i int) ([]entry, [][]byte) {
 	ents := slices.Clone(r.ents[i:])
-	if r.pays == nil {
+	if len(r.pays) == 0 {
 		return ents, nil
 	}
 	return ents, slices.Clone(r.pays[i:])

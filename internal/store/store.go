@@ -282,6 +282,9 @@ func (l *Log) closeFiles() error {
 	if l.lock != nil {
 		errs = append(errs, unlockDir(l.lock))
 	}
+	l.mu.Lock()
+	clear(l.rooms) // nothing left to read from
+	l.mu.Unlock()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}
