@@ -119,7 +119,7 @@ func (r *Reader) read(d int) (Value, error) {
 		}
 		pairs, err := r.aggregate(ln[1:], d, 2)
 		if err != nil {
-			return Value{}, fmt.Errorf("attribute: %w", err)
+			return Value{}, err
 		}
 		attrs = append(attrs, pairs...)
 		if err := r.count(1); err != nil {
@@ -138,7 +138,7 @@ func (r *Reader) value(t byte, ln []byte, d int) (Value, error) {
 	case ':':
 		n, ok := parseInt(ln)
 		if !ok {
-			return Value{}, protoErr("integer %q", ln)
+			return Value{}, protoErr("integer %.40q", ln)
 		}
 		return Value{kind: Integer, num: n}, nil
 	case '$', '!', '=':
@@ -147,7 +147,7 @@ func (r *Reader) value(t byte, ln []byte, d int) (Value, error) {
 		return r.aggregateValue(t, ln, d)
 	case '_':
 		if len(ln) != 0 {
-			return Value{}, protoErr("null with content %q", ln)
+			return Value{}, protoErr("null with content %.40q", ln)
 		}
 		return Value{kind: Null}, nil
 	case '#':
@@ -156,7 +156,7 @@ func (r *Reader) value(t byte, ln []byte, d int) (Value, error) {
 		return parseDouble(ln)
 	case '(':
 		if !bigNumber(ln) {
-			return Value{}, protoErr("big number %q", ln)
+			return Value{}, protoErr("big number %.40q", ln)
 		}
 		return Value{kind: BigNumber, b: bytes.Clone(ln)}, nil
 	}
@@ -174,7 +174,7 @@ func length(ln []byte, nullable bool) (int, error) {
 	}
 	n, ok := parseInt(ln)
 	if !ok || n < 0 || ln[0] == '+' || n > math.MaxInt32 {
-		return 0, protoErr("length %q", ln)
+		return 0, protoErr("length %.40q", ln)
 	}
 	return int(n), nil
 }
@@ -240,10 +240,7 @@ func (r *Reader) aggregateValue(t byte, ln []byte, d int) (Value, error) {
 		kind = Push
 	}
 	elems, err := r.aggregate(ln, d, per)
-	if err != nil {
-		return Value{}, fmt.Errorf("%s: %w", kind, err)
-	}
-	return Value{kind: kind, elems: elems}, nil
+	return Value{kind: kind, elems: elems}, err
 }
 
 // aggregate reads the per*n elements of an aggregate whose length line
@@ -315,7 +312,7 @@ func parseBool(ln []byte) (Value, error) {
 	case "f":
 		return Value{kind: Boolean}, nil
 	}
-	return Value{}, protoErr("boolean %q", ln)
+	return Value{}, protoErr("boolean %.40q", ln)
 }
 
 // parseDouble parses a double (spec "Doubles"): decimal or E notation,
@@ -332,11 +329,11 @@ func parseDouble(ln []byte) (Value, error) {
 		f = math.NaN()
 	default:
 		if !decimal(ln) {
-			return Value{}, protoErr("double %q", ln)
+			return Value{}, protoErr("double %.40q", ln)
 		}
 		var err error
 		if f, err = strconv.ParseFloat(s, 64); err != nil && !errors.Is(err, strconv.ErrRange) {
-			return Value{}, protoErr("double %q", ln)
+			return Value{}, protoErr("double %.40q", ln)
 		}
 	}
 	return Value{kind: Double, num: int64(math.Float64bits(f))}, nil
