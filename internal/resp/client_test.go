@@ -251,8 +251,8 @@ func TestPipelining(t *testing.T) {
 // the subscription resumes and reports the gap.
 func TestRestart(t *testing.T) {
 	srv := startRedis(t)
-	states := make(chan State, 100)
-	c := dial(t, srv.url("", ""), Options{OnState: func(s State) { states <- s }})
+	states, onState := recordStates()
+	c := dial(t, srv.url("", ""), Options{OnState: onState})
 	expectState(t, states, true)
 	sub, err := c.Subscribe(ctxT(t), "room")
 	if err != nil {
@@ -286,6 +286,18 @@ func TestRestart(t *testing.T) {
 	expectEvent(t, sub, Event{Kind: EventReconnected})
 	do(t, c, "PUBLISH", "room", "after")
 	expectEvent(t, sub, Event{Kind: EventMessage, Channel: "room", Payload: []byte("after")})
+}
+
+// recordStates returns a channel of the states a client reports, for
+// Options.OnState, which must not block: past 1000 states it drops them.
+func recordStates() (<-chan State, func(State)) {
+	states := make(chan State, 1000)
+	return states, func(s State) {
+		select {
+		case states <- s:
+		default:
+		}
+	}
 }
 
 // expectState waits for the next state with the given Connected, skipping

@@ -16,7 +16,7 @@ import (
 // redisServer is a redis-server process of the test's own, on a free
 // loopback port, with no persistence, in a temporary directory.
 type redisServer struct {
-	t     *testing.T
+	t     testing.TB
 	path  string
 	port  int
 	dir   string
@@ -28,7 +28,7 @@ type redisServer struct {
 // startRedis starts a redis-server with extra configuration arguments and
 // stops it when the test ends. Without redis-server it skips the test, or
 // fails it when CI=true.
-func startRedis(t *testing.T, extra ...string) *redisServer {
+func startRedis(t testing.TB, extra ...string) *redisServer {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
