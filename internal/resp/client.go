@@ -79,10 +79,10 @@ type Client struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the reconnecting goroutine and subscriptions
 
-	mu    sync.Mutex
-	cur   *conn         // nil while disconnected
-	ready chan struct{} // closed once cur is set
-	state State
+	mu      sync.Mutex
+	cur     *conn         // nil while disconnected
+	changed chan struct{} // closed and replaced when cur changes
+	state   State
 }
 
 // Dial connects to the server named by a URL of the form
@@ -94,14 +94,11 @@ func Dial(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts = opts.withDefaults()
-	dctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
-	defer cancel()
-	cn, err := dialConn(dctx, ep, &opts)
+	c := &Client{ep: ep, opts: opts.withDefaults(), changed: make(chan struct{})}
+	cn, err := c.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{ep: ep, opts: opts, ready: make(chan struct{})}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.serve(cn)
 	c.wg.Add(1)
@@ -118,8 +115,9 @@ func (c *Client) Do(ctx context.Context, args ...string) (Value, error) {
 	if len(args) == 0 {
 		return Value{}, errors.New("resp: Do with no command")
 	}
+	var failed *conn
 	for {
-		cn, err := c.conn(ctx)
+		cn, err := c.conn(ctx, failed)
 		if err != nil {
 			return Value{}, fmt.Errorf("resp: %s: %w", args[0], err)
 		}
@@ -127,25 +125,32 @@ func (c *Client) Do(ctx context.Context, args ...string) (Value, error) {
 		if sent || !errors.Is(err, ErrDisconnected) {
 			return v, err
 		}
-		// Not a byte was written: wait for the next connection.
+		failed = cn // not a byte was written: wait for the next connection
 	}
 }
 
-// conn returns the current connection, waiting for one while
-// disconnected.
-func (c *Client) conn(ctx context.Context) (*conn, error) {
+// connect makes one connection within ctx and the dial timeout.
+func (c *Client) connect(ctx context.Context) (*conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.DialTimeout)
+	defer cancel()
+	return dialConn(ctx, c.ep, &c.opts)
+}
+
+// conn returns the current connection unless it is failed, waiting for
+// another while disconnected.
+func (c *Client) conn(ctx context.Context, failed *conn) (*conn, error) {
 	for {
 		c.mu.Lock()
-		cn, ready, st := c.cur, c.ready, c.state
+		cn, changed, st := c.cur, c.changed, c.state
 		c.mu.Unlock()
 		if c.ctx.Err() != nil {
 			return nil, ErrClosed
 		}
-		if cn != nil {
+		if cn != nil && cn != failed {
 			return cn, nil
 		}
 		select {
-		case <-ready:
+		case <-changed:
 		case <-c.ctx.Done():
 			return nil, ErrClosed
 		case <-ctx.Done():
@@ -183,10 +188,10 @@ func (c *Client) run(cn *conn) {
 		case <-cn.done:
 		case <-c.ctx.Done():
 		}
-		cn.close()
 		proto := cn.proto
 		c.setState(nil, State{Protocol: proto, Err: cn.err})
-		cn = redial(c.ctx, c.ep, &c.opts, func(err error) {
+		cn.close()
+		cn = redial(c.ctx, &c.opts, c.connect, func(err error) {
 			c.setState(nil, State{Protocol: proto, Err: err})
 		})
 		if cn == nil {
@@ -207,11 +212,10 @@ func (c *Client) setState(cn *conn, st State) {
 		st.Err = ErrClosed
 	}
 	c.mu.Lock()
-	c.cur = cn
-	if cn != nil {
-		close(c.ready)
-	} else if c.state.Connected {
-		c.ready = make(chan struct{})
+	if c.cur != cn {
+		c.cur = cn
+		close(c.changed)
+		c.changed = make(chan struct{})
 	}
 	changed := st.Connected != c.state.Connected || st.Err != c.state.Err
 	c.state = st
@@ -221,9 +225,9 @@ func (c *Client) setState(cn *conn, st State) {
 	}
 }
 
-// redial dials until it succeeds or ctx ends (then it returns nil),
-// waiting between attempts and telling failed reports each failure.
-func redial(ctx context.Context, ep endpoint, opts *Options, failed func(error)) *conn {
+// redial calls connect until it succeeds or ctx ends (then it returns
+// nil), waiting between attempts and reporting each failure to failed.
+func redial(ctx context.Context, opts *Options, connect func(context.Context) (*conn, error), failed func(error)) *conn {
 	for attempt := 0; ; attempt++ {
 		t := time.NewTimer(backoff(attempt, opts.MinBackoff, opts.MaxBackoff))
 		select {
@@ -232,9 +236,7 @@ func redial(ctx context.Context, ep endpoint, opts *Options, failed func(error))
 			t.Stop()
 			return nil
 		}
-		dctx, cancel := context.WithTimeout(ctx, opts.DialTimeout)
-		cn, err := dialConn(dctx, ep, opts)
-		cancel()
+		cn, err := connect(ctx)
 		if err == nil {
 			return cn
 		}

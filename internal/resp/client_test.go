@@ -371,3 +371,26 @@ func TestDialFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestTLS connects with rediss:// to a server that speaks TLS only, and
+// checks that a certificate the client does not trust is refused.
+func TestTLS(t *testing.T) {
+	srv := startRedis(t, "TLS", "--requirepass", "pw")
+	url := "rediss://:pw@" + srv.addr() + "/1"
+	c := dial(t, url, Options{TLSConfig: srv.tls})
+	do(t, c, "SET", "k", "over TLS")
+	if got := do(t, c, "GET", "k").Str(); got != "over TLS" {
+		t.Errorf("GET: %q", got)
+	}
+	sub, err := c.Subscribe(ctxT(t), "ch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, c, "PUBLISH", "ch", "m")
+	expectEvent(t, sub, Event{Kind: EventMessage, Channel: "ch", Payload: []byte("m")})
+
+	_, err = Dial(ctxT(t), url, Options{})
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("untrusted certificate: got %v", err)
+	}
+}

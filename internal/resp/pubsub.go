@@ -90,7 +90,7 @@ func (s *Subscription) connect(ctx context.Context) (*conn, error) {
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel)
 	defer stop()
-	cn, err := dialConn(ctx, s.c.ep, &s.c.opts)
+	cn, err := s.c.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -134,20 +134,14 @@ func (s *Subscription) run(cn *conn) {
 	defer close(s.done)
 	defer s.c.wg.Done()
 	defer close(s.events)
-	for cn != nil {
+	for {
 		s.read(cn)
 		cn.nc.Close()
-		cn = nil
-		for cn == nil && s.ctx.Err() == nil {
-			if cn = redial(s.ctx, s.c.ep, &s.c.opts, func(error) {}); cn == nil {
-				return
-			}
-			if err := s.subscribe(s.ctx, cn); err != nil {
-				cn.nc.Close()
-				cn = nil
-			}
+		if cn = redial(s.ctx, &s.c.opts, s.connect, func(error) {}); cn == nil {
+			return
 		}
-		if cn == nil || !s.deliver(Event{Kind: EventReconnected}) {
+		if !s.deliver(Event{Kind: EventReconnected}) {
+			cn.nc.Close()
 			return
 		}
 	}

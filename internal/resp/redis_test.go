@@ -3,8 +3,17 @@ package resp
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"net"
 	"os"
+	"path/filepath"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -21,12 +30,14 @@ type redisServer struct {
 	port  int
 	dir   string
 	extra []string
+	tls   *tls.Config // set to serve TLS only; the config is the client's
 	cmd   *exec.Cmd
 	exit  chan struct{} // closed when cmd has been waited for
 }
 
 // startRedis starts a redis-server with extra configuration arguments and
-// stops it when the test ends. Without redis-server it skips the test, or
+// stops it when the test ends. With "TLS" as the first argument, it serves
+// TLS only, with a certificate of its own for 127.0.0.1. Without redis-server it skips the test, or
 // fails it when CI=true.
 func startRedis(t testing.TB, extra ...string) *redisServer {
 	t.Helper()
@@ -44,9 +55,55 @@ func startRedis(t testing.TB, extra ...string) *redisServer {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	s := &redisServer{t: t, path: path, port: port, dir: t.TempDir(), extra: extra}
+	if len(extra) > 0 && extra[0] == "TLS" {
+		s.extra = s.certificate(extra[1:])
+	}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
+}
+
+// certificate writes a self-signed certificate for 127.0.0.1, sets s.tls
+// to a client configuration that trusts it, and returns extra with the
+// arguments that make redis-server use it.
+func (s *redisServer) certificate(extra []string) []string {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "resp test"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	cert := filepath.Join(s.dir, "cert.pem")
+	keyFile := filepath.Join(s.dir, "key.pem")
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	if err := os.WriteFile(cert, certPEM, 0o600); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		s.t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	s.tls = &tls.Config{RootCAs: pool}
+	return append([]string{"--tls-cert-file", cert, "--tls-key-file", keyFile,
+		"--tls-ca-cert-file", cert, "--tls-auth-clients", "no"}, extra...)
 }
 
 func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
@@ -61,8 +118,12 @@ func (s *redisServer) url(userinfo, path string) string {
 // PING (PONG, or NOAUTH when it requires a password).
 func (s *redisServer) start() {
 	s.t.Helper()
-	args := append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir}, s.extra...)
+	ports := []string{"--port", strconv.Itoa(s.port)}
+	if s.tls != nil {
+		ports = []string{"--port", "0", "--tls-port", strconv.Itoa(s.port)}
+	}
+	args := append(ports, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", s.dir)
+	args = append(args, s.extra...)
 	s.cmd = exec.Command(s.path, args...)
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
@@ -101,7 +162,13 @@ func (s *redisServer) start() {
 // ping checks that the server answers PING within the deadline.
 func (s *redisServer) ping(within time.Duration) {
 	s.t.Helper()
-	nc, err := net.DialTimeout("tcp", s.addr(), within)
+	var nc net.Conn
+	var err error
+	if s.tls != nil {
+		nc, err = tls.DialWithDialer(&net.Dialer{Timeout: within}, "tcp", s.addr(), s.tls)
+	} else {
+		nc, err = net.DialTimeout("tcp", s.addr(), within)
+	}
 	if err != nil {
 		s.t.Fatalf("redis-server does not accept connections: %v", err)
 	}
