@@ -187,6 +187,7 @@ func (c *Client) run(cn *conn) {
 		select {
 		case <-cn.done:
 		case <-c.ctx.Done():
+			cn.fail(ErrClosed)
 		}
 		proto := cn.proto
 		c.setState(nil, State{Protocol: proto, Err: cn.err})

@@ -62,12 +62,15 @@ func (c *Client) Subscribe(ctx context.Context, channels ...string) (*Subscripti
 	s.ctx, s.cancel = context.WithCancel(c.ctx)
 	c.wg.Add(1) // under mu, so never after Close's Wait began
 	c.mu.Unlock()
-	cn, err := s.connect(ctx)
+	cn, early, err := s.connect(ctx)
 	if err != nil {
 		s.cancel()
 		close(s.done)
 		c.wg.Done()
 		return nil, err
+	}
+	for _, ev := range early {
+		s.events <- ev // the channel is empty and early shorter than it
 	}
 	go s.run(cn)
 	return s, nil
@@ -84,49 +87,54 @@ func (s *Subscription) Close() error {
 	return nil
 }
 
-// connect dials and subscribes, within ctx and until Close.
-func (s *Subscription) connect(ctx context.Context) (*conn, error) {
+// connect dials and subscribes, within ctx and until Close. It returns
+// the messages that came before every channel was confirmed.
+func (s *Subscription) connect(ctx context.Context) (*conn, []Event, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.c.opts.DialTimeout)
 	defer cancel()
 	stop := context.AfterFunc(s.ctx, cancel)
 	defer stop()
 	cn, err := s.c.connect(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := s.subscribe(ctx, cn); err != nil {
+	early, err := s.subscribe(ctx, cn)
+	if err != nil {
 		cn.nc.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return cn, nil
+	return cn, early, nil
 }
 
-// subscribe sends SUBSCRIBE and reads until every channel is confirmed,
-// delivering messages that come in between.
-func (s *Subscription) subscribe(ctx context.Context, cn *conn) error {
+// subscribe sends SUBSCRIBE and reads until every channel is confirmed.
+// Messages that come in between are kept, fewer than the channel holds.
+func (s *Subscription) subscribe(ctx context.Context, cn *conn) ([]Event, error) {
 	stop := context.AfterFunc(ctx, func() { cn.nc.Close() })
 	defer stop()
 	args := append([]string{"SUBSCRIBE"}, s.channels...)
 	if _, err := cn.nc.Write(AppendCommand(nil, args...)); err != nil {
-		return fmt.Errorf("resp: SUBSCRIBE: %w", err)
+		return nil, fmt.Errorf("resp: SUBSCRIBE: %w", err)
 	}
+	var early []Event
 	for confirmed := 0; confirmed < len(s.channels); {
 		v, err := cn.rd.ReadValue()
 		if err != nil {
-			return fmt.Errorf("resp: SUBSCRIBE: %w", errors.Join(err, ctx.Err()))
+			return nil, fmt.Errorf("resp: SUBSCRIBE: %w", errors.Join(err, ctx.Err()))
 		}
 		if err := v.Err(); err != nil {
-			return fmt.Errorf("resp: SUBSCRIBE: %w", err)
+			return nil, fmt.Errorf("resp: SUBSCRIBE: %w", err)
 		}
-		kind, ev := pubsubEvent(v)
-		switch {
-		case kind == "subscribe":
+		switch kind, ev := pubsubEvent(v); kind {
+		case "subscribe":
 			confirmed++
-		case kind == "message" && !s.deliver(ev):
-			return ErrClosed
+		case "message":
+			if len(early) == cap(s.events) {
+				return nil, errors.New("resp: SUBSCRIBE: too many messages before every channel was confirmed")
+			}
+			early = append(early, ev)
 		}
 	}
-	return nil
+	return early, nil
 }
 
 // run reads messages until Close, reconnecting when the connection breaks.
@@ -137,12 +145,21 @@ func (s *Subscription) run(cn *conn) {
 	for {
 		s.read(cn)
 		cn.nc.Close()
-		if cn = redial(s.ctx, &s.c.opts, s.connect, func(error) {}); cn == nil {
+		var early []Event
+		cn = redial(s.ctx, &s.c.opts, func(ctx context.Context) (*conn, error) {
+			c, ev, err := s.connect(ctx)
+			early = ev
+			return c, err
+		}, func(error) {})
+		if cn == nil {
 			return
 		}
-		if !s.deliver(Event{Kind: EventReconnected}) {
-			cn.nc.Close()
-			return
+		// The gap comes first, then what the new connection brought.
+		for _, ev := range append([]Event{{Kind: EventReconnected}}, early...) {
+			if !s.deliver(ev) {
+				cn.nc.Close()
+				return
+			}
 		}
 	}
 }

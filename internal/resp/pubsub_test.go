@@ -104,3 +104,43 @@ func TestSlowConsumer(t *testing.T) {
 		}
 	}
 }
+
+// TestEarlyMessages checks that messages arriving between the
+// confirmations of a SUBSCRIBE are kept, in order, and bounded.
+func TestEarlyMessages(t *testing.T) {
+	push := func(kind, channel, data string) string {
+		return ">3\r\n+" + kind + "\r\n+" + channel + "\r\n$" + strconv.Itoa(len(data)) + "\r\n" + data + "\r\n"
+	}
+	fake := startFake(t, func(cmd []Value) string {
+		if cmd[0].Str() != "SUBSCRIBE" {
+			return okServer(cmd)
+		}
+		return push("subscribe", "a", "1") + push("message", "a", "m1") +
+			push("message", "a", "m2") + push("subscribe", "b", "2")
+	})
+	tests := []struct {
+		name    string
+		buffer  int
+		wantErr string
+	}{
+		{"room for both", 2, ""},
+		{"more than the buffer", 1, "too many messages"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, fake.url(), Options{EventBuffer: tt.buffer})
+			s, err := c.Subscribe(ctxT(t), "a", "b")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want an error about %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectEvent(t, s, Event{Kind: EventMessage, Channel: "a", Payload: []byte("m1")})
+			expectEvent(t, s, Event{Kind: EventMessage, Channel: "a", Payload: []byte("m2")})
+		})
+	}
+}
