@@ -36,6 +36,9 @@ func TestPubSub(t *testing.T) {
 			}
 			srv := startRedis(t, extra...)
 			c := dial(t, srv.url("", ""), Options{})
+			if got := c.State().Protocol; got != proto {
+				t.Fatalf("protocol %d, want %d", got, proto)
+			}
 			s, err := c.Subscribe(ctxT(t), "room:a", "room:b", "room:a")
 			if err != nil {
 				t.Fatal(err)
