@@ -11,12 +11,11 @@ import (
 
 // endpoint is what a redis:// or rediss:// URL names.
 type endpoint struct {
-	addr     string // host:port
-	tls      bool   // rediss://
-	host     string // for the TLS server name
-	user     string // "" for AUTH with a password alone
-	password string
-	hasPass  bool
+	addr     string  // host:port
+	tls      bool    // rediss://
+	host     string  // for the TLS server name
+	user     string  // "" for AUTH with a password alone
+	password *string // nil for none; a pointer, so that printing the struct does not show it
 	db       int
 }
 
@@ -50,7 +49,9 @@ func parseURL(raw string) (endpoint, error) {
 	ep.addr = net.JoinHostPort(ep.host, port)
 	if u.User != nil {
 		ep.user = u.User.Username()
-		ep.password, ep.hasPass = u.User.Password()
+		if pw, ok := u.User.Password(); ok {
+			ep.password = &pw
+		}
 	}
 	if db := strings.TrimPrefix(u.Path, "/"); db != "" {
 		n, err := strconv.Atoi(db)
@@ -66,10 +67,10 @@ func parseURL(raw string) (endpoint, error) {
 // no password: AUTH user password with a user, AUTH password without.
 func (ep endpoint) authArgs() []string {
 	switch {
-	case !ep.hasPass:
+	case ep.password == nil:
 		return nil
 	case ep.user == "":
-		return []string{"AUTH", ep.password}
+		return []string{"AUTH", *ep.password}
 	}
-	return []string{"AUTH", ep.user, ep.password}
+	return []string{"AUTH", ep.user, *ep.password}
 }

@@ -1,6 +1,7 @@
 package resp
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +18,9 @@ func TestParseURL(t *testing.T) {
 		{"host and port", "redis://127.0.0.1:6380", endpoint{addr: "127.0.0.1:6380", host: "127.0.0.1"}, "", ""},
 		{"default port", "redis://localhost", endpoint{addr: "localhost:6379", host: "localhost"}, "", ""},
 		{"IPv6", "redis://[::1]:7000/2", endpoint{addr: "[::1]:7000", host: "::1", db: 2}, "", ""},
-		{"password alone", "redis://:pw@h:1", endpoint{addr: "h:1", host: "h", password: "pw", hasPass: true}, "AUTH pw", ""},
-		{"ACL user", "redis://alice:pw@h:1/0", endpoint{addr: "h:1", host: "h", user: "alice", password: "pw", hasPass: true}, "AUTH alice pw", ""},
-		{"escaped password", "redis://:p%40ss%3A@h", endpoint{addr: "h:6379", host: "h", password: "p@ss:", hasPass: true}, "AUTH p@ss:", ""},
+		{"password alone", "redis://:pw@h:1", endpoint{addr: "h:1", host: "h"}, "AUTH pw", ""},
+		{"ACL user", "redis://alice:pw@h:1/0", endpoint{addr: "h:1", host: "h", user: "alice"}, "AUTH alice pw", ""},
+		{"escaped password", "redis://:p%40ss%3A@h", endpoint{addr: "h:6379", host: "h"}, "AUTH p@ss:", ""},
 		{"TLS", "rediss://h:6380", endpoint{addr: "h:6380", host: "h", tls: true}, "", ""},
 		{"user without password", "redis://alice@h", endpoint{addr: "h:6379", host: "h", user: "alice"}, "", ""},
 		{"wrong scheme", "http://h", endpoint{}, "", "scheme"},
@@ -41,8 +42,12 @@ func TestParseURL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tt.want {
+			if got.addr != tt.want.addr || got.host != tt.want.host || got.tls != tt.want.tls ||
+				got.user != tt.want.user || got.db != tt.want.db {
 				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			if strings.Contains(fmt.Sprintf("%+v", got), "pw") {
+				t.Errorf("printing the endpoint shows the password: %+v", got)
 			}
 			if auth := strings.Join(got.authArgs(), " "); auth != tt.auth {
 				t.Errorf("AUTH command %q, want %q", auth, tt.auth)
