@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 )
@@ -111,9 +112,18 @@ func Dial(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 // While the client is disconnected, Do waits for it to reconnect until
 // ctx ends. If the connection breaks after the command was written, Do
 // fails with an error wrapping ErrDisconnected; it does not retry.
+//
+// The connection is shared: a blocking command (BLPOP, XREAD BLOCK)
+// delays every call behind it, so give those a Client of their own, and
+// commands that change the connection (SELECT, HELLO, CLIENT REPLY) are
+// not repeated after a reconnect. Commands that turn the connection into
+// a stream of pushes are refused: use Subscribe.
 func (c *Client) Do(ctx context.Context, args ...string) (Value, error) {
 	if len(args) == 0 {
 		return Value{}, errors.New("resp: Do with no command")
+	}
+	if pushMode(args[0]) {
+		return Value{}, fmt.Errorf("resp: %s is not for Do: its replies do not come one per command", args[0])
 	}
 	var failed *conn
 	for {
@@ -127,6 +137,19 @@ func (c *Client) Do(ctx context.Context, args ...string) (Value, error) {
 		}
 		failed = cn // not a byte was written: wait for the next connection
 	}
+}
+
+// pushMode reports whether cmd switches a connection to pub/sub or
+// monitoring (spec "Request-Response model"), after which replies no
+// longer match commands one to one.
+func pushMode(cmd string) bool {
+	for _, c := range []string{"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE",
+		"PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR"} {
+		if strings.EqualFold(cmd, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // connect makes one connection within ctx and the dial timeout.

@@ -300,3 +300,20 @@ func TestCloseLeavesNothing(t *testing.T) {
 		t.Errorf("Subscribe after Close: %v, want ErrClosed", err)
 	}
 }
+
+// TestPushModeRefused checks that Do refuses commands whose replies would
+// no longer match commands one to one, and that the client goes on.
+func TestPushModeRefused(t *testing.T) {
+	fake := startFake(t, okServer)
+	c := dial(t, fake.url(), Options{})
+	for _, cmd := range []string{"SUBSCRIBE", "psubscribe", "Monitor"} {
+		t.Run(cmd, func(t *testing.T) {
+			if _, err := c.Do(ctxT(t), cmd, "x"); err == nil || !strings.Contains(err.Error(), "not for Do") {
+				t.Errorf("got %v, want a refusal", err)
+			}
+			if got := do(t, c, "SET", "k", "v").Str(); got != "OK" {
+				t.Errorf("SET after the refusal: %q", got)
+			}
+		})
+	}
+}
