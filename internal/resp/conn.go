@@ -82,6 +82,10 @@ func dialConn(ctx context.Context, ep endpoint, opts *Options) (*conn, error) {
 		}
 		return nil, err
 	}
+	if !stop() { // ctx ended just now: the deadline is being set
+		nc.Close()
+		return nil, fmt.Errorf("resp: handshake with %s: %w", ep.addr, ctx.Err())
+	}
 	nc.SetDeadline(time.Time{})
 	return c, nil
 }
@@ -121,7 +125,7 @@ func refusesRESP3(err error) bool {
 }
 
 // call writes one command and reads its reply, skipping pushes. It is for
-// the handshake and subscriptions, before or without the pipeline.
+// the handshake, before the pipeline starts.
 func (c *conn) call(args ...string) (Value, error) {
 	if _, err := c.nc.Write(AppendCommand(nil, args...)); err != nil {
 		return Value{}, fmt.Errorf("write: %w", err)

@@ -134,6 +134,9 @@ func (s *Subscription) subscribe(ctx context.Context, cn *conn) ([]Event, error)
 			early = append(early, ev)
 		}
 	}
+	if !stop() { // ctx ended just now: the connection is being closed
+		return nil, fmt.Errorf("resp: SUBSCRIBE: %w", ctx.Err())
+	}
 	return early, nil
 }
 
