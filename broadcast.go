@@ -1,9 +1,10 @@
 package main
 
 import (
-	"strconv"
 	"sync"
 	"time"
+
+	"wschat/internal/store"
 )
 
 // frames is one broadcast, encoded once for each wire format; every peer
@@ -35,8 +36,9 @@ type peer struct {
 	noticeFrom int // where p's share of room.notices starts
 
 	// Owned by p's reader.
-	lim        *limiter  // p's message rate, nil when there is no limit
-	lastTyping time.Time // when p's last typing event went out
+	lim        *limiter      // p's message rate, nil when there is no limit
+	lastTyping time.Time     // when p's last typing event went out
+	acked      chan struct{} // signalled once a message p sent is kept and delivered
 }
 
 // room is a set of participants who hear each other. A single mutex
@@ -47,11 +49,12 @@ type room struct {
 	key  string // name folded, the room's identity
 
 	mu        sync.Mutex
-	peers     []*peer // in join order, but for swaps on leave
-	jsonPeers int     // how many of peers read JSON
-	lastID    msgID   // the last message's id
-	messages  uint64  // messages broadcast since the room opened
+	peers     []*peer  // in join order, but for swaps on leave
+	jsonPeers int      // how many of peers read JSON
+	lastID    store.ID // the last message delivered, or kept when the room opened
+	messages  uint64   // messages broadcast since the room opened
 
+	history *history // the room log and how much of it a newcomer gets
 	metrics *metrics // counts broadcasts; nil counts nothing
 
 	// notices holds the join and leave notices of the last moment, not
@@ -70,9 +73,10 @@ type room struct {
 const noticeDelay = 20 * time.Millisecond
 
 // enterLocked adds p, and in the same step, so no broadcast comes
-// between, sends p its welcome and tells everyone else p came in. The
-// caller holds r.mu.
-func (r *room) enterLocked(p *peer) {
+// between, sends p its welcome and the room's history, and tells
+// everyone else p came in. since is the last message p saw, or nil for
+// the room's last messages. The caller holds r.mu.
+func (r *room) enterLocked(p *peer, since *store.ID) {
 	r.noticeLocked(joined(r.name, p.name))
 	p.room = r
 	p.noticeFrom = len(r.notices.pick(p.json))
@@ -81,7 +85,14 @@ func (r *room) enterLocked(p *peer) {
 	if p.json {
 		r.jsonPeers++
 	}
-	p.conn.send(welcome(p, r))
+	past, recovered := r.history.since(r.key, since, r.lastID)
+	p.conn.send(welcome(p, r, recovered))
+	if !recovered && !p.json {
+		p.conn.send(notice(notRecovered).text)
+	}
+	for _, rec := range past {
+		r.replayLocked(p, rec)
+	}
 }
 
 // exitLocked takes p out and tells everyone left that p went. Notices
@@ -99,13 +110,18 @@ func (r *room) exitLocked(p *peer) {
 	r.noticeLocked(left(r.name, p.name))
 }
 
-// say broadcasts a message from name to everyone in the room, sender
-// included, after the notices gathered so far.
-func (r *room) say(name, text string) {
+// deliver broadcasts message id, once it is in the room log, to everyone
+// in the room, sender included, after the notices gathered so far. A
+// message the room already had when it opened went to its members as
+// history, and is not sent again.
+func (r *room) deliver(id store.ID, m storedMessage) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.lastID = r.lastID.next(time.Now())
-	r.broadcastLocked(r.message(r.lastID, name, text))
+	if !r.lastID.Less(id) {
+		return
+	}
+	r.lastID = id
+	r.broadcastLocked(r.message(id, m, false))
 }
 
 // broadcastLocked queues f to every peer, after the notices gathered so
@@ -169,23 +185,3 @@ func (r *room) flushLocked() {
 	// The queued bytes are shared and must not change: gather anew.
 	r.notices = frames{}
 }
-
-// msgID identifies a message within its room: the Unix millisecond it
-// was sent, and a count within that millisecond, written "MS-SEQ". A
-// room's ids increase even if the clock goes back.
-type msgID struct{ ms, seq uint64 }
-
-// next returns the id that follows id for a message sent at now.
-func (id msgID) next(now time.Time) msgID {
-	if ms := uint64(now.UnixMilli()); ms > id.ms {
-		return msgID{ms: ms}
-	}
-	return msgID{ms: id.ms, seq: id.seq + 1}
-}
-
-func (id msgID) String() string {
-	return strconv.FormatUint(id.ms, 10) + "-" + strconv.FormatUint(id.seq, 10)
-}
-
-// time is when the message was sent, to the millisecond.
-func (id msgID) time() time.Time { return time.UnixMilli(int64(id.ms)).UTC() }

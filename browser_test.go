@@ -190,7 +190,7 @@ func (l *liveServer) start() error {
 
 // serve runs a new server on ln.
 func (l *liveServer) serve(ln net.Listener) {
-	l.srv = NewServer(testConfig(), slog.New(slog.NewTextHandler(l.t.Output(), nil)))
+	l.srv = newTestServer(l.t, testConfig(), slog.New(slog.NewTextHandler(l.t.Output(), nil)))
 	l.hs = &http.Server{Handler: l.srv, ReadHeaderTimeout: testTimeout}
 	l.served = make(chan error, 1)
 	go func() { l.served <- l.hs.Serve(ln) }()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"wschat/internal/store"
 	"wschat/internal/textrules"
 )
 
@@ -14,6 +15,7 @@ import (
 // the hub that fans messages out.
 type chat struct {
 	hub     *hub
+	history *history
 	log     *slog.Logger
 	metrics *metrics
 	limit   rateLimit
@@ -23,9 +25,10 @@ type chat struct {
 	tooFastText string
 }
 
-func newChat(log *slog.Logger, m *metrics, limit rateLimit, maxRooms int) *chat {
+func newChat(log *slog.Logger, m *metrics, limit rateLimit, maxRooms int, h *history) *chat {
 	return &chat{
-		hub:         newHub(maxRooms, m),
+		hub:         newHub(maxRooms, m, h),
+		history:     h,
 		log:         log,
 		metrics:     m,
 		limit:       limit,
@@ -52,12 +55,21 @@ func (ch *chat) handle(r *http.Request) (func(*Conn) func() bool, error) {
 	if refusal == "" && format != "" && format != "text" && format != "json" {
 		refusal, why = `format must be "text" (the default) or "json"`, refusedBadRequest
 	}
+	var since *store.ID
+	if s := q.Get("since"); refusal == "" && s != "" {
+		id, err := store.ParseID(s)
+		if err != nil {
+			refusal, why = fmt.Sprintf("since must be the id of a message, such as %s", store.ID{Ms: 1796045000123}), refusedBadRequest
+		}
+		since = &id
+	}
 	return func(c *Conn) func() bool {
 		if refusal != "" {
 			return ch.refuse(c, name, why, refusal)
 		}
-		p := &peer{conn: c, name: name, key: textrules.Fold(name), json: format == "json", lim: newLimiter(ch.limit, time.Now())}
-		switch err := ch.hub.add(p, room, textrules.Fold(room)); err {
+		p := &peer{conn: c, name: name, key: textrules.Fold(name), json: format == "json",
+			lim: newLimiter(ch.limit, time.Now()), acked: make(chan struct{}, 1)}
+		switch err := ch.hub.add(p, room, textrules.Fold(room), since); err {
 		case errNameTaken:
 			return ch.refuse(c, name, refusedName, fmt.Sprintf("name %q is taken: choose another", p.name))
 		case errTooManyRooms:
@@ -119,7 +131,7 @@ func (ch *chat) readLoop(p *peer) error {
 			ch.command(p, cmd)
 			continue
 		}
-		p.room.say(p.name, strings.TrimPrefix(text, "/")) // "//text" says "/text"
+		ch.say(p, strings.TrimPrefix(text, "/")) // "//text" says "/text"
 	}
 }
 

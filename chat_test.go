@@ -79,6 +79,15 @@ func (in *inbox) event(t testing.TB) event {
 	return e
 }
 
+// expectMessage waits for the next message and checks that it is the JSON
+// event of a chat message from name with text.
+func (in *inbox) expectMessage(t testing.TB, name, text string) {
+	t.Helper()
+	if e := in.event(t); e.Type != "message" || e.Name != name || e.Text != text || e.ID == "" {
+		t.Fatalf("got %+v, want the message %s: %s", e, name, text)
+	}
+}
+
 // join connects as name and reads the welcome.
 func join(t testing.TB, addr, name string) *inbox {
 	t.Helper()
@@ -427,7 +436,7 @@ func TestChatKeepsPeerThatAnswersPings(t *testing.T) {
 func TestShutdownClosesEveryPeerWith1001AndLeavesNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for round := range 3 {
-		s := NewServer(testConfig(), slog.New(slog.DiscardHandler))
+		s := newTestServer(t, testConfig(), slog.New(slog.DiscardHandler))
 		hs := httptest.NewServer(s)
 		addr := strings.TrimPrefix(hs.URL, "http://")
 		var ins []*inbox
@@ -484,7 +493,7 @@ func (s *syncBuffer) String() string {
 
 func TestChatLogsJoinAndLeaveButNoMessages(t *testing.T) {
 	var logs syncBuffer
-	s := NewServer(testConfig(), slog.New(slog.NewTextHandler(&logs, nil)))
+	s := newTestServer(t, testConfig(), slog.New(slog.NewTextHandler(&logs, nil)))
 	hs := httptest.NewServer(s)
 	defer hs.Close()
 	addr := strings.TrimPrefix(hs.URL, "http://")

@@ -30,13 +30,25 @@ func testConfig() Config {
 		PingInterval:   30 * time.Second,
 		WriteTimeout:   5 * time.Second,
 		MaxQueue:       4 << 20,
+		HistoryKeep:    1000,
+		HistoryReplay:  50,
 	}
+}
+
+// newTestServer returns a server for cfg, or ends the test.
+func newTestServer(t testing.TB, cfg Config, log *slog.Logger) *Server {
+	t.Helper()
+	s, err := NewServer(cfg, log)
+	if err != nil {
+		t.Fatalf("new server: %v", err)
+	}
+	return s
 }
 
 // startServer runs a server on loopback until the test ends.
 func startServer(t testing.TB, cfg Config) (*Server, string) {
 	t.Helper()
-	s := NewServer(cfg, slog.New(slog.DiscardHandler))
+	s := newTestServer(t, cfg, slog.New(slog.DiscardHandler))
 	hs := httptest.NewServer(s)
 	t.Cleanup(func() {
 		hs.Close()

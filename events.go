@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"wschat/internal/store"
 	"wschat/internal/textrules"
 )
 
@@ -52,16 +53,21 @@ const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // message encodes a chat message of room r in the formats its peers read:
 // a format nobody there reads is left nil. The caller holds r.mu.
-func (r *room) message(id msgID, name, text string) frames {
+func (r *room) message(id store.ID, m storedMessage, history bool) frames {
 	var f frames
 	if r.jsonPeers < len(r.peers) {
-		f.text = textFrame(name, ": ", text)
+		f.text = textFrame(m.Name, ": ", m.Text)
 	}
 	if r.jsonPeers > 0 {
-		f.json = jsonFrame(event{Type: "message", Room: r.name, ID: id.String(), Time: id.time().Format(timeFormat), Name: name, Text: text})
+		f.json = jsonFrame(event{Type: m.Type, Room: r.name, ID: id.String(), Time: id.Time().Format(timeFormat),
+			Name: m.Name, Text: m.Text, History: history})
 	}
 	return f
 }
+
+// notRecovered is the notice for a client whose ?since= the room log
+// cannot answer in full.
+const notRecovered = "some messages since you were last here could not be recovered: the room keeps only its latest"
 
 // privateMessage encodes "alice → bob: text" in both formats.
 func privateMessage(from, to, text string, at time.Time) frames {
@@ -94,10 +100,15 @@ func typing(room, name string) []byte {
 
 // welcome encodes p's welcome to room r, listing who is in it, p included.
 // The lobby's plain welcome reads as it always has; another room's names
-// the room.
-func welcome(p *peer, r *room) []byte {
+// the room. A JSON welcome says "recovered": false when the messages p
+// asked for since its last visit are not all there.
+func welcome(p *peer, r *room, recovered bool) []byte {
 	if p.json {
-		return jsonFrame(event{Type: "welcome", Room: r.name, Name: p.name, Online: names(r.peers, jsonNames), Count: len(r.peers)})
+		e := event{Type: "welcome", Room: r.name, Name: p.name, Online: names(r.peers, jsonNames), Count: len(r.peers)}
+		if !recovered {
+			e.Recovered = &recovered
+		}
+		return jsonFrame(e)
 	}
 	greeting := "* welcome, "
 	if r.key != textrules.Fold(lobby) {

@@ -216,7 +216,7 @@ func newServerTarget(b *testing.B, receivers, senders int, start func(int, *bufi
 	if err != nil {
 		b.Fatal(err)
 	}
-	t := &serverTarget{srv: NewServer(cfg, slog.New(slog.DiscardHandler))}
+	t := &serverTarget{srv: newTestServer(b, cfg, slog.New(slog.DiscardHandler))}
 	t.hs = &http.Server{Handler: t.srv}
 	go t.hs.Serve(ln)
 	addr := ln.Addr().String()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"wschat/internal/store"
 	"wschat/internal/textrules"
 )
 
@@ -25,6 +26,7 @@ type hub struct {
 	names    map[string]*peer // by folded name: names are unique server-wide
 	rooms    map[string]*room // by folded name
 	maxRooms int              // most rooms at once; 0 means no limit
+	history  *history
 	metrics  *metrics
 }
 
@@ -35,13 +37,14 @@ var (
 	errSameRoom     = errors.New("already in that room")
 )
 
-func newHub(maxRooms int, m *metrics) *hub {
-	return &hub{names: make(map[string]*peer), rooms: make(map[string]*room), maxRooms: maxRooms, metrics: m}
+func newHub(maxRooms int, m *metrics, hist *history) *hub {
+	return &hub{names: make(map[string]*peer), rooms: make(map[string]*room), maxRooms: maxRooms, history: hist, metrics: m}
 }
 
 // add puts p in the room called name (folded: key), unless p's name is
-// taken or the room would be one too many.
-func (h *hub) add(p *peer, name, key string) error {
+// taken or the room would be one too many. since is the last message p
+// saw there, or nil.
+func (h *hub) add(p *peer, name, key string, since *store.ID) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, taken := h.names[p.key]; taken {
@@ -53,7 +56,7 @@ func (h *hub) add(p *peer, name, key string) error {
 	}
 	h.names[p.key] = p
 	r.mu.Lock()
-	r.enterLocked(p)
+	r.enterLocked(p, since)
 	r.mu.Unlock()
 	return nil
 }
@@ -86,9 +89,21 @@ func (h *hub) move(p *peer, name, key string) error {
 	}
 	h.exitLocked(p)
 	r.mu.Lock()
-	r.enterLocked(p)
+	r.enterLocked(p, nil)
 	r.mu.Unlock()
 	return nil
+}
+
+// deliver passes message id, kept in the log of room key, to the room, if
+// it is open: one that closed in the meantime had nobody to tell, and a
+// newcomer who opens it again gets the message as history.
+func (h *hub) deliver(key string, id store.ID, m storedMessage) {
+	h.mu.Lock()
+	r := h.rooms[key]
+	h.mu.Unlock()
+	if r != nil {
+		r.deliver(id, m)
+	}
 }
 
 // exitLocked takes p out of its room, and the room away if it is now
@@ -113,7 +128,7 @@ func (h *hub) roomLocked(name, key string) (*room, error) {
 	if h.maxRooms > 0 && len(h.rooms) >= h.maxRooms {
 		return nil, errTooManyRooms
 	}
-	r := &room{name: name, key: key, metrics: h.metrics}
+	r := &room{name: name, key: key, history: h.history, lastID: h.history.newest(key), metrics: h.metrics}
 	h.rooms[key] = r
 	return r, nil
 }

@@ -36,6 +36,12 @@ func checkLimits(cfg Config) error {
 		return errors.New("-max-message and -max-echo-message must be at least 1")
 	case cfg.MaxQueue < 1:
 		return errors.New("-max-queue must be at least 1")
+	case cfg.MaxMessage > maxStoredMessage:
+		return fmt.Errorf("-max-message must be at most %d: the room log keeps messages up to that size", maxStoredMessage)
+	case cfg.HistoryKeep < 1:
+		return errors.New("-history-keep must be at least 1")
+	case cfg.HistoryReplay < 0 || cfg.HistoryReplay > cfg.HistoryKeep:
+		return errors.New("-history-replay must be between 0 and -history-keep")
 	}
 	return nil
 }

@@ -45,6 +45,9 @@ func run(args []string) error {
 	fs.Float64Var(&cfg.Rate, "rate", 0, "chat messages a second one participant may send, on average; 0 means no limit (2 suits a room of people)")
 	fs.IntVar(&cfg.Burst, "burst", 10, "chat messages one participant may send at once, when -rate is set")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", 1000, "most chat rooms open at once; a room is open while someone is in it; 0 means no limit")
+	fs.StringVar(&cfg.DataDir, "data", "", "directory where the room log is kept, so history survives restarts and crashes; empty keeps history in memory")
+	fs.IntVar(&cfg.HistoryKeep, "history-keep", 1000, "messages kept per room")
+	fs.IntVar(&cfg.HistoryReplay, "history-replay", 50, "messages a newcomer to a room is shown first")
 	fs.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "longest from accepting a connection to its whole request header, TLS handshake included")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "certificate file (PEM, chain included) to serve https and wss; needs -tls-key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key file (PEM) for -tls-cert")
@@ -60,11 +63,15 @@ func run(args []string) error {
 	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ln, err := net.Listen("tcp", *addr)
+	srv, err := NewServer(cfg, log)
 	if err != nil {
 		return err
 	}
-	srv := NewServer(cfg, log)
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		srv.Shutdown(context.Background())
+		return err
+	}
 	hs := newHTTPServer(srv, cfg, log)
 	web, ws := "http", "ws"
 	if cfg.TLSCert != "" {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"wschat/internal/store"
 )
 
 // metrics counts what one Server does, for GET /metrics. Every field is an
@@ -27,6 +29,7 @@ type metrics struct {
 	delivered atomic.Uint64 // chat messages queued to peers, one per peer
 	limited   atomic.Uint64 // chat messages refused by the rate limit
 	private   atomic.Uint64 // private messages delivered
+	notStored atomic.Uint64 // chat messages not sent because the room log could not keep them
 
 	bytesIn, bytesOut atomic.Uint64 // WebSocket frame bytes, headers included
 
@@ -35,6 +38,8 @@ type metrics struct {
 	refused        [numRefusals]atomic.Uint64
 
 	broadcast histogram // time to queue one chat message to every peer
+
+	history func() store.Stats // the room log's own counts; nil for none
 }
 
 // dropReason is why the server ended a connection because of its peer.
@@ -177,6 +182,7 @@ func (m *metrics) write(b *bytes.Buffer) {
 	counter(b, "wschat_messages_delivered_total", "Chat messages queued to peers by broadcasts: one per peer per message.", &m.delivered)
 	counter(b, "wschat_messages_limited_total", "Chat messages not broadcast because their sender was over its rate.", &m.limited)
 	counter(b, "wschat_private_messages_total", "Private messages delivered with /msg.", &m.private)
+	counter(b, "wschat_messages_not_stored_total", "Chat messages refused to their sender because the room log could not keep them.", &m.notStored)
 	counter(b, "wschat_received_bytes_total", "WebSocket frame bytes read from clients, headers included.", &m.bytesIn)
 	counter(b, "wschat_sent_bytes_total", "WebSocket frame bytes written to clients, headers included.", &m.bytesOut)
 
@@ -209,6 +215,9 @@ func (m *metrics) write(b *bytes.Buffer) {
 	}
 	sample(b, bname+"_sum", "", seconds(time.Duration(m.broadcast.sum.Load())))
 	sample(b, bname+"_count", "", strconv.FormatUint(cumulative, 10))
+	if m.history != nil {
+		writeHistory(b, m.history())
+	}
 	writeRuntime(b)
 }
 

@@ -32,7 +32,7 @@ func opsConfig() Config {
 // runs, until the test ends.
 func startHTTP(t testing.TB, cfg Config) (*Server, string) {
 	t.Helper()
-	s := NewServer(cfg, slog.New(slog.DiscardHandler))
+	s := newTestServer(t, cfg, slog.New(slog.DiscardHandler))
 	hs := newHTTPServer(s, cfg, slog.New(slog.DiscardHandler))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -204,7 +204,7 @@ func TestRateLimitWarnsThenCloses(t *testing.T) {
 	for i := range 3 {
 		alice.c.sendText(fmt.Sprint("m", i))
 		alice.expect(t, fmt.Sprint("alice: m", i))
-		bob.expect(t, fmt.Sprintf(`{"type":"message","name":"alice","text":"m%d"}`, i))
+		bob.expectMessage(t, "alice", fmt.Sprint("m", i))
 	}
 	const slowDown = "slow down: the limit is 0.001 messages a second, 3 at once; this message was not sent"
 	for range maxOverLimit - 1 {
@@ -212,11 +212,11 @@ func TestRateLimitWarnsThenCloses(t *testing.T) {
 		alice.expect(t, "* "+slowDown)
 	}
 	bob.c.sendText("b0")
-	bob.expect(t, `{"type":"message","name":"bob","text":"b0"}`)
+	bob.expectMessage(t, "bob", "b0")
 	bob.c.sendText("b1")
 	bob.c.sendText("b2")
-	bob.expect(t, `{"type":"message","name":"bob","text":"b1"}`)
-	bob.expect(t, `{"type":"message","name":"bob","text":"b2"}`)
+	bob.expectMessage(t, "bob", "b1")
+	bob.expectMessage(t, "bob", "b2")
 	bob.c.sendText("b3")
 	bob.expect(t, `{"type":"notice","text":"`+slowDown+`"}`)
 
@@ -225,7 +225,7 @@ func TestRateLimitWarnsThenCloses(t *testing.T) {
 	alice.expect(t, "bob: b1")
 	alice.expect(t, "bob: b2")
 	alice.expect(t, "CLOSE 1008 sending too fast: 10 messages in a row over the limit of 0.001 messages a second, 3 at once")
-	bob.expect(t, `{"type":"leave","name":"alice"}`) // and nothing alice sent over the limit
+	bob.expect(t, `{"type":"leave","room":"lobby","name":"alice"}`) // and nothing alice sent over the limit
 	scrapeUntil(t, addr, map[string]float64{
 		`wschat_drops_total{reason="rate_limit"}`: 1,
 		"wschat_messages_limited_total":           maxOverLimit + 1,

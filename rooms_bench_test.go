@@ -23,10 +23,15 @@ func BenchmarkMove(b *testing.B) {
 			defer close(stop)
 			f := newFlusher()
 			go f.run(stop)
-			h := newHub(0, nil)
+			hist, err := openHistory(testConfig(), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer hist.log.Close()
+			h := newHub(0, nil, hist)
 			join := func(name, room string) *peer {
 				p := &peer{conn: discardConn(devNull, f), name: name, key: textrules.Fold(name)}
-				if err := h.add(p, room, textrules.Fold(room)); err != nil {
+				if err := h.add(p, room, textrules.Fold(room), nil); err != nil {
 					b.Fatal(err)
 				}
 				return p

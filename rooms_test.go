@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wschat/internal/store"
 )
 
 // enter connects as name to room, in the text format, and reads the
@@ -80,11 +82,11 @@ func TestRoomsOneOrderForEveryone(t *testing.T) {
 	var first []string
 	for i, in := range ins {
 		var got []string
-		var last msgID
+		var last store.ID
 		for range len(ins) * each {
 			e := in.event(t)
 			id := parseTestID(t, e.ID)
-			if !last.less(id) {
+			if !last.Less(id) {
 				t.Fatalf("id %s came after %s: ids must increase", e.ID, last)
 			}
 			last = id
@@ -103,17 +105,13 @@ func TestRoomsOneOrderForEveryone(t *testing.T) {
 }
 
 // parseTestID reads an id as events carry it.
-func parseTestID(t testing.TB, s string) msgID {
+func parseTestID(t testing.TB, s string) store.ID {
 	t.Helper()
-	var id msgID
-	if n, err := fmt.Sscanf(s, "%d-%d", &id.ms, &id.seq); n != 2 || err != nil || id.String() != s {
-		t.Fatalf("id %q is not MS-SEQ", s)
+	id, err := store.ParseID(s)
+	if err != nil {
+		t.Fatalf("id %q: %v", s, err)
 	}
 	return id
-}
-
-func (id msgID) less(o msgID) bool {
-	return id.ms < o.ms || id.ms == o.ms && id.seq < o.seq
 }
 
 func TestRoomsRefusals(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,6 +27,9 @@ type Config struct {
 	Rate             float64       // chat messages a second per participant; 0 means no limit
 	Burst            int           // chat messages a participant may send at once
 	MaxRooms         int           // rooms open at once; 0 means no limit
+	DataDir          string        // where the room log is kept; "" keeps it in memory
+	HistoryKeep      int           // messages kept per room
+	HistoryReplay    int           // messages a newcomer is replayed
 	HandshakeTimeout time.Duration // longest from accepting a connection to a whole request header
 	TLSCert, TLSKey  string        // certificate and key files; both empty serves plain HTTP
 }
@@ -60,15 +64,20 @@ type Server struct {
 	stopOnce     sync.Once
 }
 
-// NewServer returns a server with its keepalive loop running. Shutdown
-// stops it.
-func NewServer(cfg Config, log *slog.Logger) *Server {
+// NewServer opens the room log and returns a server with its keepalive
+// loop running. Shutdown stops it.
+func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
+	hist, err := openHistory(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	m := new(metrics)
+	m.history = hist.log.Stats
 	s := &Server{
 		cfg:     cfg,
 		log:     log,
 		mux:     http.NewServeMux(),
-		chat:    newChat(log, m, rateLimit{Rate: cfg.Rate, Burst: cfg.Burst}, cfg.MaxRooms),
+		chat:    newChat(log, m, rateLimit{Rate: cfg.Rate, Burst: cfg.Burst}, cfg.MaxRooms, hist),
 		ping:    encodeFrame(opPing, nil),
 		metrics: m,
 		conns:   make(map[*Conn]struct{}),
@@ -97,7 +106,7 @@ func NewServer(cfg Config, log *slog.Logger) *Server {
 		s.flushers = append(s.flushers, f)
 		s.flushersDone.Go(func() { f.run(s.stopFlushers) })
 	}
-	return s
+	return s, nil
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
@@ -305,6 +314,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-done
 	}
 	s.stopOnce.Do(func() {
+		if cerr := s.chat.history.log.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close the room log: %w", cerr)
+		}
 		close(s.stopFlushers)
 		if s.poller != nil {
 			s.poller.stop()
