@@ -225,8 +225,11 @@ async function halfOpen(ctx, alice, problems) {
     await join(dave, 'dave');
     await joined(dave, 'dave');
     await seesOnline(alice, 'dave');
+    await say(alice, 'before the blink');
+    await seesMessage(dave, 'alice', 'before the blink');
 
     await ask('SEVER', 'SEVERED');
+    await say(alice, 'while dave was away');
     await seesNotice(dave, 'Connection lost');
     await seesStatus(dave, /^Connection lost — reconnecting in 1 s…$/);
     const first = await retryOnce(dave, 1);
@@ -244,6 +247,12 @@ async function halfOpen(ctx, alice, problems) {
     await seesStatus(dave, /^Reconnected$/);
     await seesNotice(dave, 'Reconnected');
     await seesOnline(alice, 'dave');
+    await seesMessage(dave, 'alice', 'while dave was away');
+    for (const text of ['before the blink', 'while dave was away']) {
+      const n = (await dave.locator('#log li.msg .text').allTextContents()).filter((t) => t === text).length;
+      check(n === 1, `dave's log shows "${text}" ${n} times, want once`);
+    }
+    console.log('the reconnected page showed what it missed, once, and nothing twice');
     await say(dave, 'back after a half-open connection');
     await seesMessage(alice, 'dave', 'back after a half-open connection');
     console.log('once the server let go of the old connection, the page got back in by itself');

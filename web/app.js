@@ -29,6 +29,7 @@ const CLOSE_ABNORMAL = 1006; // no close frame: the connection just dropped
 // The reason the server gives with 1008 when the name is in use.
 const TAKEN = /^name ".*" is taken\b/;
 const LOBBY = 'lobby';
+const MAX_IDS = 2000; // message ids a view remembers, to show a replayed message once
 
 /** Plain words for the close codes the server sends. */
 const closeWords = {
@@ -70,6 +71,9 @@ const key = (kind, name) => `${kind}:${name.toLowerCase()}`;
 function chatURL() {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const q = new URLSearchParams({ name: session.name, room: session.room, format: 'json' });
+  // Back in a room it saw, the page asks for what it missed since.
+  const since = session.views.get(key('room', session.room))?.lastID;
+  if (since) q.set('since', since);
   return `${scheme}//${location.host}/ws/chat?${q}`;
 }
 
@@ -119,6 +123,7 @@ function receive(data) {
   switch (ev.type) {
     case 'welcome':
       welcomed(name, room, Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name]);
+      if (ev.recovered === false) addLine(session.current, noticeLine('Some messages from while you were away could not be recovered'));
       break;
     case 'join':
     case 'leave':
@@ -128,12 +133,19 @@ function receive(data) {
       showOnline();
       addLine(key('room', room), noticeLine(`${name} ${ev.type === 'join' ? 'joined' : 'left'}`));
       break;
-    case 'message':
+    case 'message': {
       if (!name || !text || room !== session.room) return;
-      stopTyping(name);
-      session.seen.set(key('room', room), (session.seen.get(key('room', room)) ?? 0) + 1);
+      const v = view('room', room);
+      const id = str(ev.id);
+      if (id && v.ids.has(id)) return; // replayed, and shown already
+      if (id) remember(v, id);
+      if (ev.history !== true) {
+        stopTyping(name);
+        session.seen.set(key('room', room), (session.seen.get(key('room', room)) ?? 0) + 1);
+      }
       addLine(key('room', room), messageLine(name, text, name === session.name, str(ev.time)));
       break;
+    }
     case 'private': {
       const to = str(ev.to);
       const other = name === session.name ? to : name;
@@ -208,10 +220,17 @@ function view(kind, name) {
   const k = key(kind, name);
   let v = session.views.get(k);
   if (!v) {
-    v = { kind, name, lines: [], unread: 0 };
+    v = { kind, name, lines: [], unread: 0, ids: new Set(), lastID: '' };
     session.views.set(k, v);
   }
   return v;
+}
+
+/** remember notes a message id a view has shown: the latest, to ask what came after it, and the rest, to skip replays. */
+function remember(v, id) {
+  v.ids.add(id);
+  v.lastID = id;
+  if (v.ids.size > MAX_IDS) v.ids.delete(v.ids.values().next().value);
 }
 
 /** show puts a view in the log. */
