@@ -29,6 +29,10 @@ type peer struct {
 	key  string // name folded for case-insensitive uniqueness
 	json bool   // reads format=json
 
+	// account: the name is an account's (authentication is on), which may
+	// have several connections at once.
+	account bool
+
 	// room is where p is. Its own reader changes it, holding hub.mu and
 	// both rooms' locks; others read it holding one of them.
 	room       *room
@@ -39,6 +43,7 @@ type peer struct {
 	lim        *limiter      // p's message rate, nil when there is no limit
 	lastTyping time.Time     // when p's last typing event went out
 	acked      chan struct{} // signalled once a message p sent is kept and delivered
+	expiry     *time.Timer   // closes p when its token runs out; nil without tokens
 }
 
 // room is a set of participants who hear each other. A single mutex
@@ -49,10 +54,11 @@ type room struct {
 	key  string // name folded, the room's identity
 
 	mu        sync.Mutex
-	peers     []*peer  // in join order, but for swaps on leave
-	jsonPeers int      // how many of peers read JSON
-	lastID    store.ID // the last message delivered, or kept when the room opened
-	messages  uint64   // messages broadcast since the room opened
+	peers     []*peer        // in join order, but for swaps on leave
+	present   map[string]int // connections in the room by folded name: an account may have several
+	jsonPeers int            // how many of peers read JSON
+	lastID    store.ID       // the last message delivered, or kept when the room opened
+	messages  uint64         // messages broadcast since the room opened
 
 	history *history // the room log and how much of it a newcomer gets
 	metrics *metrics // counts broadcasts; nil counts nothing
@@ -77,7 +83,9 @@ const noticeDelay = 20 * time.Millisecond
 // everyone else p came in. since is the last message p saw, or nil for
 // the room's last messages. The caller holds r.mu.
 func (r *room) enterLocked(p *peer, since *store.ID) {
-	r.noticeLocked(joined(r.name, p.name))
+	if r.present[p.key]++; r.present[p.key] == 1 {
+		r.noticeLocked(joined(r.name, p.name))
+	}
 	p.room = r
 	p.noticeFrom = len(r.notices.pick(p.json))
 	p.index = len(r.peers)
@@ -107,7 +115,10 @@ func (r *room) exitLocked(p *peer) {
 	if p.json {
 		r.jsonPeers--
 	}
-	r.noticeLocked(left(r.name, p.name))
+	if r.present[p.key]--; r.present[p.key] == 0 {
+		delete(r.present, p.key)
+		r.noticeLocked(left(r.name, p.name))
+	}
 }
 
 // deliver broadcasts message id, once it is in the room log, to everyone
@@ -136,7 +147,8 @@ func (r *room) broadcastLocked(f frames) {
 	r.metrics.fannedOut(len(r.peers), time.Since(start))
 }
 
-// typing tells the room's JSON readers, but from, that from is typing.
+// typing tells the room's JSON readers, but from's own, that from is
+// typing.
 func (r *room) typing(from *peer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -145,7 +157,7 @@ func (r *room) typing(from *peer) {
 	}
 	f := typing(r.name, from.name)
 	for _, p := range r.peers {
-		if p.json && p != from {
+		if p.json && p.key != from.key {
 			p.conn.send(f)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 type chat struct {
 	hub     *hub
 	history *history
+	auth    *auth // nil: any name may join
 	log     *slog.Logger
 	metrics *metrics
 	limit   rateLimit
@@ -25,10 +26,11 @@ type chat struct {
 	tooFastText string
 }
 
-func newChat(log *slog.Logger, m *metrics, limit rateLimit, maxRooms int, h *history) *chat {
+func newChat(log *slog.Logger, m *metrics, limit rateLimit, maxRooms int, h *history, a *auth) *chat {
 	return &chat{
 		hub:         newHub(maxRooms, m, h),
 		history:     h,
+		auth:        a,
 		log:         log,
 		metrics:     m,
 		limit:       limit,
@@ -37,48 +39,86 @@ func newChat(log *slog.Logger, m *metrics, limit rateLimit, maxRooms int, h *his
 	}
 }
 
-// handle reads the name, room and format from the query before the
-// upgrade. A bad one still gets upgraded, and is then refused with close
-// 1008: a reason in a close frame reaches the person, where an HTTP 400
-// would be shown by no WebSocket client.
+// chatRequest is what a /ws/chat URL asks for.
+type chatRequest struct {
+	name, room string
+	json       bool
+	since      *store.ID // the last message seen in the room, or nil
+	expires    time.Time // when the token runs out; zero without tokens
+}
+
+// handle reads what the URL asks for before the upgrade. A refused one
+// still gets upgraded, and is then closed with 1008: a reason in a close
+// frame reaches the person, where an HTTP 400 would be shown by no
+// WebSocket client.
 func (ch *chat) handle(r *http.Request) (func(*Conn) func() bool, error) {
-	q := r.URL.Query()
-	name := strings.TrimSpace(q.Get("name"))
-	room := strings.TrimSpace(q.Get("room"))
-	refusal, why := textrules.CheckName("name", name), refusedName
-	if room == "" {
-		room = lobby
-	} else if refusal == "" {
-		refusal, why = textrules.CheckName("room name", room), refusedBadRequest
-	}
-	format := q.Get("format")
-	if refusal == "" && format != "" && format != "text" && format != "json" {
-		refusal, why = `format must be "text" (the default) or "json"`, refusedBadRequest
-	}
-	var since *store.ID
-	if s := q.Get("since"); refusal == "" && s != "" {
-		id, err := store.ParseID(s)
-		if err != nil {
-			refusal, why = fmt.Sprintf("since must be the id of a message, such as %s", store.ID{Ms: 1796045000123}), refusedBadRequest
-		}
-		since = &id
-	}
+	req, refusal, why := ch.parse(r)
 	return func(c *Conn) func() bool {
 		if refusal != "" {
-			return ch.refuse(c, name, why, refusal)
+			return ch.refuse(c, req.name, why, refusal)
 		}
-		p := &peer{conn: c, name: name, key: textrules.Fold(name), json: format == "json",
+		p := &peer{conn: c, name: req.name, key: textrules.Fold(req.name), json: req.json, account: ch.auth != nil,
 			lim: newLimiter(ch.limit, time.Now()), acked: make(chan struct{}, 1)}
-		switch err := ch.hub.add(p, room, textrules.Fold(room), since); err {
+		switch err := ch.hub.add(p, req.room, textrules.Fold(req.room), req.since); err {
 		case errNameTaken:
-			return ch.refuse(c, name, refusedName, fmt.Sprintf("name %q is taken: choose another", p.name))
+			return ch.refuse(c, req.name, refusedName, fmt.Sprintf("name %q is taken: choose another", p.name))
 		case errTooManyRooms:
-			return ch.refuse(c, name, refusedRooms, tooManyRooms(ch.hub.maxRooms))
+			return ch.refuse(c, req.name, refusedRooms, tooManyRooms(ch.hub.maxRooms))
 		}
 		ch.metrics.joins.Add(1)
-		ch.log.Info("join", "name", p.name, "room", room, "remote", c.RemoteAddr())
+		ch.log.Info("join", "name", p.name, "room", req.room, "remote", c.RemoteAddr())
+		if p.account {
+			p.expiry = time.AfterFunc(time.Until(req.expires), func() { c.Close(closePolicyViolation, tokenExpired) })
+			ch.replayMail(p)
+		}
 		return func() bool { return ch.serve(p) }
 	}, nil
+}
+
+// tokenExpired is the reason a connection is closed with when its token
+// runs out.
+const tokenExpired = "token expired: log in again"
+
+// parse reads the name, room, format and since of a chat URL, and with
+// tokens on the token that says who the connection is. It returns the
+// reason to refuse the connection with, if any, and how to count it.
+func (ch *chat) parse(r *http.Request) (req chatRequest, reason string, kind refusal) {
+	q := r.URL.Query()
+	req.name = strings.TrimSpace(q.Get("name"))
+	req.room = strings.TrimSpace(q.Get("room"))
+	if ch.auth != nil {
+		claims, why := ch.auth.identify(r)
+		if why != "" {
+			return req, why, refusedAuth
+		}
+		if req.name != "" && textrules.Fold(req.name) != textrules.Fold(claims.Subject) {
+			return req, fmt.Sprintf("name %q is not the one your token is for, %q", req.name, claims.Subject), refusedAuth
+		}
+		req.name, req.expires = claims.Subject, claims.Expires
+	}
+	if why := textrules.CheckName("name", req.name); why != "" {
+		return req, why, refusedName
+	}
+	if req.room == "" {
+		req.room = lobby
+	} else if why := textrules.CheckName("room name", req.room); why != "" {
+		return req, why, refusedBadRequest
+	}
+	switch format := q.Get("format"); format {
+	case "", "text":
+	case "json":
+		req.json = true
+	default:
+		return req, `format must be "text" (the default) or "json"`, refusedBadRequest
+	}
+	if s := q.Get("since"); s != "" {
+		id, err := store.ParseID(s)
+		if err != nil {
+			return req, fmt.Sprintf("since must be the id of a message, such as %s", store.ID{Ms: 1796045000123}), refusedBadRequest
+		}
+		req.since = &id
+	}
+	return req, "", 0
 }
 
 // refuse closes c with 1008 and the reason a person can read, and returns
@@ -97,6 +137,9 @@ func (ch *chat) serve(p *peer) bool {
 	err := ch.readLoop(p)
 	if err == errParked {
 		return false
+	}
+	if p.expiry != nil {
+		p.expiry.Stop()
 	}
 	if ch.hub.remove(p) {
 		ch.metrics.leaves.Add(1)

@@ -20,7 +20,7 @@ const typingEvery = 2 * time.Second
 // helpText is the answer to /help.
 const helpText = "commands: /join ROOM moves you to ROOM; /msg NAME TEXT sends NAME a private message; " +
 	"/who lists who is in the room; /rooms lists the rooms; /typing tells the room you are typing; " +
-	"/help shows this; //text sends a message that starts with /"
+	"/help shows this; //text sends a message that starts with /; /token TOKEN renews a connection's token"
 
 // command carries out the command line cmd ("join go", say) that p sent.
 func (ch *chat) command(p *peer, cmd string) {
@@ -46,6 +46,8 @@ func (ch *chat) command(p *peer, cmd string) {
 		}
 	case "help":
 		tell(p, helpText)
+	case "token":
+		ch.renew(p, arg)
 	default:
 		tell(p, fmt.Sprintf("unknown command /%s: /help lists the commands", verb))
 	}
@@ -72,24 +74,28 @@ func (ch *chat) join(p *peer, name string) {
 	}
 }
 
-// private sends text from p to the participant called to, in whatever
-// room, and back to p: the two of them see it, and nobody else.
-func (ch *chat) private(p *peer, to, text string) {
-	if to == "" || text == "" {
-		tell(p, "usage: /msg NAME TEXT")
+// renew takes a new token for p's connection, which then lives until the
+// new token runs out: a client renews this way before its token does,
+// without reconnecting.
+func (ch *chat) renew(p *peer, token string) {
+	if ch.auth == nil {
+		tell(p, "this server does not use tokens")
 		return
 	}
-	q := ch.hub.find(textrules.Fold(to))
-	if q == nil {
-		tell(p, fmt.Sprintf("%s is not online", to))
-		return
+	c, err := ch.auth.verifier.Verify(token)
+	switch {
+	case err != nil:
+		tell(p, "token not taken: "+err.Error())
+	case textrules.Fold(c.Subject) != p.key:
+		tell(p, "token not taken: it is for another name")
+	default:
+		p.expiry.Reset(time.Until(c.Expires))
+		if p.json {
+			p.conn.send(jsonFrame(event{Type: "renewed", Time: c.Expires.UTC().Format(timeFormat)}))
+		} else {
+			tell(p, "token renewed: this connection lasts until "+c.Expires.UTC().Format(time.DateTime)+" UTC")
+		}
 	}
-	f := privateMessage(p.name, q.name, text, time.Now())
-	q.conn.send(f.pick(q.json))
-	if q != p {
-		p.conn.send(f.pick(p.json))
-	}
-	ch.metrics.private.Add(1)
 }
 
 // tell sends p a notice.

@@ -69,12 +69,17 @@ func (r *room) message(id store.ID, m storedMessage, history bool) frames {
 // cannot answer in full.
 const notRecovered = "some messages since you were last here could not be recovered: the room keeps only its latest"
 
-// privateMessage encodes "alice → bob: text" in both formats.
-func privateMessage(from, to, text string, at time.Time) frames {
-	return frames{
-		text: textFrame(from+" → ", to, ": "+text),
-		json: jsonFrame(event{Type: "private", Time: at.UTC().Format(timeFormat), Name: from, To: to, Text: text}),
+// privateMessage encodes "alice → bob: text" for p: sent at, or kept in
+// a mailbox as id when id is not zero, and replayed when history is set.
+func privateMessage(p *peer, m storedMessage, id store.ID, at time.Time, history bool) []byte {
+	if !p.json {
+		return textFrame(m.Name+" → ", m.To, ": "+m.Text)
 	}
+	e := event{Type: "private", Time: at.UTC().Format(timeFormat), Name: m.Name, To: m.To, Text: m.Text, History: history}
+	if !id.IsZero() {
+		e.ID, e.Time = id.String(), id.Time().Format(timeFormat)
+	}
+	return jsonFrame(e)
 }
 
 // notice encodes "* TEXT", a notice for one participant, in both formats.
@@ -104,7 +109,7 @@ func typing(room, name string) []byte {
 // asked for since its last visit are not all there.
 func welcome(p *peer, r *room, recovered bool) []byte {
 	if p.json {
-		e := event{Type: "welcome", Room: r.name, Name: p.name, Online: names(r.peers, jsonNames), Count: len(r.peers)}
+		e := event{Type: "welcome", Room: r.name, Name: p.name, Online: r.names(jsonNames), Count: len(r.present)}
 		if !recovered {
 			e.Recovered = &recovered
 		}
@@ -114,14 +119,14 @@ func welcome(p *peer, r *room, recovered bool) []byte {
 	if r.key != textrules.Fold(lobby) {
 		greeting = "* welcome to " + r.name + ", "
 	}
-	return textFrame(greeting, p.name, fmt.Sprintf("! %d online: %s", len(r.peers), list(names(r.peers, welcomeNames), len(r.peers))))
+	return textFrame(greeting, p.name, fmt.Sprintf("! %d online: %s", len(r.present), list(r.names(welcomeNames), len(r.present))))
 }
 
 // who encodes the answer to /who: who is in room r.
 func who(p *peer, r *room) []byte {
-	text := fmt.Sprintf("in %s (%d): %s", r.name, len(r.peers), list(names(r.peers, welcomeNames), len(r.peers)))
+	text := fmt.Sprintf("in %s (%d): %s", r.name, len(r.present), list(r.names(welcomeNames), len(r.present)))
 	if p.json {
-		return jsonFrame(event{Type: "who", Room: r.name, Online: names(r.peers, jsonNames), Count: len(r.peers), Text: text})
+		return jsonFrame(event{Type: "who", Room: r.name, Online: r.names(jsonNames), Count: len(r.present), Text: text})
 	}
 	return textFrame("* ", text, "")
 }
@@ -142,10 +147,24 @@ func rooms(p *peer, all []roomCount) []byte {
 	return textFrame("* ", text, "")
 }
 
-// names returns the names of the first n peers.
-func names(peers []*peer, n int) []string {
-	out := make([]string, 0, min(len(peers), n))
-	for _, p := range peers[:min(len(peers), n)] {
+// names returns the names of the first n people in room r, each once
+// however many connections it has there. The caller holds r.mu.
+func (r *room) names(n int) []string {
+	out := make([]string, 0, min(len(r.present), n))
+	var seen map[string]bool // only when someone is here more than once
+	if len(r.present) < len(r.peers) {
+		seen = make(map[string]bool, len(r.present))
+	}
+	for _, p := range r.peers {
+		if len(out) == n {
+			break
+		}
+		if seen != nil {
+			if seen[p.key] {
+				continue
+			}
+			seen[p.key] = true
+		}
 		out = append(out, p.name)
 	}
 	return out

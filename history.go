@@ -27,8 +27,9 @@ const maxStoredMessage = store.MaxPayload - 4<<10
 // storedMessage is what the room log keeps of a message: enough to encode
 // it again, in either format, exactly as it was broadcast.
 type storedMessage struct {
-	Type string `json:"type"` // "message"
+	Type string `json:"type"` // "message" or "private"
 	Name string `json:"name"`
+	To   string `json:"to,omitempty"` // a private message's recipient
 	Text string `json:"text"`
 }
 

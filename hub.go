@@ -23,9 +23,9 @@ const lobby = "lobby"
 // so an empty room costs nothing.
 type hub struct {
 	mu       sync.Mutex
-	names    map[string]*peer // by folded name: names are unique server-wide
-	rooms    map[string]*room // by folded name
-	maxRooms int              // most rooms at once; 0 means no limit
+	names    map[string][]*peer // connections by folded name: names are unique server-wide; an account may have several
+	rooms    map[string]*room   // by folded name
+	maxRooms int                // most rooms at once; 0 means no limit
 	history  *history
 	metrics  *metrics
 }
@@ -38,23 +38,26 @@ var (
 )
 
 func newHub(maxRooms int, m *metrics, hist *history) *hub {
-	return &hub{names: make(map[string]*peer), rooms: make(map[string]*room), maxRooms: maxRooms, history: hist, metrics: m}
+	return &hub{names: make(map[string][]*peer), rooms: make(map[string]*room), maxRooms: maxRooms, history: hist, metrics: m}
 }
 
 // add puts p in the room called name (folded: key), unless p's name is
-// taken or the room would be one too many. since is the last message p
-// saw there, or nil.
+// taken or the room would be one too many. A name is taken while someone
+// has it, unless names are accounts: then every connection of the
+// account may have it at once. since is the last message p saw there, or
+// nil.
 func (h *hub) add(p *peer, name, key string, since *store.ID) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, taken := h.names[p.key]; taken {
+	conns := h.names[p.key]
+	if len(conns) > 0 && !(p.account && conns[0].account) {
 		return errNameTaken
 	}
 	r, err := h.roomLocked(name, key)
 	if err != nil {
 		return err
 	}
-	h.names[p.key] = p
+	h.names[p.key] = append(conns, p)
 	r.mu.Lock()
 	r.enterLocked(p, since)
 	r.mu.Unlock()
@@ -66,10 +69,16 @@ func (h *hub) add(p *peer, name, key string, since *store.ID) error {
 func (h *hub) remove(p *peer) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.names[p.key] != p {
+	conns := h.names[p.key]
+	i := slices.Index(conns, p)
+	if i < 0 {
 		return false
 	}
-	delete(h.names, p.key)
+	if conns = slices.Delete(conns, i, i+1); len(conns) == 0 {
+		delete(h.names, p.key)
+	} else {
+		h.names[p.key] = conns
+	}
 	h.exitLocked(p)
 	return true
 }
@@ -128,16 +137,17 @@ func (h *hub) roomLocked(name, key string) (*room, error) {
 	if h.maxRooms > 0 && len(h.rooms) >= h.maxRooms {
 		return nil, errTooManyRooms
 	}
-	r := &room{name: name, key: key, history: h.history, lastID: h.history.newest(key), metrics: h.metrics}
+	r := &room{name: name, key: key, present: make(map[string]int), history: h.history, lastID: h.history.newest(key), metrics: h.metrics}
 	h.rooms[key] = r
 	return r, nil
 }
 
-// find returns the participant whose folded name is key, or nil.
-func (h *hub) find(key string) *peer {
+// find returns the connections of the participant whose folded name is
+// key: none when nobody has that name.
+func (h *hub) find(key string) []*peer {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.names[key]
+	return slices.Clone(h.names[key])
 }
 
 // roomCounts lists the rooms and how many are in each, by name.
@@ -147,7 +157,7 @@ func (h *hub) roomCounts() []roomCount {
 	out := make([]roomCount, 0, len(h.rooms))
 	for _, r := range h.rooms {
 		r.mu.Lock()
-		out = append(out, roomCount{Name: r.name, Count: len(r.peers), Messages: r.messages})
+		out = append(out, roomCount{Name: r.name, Count: len(r.present), Messages: r.messages})
 		r.mu.Unlock()
 	}
 	slices.SortFunc(out, func(a, b roomCount) int { return strings.Compare(textrules.Fold(a.Name), textrules.Fold(b.Name)) })

@@ -76,12 +76,13 @@ const (
 	refusedShuttingDown                 // shutdown has begun
 	refusedName                         // a bad or taken chat name
 	refusedRooms                        // a new room past -max-rooms
+	refusedAuth                         // a missing, bad or expired token
 	numRefusals
 )
 
 func (r refusal) String() string {
 	return [...]string{"bad_request", "not_websocket", "version", "origin", "method",
-		"max_conns", "max_conns_per_ip", "shutting_down", "name", "max_rooms"}[r]
+		"max_conns", "max_conns_per_ip", "shutting_down", "name", "max_rooms", "auth"}[r]
 }
 
 // addBytesIn counts n bytes read from a peer.

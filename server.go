@@ -22,16 +22,21 @@ type Config struct {
 	MaxQueue       int           // bytes queued for one peer before it is dropped
 	Origins        []string      // allowed Origin hosts; empty allows any
 
-	MaxConns         int           // WebSocket connections at once; 0 means no limit
-	MaxConnsPerIP    int           // WebSocket connections from one IP; 0 means no limit
-	Rate             float64       // chat messages a second per participant; 0 means no limit
-	Burst            int           // chat messages a participant may send at once
-	MaxRooms         int           // rooms open at once; 0 means no limit
-	DataDir          string        // where the room log is kept; "" keeps it in memory
-	HistoryKeep      int           // messages kept per room
-	HistoryReplay    int           // messages a newcomer is replayed
-	HandshakeTimeout time.Duration // longest from accepting a connection to a whole request header
-	TLSCert, TLSKey  string        // certificate and key files; both empty serves plain HTTP
+	MaxConns      int     // WebSocket connections at once; 0 means no limit
+	MaxConnsPerIP int     // WebSocket connections from one IP; 0 means no limit
+	Rate          float64 // chat messages a second per participant; 0 means no limit
+	Burst         int     // chat messages a participant may send at once
+	MaxRooms      int     // rooms open at once; 0 means no limit
+	DataDir       string  // where the room log is kept; "" keeps it in memory
+	HistoryKeep   int     // messages kept per room
+	HistoryReplay int     // messages a newcomer is replayed
+
+	JWTKey                 string        // file of the key that checks tokens from another service
+	JWTIssuer, JWTAudience string        // what such tokens' iss and aud must say; "" checks nothing
+	Accounts               bool          // built-in accounts, kept in DataDir
+	Signup                 bool          // with Accounts: anyone may register
+	HandshakeTimeout       time.Duration // longest from accepting a connection to a whole request header
+	TLSCert, TLSKey        string        // certificate and key files; both empty serves plain HTTP
 }
 
 // closeTimeout bounds the closing handshake: how long the server waits
@@ -67,6 +72,10 @@ type Server struct {
 // NewServer opens the room log and returns a server with its keepalive
 // loop running. Shutdown stops it.
 func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
+	a, err := newAuth(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	hist, err := openHistory(cfg, log)
 	if err != nil {
 		return nil, err
@@ -77,7 +86,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		cfg:     cfg,
 		log:     log,
 		mux:     http.NewServeMux(),
-		chat:    newChat(log, m, rateLimit{Rate: cfg.Rate, Burst: cfg.Burst}, cfg.MaxRooms, hist),
+		chat:    newChat(log, m, rateLimit{Rate: cfg.Rate, Burst: cfg.Burst}, cfg.MaxRooms, hist, a),
 		ping:    encodeFrame(opPing, nil),
 		metrics: m,
 		conns:   make(map[*Conn]struct{}),
@@ -91,6 +100,9 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		return func(c *Conn) func() bool { return func() bool { return serveEcho(c) } }, nil
 	}))
 	registerPage(s.mux)
+	if a != nil {
+		a.register(s.mux)
+	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", m.handler())
 	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
