@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -65,6 +66,20 @@ func (in *inbox) expect(t testing.TB, want string) {
 	t.Helper()
 	if got := in.next(t); got != want {
 		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// expectAll waits for the next len(want) messages and checks that they
+// are want, in any order.
+func (in *inbox) expectAll(t testing.TB, want ...string) {
+	t.Helper()
+	var got []string
+	for range want {
+		got = append(got, in.next(t))
+	}
+	slices.Sort(got)
+	if want = slices.Sorted(slices.Values(want)); !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q in any order", got, want)
 	}
 }
 

@@ -19,7 +19,12 @@ import (
 )
 
 func main() {
-	err := run(os.Args[1:])
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "user" {
+		err = userCommand(os.Args[2:], os.Stdin)
+	} else {
+		err = run(os.Args[1:])
+	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		// -h asked for the usage, which the flag package has printed.
@@ -58,6 +63,9 @@ func run(args []string) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key file (PEM) for -tls-cert")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: flags start with - (wschat -h lists them)", fs.Arg(0))
 	}
 	cfg.Origins = splitList(*origins)
 	if err := checkLimits(cfg); err != nil {
