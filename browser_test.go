@@ -30,6 +30,32 @@ const browserTimeout = 2 * time.Minute
 // server holds its name, gets back in once the server lets go of it, and
 // gives up after a while if it does not. Screenshots go to test-output/.
 func TestBrowserChat(t *testing.T) {
+	live := startLiveServer(t, testConfig())
+	proxy := startHalfOpenProxy(t, live.addr)
+	runDriver(t, "chat.mjs", []string{"WSCHAT_URL=http://" + live.addr + "/", "WSCHAT_PROXY_URL=http://" + proxy.addr + "/"},
+		map[string]request{
+			"STOP":    {"STOPPED", live.stop},
+			"START":   {"STARTED", live.start},
+			"SEVER":   {"SEVERED", proxy.sever},
+			"RELEASE": {"RELEASED", proxy.release},
+		})
+}
+
+// TestBrowserAccounts drives the page of a server with built-in accounts
+// with the script e2e/accounts.mjs: a person registers, chats, reloads
+// the page and is still in, logs out, fails to log in with a wrong
+// password and logs in with the right one.
+func TestBrowserAccounts(t *testing.T) {
+	cfg := testConfig()
+	cfg.DataDir, cfg.Accounts, cfg.Signup = t.TempDir(), true, true
+	live := startLiveServer(t, cfg)
+	runDriver(t, "accounts.mjs", []string{"WSCHAT_URL=http://" + live.addr + "/"}, nil)
+}
+
+// runDriver runs the Node.js script in e2e/ with the environment env, and
+// answers its requests, until it exits; it fails the test unless the
+// script said PASS.
+func runDriver(t *testing.T, script string, env []string, requests map[string]request) {
 	if testing.Short() {
 		t.Skip("skipping the browser test in -short mode")
 	}
@@ -40,15 +66,11 @@ func TestBrowserChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := startLiveServer(t)
-	proxy := startHalfOpenProxy(t, live.addr)
-
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "chat.mjs")
+	cmd := exec.CommandContext(ctx, node, script)
 	cmd.Dir = "e2e"
-	cmd.Env = append(os.Environ(), "WSCHAT_URL=http://"+live.addr+"/", "WSCHAT_PROXY_URL=http://"+proxy.addr+"/",
-		"CHROMIUM="+chromium, "OUT_DIR="+out)
+	cmd.Env = append(append(os.Environ(), env...), "CHROMIUM="+chromium, "OUT_DIR="+out)
 	// Interrupted, the driver closes its browser before it exits.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
@@ -65,12 +87,7 @@ func TestBrowserChat(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start the driver: %v", err)
 	}
-	passed, err := converse(t, stdout, stdin, map[string]request{
-		"STOP":    {"STOPPED", live.stop},
-		"START":   {"STARTED", live.start},
-		"SEVER":   {"SEVERED", proxy.sever},
-		"RELEASE": {"RELEASED", proxy.release},
-	})
+	passed, err := converse(t, stdout, stdin, requests)
 	stdin.Close()
 	if err != nil {
 		t.Errorf("driver's request: %v", err)
@@ -152,6 +169,7 @@ func needE2EModules(t testing.TB) {
 type liveServer struct {
 	t      testing.TB
 	addr   string
+	cfg    Config
 	srv    *Server
 	hs     *http.Server
 	served chan error // what hs.Serve returned
@@ -159,13 +177,13 @@ type liveServer struct {
 
 // startLiveServer starts a server on a free loopback port; it is stopped
 // when the test ends.
-func startLiveServer(t testing.TB) *liveServer {
+func startLiveServer(t testing.TB, cfg Config) *liveServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &liveServer{t: t, addr: ln.Addr().String()}
+	l := &liveServer{t: t, addr: ln.Addr().String(), cfg: cfg}
 	l.serve(ln)
 	t.Cleanup(func() {
 		if err := l.stop(); err != nil {
@@ -190,7 +208,7 @@ func (l *liveServer) start() error {
 
 // serve runs a new server on ln.
 func (l *liveServer) serve(ln net.Listener) {
-	l.srv = newTestServer(l.t, testConfig(), slog.New(slog.NewTextHandler(l.t.Output(), nil)))
+	l.srv = newTestServer(l.t, l.cfg, slog.New(slog.NewTextHandler(l.t.Output(), nil)))
 	l.hs = &http.Server{Handler: l.srv, ReadHeaderTimeout: testTimeout}
 	l.served = make(chan error, 1)
 	go func() { l.served <- l.hs.Serve(ln) }()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -100,6 +101,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		return func(c *Conn) func() bool { return func() bool { return serveEcho(c) } }, nil
 	}))
 	registerPage(s.mux)
+	s.mux.HandleFunc("GET /api/config", s.pageConfig)
 	if a != nil {
 		a.register(s.mux)
 	}
@@ -231,6 +233,27 @@ func (s *Server) untrack(c *Conn) {
 	defer s.mu.Unlock()
 	delete(s.conns, c)
 	s.metrics.connections.Add(-1)
+}
+
+// pageConfig answers GET /api/config: how the page should let a person
+// in ("none": any name; "accounts": log in or register; "token": a token
+// from another service), and the limits a person may meet.
+func (s *Server) pageConfig(w http.ResponseWriter, r *http.Request) {
+	c := struct {
+		Auth       string `json:"auth"`
+		Signup     bool   `json:"signup"`
+		MaxMessage int64  `json:"maxMessage"`
+	}{Auth: "none", MaxMessage: s.cfg.MaxMessage}
+	switch a := s.chat.auth; {
+	case a == nil:
+	case a.accounts != nil:
+		c.Auth, c.Signup = "accounts", a.signup
+	default:
+		c.Auth = "token"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(c)
 }
 
 // healthz answers GET /healthz: 200 ok while the server takes

@@ -11,6 +11,7 @@
 // of /rooms, which the page asks for now and then.
 
 import { ui, messageLine, noticeLine, renderOnline, renderRooms, renderConvs } from './view.js';
+import { auth, loadConfig, restore, forget, enter, scheduleRenew } from './auth.js';
 
 const FIRST_RETRY_MS = 1000; // the first wait before reconnecting
 const MAX_RETRY_MS = 30000; // the longest wait: the delay doubles up to it
@@ -28,6 +29,8 @@ const CLOSE_NORMAL = 1000;
 const CLOSE_ABNORMAL = 1006; // no close frame: the connection just dropped
 // The reason the server gives with 1008 when the name is in use.
 const TAKEN = /^name ".*" is taken\b/;
+// Reasons that mean the token is no good: the person must log in again.
+const NOT_LET_IN = /^(authentication required|token |the token's)/;
 const LOBBY = 'lobby';
 const MAX_IDS = 2000; // message ids a view remembers, to show a replayed message once
 
@@ -71,6 +74,7 @@ const key = (kind, name) => `${kind}:${name.toLowerCase()}`;
 function chatURL() {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const q = new URLSearchParams({ name: session.name, room: session.room, format: 'json' });
+  if (auth.token) q.set('token', auth.token);
   // Back in a room it saw, the page asks for what it missed since.
   const since = session.views.get(key('room', session.room))?.lastID;
   if (since) q.set('since', since);
@@ -160,6 +164,8 @@ function receive(data) {
     case 'rooms':
       if (Array.isArray(ev.rooms)) gotRooms(ev.rooms);
       break;
+    case 'renewed':
+      break; // the connection took the renewed token
     case 'notice':
     case 'who':
       if (text) addLine(session.current, noticeLine(text));
@@ -197,6 +203,7 @@ function welcomed(name, room, online) {
     addLine(roomKey, noticeLine(`You joined ${session.room} as ${session.name}`));
     ui.text.focus();
   }
+  scheduleRenew((token) => send(`/token ${token}`));
   askRooms();
 }
 
@@ -346,6 +353,11 @@ function closed(ev) {
   clearTimeout(session.roomsTimer);
   clearTyping();
   ui.send.disabled = true;
+  if (ev.code === CLOSE_POLICY && NOT_LET_IN.test(ev.reason)) {
+    forget();
+    refused(`Please log in again — ${ev.reason}`);
+    return;
+  }
   if (ev.code === CLOSE_POLICY && !wasWelcomed) {
     if (session.joinedOnce && TAKEN.test(ev.reason)) {
       stillTaken(ev.reason);
@@ -469,21 +481,50 @@ function followEnd() {
   if (session.atEnd) ui.log.scrollTop = ui.log.scrollHeight;
 }
 
+/** join connects under a name: the one typed, or the account's. */
+function join(name) {
+  ui.joinError.textContent = '';
+  ui.log.replaceChildren();
+  session.name = name;
+  session.room = ui.joinRoom.value.trim() || LOBBY;
+  connect();
+}
+
+/** logIn logs in to an account, or registers one, then joins. */
+async function logIn(path) {
+  const name = ui.name.value.trim();
+  if (name === '' || ui.password.value === '') {
+    ui.joinError.textContent = 'Please give your name and password.';
+    return;
+  }
+  ui.login.disabled = ui.register.disabled = true;
+  const why = await enter(path, name, ui.password.value);
+  ui.login.disabled = ui.register.disabled = false;
+  if (why) {
+    ui.joinError.textContent = `Could not ${path.endsWith('register') ? 'register' : 'log in'} — ${why}`;
+    return;
+  }
+  ui.password.value = '';
+  join(auth.name || name);
+}
+
 ui.joinForm.addEventListener('submit', (e) => {
   e.preventDefault();
+  if (auth.mode === 'accounts') {
+    logIn('/api/login');
+    return;
+  }
   const name = ui.name.value.trim();
   if (name === '') {
     ui.joinError.textContent = 'Please choose a name.';
     ui.name.focus();
     return;
   }
-  ui.joinError.textContent = '';
   ui.join.disabled = true;
-  ui.log.replaceChildren();
-  session.name = name;
-  session.room = ui.joinRoom.value.trim() || LOBBY;
-  connect();
+  join(name);
 });
+
+ui.register.addEventListener('click', () => logIn('/api/register'));
 
 ui.sendForm.addEventListener('submit', (e) => {
   e.preventDefault();
@@ -518,6 +559,7 @@ ui.sideToggle.addEventListener('click', () => {
 
 ui.leave.addEventListener('click', () => {
   const name = session.name;
+  forget();
   resetSession();
   showJoin();
   setStatus('');
@@ -549,3 +591,12 @@ new ResizeObserver(() => {
 // A deep link (/?room=go) opens that room.
 ui.joinRoom.value = new URLSearchParams(location.search).get('room') ?? '';
 ui.send.disabled = true;
+
+// The form fits how the server lets people in; a kept token joins at once.
+await loadConfig();
+ui.passwordRow.hidden = auth.mode !== 'accounts';
+ui.join.hidden = auth.mode === 'accounts';
+ui.register.hidden = !auth.signup;
+ui.tokenNote.hidden = auth.mode !== 'token';
+ui.leave.textContent = auth.mode === 'none' ? 'Leave' : 'Log out';
+if (auth.mode !== 'none' && restore()) join(auth.name);

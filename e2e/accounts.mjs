@@ -1,0 +1,109 @@
+// End-to-end test of the page on a server with built-in accounts, run by
+// TestBrowserAccounts in browser_test.go, which serves the chat at
+// WSCHAT_URL. A person registers and chats; the page remembers them
+// across a reload; they log out; a wrong password is refused in words;
+// the right one lets them in again. It exits 0 after printing PASS, 1
+// with the reason on stderr otherwise.
+//
+// Environment: WSCHAT_URL (required), CHROMIUM (default
+// /usr/bin/chromium), OUT_DIR for screenshots (default ../test-output).
+
+import { chromium } from 'playwright-core';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const BASE = process.env.WSCHAT_URL;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const OUT = path.resolve(process.env.OUT_DIR || '../test-output');
+const WAIT = 15_000;
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+}
+
+/** text waits until the element sel's text contains want. */
+async function seesText(page, sel, want) {
+  await page.waitForFunction(([s, w]) => document.querySelector(s)?.textContent.includes(w), [sel, want], { timeout: WAIT });
+}
+
+async function scenario(ctx) {
+  const problems = [];
+  const page = await ctx.newPage();
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/Failed to load resource: the server responded with a status of 40[01] /.test(msg.text())) {
+      problems.push(`console error: ${msg.text()}`);
+    }
+  });
+  await page.goto(BASE);
+  await page.waitForSelector('#password-row:not([hidden])', { timeout: WAIT });
+  check(await page.isHidden('#join'), 'the plain Join button shows on a server with accounts');
+
+  await page.fill('#name', 'gina');
+  await page.fill('#password', 'short');
+  await page.click('#register');
+  await seesText(page, '#join-error', 'Could not register — password');
+  console.log('a weak password is refused in words');
+
+  await page.fill('#password', 'a long enough password');
+  await page.click('#register');
+  await page.waitForSelector('#chat-view:not([hidden])', { timeout: WAIT });
+  await seesText(page, '#me-name', 'gina');
+  check(await page.textContent('#leave') === 'Log out', 'the header offers to log out');
+  await page.fill('#text', 'registered and in');
+  await page.press('#text', 'Enter');
+  await seesText(page, '#log', 'registered and in');
+  await page.screenshot({ path: path.join(OUT, 'accounts-in.png') });
+  console.log('registered, and chatting');
+
+  await page.reload();
+  await page.waitForSelector('#chat-view:not([hidden])', { timeout: WAIT });
+  await seesText(page, '#me-name', 'gina');
+  await seesText(page, '#log', 'registered and in'); // the room's history
+  console.log('after a reload the page is still logged in');
+
+  await page.click('#leave');
+  await page.waitForSelector('#join-view:not([hidden])', { timeout: WAIT });
+  await page.reload();
+  await page.waitForSelector('#password-row:not([hidden])', { timeout: WAIT });
+  check(await page.isVisible('#join-view'), 'after logging out and reloading, the page shows the login form');
+  console.log('logged out, and still out after a reload');
+
+  await page.fill('#name', 'gina');
+  await page.fill('#password', 'not the password');
+  await page.press('#password', 'Enter');
+  await seesText(page, '#join-error', 'Could not log in — wrong name or password');
+  await page.screenshot({ path: path.join(OUT, 'accounts-wrong-password.png') });
+  await page.fill('#password', 'a long enough password');
+  await page.press('#password', 'Enter');
+  await page.waitForSelector('#chat-view:not([hidden])', { timeout: WAIT });
+  console.log('a wrong password is refused; the right one logs in');
+  if (problems.length > 0) throw new Error(`the page reported problems:\n  ${problems.join('\n  ')}`);
+}
+
+async function main() {
+  if (!BASE) throw new Error('WSCHAT_URL is not set');
+  await mkdir(OUT, { recursive: true });
+  const profile = await mkdtemp(path.join(tmpdir(), 'wschat-e2e-'));
+  let ctx;
+  try {
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-quic'],
+      viewport: { width: 1280, height: 800 },
+    });
+    await scenario(ctx);
+  } finally {
+    await ctx?.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+  console.log('PASS');
+}
+
+main().catch((err) => {
+  console.error(err.stack || String(err));
+  process.exit(1);
+});

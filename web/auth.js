@@ -1,0 +1,135 @@
+// Who the person is, when the server asks: built-in accounts (log in or
+// register, and the page keeps the token across reloads and renews it
+// before it runs out), or a token from another service, handed to the
+// page as #token=... in its address.
+
+const STORED = 'wschat.token'; // where the token is kept between visits
+const RENEW_BEFORE_MS = 5 * 60 * 1000; // renew this long before the token runs out
+const MIN_RENEW_MS = 10 * 1000;
+
+/** How this server lets people in, from /api/config, and the token in use. */
+export const auth = {
+  mode: 'none', // 'none': any name; 'accounts': log in or register; 'token': from another service
+  signup: false, // anyone may register
+  maxMessage: 65536, // the longest message, in bytes
+  token: '',
+  name: '',
+  expires: 0, // ms since the epoch
+  renewTimer: 0,
+};
+
+/** loadConfig asks the server how it lets people in. */
+export async function loadConfig() {
+  try {
+    const resp = await fetch('/api/config', { cache: 'no-store' });
+    const c = await resp.json();
+    if (['none', 'accounts', 'token'].includes(c.auth)) auth.mode = c.auth;
+    auth.signup = c.signup === true;
+    if (Number.isInteger(c.maxMessage) && c.maxMessage > 0) auth.maxMessage = c.maxMessage;
+  } catch {
+    // An older or unreachable server: the open chat, as before.
+  }
+}
+
+/** claims reads a token's sub and exp, to know whose it is and when it runs out; the server checks it. */
+function claims(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const c = JSON.parse(atob(part));
+    return { name: typeof c.sub === 'string' ? c.sub : '', expires: Number(c.exp) * 1000 || 0 };
+  } catch {
+    return { name: '', expires: 0 };
+  }
+}
+
+/** use takes token as the one to connect with, and keeps it for the next visit. */
+export function use(token) {
+  const c = claims(token);
+  Object.assign(auth, { token, name: c.name, expires: c.expires });
+  try {
+    localStorage.setItem(STORED, token);
+  } catch {
+    // Storage may be off: the token lasts as long as the page.
+  }
+}
+
+/** restore takes the token from the address (#token=...) or from the last visit, if it is still good. */
+export function restore() {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (fromHash) {
+    history.replaceState(null, '', location.pathname + location.search);
+    use(fromHash);
+    return true;
+  }
+  let token = '';
+  try {
+    token = localStorage.getItem(STORED) ?? '';
+  } catch {
+    return false;
+  }
+  if (!token || claims(token).expires < Date.now() + MIN_RENEW_MS) return false;
+  use(token);
+  return true;
+}
+
+/** forget drops the token, here and for later visits. */
+export function forget() {
+  clearTimeout(auth.renewTimer);
+  Object.assign(auth, { token: '', name: '', expires: 0, renewTimer: 0 });
+  try {
+    localStorage.removeItem(STORED);
+  } catch {
+    // Nothing kept.
+  }
+}
+
+/**
+ * enter logs in or registers (path /api/login or /api/register) and
+ * takes the token; it returns '' or the reason it could not, in words.
+ */
+export async function enter(path, name, password) {
+  let resp;
+  try {
+    resp = await fetch(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name, password }),
+    });
+  } catch {
+    return 'the server could not be reached';
+  }
+  let answer = {};
+  try {
+    answer = await resp.json();
+  } catch {
+    // No JSON: the status says enough.
+  }
+  if (resp.ok && typeof answer.token === 'string') {
+    use(answer.token);
+    return '';
+  }
+  return typeof answer.error === 'string' ? answer.error : `the server answered ${resp.status}`;
+}
+
+/**
+ * scheduleRenew renews a built-in account's token before it runs out and
+ * hands the new one to renewed, which passes it to the open connection.
+ */
+export function scheduleRenew(renewed) {
+  clearTimeout(auth.renewTimer);
+  if (auth.mode !== 'accounts' || !auth.token) return;
+  const wait = Math.max(auth.expires - Date.now() - RENEW_BEFORE_MS, MIN_RENEW_MS);
+  auth.renewTimer = setTimeout(async () => {
+    try {
+      const resp = await fetch('/api/token', { method: 'POST', headers: { Authorization: `Bearer ${auth.token}` } });
+      const answer = await resp.json();
+      if (resp.ok && typeof answer.token === 'string') {
+        use(answer.token);
+        renewed(answer.token);
+      }
+    } catch {
+      // Tried again on the next connection.
+    }
+    scheduleRenew(renewed);
+  }, wait);
+}
