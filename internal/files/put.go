@@ -180,7 +180,13 @@ func (m *memFile) Write(p []byte) (int, error) {
 	for len(p) > 0 {
 		last := len(m.chunks) - 1
 		if last < 0 || len(m.chunks[last]) == chunkSize {
-			m.chunks = append(m.chunks, nil)
+			// The first chunk grows as needed, for small files; a file
+			// past it takes whole chunks.
+			var c []byte
+			if last >= 0 {
+				c = make([]byte, 0, chunkSize)
+			}
+			m.chunks = append(m.chunks, c)
 			last++
 		}
 		k := min(len(p), chunkSize-len(m.chunks[last]))
