@@ -112,7 +112,11 @@ func (s *Store) syncDir() error {
 
 // removeFiles removes whatever is on disk for id, sidecar first, so that
 // an interruption leaves bytes without a sidecar, which Open removes.
+// In memory mode there is nothing to remove.
 func (s *Store) removeFiles(id string) {
+	if s.dir == "" {
+		return
+	}
 	for _, name := range []string{id + metaSuffix, id, id + tmpSuffix, id + metaSuffix + tmpSuffix} {
 		if err := os.Remove(s.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			s.log.Warn("files: remove", "err", err)

@@ -169,3 +169,33 @@ func TestOpenOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestCloseDuringPut closes the store while an upload is in progress and
+// checks that the upload fails and leaves nothing behind.
+func TestCloseDuringPut(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			s := open(t, m.disk, Options{})
+			slow := &blocking{r: strings.NewReader("hello"), sent: make(chan struct{}), release: make(chan struct{})}
+			done := make(chan error)
+			go func() {
+				_, err := s.Put("slow", slow)
+				done <- err
+			}()
+			<-slow.sent
+			s.Close()
+			close(slow.release)
+			if err := <-done; !errors.Is(err, ErrClosed) {
+				t.Errorf("Put: %v, want ErrClosed", err)
+			}
+			if st := s.Stats(); st.Files != 0 || st.Pending != 0 {
+				t.Errorf("stats %+v", st)
+			}
+			if m.disk {
+				if got := dirNames(t, s.dir); len(got) != 0 {
+					t.Errorf("directory holds %q", got)
+				}
+			}
+		})
+	}
+}

@@ -218,7 +218,8 @@ func (s *Store) add(e *entry) error {
 	return nil
 }
 
-// evictOldest forgets the oldest file and returns it; s.mu is held.
+// evictOldest forgets the oldest file and returns it; s.mu is held, or
+// Open has not returned the store yet.
 func (s *Store) evictOldest() *entry {
 	e := s.order[0]
 	s.order[0] = nil
@@ -234,8 +235,6 @@ func (s *Store) evictOldest() *entry {
 func (s *Store) removeAll(gone []*entry) {
 	for _, e := range gone {
 		s.log.Info("files: removed the oldest file to make room", "id", e.ID, "size", e.Size)
-		if s.dir != "" {
-			s.removeFiles(e.ID)
-		}
+		s.removeFiles(e.ID)
 	}
 }
