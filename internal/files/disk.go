@@ -181,18 +181,18 @@ func (s *Store) loadOne(id string) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	fi, err := os.Lstat(s.path(id))
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() != m.Size {
+		return nil, fmt.Errorf("%v of %d bytes, sidecar says %d", fi.Mode().Type(), fi.Size(), m.Size)
+	}
 	f, err := os.Open(s.path(id))
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() != m.Size {
-		return nil, fmt.Errorf("size %d, sidecar says %d", fi.Size(), m.Size)
-	}
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {

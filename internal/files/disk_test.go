@@ -53,20 +53,22 @@ func TestOpenLeftovers(t *testing.T) {
 		files    map[string]string // name -> content, beside the good file
 		keep     []string          // names left besides the good file
 		goodGone bool              // the good file counts as interrupted too
+		symlink  bool              // other is a symbolic link out of the directory
 	}{
-		{"nothing else", nil, nil, false},
-		{"torn upload", map[string]string{other + ".tmp": "hel"}, nil, false},
-		{"torn sidecar", map[string]string{other + ".tmp": "hello", other + ".json.tmp": `{"na`}, nil, false},
-		{"renamed bytes, sidecar not yet", map[string]string{other: "hello", other + ".json.tmp": sidecar}, nil, false},
-		{"bytes without sidecar", map[string]string{other: "hello"}, nil, false},
-		{"sidecar without bytes", map[string]string{other + ".json": sidecar}, nil, false},
-		{"sidecar not JSON", map[string]string{other: "hello", other + ".json": "garbage"}, nil, false},
-		{"sidecar with wrong size", map[string]string{other: "hello!", other + ".json": sidecar}, nil, false},
-		{"sidecar with zero size", map[string]string{other: "", other + ".json": strings.Replace(sidecar, `"size":5`, `"size":0`, 1)}, nil, false},
-		{"sidecar with unclean name", map[string]string{other: "hello", other + ".json": strings.Replace(sidecar, "a.txt", `../a.txt`, 1)}, nil, false},
-		{"sidecar too large", map[string]string{other: "hello", other + ".json": sidecar + strings.Repeat(" ", maxMeta)}, nil, false},
-		{"stray temp of a good file", map[string]string{good + ".tmp": "x"}, nil, true},
-		{"unknown names left alone", map[string]string{"README": "x", "ABCDEF.json": "{}"}, []string{"ABCDEF.json", "README"}, false},
+		{"nothing else", nil, nil, false, false},
+		{"torn upload", map[string]string{other + ".tmp": "hel"}, nil, false, false},
+		{"torn sidecar", map[string]string{other + ".tmp": "hello", other + ".json.tmp": `{"na`}, nil, false, false},
+		{"renamed bytes, sidecar not yet", map[string]string{other: "hello", other + ".json.tmp": sidecar}, nil, false, false},
+		{"bytes without sidecar", map[string]string{other: "hello"}, nil, false, false},
+		{"sidecar without bytes", map[string]string{other + ".json": sidecar}, nil, false, false},
+		{"sidecar not JSON", map[string]string{other: "hello", other + ".json": "garbage"}, nil, false, false},
+		{"sidecar with wrong size", map[string]string{other: "hello!", other + ".json": sidecar}, nil, false, false},
+		{"sidecar with zero size", map[string]string{other: "", other + ".json": strings.Replace(sidecar, `"size":5`, `"size":0`, 1)}, nil, false, false},
+		{"sidecar with unclean name", map[string]string{other: "hello", other + ".json": strings.Replace(sidecar, "a.txt", `../a.txt`, 1)}, nil, false, false},
+		{"sidecar too large", map[string]string{other: "hello", other + ".json": sidecar + strings.Repeat(" ", maxMeta)}, nil, false, false},
+		{"stray temp of a good file", map[string]string{good + ".tmp": "x"}, nil, true, false},
+		{"bytes are a link out", map[string]string{other + ".json": `{"name":"a","size":1}`}, nil, false, true},
+		{"unknown names left alone", map[string]string{"README": "x", "ABCDEF.json": "{}"}, []string{"ABCDEF.json", "README"}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,6 +76,15 @@ func TestOpenLeftovers(t *testing.T) {
 			files := map[string]string{good: "hello", good + ".json": sidecar}
 			for k, v := range tt.files {
 				files[k] = v
+			}
+			if tt.symlink {
+				secret := filepath.Join(t.TempDir(), "secret")
+				if err := os.WriteFile(secret, []byte("x"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(secret, filepath.Join(dir, other)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			for name, content := range files {
 				if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {

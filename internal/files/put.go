@@ -35,7 +35,8 @@ func (s *Store) Limit(w http.ResponseWriter, r *http.Request) (io.Reader, error)
 // uploader's name cleaned by CleanName. It reads body in small pieces,
 // counting them against the budget as they come (removing the oldest
 // files to make room), and stops with ErrTooLarge as soon as more than
-// MaxFile bytes have been read. A failed Put leaves nothing behind.
+// MaxFile bytes have been read. A failed Put leaves nothing behind, but
+// the files it removed to make room stay removed.
 func (s *Store) Put(name string, body io.Reader) (File, error) {
 	id, err := newID()
 	if err != nil {

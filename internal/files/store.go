@@ -16,7 +16,8 @@ const (
 	DefaultMemoryBudget = 64 << 20 // 64 MiB
 )
 
-// Errors Put returns; each wraps into one carrying the details.
+// Errors of Limit and Put. The errors returned wrap these with details;
+// test them with errors.Is. The HTTP status each calls for is given.
 var (
 	// ErrTooLarge: the upload passed Options.MaxFile (HTTP 413).
 	ErrTooLarge = errors.New("files: file too large")
