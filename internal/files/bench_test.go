@@ -75,6 +75,11 @@ func BenchmarkPutSmall(b *testing.B) {
 		for _, size := range []int64{1 << 10, 256 << 10} {
 			b.Run(fmt.Sprintf("%s/%dKiB", m.name, size>>10), func(b *testing.B) {
 				s := open(b, m.disk, Options{MaxFile: size, Budget: 16 * size})
+				for range 16 {
+					if _, err := s.Put("old.bin", newStream(size)); err != nil {
+						b.Fatal(err)
+					}
+				}
 				b.SetBytes(size)
 				b.ReportAllocs()
 				for b.Loop() {
@@ -83,6 +88,9 @@ func BenchmarkPutSmall(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(s.Stats().Evictions)/float64(b.N), "evictions/op")
+				if st := s.Stats(); st.Bytes > 16*size {
+					b.Errorf("%d bytes kept, over the budget", st.Bytes)
+				}
 			})
 		}
 	}
