@@ -29,6 +29,8 @@ type peer struct {
 	key  string // name folded for case-insensitive uniqueness
 	json bool   // reads format=json
 
+	upload string // the credential p uploads files with; JSON readers only
+
 	// account: the name is an account's (authentication is on), which may
 	// have several connections at once.
 	account bool

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"wschat/internal/files"
 	"wschat/internal/store"
 	"wschat/internal/textrules"
 )
@@ -17,6 +18,9 @@ type chat struct {
 	hub     *hub
 	history *history
 	auth    *auth // nil: any name may join
+	files   *files.Store
+	uploads *uploads
+	maxFile int64
 	log     *slog.Logger
 	metrics *metrics
 	limit   rateLimit
@@ -26,11 +30,15 @@ type chat struct {
 	tooFastText string
 }
 
-func newChat(log *slog.Logger, m *metrics, limit rateLimit, maxRooms int, h *history, a *auth) *chat {
+func newChat(cfg Config, log *slog.Logger, m *metrics, h *history, a *auth, f *files.Store) *chat {
+	limit := rateLimit{Rate: cfg.Rate, Burst: cfg.Burst}
 	return &chat{
-		hub:         newHub(maxRooms, m, h),
+		hub:         newHub(cfg.MaxRooms, m, h),
 		history:     h,
 		auth:        a,
+		files:       f,
+		uploads:     &uploads{byID: make(map[string]*peer)},
+		maxFile:     cfg.MaxFile,
 		log:         log,
 		metrics:     m,
 		limit:       limit,
@@ -59,10 +67,15 @@ func (ch *chat) handle(r *http.Request) (func(*Conn) func() bool, error) {
 		}
 		p := &peer{conn: c, name: req.name, key: textrules.Fold(req.name), json: req.json, account: ch.auth != nil,
 			lim: newLimiter(ch.limit, time.Now()), acked: make(chan struct{}, 1)}
+		if p.json {
+			ch.uploads.grant(p)
+		}
 		switch err := ch.hub.add(p, req.room, textrules.Fold(req.room), req.since); err {
 		case errNameTaken:
+			ch.uploads.revoke(p)
 			return ch.refuse(c, req.name, refusedName, fmt.Sprintf("name %q is taken: choose another", p.name))
 		case errTooManyRooms:
+			ch.uploads.revoke(p)
 			return ch.refuse(c, req.name, refusedRooms, tooManyRooms(ch.hub.maxRooms))
 		}
 		ch.metrics.joins.Add(1)
@@ -141,6 +154,7 @@ func (ch *chat) serve(p *peer) bool {
 	if p.expiry != nil {
 		p.expiry.Stop()
 	}
+	ch.uploads.revoke(p)
 	if ch.hub.remove(p) {
 		ch.metrics.leaves.Add(1)
 		ch.log.Info("leave", "name", p.name, "remote", c.RemoteAddr(), "reason", c.Cause(err))

@@ -32,6 +32,7 @@ func testConfig() Config {
 		MaxQueue:       4 << 20,
 		HistoryKeep:    1000,
 		HistoryReplay:  50,
+		MaxFile:        1 << 20,
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // a notice. With format=json each frame is one event object; events about
 // a room carry its name, and messages their id and time.
 type event struct {
-	Type      string      `json:"type"` // message, private, welcome, join, leave, typing, notice, who or rooms
+	Type      string      `json:"type"` // message, file, private, welcome, join, leave, typing, notice, who, rooms or renewed
 	Room      string      `json:"room,omitempty"`
 	ID        string      `json:"id,omitempty"`
 	Time      string      `json:"time,omitempty"`
@@ -27,6 +27,8 @@ type event struct {
 	Rooms     []roomCount `json:"rooms,omitempty"`
 	History   bool        `json:"history,omitempty"`
 	Recovered *bool       `json:"recovered,omitempty"`
+	File      *fileInfo   `json:"file,omitempty"`
+	Upload    string      `json:"upload,omitempty"` // the welcome's upload credential
 }
 
 // roomCount is one line of /rooms: a room and how many are in it.
@@ -60,7 +62,7 @@ func (r *room) message(id store.ID, m storedMessage, history bool) frames {
 	}
 	if r.jsonPeers > 0 {
 		f.json = jsonFrame(event{Type: m.Type, Room: r.name, ID: id.String(), Time: id.Time().Format(timeFormat),
-			Name: m.Name, Text: m.Text, History: history})
+			Name: m.Name, Text: m.Text, File: m.File, History: history})
 	}
 	return f
 }
@@ -109,7 +111,7 @@ func typing(room, name string) []byte {
 // asked for since its last visit are not all there.
 func welcome(p *peer, r *room, recovered bool) []byte {
 	if p.json {
-		e := event{Type: "welcome", Room: r.name, Name: p.name, Online: r.names(jsonNames), Count: len(r.present)}
+		e := event{Type: "welcome", Room: r.name, Name: p.name, Online: r.names(jsonNames), Count: len(r.present), Upload: p.upload}
 		if !recovered {
 			e.Recovered = &recovered
 		}

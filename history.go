@@ -27,10 +27,11 @@ const maxStoredMessage = store.MaxPayload - 4<<10
 // storedMessage is what the room log keeps of a message: enough to encode
 // it again, in either format, exactly as it was broadcast.
 type storedMessage struct {
-	Type string `json:"type"` // "message" or "private"
-	Name string `json:"name"`
-	To   string `json:"to,omitempty"` // a private message's recipient
-	Text string `json:"text"`
+	Type string    `json:"type"` // "message" or "private"
+	Name string    `json:"name"`
+	To   string    `json:"to,omitempty"` // a private message's recipient
+	Text string    `json:"text"`
+	File *fileInfo `json:"file,omitempty"` // a shared file's
 }
 
 // openHistory opens the room log: in dir/history when dir is set, in
@@ -83,32 +84,39 @@ func (r *room) replayLocked(p *peer, rec store.Record) {
 	}
 	if p.json {
 		p.conn.send(jsonFrame(event{Type: m.Type, Room: r.name, ID: rec.ID.String(), Time: rec.ID.Time().Format(timeFormat),
-			Name: m.Name, Text: m.Text, History: true}))
+			Name: m.Name, Text: m.Text, File: m.File, History: true}))
 		return
 	}
 	p.conn.send(textFrame(m.Name, ": ", m.Text))
 }
 
-// say puts a message from p into its room's log and, once it is kept,
-// delivers it to everyone in the room. It returns when that is done, so a
-// sender cannot run ahead of the log; a message the log cannot keep is
-// not delivered, and p is told.
+// say posts a chat message from p to its room.
 func (ch *chat) say(p *peer, text string) {
-	m := storedMessage{Type: "message", Name: p.name, Text: text}
+	ch.post(p, storedMessage{Type: "message", Name: p.name, Text: text}, p.acked)
+}
+
+// post puts m, from p, into the log of p's room and, once it is kept,
+// delivers it to everyone in the room. It returns when that is done, so a
+// sender cannot run ahead of the log; acked is signalled then. A message
+// the log cannot keep is not delivered, p is told, and post reports false.
+func (ch *chat) post(p *peer, m storedMessage, acked chan struct{}) bool {
 	payload, err := json.Marshal(m)
 	if err != nil {
-		panic(fmt.Sprintf("encode a stored message: %v", err)) // a struct of strings always encodes
+		panic(fmt.Sprintf("encode a stored message: %v", err)) // strings and numbers always encode
 	}
-	key := p.room.key
+	key := ch.hub.roomOf(p).key
+	kept := false
 	ch.history.log.Append(key, payload, func(rec store.Record, err error) {
 		if err != nil {
 			ch.notStored(p, err)
 		} else {
+			kept = true
 			ch.hub.deliver(key, rec.ID, m)
 		}
-		p.acked <- struct{}{}
+		acked <- struct{}{}
 	})
-	<-p.acked
+	<-acked
+	return kept
 }
 
 // notStored tells p its message could not be kept, and so went to nobody.

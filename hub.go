@@ -142,6 +142,26 @@ func (h *hub) roomLocked(name, key string) (*room, error) {
 	return r, nil
 }
 
+// roomOf returns the room p is in now.
+func (h *hub) roomOf(p *peer) *room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return p.room
+}
+
+// inRoom returns the one of conns that is in the room whose folded name
+// is key, or nil.
+func (h *hub) inRoom(conns []*peer, key string) *peer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, p := range conns {
+		if p != nil && p.room.key == key {
+			return p
+		}
+	}
+	return nil
+}
+
 // find returns the connections of the participant whose folded name is
 // key: none when nobody has that name.
 func (h *hub) find(key string) []*peer {

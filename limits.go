@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -38,6 +39,8 @@ func checkLimits(cfg Config) error {
 		return errors.New("-max-queue must be at least 1")
 	case cfg.MaxMessage > maxStoredMessage:
 		return fmt.Errorf("-max-message must be at most %d: the room log keeps messages up to that size", maxStoredMessage)
+	case cfg.MaxFile < 1 || cfg.FilesBudget < 0:
+		return errors.New("-max-file must be at least 1, -files-budget 0 (the default) or more")
 	case cfg.HistoryKeep < 1:
 		return errors.New("-history-keep must be at least 1")
 	case cfg.HistoryReplay < 0 || cfg.HistoryReplay > cfg.HistoryKeep:
@@ -123,9 +126,10 @@ func (l rateLimit) describe() string {
 	return fmt.Sprintf("%s %s a second, %d at once", strconv.FormatFloat(l.Rate, 'g', -1, 64), unit, l.Burst)
 }
 
-// limiter applies a rateLimit to one participant. Only the participant's
-// reader uses it, so it needs no lock.
+// limiter applies a rateLimit to one participant: to what its reader
+// reads, and to its uploads, which come on other goroutines.
 type limiter struct {
+	mu     sync.Mutex
 	bucket tokenBucket
 	over   int // messages over the limit since the last one within it
 }
@@ -149,6 +153,8 @@ const (
 
 // check decides about a message sent at now.
 func (l *limiter) check(now time.Time) verdict {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.bucket.take(now) {
 		l.over = 0
 		return withinLimit

@@ -53,6 +53,8 @@ func run(args []string) error {
 	fs.StringVar(&cfg.DataDir, "data", "", "directory where the room log is kept, so history survives restarts and crashes; empty keeps history in memory")
 	fs.IntVar(&cfg.HistoryKeep, "history-keep", 1000, "messages kept per room")
 	fs.IntVar(&cfg.HistoryReplay, "history-replay", 50, "messages a newcomer to a room is shown first")
+	fs.Int64Var(&cfg.MaxFile, "max-file", 10<<20, "largest file a participant may share, in bytes")
+	fs.Int64Var(&cfg.FilesBudget, "files-budget", 0, "bytes of shared files kept, the oldest removed first; 0 means 1 GiB with -data, 64 MiB in memory without")
 	fs.StringVar(&cfg.JWTKey, "jwt-key", "", "file of the key that checks tokens: an HMAC secret (HS256) or a PEM public key (RS256, ES256, EdDSA); turns tokens on")
 	fs.StringVar(&cfg.JWTIssuer, "jwt-issuer", "", "with -jwt-key: the iss tokens must have; empty checks none")
 	fs.StringVar(&cfg.JWTAudience, "jwt-audience", "", "with -jwt-key: the aud tokens must have; empty checks none")

@@ -32,12 +32,15 @@ type Config struct {
 	HistoryKeep   int     // messages kept per room
 	HistoryReplay int     // messages a newcomer is replayed
 
-	JWTKey                 string        // file of the key that checks tokens from another service
-	JWTIssuer, JWTAudience string        // what such tokens' iss and aud must say; "" checks nothing
-	Accounts               bool          // built-in accounts, kept in DataDir
-	Signup                 bool          // with Accounts: anyone may register
-	HandshakeTimeout       time.Duration // longest from accepting a connection to a whole request header
-	TLSCert, TLSKey        string        // certificate and key files; both empty serves plain HTTP
+	JWTKey                 string // file of the key that checks tokens from another service
+	JWTIssuer, JWTAudience string // what such tokens' iss and aud must say; "" checks nothing
+	Accounts               bool   // built-in accounts, kept in DataDir
+	Signup                 bool   // with Accounts: anyone may register
+
+	MaxFile          int64         // largest shared file, in bytes
+	FilesBudget      int64         // bytes of shared files kept; 0: the files package's default for disk or memory
+	HandshakeTimeout time.Duration // longest from accepting a connection to a whole request header
+	TLSCert, TLSKey  string        // certificate and key files; both empty serves plain HTTP
 }
 
 // closeTimeout bounds the closing handshake: how long the server waits
@@ -81,13 +84,18 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	shared, err := openFiles(cfg, log)
+	if err != nil {
+		hist.log.Close()
+		return nil, err
+	}
 	m := new(metrics)
 	m.history = hist.log.Stats
 	s := &Server{
 		cfg:     cfg,
 		log:     log,
 		mux:     http.NewServeMux(),
-		chat:    newChat(log, m, rateLimit{Rate: cfg.Rate, Burst: cfg.Burst}, cfg.MaxRooms, hist, a),
+		chat:    newChat(cfg, log, m, hist, a, shared),
 		ping:    encodeFrame(opPing, nil),
 		metrics: m,
 		conns:   make(map[*Conn]struct{}),
@@ -102,6 +110,8 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	}))
 	registerPage(s.mux)
 	s.mux.HandleFunc("GET /api/config", s.pageConfig)
+	s.mux.HandleFunc("POST /files", s.chat.handleUpload)
+	s.mux.Handle("GET /files/{id}/{name}", shared)
 	if a != nil {
 		a.register(s.mux)
 	}
@@ -351,6 +361,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() {
 		if cerr := s.chat.history.log.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close the room log: %w", cerr)
+		}
+		if cerr := s.chat.files.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close the shared files: %w", cerr)
 		}
 		close(s.stopFlushers)
 		if s.poller != nil {
