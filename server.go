@@ -253,7 +253,8 @@ func (s *Server) pageConfig(w http.ResponseWriter, r *http.Request) {
 		Auth       string `json:"auth"`
 		Signup     bool   `json:"signup"`
 		MaxMessage int64  `json:"maxMessage"`
-	}{Auth: "none", MaxMessage: s.cfg.MaxMessage}
+		MaxFile    int64  `json:"maxFile"`
+	}{Auth: "none", MaxMessage: s.cfg.MaxMessage, MaxFile: s.cfg.MaxFile}
 	switch a := s.chat.auth; {
 	case a == nil:
 	case a.accounts != nil:

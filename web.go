@@ -31,6 +31,7 @@ func pageAssets() []pageAsset {
 		{"GET /app.js", "web/app.js", "text/javascript; charset=utf-8"},
 		{"GET /view.js", "web/view.js", "text/javascript; charset=utf-8"},
 		{"GET /auth.js", "web/auth.js", "text/javascript; charset=utf-8"},
+		{"GET /share.js", "web/share.js", "text/javascript; charset=utf-8"},
 		{"GET /style.css", "web/style.css", "text/css; charset=utf-8"},
 		{"GET /favicon.svg", "web/favicon.svg", "image/svg+xml"},
 	}

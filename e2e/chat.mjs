@@ -31,6 +31,8 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 700 };
 const XSS = '<img src=x onerror=alert(1)>';
 const POSE = '* carol joined';
+// A small red picture, to share.
+const PICTURE = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAABgAAAAQCAYAAAAMJL+VAAAAHklEQVR4nGM4YWPzn5aYYdSCUQtGLRi1YNSCoWABAJd6Xq5ZdgTEAAAAAElFTkSuQmCC', 'base64');
 
 const CSP_SAYS = /content security policy|trusted type/i;
 // Chromium logs each failed WebSocket attempt while the server is down.
@@ -390,6 +392,18 @@ async function rooms(ctx, problems) {
   await shot(frank, 'phone-unread');
   await shot(erin, 'desktop-rooms');
   console.log('rooms and conversations not in view showed unread counts');
+
+  // A picture shared in go shows as a preview to frank, back in go.
+  await frank.click('#rooms button.item >> text="# go"');
+  await seesTitle(frank, '# go');
+  await seesNotice(erin, 'frank joined');
+  await erin.setInputFiles('#file', { name: 'red.png', mimeType: 'image/png', buffer: PICTURE });
+  await frank.waitForFunction(() => [...document.querySelectorAll('#log li.msg img.preview')].some(
+    (img) => img.alt === 'red.png' && img.complete && img.naturalWidth === 24), null, { timeout: WAIT });
+  await erin.waitForFunction(() => [...document.querySelectorAll('#log li.msg.mine a.file')].some((a) => a.textContent === 'red.png'),
+    null, { timeout: WAIT });
+  await shot(frank, 'phone-picture');
+  console.log('a shared picture showed as a preview to the room');
   await erin.close();
   await frank.close();
 }

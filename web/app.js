@@ -10,7 +10,8 @@
 // messages it had since the person was last there, from the "messages"
 // of /rooms, which the page asks for now and then.
 
-import { ui, messageLine, noticeLine, renderOnline, renderRooms, renderConvs } from './view.js';
+import { ui, messageLine, fileLine, noticeLine, renderOnline, renderRooms, renderConvs } from './view.js';
+import { sharedFile, setUpSharing } from './share.js';
 import { auth, loadConfig, restore, forget, enter, scheduleRenew } from './auth.js';
 
 const FIRST_RETRY_MS = 1000; // the first wait before reconnecting
@@ -52,6 +53,7 @@ const session = {
   welcomed: false, // the current socket got its welcome
   joinedOnce: false, // a welcome came since the name was chosen
   moving: false, // a /join is on its way: the next welcome is a move
+  upload: '', // the credential this connection uploads files with
   delay: FIRST_RETRY_MS, // the wait before the next reconnection
   takenSince: 0, // when reconnecting first found the name taken; 0 if it did not
   timer: 0, // the pending reconnection
@@ -126,6 +128,7 @@ function receive(data) {
   const room = str(ev.room);
   switch (ev.type) {
     case 'welcome':
+      session.upload = str(ev.upload);
       welcomed(name, room, Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name]);
       if (ev.recovered === false) addLine(session.current, noticeLine('Some messages from while you were away could not be recovered'));
       break;
@@ -137,8 +140,10 @@ function receive(data) {
       showOnline();
       addLine(key('room', room), noticeLine(`${name} ${ev.type === 'join' ? 'joined' : 'left'}`));
       break;
-    case 'message': {
-      if (!name || !text || room !== session.room) return;
+    case 'message':
+    case 'file': {
+      const file = ev.type === 'file' ? sharedFile(ev.file) : null;
+      if (!name || !text || room !== session.room || (ev.type === 'file' && !file)) return;
       const v = view('room', room);
       const id = str(ev.id);
       if (id && v.ids.has(id)) return; // replayed, and shown already
@@ -147,7 +152,8 @@ function receive(data) {
         stopTyping(name);
         session.seen.set(key('room', room), (session.seen.get(key('room', room)) ?? 0) + 1);
       }
-      addLine(key('room', room), messageLine(name, text, name === session.name, str(ev.time)));
+      const mine = name === session.name;
+      addLine(key('room', room), file ? fileLine(name, file, mine, str(ev.time)) : messageLine(name, text, mine, str(ev.time)));
       break;
     }
     case 'private': {
@@ -543,6 +549,13 @@ ui.text.addEventListener('input', () => {
   if (now - session.typingSent < TYPING_EVERY_MS) return;
   if (send('/typing')) session.typingSent = now;
 });
+
+setUpSharing(() => {
+  const v = session.views.get(session.current);
+  if (!session.upload || !session.welcomed) return { why: 'not connected' };
+  if (v?.kind !== 'room') return { why: 'Files go to a room: open the room to share one there' };
+  return { room: session.room, credential: session.upload };
+}, (text) => addLine(session.current, noticeLine(text)));
 
 ui.roomForm.addEventListener('submit', (e) => {
   e.preventDefault();

@@ -12,6 +12,7 @@ export const auth = {
   mode: 'none', // 'none': any name; 'accounts': log in or register; 'token': from another service
   signup: false, // anyone may register
   maxMessage: 65536, // the longest message, in bytes
+  maxFile: 10 << 20, // the largest file, in bytes
   token: '',
   name: '',
   expires: 0, // ms since the epoch
@@ -26,6 +27,7 @@ export async function loadConfig() {
     if (['none', 'accounts', 'token'].includes(c.auth)) auth.mode = c.auth;
     auth.signup = c.signup === true;
     if (Number.isInteger(c.maxMessage) && c.maxMessage > 0) auth.maxMessage = c.maxMessage;
+    if (Number.isInteger(c.maxFile) && c.maxFile > 0) auth.maxFile = c.maxFile;
   } catch {
     // An older or unreachable server: the open chat, as before.
   }

@@ -34,6 +34,11 @@ export const ui = {
   convs: $('convs'),
   log: $('log'),
   typing: $('typing'),
+  upload: $('upload'),
+  uploadName: $('upload-name'),
+  uploadProgress: $('upload-progress'),
+  attach: $('attach'),
+  file: $('file'),
   sendForm: $('send-form'),
   text: $('text'),
   send: $('send'),
@@ -68,6 +73,38 @@ export function messageLine(name, text, mine, at) {
   const who = el('span', 'who', name);
   who.style.setProperty('--hue', hue(name));
   li.append(who, el('span', 'text', text), timeStamp(at));
+  return li;
+}
+
+/** PICTURES are the types the server serves inline, which the page previews. */
+const PICTURES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+
+/** size writes a byte count as a person reads it. */
+export function size(n) {
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${Math.round(n / 1024)} KiB`;
+  return `${n} B`;
+}
+
+/** fileLine is a shared file: who shared it, a link to it, and a preview of a picture. */
+export function fileLine(name, file, mine, at) {
+  const li = el('li', mine ? 'msg mine' : 'msg');
+  const who = el('span', 'who', name);
+  who.style.setProperty('--hue', hue(name));
+  const link = el('a', 'file', file.name);
+  link.href = file.url;
+  link.target = '_blank';
+  link.rel = 'noopener noreferrer';
+  const body = el('span', 'text');
+  body.append(link, el('span', 'file-size', size(file.size)));
+  if (PICTURES.includes(file.type)) {
+    const img = el('img', 'preview');
+    img.src = file.url;
+    img.alt = file.name;
+    img.loading = 'lazy';
+    body.append(img);
+  }
+  li.append(who, body, timeStamp(at));
   return li;
 }
 

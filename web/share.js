@@ -1,0 +1,88 @@
+// Sharing files: the attach button, a picture pasted into the message
+// box, or a file dropped on the chat goes up to POST /files with the
+// connection's upload credential, with its progress shown under the log;
+// the room's file message then shows it to everyone.
+
+import { ui, size } from './view.js';
+import { auth } from './auth.js';
+
+/** sharedFile checks a file event's file, whose link must lead to this server's own /files/. */
+export function sharedFile(f) {
+  if (!f || typeof f.name !== 'string' || typeof f.type !== 'string' || !Number.isFinite(f.size) || typeof f.url !== 'string') return null;
+  let u;
+  try {
+    u = new URL(f.url, location.href);
+  } catch {
+    return null;
+  }
+  if (u.origin !== location.origin || !u.pathname.startsWith('/files/')) return null;
+  return { name: f.name, type: f.type, size: f.size, url: u.href };
+}
+
+/**
+ * setUpSharing wires the ways to share a file. target tells where a file
+ * goes now ({ room, credential }) or why it cannot ({ why }); tell shows
+ * the person a line.
+ */
+export function setUpSharing(target, tell) {
+  const share = (file) => upload(file, target(), tell);
+  ui.attach.addEventListener('click', () => ui.file.click());
+  ui.file.addEventListener('change', () => {
+    share(ui.file.files[0]);
+    ui.file.value = '';
+  });
+  // A picture pasted into the message box is shared.
+  ui.text.addEventListener('paste', (e) => {
+    const file = [...(e.clipboardData?.files ?? [])][0];
+    if (!file) return;
+    e.preventDefault();
+    share(file);
+  });
+  // A file dropped on the chat is shared.
+  ui.chatView.addEventListener('dragover', (e) => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    ui.chatView.classList.add('dropping');
+  });
+  ui.chatView.addEventListener('dragleave', () => ui.chatView.classList.remove('dropping'));
+  ui.chatView.addEventListener('drop', (e) => {
+    ui.chatView.classList.remove('dropping');
+    if (!e.dataTransfer?.files.length) return;
+    e.preventDefault();
+    share(e.dataTransfer.files[0]);
+  });
+}
+
+/** upload sends file to where, showing its progress, and tells why if it fails. */
+function upload(file, where, tell) {
+  if (!file) return;
+  if (where.why) {
+    tell(where.why);
+    return;
+  }
+  if (file.size > auth.maxFile) {
+    tell(`${file.name} is too large to share: at most ${size(auth.maxFile)}`);
+    return;
+  }
+  const xhr = new XMLHttpRequest();
+  xhr.open('POST', `/files?${new URLSearchParams({ room: where.room, name: file.name })}`);
+  xhr.setRequestHeader('Authorization', `Bearer ${where.credential}`);
+  ui.uploadName.textContent = `Sharing ${file.name}…`;
+  ui.uploadProgress.value = 0;
+  ui.upload.hidden = false;
+  xhr.upload.addEventListener('progress', (e) => {
+    if (e.lengthComputable) ui.uploadProgress.value = Math.round((100 * e.loaded) / e.total);
+  });
+  xhr.addEventListener('loadend', () => {
+    ui.upload.hidden = true;
+    if (xhr.status === 201) return; // the room's message shows it
+    let why = xhr.status ? `the server answered ${xhr.status}` : 'the connection failed';
+    try {
+      why = JSON.parse(xhr.responseText).error || why;
+    } catch {
+      // not JSON: the status says it
+    }
+    tell(`Could not share ${file.name} — ${why}`);
+  });
+  xhr.send(file);
+}
