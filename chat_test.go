@@ -69,6 +69,17 @@ func (in *inbox) expect(t testing.TB, want string) {
 	}
 }
 
+// expectWelcome waits for a JSON welcome and checks it is want, with an
+// upload credential of its own besides.
+func (in *inbox) expectWelcome(t testing.TB, want string) {
+	t.Helper()
+	m := in.next(t)
+	head, credential, ok := strings.Cut(m, `,"upload":"`)
+	if !ok || len(credential) != len(`0123456789abcdef0123456789abcdef"}`) || head+"}" != want {
+		t.Fatalf("got %q, want %q with an upload credential", m, want)
+	}
+}
+
 // expectAll waits for the next len(want) messages and checks that they
 // are want, in any order.
 func (in *inbox) expectAll(t testing.TB, want ...string) {
@@ -182,13 +193,13 @@ func TestChatWelcomeListsWhoIsOnline(t *testing.T) {
 	bob := listen(dial(t, addr, "/ws/chat?name=bob"))
 	bob.expect(t, "* welcome, bob! 2 online: alice, bob")
 	carol := listen(dial(t, addr, "/ws/chat?name=carol&format=json"))
-	carol.expect(t, `{"type":"welcome","room":"lobby","name":"carol","online":["alice","bob","carol"],"count":3}`)
+	carol.expectWelcome(t, `{"type":"welcome","room":"lobby","name":"carol","online":["alice","bob","carol"],"count":3}`)
 }
 
 func TestChatJSONFormat(t *testing.T) {
 	_, addr := startServer(t, testConfig())
 	alice := listen(dial(t, addr, "/ws/chat?name=alice&format=json"))
-	alice.expect(t, `{"type":"welcome","room":"lobby","name":"alice","online":["alice"],"count":1}`)
+	alice.expectWelcome(t, `{"type":"welcome","room":"lobby","name":"alice","online":["alice"],"count":1}`)
 	bob := join(t, addr, "bob")
 	alice.expect(t, `{"type":"join","room":"lobby","name":"bob"}`)
 	before := time.Now().UTC().Truncate(time.Millisecond)
