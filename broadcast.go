@@ -98,16 +98,21 @@ func (h *hub) remove(p *peer, left frames) bool {
 	return true
 }
 
-// broadcast queues f to every peer, after the notices gathered so far.
-func (h *hub) broadcast(f frames) {
+// broadcast queues f to every peer, after the notices gathered so far,
+// and returns the connections now past their soft limit, which the sender
+// waits for (awaitDrained) before it reads on; usually none.
+func (h *hub) broadcast(f frames) (behind []*Conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	start := time.Now()
 	h.flushLocked()
 	for _, p := range h.peers {
-		p.conn.send(f.pick(p.json))
+		if _, over := p.conn.queueFrame(f.pick(p.json)); over {
+			behind = append(behind, p.conn)
+		}
 	}
 	h.metrics.fannedOut(len(h.peers), time.Since(start))
+	return behind
 }
 
 // noticeLocked gathers a notice for the peers present, and schedules the

@@ -116,7 +116,7 @@ func (ch *chat) readLoop(p *peer) error {
 		if p.lim != nil && !ch.withinLimit(p, p.lim) {
 			continue
 		}
-		ch.hub.broadcast(ch.message(p.name, text))
+		awaitDrained(ch.hub.broadcast(ch.message(p.name, text)))
 	}
 }
 

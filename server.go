@@ -325,6 +325,8 @@ func serveEcho(c *Conn) bool {
 			c.finish(err)
 			return true
 		}
-		c.send(encodeFrame(op, msg))
+		if _, behind := c.queueFrame(encodeFrame(op, msg)); behind {
+			awaitDrained([]*Conn{c})
+		}
 	}
 }
