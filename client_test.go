@@ -30,6 +30,7 @@ func testConfig() Config {
 		PingInterval:   30 * time.Second,
 		WriteTimeout:   5 * time.Second,
 		MaxQueue:       4 << 20,
+		Echo:           true,
 	}
 }
 
