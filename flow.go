@@ -22,7 +22,7 @@ func frameCost(frame []byte) int { return len(frame) + entryOverhead }
 // hardQueueFactor sets the hard cap of an outbox, in multiples of
 // -max-queue. Senders stop at the soft limit, so only frames already on
 // their way when it was reached (one per sender, and notices) go past it.
-const hardQueueFactor = 2
+const hardQueueFactor = 4
 
 // hardQueue is the most an outbox may hold before its peer is dropped.
 func (cfg connConfig) hardQueue() int { return hardQueueFactor * cfg.maxQueue }
