@@ -20,7 +20,9 @@ import (
 // the caller returns, and its loop runs again when there is.
 func (c *Conn) ReadMessage() (opcode, []byte, error) {
 	op, msg, err := c.readMessage()
-	c.releaseHeld()
+	if err != errParked { // parked, the read side is no longer this goroutine's
+		c.releaseHeld()
+	}
 	return op, msg, err
 }
 
@@ -56,7 +58,7 @@ func (c *Conn) readMessage() (opcode, []byte, error) {
 		}
 		if h.opcode.isControl() {
 			if err := c.readControl(h); err != nil {
-				return 0, nil, c.messageTimedOut(err)
+				return 0, nil, c.fail(c.messageTimedOut(err))
 			}
 			continue
 		}
