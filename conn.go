@@ -59,6 +59,7 @@ type Conn struct {
 	pongAt     int           // 1 + the index of the last pong in queue, 0 if none is queued
 	pongs      int           // pongs in queue, at most maxPendingPongs
 	drained    chan struct{} // closed when queued falls to the low-water mark, nil if nobody waits
+	sent       int64         // bytes that have left the outbox, ever: the peer's progress
 	lastChance bool          // a write timed out: the close frame is being tried once more
 	headCut    bool          // queue[0] is what a write left over, and may begin inside a frame
 	scheduled  bool          // the flusher or a writer goroutine has the outbox in hand

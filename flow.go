@@ -36,6 +36,7 @@ func (cfg connConfig) lowWater() int { return cfg.maxQueue / 2 }
 // caller holds c.mu.
 func (c *Conn) wroteLocked(n int) {
 	c.queued -= n
+	c.sent += int64(n)
 	if c.drained != nil && c.queued <= c.cfg.lowWater() {
 		c.wakeDrainedLocked()
 	}
@@ -75,18 +76,30 @@ func (c *Conn) waitDrained(deadline time.Time) bool {
 }
 
 // awaitDrained holds a sender until every peer it has put behind (see
-// queueFrame) has drained, and drops the ones that cannot within the
-// write timeout: a peer that stalls holds a sender no longer than that.
+// queueFrame) has drained. A peer that keeps reading, however slowly,
+// slows the sender to its pace; one to which nothing at all could be
+// written for a whole write timeout has stalled, and is dropped: a peer
+// that stalls holds a sender no longer than that.
 func awaitDrained(behind []*Conn) {
-	if len(behind) == 0 {
-		return
-	}
-	deadline := time.Now().Add(behind[0].cfg.writeTimeout)
 	for _, c := range behind {
-		if !c.waitDrained(deadline) {
-			c.drop()
+		for {
+			before := c.progress()
+			if c.waitDrained(time.Now().Add(c.cfg.writeTimeout)) {
+				break
+			}
+			if c.progress() == before {
+				c.drop()
+				break
+			}
 		}
 	}
+}
+
+// progress counts the bytes that have left the outbox, ever.
+func (c *Conn) progress() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sent
 }
 
 // maxPendingPongs is how many pongs may wait in an outbox. Conformance

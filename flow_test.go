@@ -1,10 +1,14 @@
+//go:build unix
+
 package main
 
 import (
 	"fmt"
+	"net"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -39,6 +43,35 @@ func spin(t *testing.T) {
 	})
 }
 
+// joinSmallBuffer joins as name over a socket with a small receive
+// buffer, as over a link slower than loopback: the server's outbox, not
+// the kernel, holds what the client has yet to read. (Not smaller than a
+// few loopback segments of 64 KiB, or TCP itself stalls for seconds
+// between zero-window probes.)
+func joinSmallBuffer(t *testing.T, addr, name string) *inbox {
+	t.Helper()
+	d := net.Dialer{Timeout: testTimeout, Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		rc.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 128<<10)
+		})
+		return err
+	}}
+	nc, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, resp := handshakeOn(t, nc, addr, "/ws/chat?name="+name)
+	if c == nil {
+		t.Fatalf("%s: %s", name, resp.Status)
+	}
+	in := listen(c)
+	if w := in.next(t); !strings.HasPrefix(w, "* welcome, "+name+"!") {
+		t.Fatalf("%s: got %q, want a welcome", name, w)
+	}
+	return in
+}
+
 // readAll waits for want messages from sender, in order and nothing but,
 // skipping join and leave notices.
 func readAll(t *testing.T, in *inbox, sender string, want int, text string) {
@@ -56,11 +89,16 @@ func readAll(t *testing.T, in *inbox, sender string, want int, text string) {
 }
 
 func TestBurstKeepsEveryReaderWithTheCPUContended(t *testing.T) {
-	s, addr := startServer(t, testConfig())
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	// The server in a process of its own; its clients here, competing
+	// for the processors with goroutines that keep them busy.
+	_, addr, logs := startBinary(t, buildBinary(t))
 	sender := join(t, addr, "sender")
 	var readers []*inbox
 	for i := range 4 {
-		readers = append(readers, join(t, addr, fmt.Sprintf("reader%d", i)))
+		readers = append(readers, joinSmallBuffer(t, addr, fmt.Sprintf("reader%d", i)))
 	}
 	spin(t)
 	// 20 MB, five times the outbox: readers that read as fast as they can
@@ -81,8 +119,8 @@ func TestBurstKeepsEveryReaderWithTheCPUContended(t *testing.T) {
 		wg.Go(func() { readAll(t, in, "sender", n, text) })
 	}
 	wg.Wait()
-	if d := s.metrics.drops[dropTooSlow].Load() + s.metrics.drops[dropWriteTimeout].Load(); d != 0 {
-		t.Fatalf("%d readers dropped, want none", d)
+	if t.Failed() {
+		t.Logf("server log:\n%s", logs)
 	}
 }
 
