@@ -86,7 +86,7 @@ func (c *Conn) Close(code closeCode, reason string) {
 const tooSlowReason = "too slow: messages piled up faster than the client read them"
 
 // drop closes the connection of a peer that cannot keep up: its outbox
-// reached the hard cap, or did not drain within the write timeout while a
+// reached the hard cap, or took nothing for a whole write timeout while a
 // sender waited on it. What is still queued is discarded, the close frame
 // goes out if the peer takes it in time, and the reader stops at once
 // instead of waiting for an answer. It is counted once, as too_slow.
@@ -108,7 +108,7 @@ func (c *Conn) queueClose(code closeCode, reason string, discard bool, readBy ti
 
 // queueCloseLocked is queueClose for a caller that holds c.mu. The read
 // deadline is set under c.mu, as the reader's own deadlines are (see
-// setReadDeadlineLocked), so that neither undoes the other.
+// arm), so that neither undoes the other.
 func (c *Conn) queueCloseLocked(code closeCode, reason string, discard bool, readBy time.Time) bool {
 	if c.closing {
 		return false
@@ -127,14 +127,20 @@ func (c *Conn) queueCloseLocked(code closeCode, reason string, discard bool, rea
 	return true
 }
 
-// discardLocked throws away the frames the writer has not taken, and
-// wakes whoever waits for the outbox to drain. The caller holds c.mu.
+// discardLocked throws away the frames the writer has not taken, but for
+// the rest of one a write cut short, which must go out whole for the close
+// frame to be read as one; and wakes whoever waits for the outbox to
+// drain. The caller holds c.mu.
 func (c *Conn) discardLocked() {
-	for _, f := range c.queue {
+	keep := 0
+	if c.headCut && len(c.queue) > 0 {
+		keep = 1
+	}
+	for _, f := range c.queue[keep:] {
 		c.queued -= frameCost(f)
 	}
-	clear(c.queue)
-	c.queue = c.queue[:0]
+	clear(c.queue[keep:])
+	c.queue = c.queue[:keep]
 	c.pongAt, c.pongs = 0, 0
 	c.discarding = true
 	c.wakeDrainedLocked()
