@@ -92,6 +92,22 @@ var attacks = []attack{
 			return 2 * 16 << 10
 		},
 	},
+	{
+		// Connections that send half a request header and wait.
+		name: "half-sent-headers",
+		run: func(tb testing.TB, addr string) int64 {
+			const conns = 2000
+			partial := []byte(strings.TrimSuffix(upgradeRequest(addr, "/ws/echo", nil), "\r\n"))
+			for i := range conns {
+				nc := dialFrom(tb, []string{"127.0.0.1", "127.0.0.2"}[i%2], addr)
+				tb.Cleanup(func() { nc.Close() })
+				nc.Write(partial)
+			}
+			// What -max-handshakes (1024) connections cost net/http: a
+			// goroutine, its read and write buffers, the connection.
+			return defaultMaxHandshakes * 16
+		},
+	},
 }
 
 // flood opens conns connections to path and writes what payload returns
