@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -196,7 +195,7 @@ func (a *auth) handleRegister(w http.ResponseWriter, r *http.Request) {
 	if !allow(w, r, a.signups, "") {
 		return
 	}
-	a.signups.Failed("", addrKey(r), time.Now()) // every registration counts
+	a.signups.Failed("", addrKey(r.RemoteAddr), time.Now()) // every registration counts
 	switch err := a.accounts.Register(textrules.Fold(c.Name), c.Name, c.Password); {
 	case errors.Is(err, accounts.ErrTaken):
 		apiError(w, http.StatusConflict, fmt.Sprintf("name %q is taken: choose another", c.Name))
@@ -222,13 +221,13 @@ func (a *auth) handleLogin(w http.ResponseWriter, r *http.Request) {
 	name, err := a.accounts.Check(key, c.Password)
 	switch {
 	case errors.Is(err, accounts.ErrBadCredentials):
-		a.throttle.Failed(key, addrKey(r), time.Now())
+		a.throttle.Failed(key, addrKey(r.RemoteAddr), time.Now())
 		a.log.Info("login failed", "name", c.Name, "remote", r.RemoteAddr)
 		apiError(w, http.StatusUnauthorized, "wrong name or password")
 	case err != nil:
 		a.serverError(w, "log in", err)
 	default:
-		a.throttle.Succeeded(key, addrKey(r))
+		a.throttle.Succeeded(key, addrKey(r.RemoteAddr))
 		a.answerToken(w, http.StatusOK, name)
 	}
 }
@@ -251,7 +250,7 @@ func (a *auth) handleRenew(w http.ResponseWriter, r *http.Request) {
 // allow applies throttle t to a request for the account key, answering
 // 429 with Retry-After when it is over.
 func allow(w http.ResponseWriter, r *http.Request, t *accounts.Throttle, key string) bool {
-	wait, ok := t.Allow(key, addrKey(r), time.Now())
+	wait, ok := t.Allow(key, addrKey(r.RemoteAddr), time.Now())
 	if ok {
 		return true
 	}
@@ -293,13 +292,4 @@ func apiError(w http.ResponseWriter, status int, why string) {
 	json.NewEncoder(w).Encode(struct {
 		Error string `json:"error"`
 	}{why})
-}
-
-// addrKey is the client address failed logins count against: an IPv6
-// client's whole /64, which one machine can spread over.
-func addrKey(r *http.Request) string {
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return accounts.AddrKey(ap.Addr())
-	}
-	return r.RemoteAddr
 }

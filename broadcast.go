@@ -126,27 +126,33 @@ func (r *room) exitLocked(p *peer) {
 // deliver broadcasts message id, once it is in the room log, to everyone
 // in the room, sender included, after the notices gathered so far. A
 // message the room already had when it opened went to its members as
-// history, and is not sent again.
-func (r *room) deliver(id store.ID, m storedMessage) {
+// history, and is not sent again. It returns the connections now past
+// their soft limit, which the sender waits for (awaitDrained) before it
+// reads on; usually none.
+func (r *room) deliver(id store.ID, m storedMessage) (behind []*Conn) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.lastID.Less(id) {
-		return
+		return nil
 	}
 	r.lastID = id
-	r.broadcastLocked(r.message(id, m, false))
+	return r.broadcastLocked(r.message(id, m, false))
 }
 
 // broadcastLocked queues f to every peer, after the notices gathered so
-// far. The caller holds r.mu.
-func (r *room) broadcastLocked(f frames) {
+// far, and returns the connections now past their soft limit. The caller
+// holds r.mu.
+func (r *room) broadcastLocked(f frames) (behind []*Conn) {
 	start := time.Now()
 	r.flushLocked()
 	for _, p := range r.peers {
-		p.conn.send(f.pick(p.json))
+		if _, over := p.conn.queueFrame(f.pick(p.json)); over {
+			behind = append(behind, p.conn)
+		}
 	}
 	r.messages++
 	r.metrics.fannedOut(len(r.peers), time.Since(start))
+	return behind
 }
 
 // typing tells the room's JSON readers, but from's own, that from is

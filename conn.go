@@ -2,9 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
-	"io"
 	"net"
 	"os"
 	"sync"
@@ -15,10 +13,13 @@ import (
 // connConfig holds the limits one connection enforces.
 type connConfig struct {
 	maxMessage   int64         // largest message, after reassembly
-	maxQueue     int           // bytes queued for the peer before it is dropped
+	maxQueue     int           // outbox memory where senders wait for the peer (flow.go)
 	writeTimeout time.Duration // longest a single write may take
 	closeTimeout time.Duration // longest the closing handshake may take
 	metrics      *metrics      // counts bytes and drops; nil counts nothing
+
+	messageTimeout time.Duration // longest a message may take to arrive whole; 0 is no limit
+	reassembly     *budget       // shared by the partial messages of every connection; nil is no limit
 }
 
 // readBufferSize is the read buffer of a connection: room for a frame
@@ -37,27 +38,36 @@ type Conn struct {
 	cfg connConfig
 
 	// Read side, owned by the goroutine that calls ReadMessage.
+	src  connReader
 	br   *bufio.Reader
 	ctrl [maxControlPayload]byte // payload of the control frame being read
 
 	peerClosed  bool      // the peer's close frame has arrived
 	lastMessage time.Time // when the peer's last message arrived
+	armed       armed     // which read deadline of its own the reader has set
+	held        int64     // what the message being read holds of the reassembly budget
 
 	// idleTicks counts keepalive ticks since the peer last sent a frame.
 	idleTicks atomic.Int32
 
 	// Write side.
 	mu         sync.Mutex
-	queue      [][]byte    // frames waiting to be written, in order
-	spare      [][]byte    // the writer goroutine's last batch, kept for reuse
-	bufs       net.Buffers // the frames of the writev under way
-	queued     int         // bytes queued or being written
-	scheduled  bool        // the flusher or a writer goroutine has the outbox in hand
-	closing    bool        // a close frame is queued: nothing may follow it
-	discarding bool        // dropped: what the writer has not written yet goes nowhere
-	cause      error       // why the connection is ending, once known
-	writeFn    func()      // c.writeLoop, bound once so that starting it allocates nothing
-	done       bool        // closeSent is closed
+	queue      [][]byte      // frames waiting to be written, in order
+	spare      [][]byte      // the writer goroutine's last batch, kept for reuse
+	bufs       net.Buffers   // the frames of the writev under way
+	queued     int           // what the outbox costs, queued or being written (see frameCost)
+	pongAt     int           // 1 + the index of the last pong in queue, 0 if none is queued
+	pongs      int           // pongs in queue, at most maxPendingPongs
+	drained    chan struct{} // closed when queued falls to the low-water mark, nil if nobody waits
+	sent       int64         // bytes that have left the outbox, ever: the peer's progress
+	lastChance bool          // a write timed out: the close frame is being tried once more
+	headCut    bool          // queue[0] is what a write left over, and may begin inside a frame
+	scheduled  bool          // the flusher or a writer goroutine has the outbox in hand
+	closing    bool          // a close frame is queued: nothing may follow it
+	discarding bool          // dropped: what the writer has not written yet goes nowhere
+	cause      error         // why the connection is ending, once known
+	writeFn    func()        // c.writeLoop, bound once so that starting it allocates nothing
+	done       bool          // closeSent is closed
 
 	// flusher writes for this connection without blocking; nil for a
 	// connection it cannot reach (TLS), which always uses writeLoop.
@@ -84,17 +94,11 @@ type Conn struct {
 // the flusher to write through, or nil for a writer goroutine only; p is
 // the poller to park with between messages, or nil.
 func newConn(nc net.Conn, early []byte, cfg connConfig, f *flusher, p *poller) *Conn {
-	var r io.Reader = nc
-	if len(early) > 0 {
-		r = io.MultiReader(bytes.NewReader(early), nc)
-	}
-	c := &Conn{nc: nc, cfg: cfg, br: bufio.NewReaderSize(r, readBufferSize), closeSent: make(chan struct{})}
+	c := &Conn{nc: nc, cfg: cfg, src: connReader{nc: nc, early: early}, closeSent: make(chan struct{})}
+	c.br = bufio.NewReaderSize(&c.src, readBufferSize)
 	c.writeFn = c.writeLoop
 	if f != nil && c.raw.init(nc) {
-		c.flusher = f
-		if len(early) == 0 { // early bytes sit beside the buffer, out of the poller's sight
-			c.poller = p
-		}
+		c.flusher, c.poller = f, p
 	}
 	return c
 }
@@ -137,6 +141,7 @@ func (c *Conn) signalLocked() {
 	if !c.done {
 		c.done = true
 		close(c.closeSent)
+		c.wakeDrainedLocked()
 	}
 }
 

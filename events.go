@@ -121,12 +121,12 @@ func welcome(p *peer, r *room, recovered bool) []byte {
 	if r.key != textrules.Fold(lobby) {
 		greeting = "* welcome to " + r.name + ", "
 	}
-	return textFrame(greeting, p.name, fmt.Sprintf("! %d online: %s", len(r.present), list(r.names(welcomeNames), len(r.present))))
+	return textFrame(greeting, p.name, fmt.Sprintf("! %d online: %s", len(r.present), joinNames(r.names(welcomeNames), len(r.present))))
 }
 
 // who encodes the answer to /who: who is in room r.
 func who(p *peer, r *room) []byte {
-	text := fmt.Sprintf("in %s (%d): %s", r.name, len(r.present), list(r.names(welcomeNames), len(r.present)))
+	text := fmt.Sprintf("in %s (%d): %s", r.name, len(r.present), joinNames(r.names(welcomeNames), len(r.present)))
 	if p.json {
 		return jsonFrame(event{Type: "who", Room: r.name, Online: r.names(jsonNames), Count: len(r.present), Text: text})
 	}
@@ -172,8 +172,8 @@ func (r *room) names(n int) []string {
 	return out
 }
 
-// list joins names for a notice, saying how many of total it left out.
-func list(names []string, total int) string {
+// joinNames joins names for a notice, saying how many of total it left out.
+func joinNames(names []string, total int) string {
 	s := strings.Join(names, ", ")
 	if more := total - len(names); more > 0 {
 		s += fmt.Sprintf(" and %d more", more)

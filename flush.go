@@ -93,7 +93,7 @@ func (f *flusher) flush(c *Conn) {
 	c.cfg.metrics.addBytesOut(int64(n))
 
 	c.mu.Lock()
-	c.queued -= n
+	c.wroteLocked(n)
 	closed := false
 	switch {
 	case err == nil && len(c.queue) == 0:

@@ -96,9 +96,11 @@ func (ch *chat) say(p *peer, text string) {
 }
 
 // post puts m, from p, into the log of p's room and, once it is kept,
-// delivers it to everyone in the room. It returns when that is done, so a
-// sender cannot run ahead of the log; acked is signalled then. A message
-// the log cannot keep is not delivered, p is told, and post reports false.
+// delivers it to everyone in the room. It returns when that is done, and
+// the peers it put behind have drained (flow control: see awaitDrained),
+// so a sender runs neither ahead of the log nor of its readers; acked is
+// signalled once the message is delivered. A message the log cannot keep
+// is not delivered, p is told, and post reports false.
 func (ch *chat) post(p *peer, m storedMessage, acked chan struct{}) bool {
 	payload, err := json.Marshal(m)
 	if err != nil {
@@ -106,16 +108,18 @@ func (ch *chat) post(p *peer, m storedMessage, acked chan struct{}) bool {
 	}
 	key := ch.hub.roomOf(p).key
 	kept := false
+	var behind []*Conn
 	ch.history.log.Append(key, payload, func(rec store.Record, err error) {
 		if err != nil {
 			ch.notStored(p, err)
 		} else {
 			kept = true
-			ch.hub.deliver(key, rec.ID, m)
+			behind = ch.hub.deliver(key, rec.ID, m)
 		}
 		acked <- struct{}{}
 	})
 	<-acked
+	awaitDrained(behind)
 	return kept
 }
 

@@ -106,13 +106,14 @@ func (h *hub) move(p *peer, name, key string) error {
 // deliver passes message id, kept in the log of room key, to the room, if
 // it is open: one that closed in the meantime had nobody to tell, and a
 // newcomer who opens it again gets the message as history.
-func (h *hub) deliver(key string, id store.ID, m storedMessage) {
+func (h *hub) deliver(key string, id store.ID, m storedMessage) (behind []*Conn) {
 	h.mu.Lock()
 	r := h.rooms[key]
 	h.mu.Unlock()
-	if r != nil {
-		r.deliver(id, m)
+	if r == nil {
+		return nil
 	}
+	return r.deliver(id, m)
 }
 
 // exitLocked takes p out of its room, and the room away if it is now

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -13,6 +12,50 @@ import (
 // maxHeaderBytes bounds the request line and headers of a request, the
 // opening handshake included. net/http answers a larger one with 431.
 const maxHeaderBytes = 8 << 10
+
+// httpHeaderSlack is what net/http reads past http.Server.MaxHeaderBytes
+// before it gives up on a header ("bufio slop", initialReadLimitSize in
+// net/http's server.go): taken off, so that the limit is maxHeaderBytes.
+const httpHeaderSlack = 4096
+
+// reservedFiles is how many file descriptors the process keeps for other
+// things than connections: standard streams, the listener, the poller's
+// epoll instance and pipe, certificate files, and the runtime's own.
+const reservedFiles = 64
+
+// defaultMaxHandshakes is how many connections may wait to send a request
+// header, unless -max-handshakes says otherwise or the open-file limit
+// leaves room for fewer.
+const defaultMaxHandshakes = 1024
+
+// fitFileLimit fits the connection limits to the open-file limit (nofile,
+// 0 if unknown), which the Go runtime has raised to the hard limit at
+// start (package syscall does, on Unix): every connection, waiting or
+// upgraded, is a file descriptor, and one past the limit cannot even be
+// accepted. It fills in the limits left at 0, and refuses ones that do
+// not fit.
+func fitFileLimit(cfg *Config, nofile int) error {
+	if nofile <= 0 {
+		if cfg.MaxHandshakes == 0 {
+			cfg.MaxHandshakes = defaultMaxHandshakes
+		}
+		return nil
+	}
+	room := nofile - reservedFiles
+	if cfg.MaxHandshakes == 0 {
+		cfg.MaxHandshakes = min(defaultMaxHandshakes, room/4)
+	}
+	conns := room - cfg.MaxHandshakes
+	switch {
+	case conns < 1:
+		return fmt.Errorf("-max-handshakes %d leaves no room for connections under the open-file limit (RLIMIT_NOFILE) of %d; raise the limit (ulimit -n, or LimitNOFILE= under systemd)", cfg.MaxHandshakes, nofile)
+	case cfg.MaxConns > conns:
+		return fmt.Errorf("-max-conns %d is more than the open-file limit (RLIMIT_NOFILE) of %d allows: at most %d, with -max-handshakes %d and %d descriptors kept for the process; raise the limit (ulimit -n, or LimitNOFILE= under systemd) or lower -max-conns", cfg.MaxConns, nofile, conns, cfg.MaxHandshakes, reservedFiles)
+	case cfg.MaxConns == 0:
+		cfg.MaxConns = conns
+	}
+	return nil
+}
 
 // checkLimits reports the first limit in cfg that makes no sense.
 func checkLimits(cfg Config) error {
@@ -45,19 +88,19 @@ func checkLimits(cfg Config) error {
 		return errors.New("-history-keep must be at least 1")
 	case cfg.HistoryReplay < 0 || cfg.HistoryReplay > cfg.HistoryKeep:
 		return errors.New("-history-replay must be between 0 and -history-keep")
+	case cfg.MessageTimeout <= 0:
+		return errors.New("-message-timeout must be more than 0")
+	case cfg.MaxReassembly < 1:
+		return errors.New("-max-reassembly must be at least 1")
+	case cfg.MaxHandshakes < 0 || cfg.MaxHandshakesPerIP < 0:
+		return errors.New("-max-handshakes and -max-handshakes-per-ip must be 0 or more")
 	}
 	return nil
 }
 
 // clientIP is the address a connection counts against for
-// -max-conns-per-ip: the peer's IP, without its port. Behind a reverse
-// proxy that is the proxy's address.
-func clientIP(r *http.Request) string {
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return ap.Addr().Unmap().String()
-	}
-	return hostname(r.RemoteAddr)
-}
+// -max-conns-per-ip: see addrKey.
+func clientIP(r *http.Request) string { return addrKey(r.RemoteAddr) }
 
 // admit counts a WebSocket connection from ip in before its upgrade, for
 // the connection limits and for Shutdown to wait on, or tells why it

@@ -43,10 +43,15 @@ func run(args []string) error {
 	fs.Int64Var(&cfg.MaxEchoMessage, "max-echo-message", 16<<20, "largest message /ws/echo takes, in bytes")
 	fs.DurationVar(&cfg.PingInterval, "ping-interval", 30*time.Second, "how often idle peers are pinged; a peer silent for two intervals is dropped")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", 10*time.Second, "a peer that cannot take a write this long is dropped")
-	fs.IntVar(&cfg.MaxQueue, "max-queue", 4<<20, "bytes queued for one peer before it is dropped as too slow")
+	fs.IntVar(&cfg.MaxQueue, "max-queue", 4<<20, fmt.Sprintf("memory queued for one peer, in bytes, past which whoever sends to it waits; at %d times this it is dropped as too slow", hardQueueFactor))
 	origins := fs.String("origins", "", "comma-separated Origin hosts allowed to connect; empty allows any")
-	fs.IntVar(&cfg.MaxConns, "max-conns", 50000, "most WebSocket connections at once, all endpoints together; 0 means no limit")
-	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 0, "most WebSocket connections from one IP address; 0 means no limit (100 suits clients that connect directly; leave 0 behind a reverse proxy)")
+	fs.BoolVar(&cfg.Echo, "echo", true, "serve /ws/echo, which sends every message back (for protocol test suites)")
+	fs.DurationVar(&cfg.MessageTimeout, "message-timeout", 30*time.Second, "longest a message may take to arrive whole, all its fragments")
+	fs.Int64Var(&cfg.MaxReassembly, "max-reassembly", 64<<20, "memory, in bytes, that messages still arriving may hold together, on all connections")
+	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "most WebSocket connections at once, all endpoints together; 0 means as many as the open-file limit allows")
+	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 0, "most WebSocket connections from one IP address (IPv6: one /64); 0 means no limit (100 suits clients that connect directly; leave 0 behind a reverse proxy)")
+	fs.IntVar(&cfg.MaxHandshakes, "max-handshakes", 0, fmt.Sprintf("most connections waiting to send a request header; 0 means %d, or a quarter of the open-file limit if that is less", defaultMaxHandshakes))
+	fs.IntVar(&cfg.MaxHandshakesPerIP, "max-handshakes-per-ip", 64, "most connections from one IP address (IPv6: one /64) waiting to send a request header; 0 means no limit")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "chat messages a second one participant may send, on average; 0 means no limit (2 suits a room of people)")
 	fs.IntVar(&cfg.Burst, "burst", 10, "chat messages one participant may send at once, when -rate is set")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", 1000, "most chat rooms open at once; a room is open while someone is in it; 0 means no limit")
@@ -71,6 +76,9 @@ func run(args []string) error {
 	}
 	cfg.Origins = splitList(*origins)
 	if err := checkLimits(cfg); err != nil {
+		return err
+	}
+	if err := fitFileLimit(&cfg, openFileLimit()); err != nil {
 		return err
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
@@ -114,9 +122,15 @@ func run(args []string) error {
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	// Connections still sending a request header have nothing to
+	// finish; what is left after the close timeout is cut.
+	srv.gate.closeWaiting()
 	hctx, hcancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer hcancel()
-	if err := hs.Shutdown(hctx); err != nil {
+	if err := hs.Shutdown(hctx); errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("requests unfinished at shutdown were cut", "after", closeTimeout)
+		hs.Close()
+	} else if err != nil {
 		return fmt.Errorf("stop http server: %w", err)
 	}
 	log.Info("stopped")
@@ -127,7 +141,9 @@ func run(args []string) error {
 // that keep slow or stuck clients from holding resources before their
 // handshake is through: the whole request header, and the TLS handshake
 // before it, must arrive within the handshake timeout, and may not be
-// larger than maxHeaderBytes. ReadTimeout bounds a request's body too;
+// larger than maxHeaderBytes; no more than -max-handshakes connections,
+// -max-handshakes-per-ip from one address, may be waiting to send it (see
+// gate). ReadTimeout bounds a request's body too;
 // a WebSocket upgrade has none, and once it is hijacked the connection
 // sets deadlines of its own (upgrade clears the ones net/http set), so a
 // peer that only listens stays as long as it answers pings.
@@ -136,17 +152,19 @@ func run(args []string) error {
 // every browser would take it, and a connection on HTTP/2 cannot be
 // hijacked, so the WebSocket upgrade (RFC 6455 §4, HTTP/1.1) would fail.
 // Serving HTTP/1.1 alone makes https and wss work on the same address.
-func newHTTPServer(h http.Handler, cfg Config, log *slog.Logger) *http.Server {
+func newHTTPServer(s *Server, cfg Config, log *slog.Logger) *http.Server {
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	return &http.Server{
-		Handler:           h,
+		Handler:           s,
 		ReadHeaderTimeout: cfg.HandshakeTimeout,
 		ReadTimeout:       cfg.HandshakeTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		MaxHeaderBytes:    maxHeaderBytes - httpHeaderSlack,
 		Protocols:         protocols,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnState:         s.gate.connState,
+		ConnContext:       s.gate.connContext,
 	}
 }
 

@@ -96,7 +96,7 @@ func scrapeRuntimeMemory(b *testing.B, addr string) map[string]float64 {
 }
 
 // rssKiB is a process's resident set size, from /proc.
-func rssKiB(b *testing.B, pid int) int64 {
+func rssKiB(b testing.TB, pid int) int64 {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		b.Skipf("no /proc on this system: %v", err)

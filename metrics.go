@@ -36,6 +36,7 @@ type metrics struct {
 	drops          [numDropReasons]atomic.Uint64
 	protocolErrors [16]atomic.Uint64 // by close code - 1000
 	refused        [numRefusals]atomic.Uint64
+	waitingCut     atomic.Uint64 // connections closed before a whole request header, over -max-handshakes
 
 	broadcast histogram // time to queue one chat message to every peer
 
@@ -111,6 +112,14 @@ func (m *metrics) drop(reason dropReason) {
 func (m *metrics) writeFailed(err error) {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		m.drop(dropWriteTimeout)
+	}
+}
+
+// cutWaiting counts a connection closed before it sent a whole request
+// header, to keep the waiting ones within their limits.
+func (m *metrics) cutWaiting() {
+	if m != nil {
+		m.waitingCut.Add(1)
 	}
 }
 
@@ -202,6 +211,8 @@ func (m *metrics) write(b *bytes.Buffer) {
 	for r := range numRefusals {
 		sample(b, "wschat_refused_total", fmt.Sprintf(`reason=%q`, r), count(&m.refused[r]))
 	}
+
+	counter(b, "wschat_unfinished_requests_closed_total", "Connections closed while waiting for their request header, the longest waiting first, to stay within -max-handshakes and -max-handshakes-per-ip.", &m.waitingCut)
 
 	const bname = "wschat_broadcast_seconds"
 	family(b, bname, "histogram", "Time to queue one chat message to every peer.")

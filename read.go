@@ -19,30 +19,52 @@ import (
 // errParked means there was nothing to read and the connection is parked:
 // the caller returns, and its loop runs again when there is.
 func (c *Conn) ReadMessage() (opcode, []byte, error) {
+	op, msg, err := c.readMessage()
+	if err != errParked { // parked, the read side is no longer this goroutine's
+		c.releaseHeld()
+	}
+	return op, msg, err
+}
+
+// readMessage is ReadMessage, with the message buffer still counted
+// against the server's reassembly budget.
+func (c *Conn) readMessage() (opcode, []byte, error) {
 	var (
 		msgOp opcode // opcode of the message being reassembled, 0 if none
 		msg   []byte
 		text  utf8Validator
 	)
 	for {
-		if msgOp == 0 && c.br.Buffered() == 0 && c.quiet() && c.park() {
-			return 0, nil, errParked
+		if msgOp == 0 && c.nothingBuffered() {
+			if !c.quiet() {
+				c.armParking()
+			} else if c.park() {
+				return 0, nil, errParked
+			}
 		}
 		h, err := c.readHeader()
 		if err != nil {
+			switch c.ownTimeout(err) {
+			case armedPark:
+				continue // quiet for parkAfter now: park
+			case armedMessage:
+				return 0, nil, c.fail(c.messageExpired())
+			}
 			return 0, nil, err
 		}
+		c.disarm(armedPark)
 		if err := c.checkHeader(h, msgOp != 0); err != nil {
 			return 0, nil, c.fail(err)
 		}
 		if h.opcode.isControl() {
 			if err := c.readControl(h); err != nil {
-				return 0, nil, err
+				return 0, nil, c.fail(c.messageTimedOut(err))
 			}
 			continue
 		}
 		if h.opcode != opContinuation {
 			msgOp = h.opcode
+			c.armMessage(h)
 		}
 		// Compared as what is left of the limit: a 64-bit length may be
 		// up to 2^63-1 (§5.2), and adding it to the bytes already
@@ -56,16 +78,18 @@ func (c *Conn) ReadMessage() (opcode, []byte, error) {
 			utf = &text
 		}
 		if msg, err = c.readPayload(msg, h, utf); err != nil {
-			return 0, nil, c.fail(err)
+			return 0, nil, c.fail(c.messageTimedOut(err))
 		}
 		if !h.fin {
 			continue
 		}
+		c.disarm(armedMessage)
 		if utf != nil && !utf.complete() {
 			return 0, nil, c.fail(protocolError(closeInvalidPayload, "text message is not valid UTF-8"))
 		}
 		if c.isClosing() {
 			msgOp, msg, text = 0, nil, utf8Validator{}
+			c.releaseHeld()
 			continue
 		}
 		c.lastMessage = time.Now()
@@ -144,7 +168,7 @@ func (c *Conn) readControl(h frameHeader) error {
 	case opPing:
 		// §5.5.2: a pong carries the ping's payload. Once closing, no
 		// frame may follow the close, so the ping goes unanswered.
-		c.send(encodeFrame(opPong, p))
+		c.sendPong(p)
 	case opClose:
 		peer, err := parseClosePayload(p)
 		if err != nil {
@@ -155,7 +179,7 @@ func (c *Conn) readControl(h frameHeader) error {
 		if code == closeNoStatus {
 			code = closeNormal
 		}
-		c.queueClose(code, "", false)
+		c.queueClose(code, "", false, time.Time{})
 		c.peerClosed = true
 		return c.setPeerClose(peer)
 	}
@@ -170,7 +194,10 @@ func (c *Conn) readPayload(dst []byte, h frameHeader, utf *utf8Validator) ([]byt
 	pos := 0
 	for remaining := int(h.length); remaining > 0; {
 		if len(dst) == cap(dst) {
-			dst = c.grow(dst, remaining, h.fin)
+			var err error
+			if dst, err = c.grow(dst, remaining, h.fin); err != nil {
+				return dst, err
+			}
 		}
 		chunk := dst[len(dst):cap(dst)]
 		chunk = chunk[:min(len(chunk), remaining)]
@@ -193,22 +220,27 @@ func (c *Conn) readPayload(dst []byte, h frameHeader, utf *utf8Validator) ([]byt
 // grow makes room in a message buffer that is full, with remaining bytes
 // of the current frame still to come. It doubles what has arrived, so that
 // a message in many fragments is copied a few times rather than once a
-// fragment, but never past what the final frame needs, nor past the limit.
-func (c *Conn) grow(dst []byte, remaining int, final bool) []byte {
+// fragment, but never past what the final frame needs, nor past the limit,
+// nor past what the server's reassembly budget has left.
+func (c *Conn) grow(dst []byte, remaining int, final bool) ([]byte, error) {
 	n := max(len(dst), readBufferSize)
 	if final {
 		n = min(n, remaining)
 	}
 	n = min(n, int(c.cfg.maxMessage)-len(dst))
+	if !c.hold(int64(len(dst) + n - cap(dst))) {
+		return dst, protocolError(closeMessageTooBig,
+			"message too big for now: the server holds as many partial messages as it can; try again later")
+	}
 	grown := make([]byte, len(dst), len(dst)+n)
 	copy(grown, dst)
-	return grown
+	return grown, nil
 }
 
 // fail fails the connection (§7.1.7) when err is a protocol error, by
 // queueing the close frame it calls for. Network errors pass through.
 func (c *Conn) fail(err error) error {
-	if ce, ok := err.(*CloseError); ok && c.queueClose(ce.Code, ce.Reason, false) {
+	if ce, ok := err.(*CloseError); ok && c.queueClose(ce.Code, ce.Reason, false, time.Time{}) {
 		c.cfg.metrics.protocolError(ce.Code)
 	}
 	return err

@@ -20,8 +20,11 @@ type Config struct {
 	MaxEchoMessage int64         // largest message /ws/echo takes
 	PingInterval   time.Duration // keepalive ping period
 	WriteTimeout   time.Duration // longest one write to a peer may take
-	MaxQueue       int           // bytes queued for one peer before it is dropped
+	MaxQueue       int           // outbox memory of one peer where its senders wait; dropped at hardQueueFactor times it
 	Origins        []string      // allowed Origin hosts; empty allows any
+	Echo           bool          // serve /ws/echo
+	MessageTimeout time.Duration // longest a message may take to arrive whole; 0 means no limit
+	MaxReassembly  int64         // memory of all partial messages together; 0 means no limit
 
 	MaxConns      int     // WebSocket connections at once; 0 means no limit
 	MaxConnsPerIP int     // WebSocket connections from one IP; 0 means no limit
@@ -40,7 +43,10 @@ type Config struct {
 	MaxFile          int64         // largest shared file, in bytes
 	FilesBudget      int64         // bytes of shared files kept; 0: the files package's default for disk or memory
 	HandshakeTimeout time.Duration // longest from accepting a connection to a whole request header
-	TLSCert, TLSKey  string        // certificate and key files; both empty serves plain HTTP
+
+	MaxHandshakes      int    // connections waiting to send a request header; 0 means no limit
+	MaxHandshakesPerIP int    // of those, from one IP (IPv6: one /64); 0 means no limit
+	TLSCert, TLSKey    string // certificate and key files; both empty serves plain HTTP
 }
 
 // closeTimeout bounds the closing handshake: how long the server waits
@@ -56,6 +62,8 @@ type Server struct {
 	chat    *chat
 	ping    []byte // the keepalive ping frame, encoded once
 	metrics *metrics
+	gate    *gate   // limits connections waiting to send a request header
+	partial *budget // shared by the partial messages of every connection; nil is no limit
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
@@ -98,6 +106,7 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		chat:    newChat(cfg, log, m, hist, a, shared),
 		ping:    encodeFrame(opPing, nil),
 		metrics: m,
+		gate:    newGate(cfg.MaxHandshakes, cfg.MaxHandshakesPerIP, m),
 		conns:   make(map[*Conn]struct{}),
 		perIP:   make(map[string]int),
 		stop:    make(chan struct{}),
@@ -105,9 +114,10 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		stopFlushers: make(chan struct{}),
 	}
 	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
-	s.mux.HandleFunc("/ws/echo", s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn) func() bool, error) {
-		return func(c *Conn) func() bool { return func() bool { return serveEcho(c) } }, nil
-	}))
+	if cfg.MaxReassembly > 0 {
+		s.partial = &budget{limit: cfg.MaxReassembly}
+	}
+	s.mux.HandleFunc("/ws/echo", s.echoHandler())
 	registerPage(s.mux)
 	s.mux.HandleFunc("GET /api/config", s.pageConfig)
 	s.mux.HandleFunc("POST /files", s.chat.handleUpload)
@@ -133,7 +143,22 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.gate.requestRead(r)
+	s.mux.ServeHTTP(w, r)
+}
+
+// echoHandler is /ws/echo, or with -echo=false a 404 that says it is off.
+func (s *Server) echoHandler() http.HandlerFunc {
+	if !s.cfg.Echo {
+		return func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "/ws/echo is turned off on this server (-echo=false)", http.StatusNotFound)
+		}
+	}
+	return s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn) func() bool, error) {
+		return func(c *Conn) func() bool { return func() bool { return serveEcho(c) } }, nil
+	})
+}
 
 // endpoint prepares a session for a checked handshake, before the upgrade.
 // It returns the session's start, which runs on the HTTP server's
@@ -221,6 +246,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		writeTimeout: s.cfg.WriteTimeout,
 		closeTimeout: closeTimeout,
 		metrics:      s.metrics,
+
+		messageTimeout: s.cfg.MessageTimeout,
+		reassembly:     s.partial,
 	}, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))], s.poller)
 	s.track(c)
 	return c, start
@@ -387,6 +415,8 @@ func serveEcho(c *Conn) bool {
 			c.finish(err)
 			return true
 		}
-		c.send(encodeFrame(op, msg))
+		if _, behind := c.queueFrame(encodeFrame(op, msg)); behind {
+			awaitDrained([]*Conn{c})
+		}
 	}
 }

@@ -1,34 +1,47 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"time"
 )
 
 // send queues one or more whole encoded frames for the peer and reports
 // whether they were taken. The bytes may be shared with other connections
-// and must not change afterwards. It never waits on the network: when the
-// frame would take the bytes queued past the limit, the peer is too slow
-// to keep up, and it is dropped instead. A frame is always taken into an
+// and must not change afterwards. It never waits on the network. A frame
+// that would take the outbox past its hard cap (hardQueueFactor times
+// -max-queue, counted as memory: see frameCost) means the peer has stopped
+// keeping up, and it is dropped instead. A frame is always taken into an
 // empty outbox, whatever its size, so one large message cannot by itself
 // overflow it.
 func (c *Conn) send(frame []byte) bool {
+	taken, _ := c.queueFrame(frame)
+	return taken
+}
+
+// queueFrame is send, also reporting whether the outbox is now past the
+// soft limit, -max-queue, where whoever sends to the peer should wait for
+// it (see waitDrained).
+func (c *Conn) queueFrame(frame []byte) (taken, behind bool) {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
-		return false
+		return false, false
 	}
-	if c.queued > 0 && c.queued+len(frame) > c.cfg.maxQueue {
+	cost := frameCost(frame)
+	if c.queued > 0 && c.queued+cost > c.cfg.hardQueue() {
 		c.mu.Unlock()
-		c.drop(closePolicyViolation, "too slow: messages piled up faster than the client read them")
-		return false
+		c.drop()
+		return false, false
 	}
-	c.queued += len(frame)
+	c.queued += cost
 	c.enqueueLocked(frame)
+	behind = c.queued > c.cfg.maxQueue
 	c.mu.Unlock()
-	return true
+	return true, behind
 }
 
 // enqueueLocked appends frame to the outbox and, unless the outbox is
@@ -66,27 +79,37 @@ func (c *Conn) isClosing() bool {
 // with code and reason behind what is already queued, and gives the peer
 // a bounded time to answer it.
 func (c *Conn) Close(code closeCode, reason string) {
-	if c.queueClose(code, reason, false) {
-		c.nc.SetReadDeadline(time.Now().Add(c.cfg.closeTimeout))
-	}
+	c.queueClose(code, reason, false, time.Now().Add(c.cfg.closeTimeout))
 }
 
-// drop closes the connection of a peer that cannot keep up: what is still
-// queued is discarded, the close frame goes out if the peer takes it in
-// time, and the reader stops at once instead of waiting for an answer.
-func (c *Conn) drop(code closeCode, reason string) {
-	if c.queueClose(code, reason, true) {
+// tooSlowReason is the close reason of a peer dropped for not keeping up.
+const tooSlowReason = "too slow: messages piled up faster than the client read them"
+
+// drop closes the connection of a peer that cannot keep up: its outbox
+// reached the hard cap, or took nothing for a whole write timeout while a
+// sender waited on it. What is still queued is discarded, the close frame
+// goes out if the peer takes it in time, and the reader stops at once
+// instead of waiting for an answer. It is counted once, as too_slow.
+func (c *Conn) drop() {
+	if c.queueClose(closePolicyViolation, tooSlowReason, true, time.Now()) {
 		c.cfg.metrics.drop(dropTooSlow)
-		c.nc.SetReadDeadline(time.Now())
 	}
 }
 
 // queueClose queues a close frame unless one already is, dropping the
-// frames the writer has not taken yet when discard is set. It reports
-// whether it queued the frame.
-func (c *Conn) queueClose(code closeCode, reason string, discard bool) bool {
+// frames the writer has not taken yet when discard is set, and sets the
+// read deadline to readBy unless it is zero. It reports whether it queued
+// the frame.
+func (c *Conn) queueClose(code closeCode, reason string, discard bool, readBy time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.queueCloseLocked(code, reason, discard, readBy)
+}
+
+// queueCloseLocked is queueClose for a caller that holds c.mu. The read
+// deadline is set under c.mu, as the reader's own deadlines are (see
+// arm), so that neither undoes the other.
+func (c *Conn) queueCloseLocked(code closeCode, reason string, discard bool, readBy time.Time) bool {
 	if c.closing {
 		return false
 	}
@@ -94,12 +117,33 @@ func (c *Conn) queueClose(code closeCode, reason string, discard bool) bool {
 	c.unparkLocked() // the loop must run to see the closing handshake through
 	c.setCause(&CloseError{Code: code, Reason: reason})
 	if discard {
-		clear(c.queue)
-		c.queue = c.queue[:0]
-		c.discarding = true
+		c.discardLocked()
+	}
+	if !readBy.IsZero() {
+		c.nc.SetReadDeadline(readBy)
 	}
 	c.enqueueLocked(encodeFrame(opClose, closePayload(code, reason)))
+	c.queued += frameCost(c.queue[len(c.queue)-1])
 	return true
+}
+
+// discardLocked throws away the frames the writer has not taken, but for
+// the rest of one a write cut short, which must go out whole for the close
+// frame to be read as one; and wakes whoever waits for the outbox to
+// drain. The caller holds c.mu.
+func (c *Conn) discardLocked() {
+	keep := 0
+	if c.headCut && len(c.queue) > 0 {
+		keep = 1
+	}
+	for _, f := range c.queue[keep:] {
+		c.queued -= frameCost(f)
+	}
+	clear(c.queue[keep:])
+	c.queue = c.queue[:keep]
+	c.pongAt, c.pongs = 0, 0
+	c.discarding = true
+	c.wakeDrainedLocked()
 }
 
 // setPeerClose records the peer's close frame as the cause, unless the
@@ -144,18 +188,19 @@ func (c *Conn) writeLoop() {
 			return
 		}
 		c.queue, c.spare = c.spare, nil
+		c.queued -= len(batch) * entryOverhead
+		c.pongAt, c.pongs = 0, 0
+		cut := c.headCut
+		c.headCut = false
 		c.mu.Unlock()
 
-		n, err := c.writeBatch(batch)
-		c.cfg.metrics.addBytesOut(n)
+		partial, err := c.writeBatch(batch, cut)
 
 		c.mu.Lock()
-		c.queued -= int(n)
 		clear(batch)
 		c.spare = batch[:0]
 		c.mu.Unlock()
-		if err != nil {
-			c.cfg.metrics.writeFailed(err)
+		if err != nil && !c.writeFailed(err, partial) {
 			c.abort(fmt.Errorf("write: %w", err))
 			return
 		}
@@ -188,38 +233,115 @@ func (c *Conn) closeSending() {
 }
 
 // writeBatch writes the frames of batch, maxBatch at a time, each write
-// within the write timeout.
-func (c *Conn) writeBatch(batch [][]byte) (int64, error) {
-	var written int64
-	for len(batch) > 0 {
-		if err := c.nc.SetWriteDeadline(time.Now().Add(c.cfg.writeTimeout)); err != nil {
-			return written, err
+// within the write timeout (the close timeout once the peer is dropped),
+// and counts what leaves the outbox. When a write fails, partial is what
+// is left of the frame it cut short: either one of batch, or its first
+// when cut says it is the rest of an earlier write.
+func (c *Conn) writeBatch(batch [][]byte, cut bool) (partial []byte, err error) {
+	for ; len(batch) > 0; cut = false {
+		timeout := c.cfg.writeTimeout
+		if c.isDiscarding() {
+			timeout = c.cfg.closeTimeout
+		}
+		if err := c.nc.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+			c.wrote(batchBytes(batch))
+			return nil, err
 		}
 		k := min(len(batch), maxBatch)
+		var ends [maxBatch]int64 // where each frame ends, from the first
+		for i, f := range batch[:k] {
+			ends[i] = int64(len(f))
+			if i > 0 {
+				ends[i] += ends[i-1]
+			}
+		}
 		c.bufs = batch[:k]
 		n, err := c.bufs.WriteTo(c.nc)
+		// WriteTo leaves in c.bufs what it did not write: the first
+		// frame cut short, when the write stopped inside one.
+		if i := k - len(c.bufs); err != nil && i < k && (n > 0 || cut) && (i == 0 || ends[i-1] < n) {
+			partial = c.bufs[0]
+		}
 		c.bufs = nil
-		written += n
-		if err != nil || c.isDiscarding() {
-			return written, err // a dropped peer gets its close frame next
+		c.cfg.metrics.addBytesOut(n)
+		discarding := c.wrote(n)
+		if err != nil || discarding {
+			// A dropped peer gets its close frame next; what the batch
+			// still held (WriteTo has cut what it wrote from the frames
+			// in batch) leaves the outbox unwritten.
+			c.wrote(batchBytes(batch))
+			return partial, err
 		}
 		batch = batch[k:]
 	}
-	return written, nil
+	return nil, nil
 }
 
-// takeLocked removes the first k frames from the outbox. The caller holds
-// c.mu.
+// batchBytes is the length of the frames in batch, together.
+func batchBytes(batch [][]byte) int64 {
+	var n int64
+	for _, f := range batch {
+		n += int64(len(f))
+	}
+	return n
+}
+
+// wrote counts n bytes out of the outbox, and reports whether the peer
+// has been dropped.
+func (c *Conn) wrote(n int64) (discarding bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wroteLocked(int(n))
+	return c.discarding
+}
+
+// writeFailed decides what follows a failed write, and reports whether the
+// writer should go on. A write that timed out drops the peer, which has
+// taken nothing for the whole write timeout (counted once, as
+// write_timeout, unless it had already been dropped), and gives it one
+// last chance, within the close timeout, to take the rest of the frame the
+// write cut short and then the close frame, so that it may still learn
+// why. Any other failure, or a second one, ends the connection.
+func (c *Conn) writeFailed(err error, partial []byte) (retry bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	timedOut := errors.Is(err, os.ErrDeadlineExceeded)
+	if timedOut && !c.discarding {
+		c.cfg.metrics.drop(dropWriteTimeout)
+	}
+	if !timedOut || c.lastChance || (c.closing && !c.discarding) {
+		return false
+	}
+	c.lastChance = true
+	c.queueCloseLocked(closePolicyViolation, tooSlowReason, true, time.Now())
+	if len(partial) > 0 {
+		c.queued += len(partial)
+		c.requeueLocked(partial)
+	}
+	return true
+}
+
+// takeLocked removes the first k frames from the outbox; their bytes stay
+// counted until they are written. The caller holds c.mu.
 func (c *Conn) takeLocked(k int) {
 	n := copy(c.queue, c.queue[k:])
 	clear(c.queue[n:])
 	c.queue = c.queue[:n]
+	c.queued -= k * entryOverhead
+	c.pongAt, c.pongs = 0, 0
+	c.headCut = false
 }
 
 // requeueLocked puts bytes that a write left over back at the head of the
-// outbox. The caller holds c.mu.
+// outbox: they may begin inside a frame, and must be written whole for the
+// stream to stay whole. The caller holds c.mu.
 func (c *Conn) requeueLocked(rest []byte) {
 	c.queue = slices.Insert(c.queue, 0, rest)
+	c.headCut = true
+	c.queued += entryOverhead
+	if c.pongAt > 0 {
+		c.pongAt++
+	}
 }
 
 // closeWrite shuts down the sending side of nc where it can be.
