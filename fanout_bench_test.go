@@ -43,6 +43,17 @@ func BenchmarkFanOut(b *testing.B) {
 	b.Run("server/receivers=1000/senders=4/saturation", func(b *testing.B) {
 		runFanOut(b, "server", 1000, 0, 4)
 	})
+	// The room log on disk (-data) against the same without, in one run:
+	// the paced workload, and many senders flat out, where syncs are
+	// shared (group commit).
+	for _, target := range []string{"server", "server-data"} {
+		b.Run(target+"/receivers=1000/rate=100/log", func(b *testing.B) {
+			runFanOut(b, target, 1000, 100, 1)
+		})
+		b.Run(target+"/receivers=100/senders=64/saturation/log", func(b *testing.B) {
+			runFanOut(b, target, 100, 0, 64)
+		})
+	}
 }
 
 // benchPayload is the size of a benchmark message, as in the issue's
@@ -63,7 +74,7 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int) {
 	if target == "floor" {
 		f = newFloor(b, receivers, start)
 	} else {
-		f = newServerTarget(b, receivers, senders, start)
+		f = newServerTarget(b, receivers, senders, target == "server-data", start)
 	}
 	f.ready(b)
 	// The whole process's resident memory, over the connections: both
@@ -115,6 +126,11 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int) {
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	b.ReportMetric(rssPerConn, "KiB-process-RSS/conn")
+	if t, ok := f.(*serverTarget); ok {
+		st := t.srv.chat.history.log.Stats()
+		b.ReportMetric(float64(st.Syncs)/float64(max(st.Appends, 1)), "syncs/message")
+		b.ReportMetric(float64(st.Appends)/elapsed.Seconds(), "messages/s")
+	}
 	_ = sendEnd
 	f.close()
 }
@@ -209,8 +225,11 @@ type serverTarget struct {
 	senders []*wsClient
 }
 
-func newServerTarget(b *testing.B, receivers, senders int, start func(int, *bufio.Reader)) *serverTarget {
+func newServerTarget(b *testing.B, receivers, senders int, data bool, start func(int, *bufio.Reader)) *serverTarget {
 	cfg := testConfig()
+	if data {
+		cfg.DataDir = b.TempDir()
+	}
 	cfg.MaxQueue = 64 << 20 // saturation piles up; losing receivers is not what is measured
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
