@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -325,3 +327,29 @@ func shutdown(t testing.TB, s *Server) {
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func TestTokensNeverAppearInTheLog(t *testing.T) {
+	var logs syncBuffer
+	s := newTestServer(t, accountsConfig(t), slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	defer s.Shutdown(t.Context())
+	addr := strings.TrimPrefix(hs.URL, "http://")
+	token := register(t, addr, "alice")
+	apiCall(t, addr, "/api/login", `{"name":"alice","password":"correct horse"}`)
+	apiCall(t, addr, "/api/login", `{"name":"alice","password":"wrong horse"}`)
+	alice := joinWith(t, addr, token, "")
+	alice.c.sendText("/token " + token)
+	alice.next(t)
+	bad := dial(t, addr, "/ws/chat?token="+token[:len(token)-2]+"xx")
+	bad.expectClose()
+	alice.c.writeFrame(true, opClose, closePayload(closeNormal, ""))
+	alice.expect(t, "CLOSE 1000 ")
+	sig := token[strings.LastIndex(token, ".")+1:]
+	if out := logs.String(); strings.Contains(out, sig) || strings.Contains(out, "horse") {
+		t.Errorf("the log shows a token or a password:\n%s", out)
+	}
+	if !strings.Contains(logs.String(), "msg=join name=alice") {
+		t.Errorf("the log has no join line, so it shows nothing:\n%s", logs.String())
+	}
+}
