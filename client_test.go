@@ -33,6 +33,7 @@ func testConfig() Config {
 		HistoryKeep:    1000,
 		HistoryReplay:  50,
 		MaxFile:        1 << 20,
+		Compress:       true,
 	}
 }
 

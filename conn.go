@@ -43,6 +43,12 @@ type Conn struct {
 	peerClosed  bool      // the peer's close frame has arrived
 	lastMessage time.Time // when the peer's last message arrived
 
+	// deflate compresses and inflates messages when the handshake
+	// negotiated permessage-deflate (RFC 7692), nil otherwise; it is
+	// shared by every connection and holds nothing of this one.
+	deflate       *deflater
+	deflateParams deflateParams
+
 	// idleTicks counts keepalive ticks since the peer last sent a frame.
 	idleTicks atomic.Int32
 
@@ -97,6 +103,26 @@ func newConn(nc net.Conn, early []byte, cfg connConfig, f *flusher, p *poller) *
 		}
 	}
 	return c
+}
+
+// encodeMessage encodes one whole message for the peer: compressed when
+// permessage-deflate was negotiated and the message gains by it, plain
+// otherwise (RFC 7692 §6 lets each message choose).
+func (c *Conn) encodeMessage(op opcode, payload []byte) []byte {
+	if c.deflate != nil {
+		if f := c.deflate.compressedFrame(op, payload, c.deflateParams.fullWindow()); f != nil {
+			return f
+		}
+	}
+	return encodeFrame(op, payload)
+}
+
+// takesBroadcastDeflate reports whether the peer can be sent the
+// compressed frames of a broadcast, which are compressed once with the
+// full 32 KiB window: it negotiated permessage-deflate and did not limit
+// the server's window (RFC 7692 §7.1.2.1).
+func (c *Conn) takesBroadcastDeflate() bool {
+	return c.deflate != nil && c.deflateParams.fullWindow()
 }
 
 // RemoteAddr is the peer's network address.

@@ -41,6 +41,10 @@ type Config struct {
 	FilesBudget      int64         // bytes of shared files kept; 0: the files package's default for disk or memory
 	HandshakeTimeout time.Duration // longest from accepting a connection to a whole request header
 	TLSCert, TLSKey  string        // certificate and key files; both empty serves plain HTTP
+
+	// Compress negotiates permessage-deflate (RFC 7692) with clients that
+	// offer it.
+	Compress bool
 }
 
 // closeTimeout bounds the closing handshake: how long the server waits
@@ -56,6 +60,9 @@ type Server struct {
 	chat    *chat
 	ping    []byte // the keepalive ping frame, encoded once
 	metrics *metrics
+	// deflater compresses and inflates for every connection that
+	// negotiated permessage-deflate; nil with compression off.
+	deflater *deflater
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
@@ -91,16 +98,21 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	m := new(metrics)
 	m.history = hist.log.Stats
+	var d *deflater
+	if cfg.Compress {
+		d = new(deflater)
+	}
 	s := &Server{
-		cfg:     cfg,
-		log:     log,
-		mux:     http.NewServeMux(),
-		chat:    newChat(cfg, log, m, hist, a, shared),
-		ping:    encodeFrame(opPing, nil),
-		metrics: m,
-		conns:   make(map[*Conn]struct{}),
-		perIP:   make(map[string]int),
-		stop:    make(chan struct{}),
+		cfg:      cfg,
+		log:      log,
+		mux:      http.NewServeMux(),
+		chat:     newChat(cfg, log, m, hist, a, shared, d),
+		ping:     encodeFrame(opPing, nil),
+		metrics:  m,
+		deflater: d,
+		conns:    make(map[*Conn]struct{}),
+		perIP:    make(map[string]int),
+		stop:     make(chan struct{}),
 
 		stopFlushers: make(chan struct{}),
 	}
@@ -210,7 +222,15 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		http.Error(w, "cannot start a session", http.StatusInternalServerError)
 		return nil, nil
 	}
-	nc, early, err := upgrade(w, r, s.cfg.WriteTimeout)
+	var (
+		params     deflateParams
+		extensions string
+		compress   bool
+	)
+	if s.deflater != nil {
+		params, extensions, compress = negotiateDeflate(r.Header.Values("Sec-WebSocket-Extensions"))
+	}
+	nc, early, err := upgrade(w, r, extensions, s.cfg.WriteTimeout)
 	if err != nil {
 		s.log.Warn("upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return nil, nil
@@ -222,6 +242,10 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		closeTimeout: closeTimeout,
 		metrics:      s.metrics,
 	}, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))], s.poller)
+	if compress {
+		c.deflate, c.deflateParams = s.deflater, params
+		s.metrics.compressedConns.Add(1)
+	}
 	s.track(c)
 	return c, start
 }
@@ -387,6 +411,6 @@ func serveEcho(c *Conn) bool {
 			c.finish(err)
 			return true
 		}
-		c.send(encodeFrame(op, msg))
+		c.send(c.encodeMessage(op, msg))
 	}
 }
