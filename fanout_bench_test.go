@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -187,7 +188,7 @@ func writeSyscalls(b *testing.B) int64 {
 
 // fanOutTarget is a server under test, seen from the clients.
 type fanOutTarget interface {
-	ready(b *testing.B)                         // waits until every receiver is in
+	ready(b *testing.B)                           // waits until every receiver is in
 	send(b *testing.B, sender, n, rate, size int) // sends n timestamped messages of size bytes
 	close()
 }
@@ -394,15 +395,33 @@ func (f *floor) close() {
 	}
 }
 
-// benchText is size bytes of chat-like text: words drawn from a small
-// vocabulary, which compresses about as well as what people write.
+// benchText is size bytes of chat-like text: words drawn at random from
+// a vocabulary of a few hundred, with numbers and punctuation, which
+// compresses about as well as what people write.
 func benchText(size int) string {
-	words := strings.Fields("the a we you it is are was meet at noon station museum train late sorry okay see there tomorrow " +
-		"lunch coffee after work maybe call me when back home weekend plans great idea thanks")
+	rng := rand.New(rand.NewPCG(uint64(size), 7))
+	words := strings.Fields(benchVocabulary)
 	var b strings.Builder
-	for i := 0; b.Len() < size; i++ {
-		b.WriteString(words[(i*7919+i*i*31)%len(words)])
-		b.WriteByte(' ')
+	for b.Len() < size {
+		switch rng.IntN(12) {
+		case 0:
+			fmt.Fprintf(&b, "%d ", rng.IntN(10000))
+		case 1:
+			b.WriteString(words[rng.IntN(len(words))] + ", ")
+		case 2:
+			b.WriteString(strings.ToUpper(words[rng.IntN(len(words))][:1]) + words[rng.IntN(len(words))] + ". ")
+		default:
+			b.WriteString(words[rng.IntN(len(words))] + " ")
+		}
 	}
 	return b.String()[:size]
 }
+
+// benchVocabulary is the words of benchText.
+const benchVocabulary = `the be to of and a in that have I it for not on with he as you do at this but his by from they we say her she or
+an will my one all would there their what so up out if about who get which go me when make can like time no just him know take people
+into year your good some could them see other than then now look only come its over think also back after use two how our work first
+well way even new want because any these give day most us is was are been has had did said went made got saw came told found left
+station museum train meeting tomorrow tonight lunch coffee weekend office project deadline release build test server client message
+room channel photo link video call phone email sorry thanks great idea maybe later soon early late okay sure yes nope anyone
+everyone someone nobody here there where why which whose while until before during since through between under above below near far`
