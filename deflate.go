@@ -15,11 +15,12 @@ import (
 //     when the offer did not): a broadcast is compressed once and the same
 //     bytes go to every peer, so no message may refer to an earlier one,
 //     and no connection keeps a compressor between messages.
-//   - client_no_context_takeover (§7.1.1.2: "A server MAY include" it in a
-//     response, offered or not, and the client then "MUST NOT use context
-//     takeover"): the server inflates each message on its own, with a
-//     pooled decompressor, and an idle connection keeps no window of what
-//     its client sent.
+//   - client_no_context_takeover (§7.1.1.2 lets a server include it in a
+//     response whether or not the offer had it, and a client that gets it
+//     must not use context takeover): the server inflates each message on
+//     its own, with a pooled decompressor, and an idle connection keeps no
+//     window of what its client sent. Keeping that window instead would
+//     cost up to 32 KiB per connection that has spoken, for good.
 //   - server_max_window_bits=N only when the offer asked for it (§7.1.2.1),
 //     with the value asked for. compress/flate always looks back up to
 //     32 KiB, so a window under 15 bits is honoured by compressing with
@@ -33,8 +34,9 @@ import (
 // An offer that breaks §7.1 (an unknown parameter, one given twice, a
 // value out of range or badly written) is declined: the next offer is
 // tried, and when none is acceptable the connection is made without
-// compression (§7.1: the server "MUST decline" such an offer, which does
-// not fail the handshake).
+// compression (§7.1 has the server decline such an offer; declining is
+// leaving it out of the response, which does not fail the handshake, §9.1
+// of RFC 6455).
 
 // deflateExtension is the extension token of RFC 7692 §7.
 const deflateExtension = "permessage-deflate"
@@ -90,7 +92,7 @@ func acceptDeflate(params []extensionParam) (deflateParams, string, bool) {
 	seen := make(map[string]bool, len(params))
 	for _, q := range params {
 		if seen[q.name] {
-			return p, "", false // §7.1: "MUST decline ... the same name"
+			return p, "", false // §7.1: two parameters of the same name
 		}
 		seen[q.name] = true
 		switch q.name {
