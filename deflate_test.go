@@ -312,7 +312,10 @@ func TestInflateBombCostsTheLimit(t *testing.T) {
 // bomb (64 MiB of zeros) against those for a normal 4 KiB message, with
 // the chat's 64 KiB limit.
 func BenchmarkInflateBomb(b *testing.B) {
-	var d deflater
+	var (
+		d      deflater
+		normal float64 // bytes allocated for the normal message
+	)
 	const limit = 64 << 10
 	for _, bc := range []struct {
 		name string
@@ -330,7 +333,13 @@ func BenchmarkInflateBomb(b *testing.B) {
 				d.inflate(data, limit)
 			}
 			runtime.ReadMemStats(&after)
-			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N), "alloc-bytes/msg")
+			spent := float64(after.TotalAlloc-before.TotalAlloc) / float64(b.N)
+			b.ReportMetric(spent, "alloc-bytes/msg")
+			if bc.name == "normal-4KiB" {
+				normal = spent
+			} else {
+				b.ReportMetric(spent/normal, "alloc-vs-normal")
+			}
 			b.ReportMetric(float64(len(data)), "wire-bytes")
 		})
 	}
