@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The tests in this file replay sections 12 and 13 of the Autobahn
@@ -57,11 +58,14 @@ type abDataSet struct {
 // slice of them is valid UTF-8).
 func abDeflateData() []abDataSet {
 	rng := rand.New(rand.NewPCG(12, 13))
-	words := strings.Fields("Habe nun ach Philosophie Juristerei und Medizin und leider auch Theologie durchaus studiert mit heißem Bemühn " +
-		"da steh ich nun ich armer Tor und bin so klug als wie zuvor heiße Magister heiße Doktor gar")
+	// ASCII words for the text sets, so that any slice is valid UTF-8;
+	// the prose, sent as binary, has its umlauts.
+	words := strings.Fields("Habe nun ach Philosophie Juristerei und Medizin und leider auch Theologie durchaus studiert mit heissem Bemuehn " +
+		"da steh ich nun ich armer Tor und bin so klug als wie zuvor heisse Magister heisse Doktor gar")
+	umlauts := strings.NewReplacer("ss", "ß", "ue", "ü")
 	var prose, jsonData, html, bitmap, pdf bytes.Buffer
 	for prose.Len() < 200<<10 {
-		prose.WriteString(words[rng.IntN(len(words))])
+		prose.WriteString(umlauts.Replace(words[rng.IntN(len(words))]))
 		prose.WriteByte(" \n"[rng.IntN(12)/11])
 	}
 	jsonData.WriteString("[")
@@ -142,6 +146,7 @@ func abDeflateCase(t *testing.T, addr, offer string, set abDataSet, size [2]int,
 			msg = append(msg, set.data[pos:pos+k]...)
 			pos = (pos + k) % len(set.data)
 		}
+		c.nc.SetWriteDeadline(time.Now().Add(testTimeout)) // the dial's deadline covers the handshake only
 		c.writeCompressed(op, msg, size[1])
 		gotOp, got, _ := c.readMessage()
 		if gotOp != op || !bytes.Equal(got, msg) {

@@ -137,7 +137,7 @@ func deflateClient(t *testing.T, addr, path, offer string) *wsClient {
 // takeover does (RFC 7692 §7.2.1).
 func clientDeflate(t testing.TB, msg []byte) []byte {
 	var b bytes.Buffer
-	w, _ := flate.NewWriter(&b, flate.BestCompression)
+	w, _ := flate.NewWriter(&b, flate.DefaultCompression)
 	w.Write(msg)
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
