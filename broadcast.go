@@ -8,10 +8,16 @@ import (
 )
 
 // frames is one broadcast, encoded once for each wire format; every peer
-// that reads that format is queued the very same bytes.
+// that reads that format is queued the very same bytes. A chat message
+// may also carry each format compressed once (RFC 7692), for the peers
+// that negotiated permessage-deflate.
 type frames struct {
 	text []byte // for clients of the plain text format
 	json []byte // for clients that asked for format=json
+
+	// The same messages compressed, nil when nobody of that format takes
+	// compression or the message is too short to gain.
+	textDeflated, jsonDeflated []byte
 }
 
 // pick returns the frame for a peer of the given format.
@@ -22,12 +28,43 @@ func (f frames) pick(json bool) []byte {
 	return f.text
 }
 
+// pickFor returns the frame for p: the compressed one when p takes
+// compressed broadcasts and there is one, the plain one otherwise.
+func (f frames) pickFor(p *peer) []byte {
+	z := f.textDeflated
+	if p.json {
+		z = f.jsonDeflated
+	}
+	if p.deflate && z != nil {
+		return z
+	}
+	return f.pick(p.json)
+}
+
+// compress adds the compressed variant of each format that some peer
+// takes, compressing each once: text when any of the room's deflating
+// peers reads text, JSON when any reads JSON. The caller holds r.mu.
+func (r *room) compressLocked(f *frames) {
+	if r.deflater == nil {
+		return
+	}
+	if r.deflatePeers > r.deflateJSON && f.text != nil {
+		f.textDeflated = r.deflater.compressedFrame(opText, framePayload(f.text), true)
+	}
+	if r.deflateJSON > 0 && f.json != nil {
+		f.jsonDeflated = r.deflater.compressedFrame(opText, framePayload(f.json), true)
+	}
+}
+
 // peer is one chat participant.
 type peer struct {
 	conn *Conn
 	name string
 	key  string // name folded for case-insensitive uniqueness
 	json bool   // reads format=json
+	// deflate: p takes compressed broadcasts (permessage-deflate with
+	// the full window).
+	deflate bool
 
 	upload string // the credential p uploads files with; JSON readers only
 
@@ -59,8 +96,12 @@ type room struct {
 	peers     []*peer        // in join order, but for swaps on leave
 	present   map[string]int // connections in the room by folded name: an account may have several
 	jsonPeers int            // how many of peers read JSON
-	lastID    store.ID       // the last message delivered, or kept when the room opened
-	messages  uint64         // messages broadcast since the room opened
+	// How many of peers take compressed broadcasts, and how many of
+	// those read JSON; deflater compresses for them, nil for none.
+	deflatePeers, deflateJSON int
+	deflater                  *deflater
+	lastID                    store.ID // the last message delivered, or kept when the room opened
+	messages                  uint64   // messages broadcast since the room opened
 
 	history *history // the room log and how much of it a newcomer gets
 	metrics *metrics // counts broadcasts; nil counts nothing
@@ -95,6 +136,7 @@ func (r *room) enterLocked(p *peer, since *store.ID) {
 	if p.json {
 		r.jsonPeers++
 	}
+	r.countDeflate(p, 1)
 	past, recovered := r.history.since(r.key, since, r.lastID)
 	p.conn.send(welcome(p, r, recovered))
 	if !recovered && !p.json {
@@ -117,6 +159,7 @@ func (r *room) exitLocked(p *peer) {
 	if p.json {
 		r.jsonPeers--
 	}
+	r.countDeflate(p, -1)
 	if r.present[p.key]--; r.present[p.key] == 0 {
 		delete(r.present, p.key)
 		r.noticeLocked(left(r.name, p.name))
@@ -146,13 +189,25 @@ func (r *room) broadcastLocked(f frames) (behind []*Conn) {
 	start := time.Now()
 	r.flushLocked()
 	for _, p := range r.peers {
-		if _, over := p.conn.queueFrame(f.pick(p.json)); over {
+		if _, over := p.conn.queueFrame(f.pickFor(p)); over {
 			behind = append(behind, p.conn)
 		}
 	}
 	r.messages++
 	r.metrics.fannedOut(len(r.peers), time.Since(start))
 	return behind
+}
+
+// countDeflate adds n to the counts of peers taking compressed
+// broadcasts, when p is one. The caller holds r.mu.
+func (r *room) countDeflate(p *peer, n int) {
+	if !p.deflate {
+		return
+	}
+	r.deflatePeers += n
+	if p.json {
+		r.deflateJSON += n
+	}
 }
 
 // typing tells the room's JSON readers, but from's own, that from is

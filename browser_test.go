@@ -39,6 +39,11 @@ func TestBrowserChat(t *testing.T) {
 			"SEVER":   {"SEVERED", proxy.sever},
 			"RELEASE": {"RELEASED", proxy.release},
 		})
+	// Chromium offers permessage-deflate on every WebSocket: the pages'
+	// connections to the server running now must have taken it.
+	if n := live.srv.metrics.compressedConns.Load(); n == 0 {
+		t.Error("no connection of the pages negotiated permessage-deflate")
+	}
 }
 
 // TestBrowserAccounts drives the page of a server with built-in accounts

@@ -30,10 +30,12 @@ type chat struct {
 	tooFastText string
 }
 
-func newChat(cfg Config, log *slog.Logger, m *metrics, h *history, a *auth, f *files.Store) *chat {
+func newChat(cfg Config, log *slog.Logger, m *metrics, h *history, a *auth, f *files.Store, d *deflater) *chat {
 	limit := rateLimit{Rate: cfg.Rate, Burst: cfg.Burst}
+	hub := newHub(cfg.MaxRooms, m, h)
+	hub.deflater = d
 	return &chat{
-		hub:         newHub(cfg.MaxRooms, m, h),
+		hub:         hub,
 		history:     h,
 		auth:        a,
 		files:       f,
@@ -65,7 +67,7 @@ func (ch *chat) handle(r *http.Request) (func(*Conn) func() bool, error) {
 		if refusal != "" {
 			return ch.refuse(c, req.name, why, refusal)
 		}
-		p := &peer{conn: c, name: req.name, key: textrules.Fold(req.name), json: req.json, account: ch.auth != nil,
+		p := &peer{conn: c, name: req.name, key: textrules.Fold(req.name), json: req.json, deflate: c.takesBroadcastDeflate(), account: ch.auth != nil,
 			lim: newLimiter(ch.limit, time.Now()), acked: make(chan struct{}, 1)}
 		if p.json {
 			ch.uploads.grant(p)

@@ -34,6 +34,7 @@ func testConfig() Config {
 		HistoryReplay:  50,
 		MaxFile:        1 << 20,
 		Echo:           true,
+		Compress:       true,
 	}
 }
 

@@ -1146,10 +1146,10 @@ func TestConformanceAutoFragmentation(t *testing.T) {
 	}})
 }
 
-// TestConformanceDeclinesExtensions covers the opening handshake of 12.x
-// and 13.x: the suite offers permessage-deflate, and a server that does
-// not select it makes those cases "Unimplemented" rather than failed.
-func TestConformanceDeclinesExtensions(t *testing.T) {
+// TestConformanceNegotiatesDeflate covers the opening handshake of 12.x
+// and 13.x: the suite's default offer is accepted, with both sides
+// without context takeover.
+func TestConformanceNegotiatesDeflate(t *testing.T) {
 	_, addr := startServer(t, testConfig())
 	h := http.Header{}
 	h.Set("Sec-WebSocket-Extensions", "permessage-deflate; client_no_context_takeover; client_max_window_bits")
@@ -1161,7 +1161,8 @@ func TestConformanceDeclinesExtensions(t *testing.T) {
 		t.Fatalf("status %s, want 101", resp.Status)
 	}
 	defer c.nc.Close()
-	if v := resp.Header.Values("Sec-WebSocket-Extensions"); len(v) != 0 {
-		t.Errorf("Sec-WebSocket-Extensions %q in the response, want none", v)
+	want := "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+	if v := resp.Header.Values("Sec-WebSocket-Extensions"); len(v) != 1 || v[0] != want {
+		t.Errorf("Sec-WebSocket-Extensions %q in the response, want %q", v, want)
 	}
 }

@@ -47,6 +47,12 @@ type Conn struct {
 	armed       armed     // which read deadline of its own the reader has set
 	held        int64     // what the message being read holds of the reassembly budget
 
+	// deflate compresses and inflates messages when the handshake
+	// negotiated permessage-deflate (RFC 7692), nil otherwise; it is
+	// shared by every connection and holds nothing of this one.
+	deflate       *deflater
+	deflateParams deflateParams
+
 	// idleTicks counts keepalive ticks since the peer last sent a frame.
 	idleTicks atomic.Int32
 
@@ -101,6 +107,26 @@ func newConn(nc net.Conn, early []byte, cfg connConfig, f *flusher, p *poller) *
 		c.flusher, c.poller = f, p
 	}
 	return c
+}
+
+// encodeMessage encodes one whole message for the peer: compressed when
+// permessage-deflate was negotiated and the message gains by it, plain
+// otherwise (RFC 7692 §6 lets each message choose).
+func (c *Conn) encodeMessage(op opcode, payload []byte) []byte {
+	if c.deflate != nil {
+		if f := c.deflate.compressedFrame(op, payload, c.deflateParams.fullWindow()); f != nil {
+			return f
+		}
+	}
+	return encodeFrame(op, payload)
+}
+
+// takesBroadcastDeflate reports whether the peer can be sent the
+// compressed frames of a broadcast, which are compressed once with the
+// full 32 KiB window: it negotiated permessage-deflate and did not limit
+// the server's window (RFC 7692 §7.1.2.1).
+func (c *Conn) takesBroadcastDeflate() bool {
+	return c.deflate != nil && c.deflateParams.fullWindow()
 }
 
 // RemoteAddr is the peer's network address.

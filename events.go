@@ -64,6 +64,7 @@ func (r *room) message(id store.ID, m storedMessage, history bool) frames {
 		f.json = jsonFrame(event{Type: m.Type, Room: r.name, ID: id.String(), Time: id.Time().Format(timeFormat),
 			Name: m.Name, Text: m.Text, File: m.File, History: history})
 	}
+	r.compressLocked(&f)
 	return f
 }
 

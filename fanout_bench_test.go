@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -36,25 +37,60 @@ func BenchmarkFanOut(b *testing.B) {
 	}{{1000, 100}, {9000, 25}} {
 		for _, target := range []string{"server", "floor"} {
 			b.Run(fmt.Sprintf("%s/receivers=%d/rate=%d", target, w.receivers, w.rate), func(b *testing.B) {
-				runFanOut(b, target, w.receivers, w.rate, 1)
+				runFanOut(b, target, w.receivers, w.rate, 1, fanOutLoad{payload: benchPayload})
 			})
 		}
 	}
 	b.Run("server/receivers=1000/senders=4/saturation", func(b *testing.B) {
-		runFanOut(b, "server", 1000, 0, 4)
+		runFanOut(b, "server", 1000, 0, 4, fanOutLoad{payload: benchPayload})
 	})
 	// The room log on disk (-data) against the same without, in one run:
 	// the paced workload, and many senders flat out, where syncs are
 	// shared (group commit).
 	for _, target := range []string{"server", "server-data"} {
 		b.Run(target+"/receivers=1000/rate=100/log", func(b *testing.B) {
-			runFanOut(b, target, 1000, 100, 1)
+			runFanOut(b, target, 1000, 100, 1, fanOutLoad{payload: benchPayload})
 		})
 		b.Run(target+"/receivers=100/senders=64/saturation/log", func(b *testing.B) {
-			runFanOut(b, target, 100, 0, 64)
+			runFanOut(b, target, 100, 0, 64, fanOutLoad{payload: benchPayload})
 		})
 	}
 }
+
+// BenchmarkFanOutDeflate compares a chat-sized message and a 4 KiB one
+// broadcast to 1,000 receivers that offer permessage-deflate against
+// receivers that do not: the bytes each receiver reads per message, and
+// the CPU per delivery (the process's: server and clients, which do not
+// inflate), with their ratios to the plain run of the same size.
+//
+//	go test -run '^$' -bench FanOutDeflate -benchtime 300x
+func BenchmarkFanOutDeflate(b *testing.B) {
+	for _, size := range []int{benchPayload, 4096} {
+		var plain fanOutFigures
+		for _, deflate := range []bool{false, true} {
+			b.Run(fmt.Sprintf("bytes=%d/deflate=%v", size, deflate), func(b *testing.B) {
+				got := runFanOut(b, "server", 1000, 100, 1, fanOutLoad{payload: size, deflate: deflate})
+				if !deflate {
+					plain = got
+				} else if plain.wire > 0 {
+					b.ReportMetric(got.wire/plain.wire, "wire-vs-plain")
+					b.ReportMetric(got.cpu/plain.cpu, "cpu-vs-plain")
+				}
+			})
+		}
+	}
+}
+
+// fanOutLoad is what a fan-out run sends: messages of payload bytes, to
+// receivers that offer permessage-deflate when deflate is set.
+type fanOutLoad struct {
+	payload int
+	deflate bool
+}
+
+// fanOutFigures are the figures of a run that others compare with:
+// bytes read per delivery, and CPU microseconds per delivery.
+type fanOutFigures struct{ wire, cpu float64 }
 
 // benchPayload is the size of a benchmark message, as in the issue's
 // workload.
@@ -62,7 +98,7 @@ const benchPayload = 128
 
 // runFanOut sends b.N messages per sender at rate (0: as fast as the
 // server takes them) to receivers clients and reports what they saw.
-func runFanOut(b *testing.B, target string, receivers, rate, senders int) {
+func runFanOut(b *testing.B, target string, receivers, rate, senders int, load fanOutLoad) fanOutFigures {
 	want := int64(b.N * senders)
 	rs := make([]*benchReceiver, receivers)
 	for i := range rs {
@@ -74,7 +110,7 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int) {
 	if target == "floor" {
 		f = newFloor(b, receivers, start)
 	} else {
-		f = newServerTarget(b, receivers, senders, target == "server-data", start)
+		f = newServerTarget(b, receivers, senders, target == "server-data", load.deflate, start)
 	}
 	f.ready(b)
 	// The whole process's resident memory, over the connections: both
@@ -90,7 +126,7 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int) {
 	began := time.Now()
 	var wg sync.WaitGroup
 	for s := range senders {
-		wg.Go(func() { f.send(b, s, b.N, rate) })
+		wg.Go(func() { f.send(b, s, b.N, rate, load.payload) })
 	}
 	wg.Wait()
 	sendEnd := time.Now()
@@ -113,18 +149,27 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int) {
 	writes := writeSyscalls(b) - writesBefore - int64(b.N*senders)
 
 	deliveries := float64(want) * float64(receivers)
-	var lat []time.Duration
+	var (
+		lat  []time.Duration
+		wire int64
+	)
 	for _, r := range rs {
 		lat = append(lat, r.latencies...)
+		wire += r.bytes.Load()
 	}
 	slices.Sort(lat)
+	figures := fanOutFigures{wire: float64(wire) / deliveries, cpu: cpuMicros(before.Utime, after.Utime) + cpuMicros(before.Stime, after.Stime)}
+	figures.cpu /= deliveries
+	b.ReportMetric(figures.wire, "wire-B/delivery")
 	b.ReportMetric(deliveries/elapsed.Seconds(), "deliveries/s")
 	b.ReportMetric(cpuMicros(before.Utime, after.Utime)/deliveries, "user-µs/delivery")
 	b.ReportMetric(cpuMicros(before.Stime, after.Stime)/deliveries, "sys-µs/delivery")
 	b.ReportMetric(float64(writes)/deliveries, "writes/delivery")
 	b.ReportMetric(100*float64(undelivered)/deliveries, "%undelivered-at-send-end")
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	if len(lat) > 0 { // compressed messages are counted, not inflated, so carry no time
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	}
 	b.ReportMetric(rssPerConn, "KiB-process-RSS/conn")
 	if t, ok := f.(*serverTarget); ok {
 		st := t.srv.chat.history.log.Stats()
@@ -133,6 +178,7 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int) {
 	}
 	_ = sendEnd
 	f.close()
+	return figures
 }
 
 func cpuMicros(from, to syscall.Timeval) float64 {
@@ -158,8 +204,8 @@ func writeSyscalls(b *testing.B) int64 {
 
 // fanOutTarget is a server under test, seen from the clients.
 type fanOutTarget interface {
-	ready(b *testing.B)                         // waits until every receiver is in
-	send(b *testing.B, sender, n int, rate int) // sends n timestamped messages
+	ready(b *testing.B)                           // waits until every receiver is in
+	send(b *testing.B, sender, n, rate, size int) // sends n timestamped messages of size bytes
 	close()
 }
 
@@ -168,6 +214,7 @@ type fanOutTarget interface {
 type benchReceiver struct {
 	want      int64
 	count     atomic.Int64
+	bytes     atomic.Int64 // of the benchmark messages' frames
 	latencies []time.Duration
 	done      chan struct{}
 }
@@ -189,6 +236,11 @@ func (r *benchReceiver) run(br *bufio.Reader) {
 		if _, err := io.ReadFull(br, payload); err != nil {
 			return
 		}
+		if h.rsv == bitRsv1 && h.opcode == opText { // only benchmark messages come compressed
+			r.bytes.Add(int64(n) + h.length)
+			r.count.Add(1)
+			continue
+		}
 		// Benchmark messages read "bench0: <unix nanoseconds> ...".
 		_, stamp, ok := bytes.Cut(payload, []byte(": "))
 		if !ok || h.opcode != opText || !bytes.HasPrefix(payload, []byte("bench")) {
@@ -197,20 +249,22 @@ func (r *benchReceiver) run(br *bufio.Reader) {
 		stamp, _, _ = bytes.Cut(stamp, []byte(" "))
 		sent, _ := strconv.ParseInt(string(stamp), 10, 64)
 		r.latencies = append(r.latencies, time.Since(time.Unix(0, sent)))
+		r.bytes.Add(int64(n) + h.length)
 		r.count.Add(1)
 	}
 }
 
-// pace sends n messages through write, at rate per second when rate > 0.
-func pace(n, rate int, write func(msg []byte) error) error {
+// pace sends n messages of size bytes through write, at rate per second
+// when rate > 0.
+func pace(n, rate, size int, write func(msg []byte) error) error {
 	start := time.Now()
-	pad := strings.Repeat("x", benchPayload)
+	pad := benchText(size)
 	for i := range n {
 		if rate > 0 {
 			time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))))
 		}
 		msg := fmt.Appendf(nil, "%d %s", time.Now().UnixNano(), pad)
-		if err := write(msg[:benchPayload]); err != nil {
+		if err := write(msg[:size]); err != nil {
 			return err
 		}
 	}
@@ -225,7 +279,7 @@ type serverTarget struct {
 	senders []*wsClient
 }
 
-func newServerTarget(b *testing.B, receivers, senders int, data bool, start func(int, *bufio.Reader)) *serverTarget {
+func newServerTarget(b *testing.B, receivers, senders int, data, deflate bool, start func(int, *bufio.Reader)) *serverTarget {
 	cfg := testConfig()
 	if data {
 		cfg.DataDir = b.TempDir()
@@ -240,20 +294,25 @@ func newServerTarget(b *testing.B, receivers, senders int, data bool, start func
 	go t.hs.Serve(ln)
 	addr := ln.Addr().String()
 	for i := range receivers {
-		c := dialBench(b, addr, fmt.Sprintf("r%d", i))
+		c := dialBench(b, addr, fmt.Sprintf("r%d", i), deflate)
 		t.clients = append(t.clients, c)
 		start(i, c.br)
 	}
 	for i := range senders {
-		t.senders = append(t.senders, dialBench(b, addr, fmt.Sprintf("bench%d", i)))
+		t.senders = append(t.senders, dialBench(b, addr, fmt.Sprintf("bench%d", i), false))
 		go io.Copy(io.Discard, t.senders[i].br) // senders hear everything too
 	}
 	return t
 }
 
-// dialBench joins the chat for a benchmark.
-func dialBench(b *testing.B, addr, name string) *wsClient {
-	c, resp, err := tryDial(addr, "/ws/chat?name="+name, nil)
+// dialBench joins the chat for a benchmark, offering permessage-deflate
+// as Chromium does when deflate is set.
+func dialBench(b *testing.B, addr, name string, deflate bool) *wsClient {
+	h := http.Header{}
+	if deflate {
+		h.Set("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits")
+	}
+	c, resp, err := tryDial(addr, "/ws/chat?name="+name, h)
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		b.Fatalf("dial %s: %v %v", name, err, resp)
 	}
@@ -279,9 +338,9 @@ func (t *serverTarget) ready(b *testing.B) {
 	}
 }
 
-func (t *serverTarget) send(b *testing.B, sender, n, rate int) {
+func (t *serverTarget) send(b *testing.B, sender, n, rate, size int) {
 	c := t.senders[sender]
-	err := pace(n, rate, func(msg []byte) error {
+	err := pace(n, rate, size, func(msg []byte) error {
 		_, err := c.nc.Write(clientFrame(true, opText, true, c.key, msg))
 		return err
 	})
@@ -332,8 +391,8 @@ func newFloor(b *testing.B, receivers int, start func(int, *bufio.Reader)) *floo
 
 func (f *floor) ready(*testing.B) {}
 
-func (f *floor) send(b *testing.B, _, n, rate int) {
-	err := pace(n, rate, func(msg []byte) error {
+func (f *floor) send(b *testing.B, _, n, rate, size int) {
+	err := pace(n, rate, size, func(msg []byte) error {
 		frame := textFrame("bench0", ": ", string(msg))
 		for _, s := range f.sockets {
 			if _, err := s.Write(frame); err != nil {
@@ -354,3 +413,34 @@ func (f *floor) close() {
 		f.sockets[i].Close()
 	}
 }
+
+// benchText is size bytes of chat-like text: words drawn at random from
+// a vocabulary of a few hundred, with numbers and punctuation, which
+// compresses about as well as what people write.
+func benchText(size int) string {
+	rng := rand.New(rand.NewPCG(uint64(size), 7))
+	words := strings.Fields(benchVocabulary)
+	var b strings.Builder
+	for b.Len() < size {
+		switch rng.IntN(12) {
+		case 0:
+			fmt.Fprintf(&b, "%d ", rng.IntN(10000))
+		case 1:
+			b.WriteString(words[rng.IntN(len(words))] + ", ")
+		case 2:
+			b.WriteString(strings.ToUpper(words[rng.IntN(len(words))][:1]) + words[rng.IntN(len(words))] + ". ")
+		default:
+			b.WriteString(words[rng.IntN(len(words))] + " ")
+		}
+	}
+	return b.String()[:size]
+}
+
+// benchVocabulary is the words of benchText.
+const benchVocabulary = `the be to of and a in that have I it for not on with he as you do at this but his by from they we say her she or
+an will my one all would there their what so up out if about who get which go me when make can like time no just him know take people
+into year your good some could them see other than then now look only come its over think also back after use two how our work first
+well way even new want because any these give day most us is was are been has had did said went made got saw came told found left
+station museum train meeting tomorrow tonight lunch coffee weekend office project deadline release build test server client message
+room channel photo link video call phone email sorry thanks great idea maybe later soon early late okay sure yes nope anyone
+everyone someone nobody here there where why which whose while until before during since through between under above below near far`

@@ -141,12 +141,12 @@ func refuseHandshake(w http.ResponseWriter, e *handshakeError) {
 }
 
 // upgrade completes a checked handshake: it takes the connection over
-// from net/http and answers 101 Switching Protocols (§4.2.2). No extension
-// or subprotocol is ever selected, so whatever the client offered is
-// declined by leaving those headers out. It returns the connection and any
-// bytes the client sent behind its handshake that net/http had already
-// read.
-func upgrade(w http.ResponseWriter, r *http.Request, writeTimeout time.Duration) (net.Conn, []byte, error) {
+// from net/http and answers 101 Switching Protocols (§4.2.2). extensions
+// is the Sec-WebSocket-Extensions to answer with (§9.1), "" for none. No
+// subprotocol is ever selected, so whatever the client offered is declined
+// by leaving that header out. It returns the connection and any bytes the
+// client sent behind its handshake that net/http had already read.
+func upgrade(w http.ResponseWriter, r *http.Request, extensions string, writeTimeout time.Duration) (net.Conn, []byte, error) {
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		http.Error(w, "cannot take over this connection for WebSocket", http.StatusInternalServerError)
@@ -166,7 +166,11 @@ func upgrade(w http.ResponseWriter, r *http.Request, writeTimeout time.Duration)
 	resp := "HTTP/1.1 101 Switching Protocols\r\n" +
 		"Upgrade: websocket\r\n" +
 		"Connection: Upgrade\r\n" +
-		"Sec-WebSocket-Accept: " + acceptKey(strings.TrimSpace(r.Header.Get("Sec-WebSocket-Key"))) + "\r\n\r\n"
+		"Sec-WebSocket-Accept: " + acceptKey(strings.TrimSpace(r.Header.Get("Sec-WebSocket-Key"))) + "\r\n"
+	if extensions != "" {
+		resp += "Sec-WebSocket-Extensions: " + extensions + "\r\n"
+	}
+	resp += "\r\n"
 	if _, err := nc.Write([]byte(resp)); err != nil {
 		nc.Close()
 		return nil, nil, fmt.Errorf("write handshake response: %w", err)

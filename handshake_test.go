@@ -145,8 +145,8 @@ func TestHandshake(t *testing.T) {
 	cases := []tc{
 		{name: "valid", status: 101, want: switched, absent: noNegotiation},
 		{name: "valid on /ws/chat", path: "/ws/chat?name=alice", status: 101, want: switched, absent: noNegotiation},
-		{name: "extension and subprotocol offered are declined",
-			header: set("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits", "Sec-WebSocket-Protocol", "chat, superchat"),
+		{name: "unknown extension and subprotocol offered are declined",
+			header: set("Sec-WebSocket-Extensions", "x-webkit-deflate-frame; no_context_takeover", "Sec-WebSocket-Protocol", "chat, superchat"),
 			status: 101, want: switched, absent: noNegotiation},
 		{name: "Upgrade token in another case", header: set("Upgrade", "WebSocket"), status: 101, want: switched},
 		{name: "Upgrade listing several protocols", header: set("Upgrade", "foo/2, websocket"), status: 101, want: switched},

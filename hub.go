@@ -28,6 +28,7 @@ type hub struct {
 	maxRooms int                // most rooms at once; 0 means no limit
 	history  *history
 	metrics  *metrics
+	deflater *deflater // compresses broadcasts for rooms' peers; nil: none
 }
 
 // Why the hub turns a participant away.
@@ -138,7 +139,7 @@ func (h *hub) roomLocked(name, key string) (*room, error) {
 	if h.maxRooms > 0 && len(h.rooms) >= h.maxRooms {
 		return nil, errTooManyRooms
 	}
-	r := &room{name: name, key: key, present: make(map[string]int), history: h.history, lastID: h.history.newest(key), metrics: h.metrics}
+	r := &room{name: name, key: key, present: make(map[string]int), history: h.history, lastID: h.history.newest(key), metrics: h.metrics, deflater: h.deflater}
 	h.rooms[key] = r
 	return r, nil
 }

@@ -21,7 +21,8 @@ import (
 // Server has its own. A nil *metrics counts nothing, for connections made
 // outside a Server.
 type metrics struct {
-	connections atomic.Int64 // open WebSocket connections
+	connections     atomic.Int64  // open WebSocket connections
+	compressedConns atomic.Uint64 // connections that negotiated permessage-deflate
 
 	joins, leaves atomic.Uint64
 
@@ -186,6 +187,7 @@ func (m *metrics) handler() http.HandlerFunc {
 func (m *metrics) write(b *bytes.Buffer) {
 	family(b, "wschat_connections", "gauge", "Open WebSocket connections, on every endpoint.")
 	sample(b, "wschat_connections", "", strconv.FormatInt(m.connections.Load(), 10))
+	counter(b, "wschat_compressed_connections_total", "WebSocket connections that negotiated permessage-deflate (RFC 7692).", &m.compressedConns)
 	counter(b, "wschat_joins_total", "Participants who joined the chat.", &m.joins)
 	counter(b, "wschat_leaves_total", "Participants who left the chat, for any reason.", &m.leaves)
 	counter(b, "wschat_messages_received_total", "Chat messages read from participants, blank and rate-limited ones included.", &m.received)

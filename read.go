@@ -30,9 +30,10 @@ func (c *Conn) ReadMessage() (opcode, []byte, error) {
 // against the server's reassembly budget.
 func (c *Conn) readMessage() (opcode, []byte, error) {
 	var (
-		msgOp opcode // opcode of the message being reassembled, 0 if none
-		msg   []byte
-		text  utf8Validator
+		msgOp      opcode // opcode of the message being reassembled, 0 if none
+		msg        []byte
+		text       utf8Validator
+		compressed bool // RSV1 was set on its first frame (RFC 7692 §6)
 	)
 	for {
 		if msgOp == 0 && c.nothingBuffered() {
@@ -63,7 +64,7 @@ func (c *Conn) readMessage() (opcode, []byte, error) {
 			continue
 		}
 		if h.opcode != opContinuation {
-			msgOp = h.opcode
+			msgOp, compressed = h.opcode, h.rsv == bitRsv1
 			c.armMessage(h)
 		}
 		// Compared as what is left of the limit: a 64-bit length may be
@@ -74,7 +75,7 @@ func (c *Conn) readMessage() (opcode, []byte, error) {
 				fmt.Sprintf("message too big: the limit is %d bytes", c.cfg.maxMessage)))
 		}
 		var utf *utf8Validator
-		if msgOp == opText {
+		if msgOp == opText && !compressed { // compressed text is checked once inflated
 			utf = &text
 		}
 		if msg, err = c.readPayload(msg, h, utf); err != nil {
@@ -84,11 +85,16 @@ func (c *Conn) readMessage() (opcode, []byte, error) {
 			continue
 		}
 		c.disarm(armedMessage)
+		if compressed {
+			if msg, err = c.inflateMessage(msgOp, msg); err != nil {
+				return 0, nil, c.fail(err)
+			}
+		}
 		if utf != nil && !utf.complete() {
 			return 0, nil, c.fail(protocolError(closeInvalidPayload, "text message is not valid UTF-8"))
 		}
 		if c.isClosing() {
-			msgOp, msg, text = 0, nil, utf8Validator{}
+			msgOp, msg, text, compressed = 0, nil, utf8Validator{}, false
 			c.releaseHeld()
 			continue
 		}
@@ -139,7 +145,7 @@ func (c *Conn) checkHeader(h frameHeader, inMessage bool) error {
 	switch {
 	case !h.masked:
 		return protocolError(closeProtocolError, "client frames must be masked (RFC 6455 §5.1)")
-	case h.rsv != 0:
+	case h.rsv != 0 && !c.compressedStart(h):
 		return protocolError(closeProtocolError, "reserved bits set without a negotiated extension")
 	case h.opcode.isReserved():
 		return protocolError(closeProtocolError, fmt.Sprintf("reserved opcode %#x", byte(h.opcode)))

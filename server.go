@@ -47,6 +47,10 @@ type Config struct {
 	MaxHandshakes      int    // connections waiting to send a request header; 0 means no limit
 	MaxHandshakesPerIP int    // of those, from one IP (IPv6: one /64); 0 means no limit
 	TLSCert, TLSKey    string // certificate and key files; both empty serves plain HTTP
+
+	// Compress negotiates permessage-deflate (RFC 7692) with clients that
+	// offer it.
+	Compress bool
 }
 
 // closeTimeout bounds the closing handshake: how long the server waits
@@ -64,6 +68,9 @@ type Server struct {
 	metrics *metrics
 	gate    *gate   // limits connections waiting to send a request header
 	partial *budget // shared by the partial messages of every connection; nil is no limit
+	// deflater compresses and inflates for every connection that
+	// negotiated permessage-deflate; nil with compression off.
+	deflater *deflater
 
 	mu       sync.Mutex
 	conns    map[*Conn]struct{}
@@ -99,17 +106,22 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	m := new(metrics)
 	m.history = hist.log.Stats
+	var d *deflater
+	if cfg.Compress {
+		d = new(deflater)
+	}
 	s := &Server{
-		cfg:     cfg,
-		log:     log,
-		mux:     http.NewServeMux(),
-		chat:    newChat(cfg, log, m, hist, a, shared),
-		ping:    encodeFrame(opPing, nil),
-		metrics: m,
-		gate:    newGate(cfg.MaxHandshakes, cfg.MaxHandshakesPerIP, m),
-		conns:   make(map[*Conn]struct{}),
-		perIP:   make(map[string]int),
-		stop:    make(chan struct{}),
+		cfg:      cfg,
+		log:      log,
+		mux:      http.NewServeMux(),
+		chat:     newChat(cfg, log, m, hist, a, shared, d),
+		ping:     encodeFrame(opPing, nil),
+		metrics:  m,
+		gate:     newGate(cfg.MaxHandshakes, cfg.MaxHandshakesPerIP, m),
+		deflater: d,
+		conns:    make(map[*Conn]struct{}),
+		perIP:    make(map[string]int),
+		stop:     make(chan struct{}),
 
 		stopFlushers: make(chan struct{}),
 	}
@@ -235,7 +247,15 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		http.Error(w, "cannot start a session", http.StatusInternalServerError)
 		return nil, nil
 	}
-	nc, early, err := upgrade(w, r, s.cfg.WriteTimeout)
+	var (
+		params     deflateParams
+		extensions string
+		compress   bool
+	)
+	if s.deflater != nil {
+		params, extensions, compress = negotiateDeflate(r.Header.Values("Sec-WebSocket-Extensions"))
+	}
+	nc, early, err := upgrade(w, r, extensions, s.cfg.WriteTimeout)
 	if err != nil {
 		s.log.Warn("upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return nil, nil
@@ -250,6 +270,10 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		messageTimeout: s.cfg.MessageTimeout,
 		reassembly:     s.partial,
 	}, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))], s.poller)
+	if compress {
+		c.deflate, c.deflateParams = s.deflater, params
+		s.metrics.compressedConns.Add(1)
+	}
 	s.track(c)
 	return c, start
 }
@@ -415,7 +439,7 @@ func serveEcho(c *Conn) bool {
 			c.finish(err)
 			return true
 		}
-		if _, behind := c.queueFrame(encodeFrame(op, msg)); behind {
+		if _, behind := c.queueFrame(c.encodeMessage(op, msg)); behind {
 			awaitDrained([]*Conn{c})
 		}
 	}

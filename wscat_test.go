@@ -257,7 +257,7 @@ func (w *wscat) transcript() string {
 // TestWscatEcho is a session a person has at a terminal on /ws/echo:
 // every line typed comes back, and Ctrl+C ends it.
 func TestWscatEcho(t *testing.T) {
-	_, addr := startServer(t, testConfig())
+	srv, addr := startServer(t, testConfig())
 	w := startWscat(t, "wscat", onTerminal, "ws://"+addr+"/ws/echo")
 	w.expect(wscatConnected)
 	for _, line := range []string{
@@ -271,6 +271,10 @@ func TestWscatEcho(t *testing.T) {
 	}
 	w.quit()
 	w.expectExit()
+	// wscat offers permessage-deflate; the long line came back compressed.
+	if n := srv.metrics.compressedConns.Load(); n != 1 {
+		t.Errorf("%d connections negotiated permessage-deflate, want wscat's", n)
+	}
 }
 
 // TestWscatChat has alice and bob chat through two wscat sessions, at a
@@ -279,7 +283,7 @@ func TestWscatEcho(t *testing.T) {
 func TestWscatChat(t *testing.T) {
 	for _, mode := range []wscatMode{onTerminal, onPipes} {
 		t.Run(mode.String(), func(t *testing.T) {
-			_, addr := startServer(t, testConfig())
+			srv, addr := startServer(t, testConfig())
 			url := "ws://" + addr + "/ws/chat?name="
 
 			alice := startWscat(t, "alice", mode, url+"alice")
@@ -296,9 +300,16 @@ func TestWscatChat(t *testing.T) {
 			bob.expect(mode.received("bob: hello alice, how are you?"))
 			alice.expect(mode.received("bob: hello alice, how are you?"))
 
+			long := strings.TrimSpace(strings.Repeat("a longer line, which goes out compressed to both of us. ", 3))
+			alice.typeLine(long)
+			bob.expect(mode.received("alice: " + long))
+
 			bob.quit()
 			bob.expectExit()
 			alice.expect(mode.received("* bob left"))
+			if n := srv.metrics.compressedConns.Load(); n != 2 {
+				t.Errorf("%d connections negotiated permessage-deflate, want both wscat's", n)
+			}
 		})
 	}
 }
