@@ -25,7 +25,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 	const conns = 9000
 	bin := buildBinary(b)
 	for range b.N {
-		srv, addr, _ := startBinary(b, bin)
+		srv, addr, logs := startBinary(b, bin)
 		base := rssKiB(b, srv.Process.Pid)
 		last := fmt.Sprintf("* c%d joined", conns-1)
 		heard := make(chan error, conns)
@@ -48,7 +48,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 			}
 		}
 		rss := rssKiB(b, srv.Process.Pid)
-		runtimeMem := scrapeRuntimeMemory(b, addr)
+		runtimeMem := scrapeRuntimeMemory(b, metricsAddr(b, logs))
 		b.ReportMetric(runtimeMem["heap/stacks"]/1024/conns, "KiB-stacks/conn")
 		b.ReportMetric(runtimeMem["heap/objects"]/1024/conns, "KiB-heap-objects/conn")
 		b.ReportMetric(float64(rss-base)/conns, "KiB-RSS/conn")
@@ -79,7 +79,7 @@ func waitFor(br *bufio.Reader, want string) error {
 }
 
 // scrapeRuntimeMemory reads the server's go_memory_bytes by class from
-// /metrics.
+// /metrics on its metrics listener.
 func scrapeRuntimeMemory(b *testing.B, addr string) map[string]float64 {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
