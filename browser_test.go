@@ -60,7 +60,7 @@ func TestBrowserAccounts(t *testing.T) {
 // back, and the README's console snippet works on the page's own origin.
 func TestBrowserPage(t *testing.T) {
 	if testing.Short() {
-		t.Skip("skipping the browser test in -short mode")
+		skip(t, "skipping the browser test in -short mode")
 	}
 	live := startLiveServer(t, testConfig())
 	people := []string{"amara", "bruno", "chen", "dara", "emeka", "fatima", "goran", "hana", "ivo", "jun", "kemal", "lucia"}
@@ -79,7 +79,7 @@ func TestBrowserPage(t *testing.T) {
 // script said PASS.
 func runDriver(t *testing.T, script string, env []string, requests map[string]request) {
 	if testing.Short() {
-		t.Skip("skipping the browser test in -short mode")
+		skip(t, "skipping the browser test in -short mode")
 	}
 	node := needTool(t, "node")
 	chromium := needTool(t, "chromium")
@@ -182,7 +182,7 @@ func needE2EModules(t testing.TB) {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
-		t.Skip(msg)
+		skip(t, "%s", msg)
 	}
 }
 

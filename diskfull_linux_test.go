@@ -16,7 +16,7 @@ import (
 func TestHistoryFullDiskRefusesTheMessage(t *testing.T) {
 	dir := t.TempDir()
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=256k"); err != nil {
-		t.Skipf("cannot mount a small tmpfs to fill up (needs root or CAP_SYS_ADMIN): %v", err)
+		skip(t, "cannot mount a small tmpfs to fill up (needs root or CAP_SYS_ADMIN): %v", err)
 	}
 	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
 	cfg := testConfig()

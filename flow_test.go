@@ -90,7 +90,7 @@ func readAll(t *testing.T, in *inbox, sender string, want int, text string) {
 
 func TestBurstKeepsEveryReaderWithTheCPUContended(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	// The server in a process of its own; its clients here, competing
 	// for the processors with goroutines that keep them busy.

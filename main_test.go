@@ -81,7 +81,7 @@ func metricsAddr(t testing.TB, logs *syncBuffer) string {
 
 func TestBinaryShutsDownGracefullyOnSignal(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	bin := buildBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {

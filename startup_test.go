@@ -37,7 +37,7 @@ func runBinary(t testing.TB, bin string, args ...string) (int, string, string) {
 
 func TestBinaryFlagsAndStartUpErrors(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	bin := buildBinary(t)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
@@ -93,7 +93,7 @@ func TestBinaryFlagsAndStartUpErrors(t *testing.T) {
 
 func TestBinaryServesMetricsOnItsOwnListenerOnly(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	bin := buildBinary(t)
 	get := func(url string) (int, string) {
@@ -172,7 +172,7 @@ func TestLogFormatAndLevel(t *testing.T) {
 // with 1008 after a handful reached the room.
 func TestDefaultRateLimitCutsAFloodButNotAPaste(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	_, addr, logs := startBinaryDefaults(t, buildBinary(t))
 	bob := join(t, addr, "bob")
