@@ -19,7 +19,8 @@ import (
 // skipLog is the tests skipped in this run, with why.
 type skipLog struct {
 	mu    sync.Mutex
-	lines []string
+	names map[string][]string // by reason, the tests skipped for it
+	order []string            // the reasons, in the order first met
 }
 
 // skipped is the one piece of state the tests share: the skips the
@@ -31,19 +32,32 @@ func skip(t testing.TB, format string, args ...any) {
 	t.Helper()
 	why, _, _ := strings.Cut(fmt.Sprintf(format, args...), "\n")
 	skipped.mu.Lock()
-	skipped.lines = append(skipped.lines, fmt.Sprintf("  %s: %s", t.Name(), why))
+	if skipped.names == nil {
+		skipped.names = map[string][]string{}
+	}
+	if _, ok := skipped.names[why]; !ok {
+		skipped.order = append(skipped.order, why)
+	}
+	skipped.names[why] = append(skipped.names[why], t.Name())
 	skipped.mu.Unlock()
 	t.Skipf(format, args...)
 }
 
-// report writes the list to w, if any test skipped.
+// report writes the list to w, by reason, if any test skipped.
 func (s *skipLog) report(w io.Writer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.lines) == 0 {
+	n := 0
+	for _, names := range s.names {
+		n += len(names)
+	}
+	if n == 0 {
 		return
 	}
-	fmt.Fprintf(w, "wschat: %d tests skipped:\n%s\n", len(s.lines), strings.Join(s.lines, "\n"))
+	fmt.Fprintf(w, "wschat: %d tests skipped\n", n)
+	for _, why := range s.order {
+		fmt.Fprintf(w, "  %s:\n    %s\n", why, strings.Join(s.names[why], ", "))
+	}
 }
 
 func TestMain(m *testing.M) {
