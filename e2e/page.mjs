@@ -4,7 +4,8 @@
 // phone's (390×844): every one of the thirteen names can be reached; a
 // message over the server's limit is not sent, the page says by how much
 // it is over, and the text stays in the box; one just within the limit
-// goes. Then, with both sizes open, the server stops (STOP, answered
+// goes, and one the server refuses all the same (1009) comes back into
+// the box. Then, with both sizes open, the server stops (STOP, answered
 // STOPPED): the list of people and the rooms say they are offline instead
 // of showing everyone as online, and what is typed meanwhile stays; the
 // server starts again (START, STARTED) and it is sent. Last, the README's
@@ -140,6 +141,33 @@ async function tooLong(page, label) {
   console.log(`${label}: over the limit it is kept and not sent; at the limit it goes`);
 }
 
+/**
+ * refusedKeepsText checks the last line of defence: a page that believes
+ * the limit is higher than the server's (an older page, a changed flag)
+ * sends a message the server refuses with 1009, and the text comes back
+ * into the box instead of being lost.
+ */
+async function refusedKeepsText(ctx, problems) {
+  const page = await ctx.newPage();
+  page.on('pageerror', (err) => problems.push(`refused: page error: ${err.message}`));
+  await page.route('**/api/config', async (route) => {
+    const resp = await route.fetch();
+    route.fulfill({ response: resp, json: { ...(await resp.json()), maxMessage: 1 << 20 } });
+  });
+  await page.goto(BASE);
+  await page.fill('#name', 'refused');
+  await page.press('#name', 'Enter');
+  await page.waitForSelector('#send:not([disabled])', { timeout: WAIT });
+  const text = 'y'.repeat(70000);
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+  await waitText(page, '#log', 'Connection lost: message too big: the limit is 65536 bytes');
+  await page.waitForFunction((n) => document.getElementById('text').value.length === n, text.length, { timeout: WAIT });
+  await shot(page, 'page-desktop-refused-1009');
+  await page.close();
+  console.log('a message the server refused with 1009 is back in the box');
+}
+
 /** offline checks what the page shows while the server is away, and that what is typed meanwhile goes once it is back. */
 async function offline(ctx, problems) {
   const pages = [];
@@ -223,6 +251,7 @@ async function scenario(ctx) {
     await tooLong(page, label);
     await page.close();
   }
+  await refusedKeepsText(ctx, problems);
   await offline(ctx, problems);
   await consoleSnippet(ctx);
   if (problems.length > 0) throw new Error(`the page reported problems:\n  ${problems.join('\n  ')}`);
