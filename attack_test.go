@@ -175,7 +175,7 @@ func runAttack(tb testing.TB, bin string, a attack) (peak, bound, after int64) {
 
 func TestAttacksStayWithinTheirMemoryBound(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	bin := buildBinary(t)
 	for _, a := range attacks {
@@ -205,7 +205,7 @@ func BenchmarkAttackRSS(b *testing.B) {
 
 func TestFullServerAnswers503AndHealthzUnderAHeaderFlood(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	// A server with few file descriptors: 512, of which 112 for
 	// connections waiting for a request header and 336 for WebSockets.
@@ -254,7 +254,7 @@ func TestFullServerAnswers503AndHealthzUnderAHeaderFlood(t *testing.T) {
 
 func TestMaxConnsOverTheOpenFileLimitIsRefused(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	out, err := exec.Command(buildBinary(t), "-addr", "127.0.0.1:0", "-max-conns", "100000000").CombinedOutput()
 	var exit *exec.ExitError
@@ -268,7 +268,7 @@ func TestMaxConnsOverTheOpenFileLimitIsRefused(t *testing.T) {
 
 func TestSIGTERMWithAHalfSentRequestExits0(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	cmd, addr, logs := startBinary(t, buildBinary(t))
 	nc := dialFrom(t, "127.0.0.1", addr)

@@ -205,7 +205,7 @@ func TestEchoCanBeTurnedOff(t *testing.T) {
 func TestQuietConnectionParksWithoutANextFrame(t *testing.T) {
 	s, addr := startServer(t, testConfig())
 	if s.poller == nil {
-		t.Skip("no poller on this system")
+		skip(t, "no poller on this system")
 	}
 	for _, tt := range []struct {
 		name string

@@ -57,12 +57,34 @@ func TestBrowserAccounts(t *testing.T) {
 	runDriver(t, "accounts.mjs", []string{"WSCHAT_URL=http://" + live.addr + "/"}, nil)
 }
 
+// TestBrowserPage drives the page with the script e2e/page.mjs, at a
+// desktop size and a phone's, with twelve people in the lobby besides:
+// every name can be reached, a message over -max-message stays in the box
+// unsent with the page saying by how much, the lists say they are offline
+// while the server is away and what is typed meanwhile is sent once it is
+// back, and the README's console snippet works on the page's own origin.
+func TestBrowserPage(t *testing.T) {
+	if testing.Short() {
+		skip(t, "skipping the browser test in -short mode")
+	}
+	live := startLiveServer(t, testConfig())
+	people := []string{"amara", "bruno", "chen", "dara", "emeka", "fatima", "goran", "hana", "ivo", "jun", "kemal", "lucia"}
+	for _, name := range people {
+		join(t, live.addr, name)
+	}
+	runDriver(t, "page.mjs", []string{"WSCHAT_URL=http://" + live.addr + "/", fmt.Sprint("PEOPLE=", len(people))},
+		map[string]request{
+			"STOP":  {"STOPPED", live.stop},
+			"START": {"STARTED", live.start},
+		})
+}
+
 // runDriver runs the Node.js script in e2e/ with the environment env, and
 // answers its requests, until it exits; it fails the test unless the
 // script said PASS.
 func runDriver(t *testing.T, script string, env []string, requests map[string]request) {
 	if testing.Short() {
-		t.Skip("skipping the browser test in -short mode")
+		skip(t, "skipping the browser test in -short mode")
 	}
 	node := needTool(t, "node")
 	chromium := needTool(t, "chromium")
@@ -165,7 +187,7 @@ func needE2EModules(t testing.TB) {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
-		t.Skip(msg)
+		skip(t, "%s", msg)
 	}
 }
 

@@ -48,7 +48,7 @@ func readHistory(t *testing.T, addr, name string) []seen {
 
 func TestHistorySurvivesKill9(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
@@ -143,7 +143,7 @@ func stopBinary(t *testing.T, cmd *exec.Cmd) {
 
 func TestHistoryRepairsATornTail(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
@@ -174,7 +174,7 @@ func TestHistoryRepairsATornTail(t *testing.T) {
 
 func TestHistoryRefusesToStartOnDamage(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()
@@ -205,7 +205,7 @@ func TestHistoryRefusesToStartOnDamage(t *testing.T) {
 
 func TestDataDirectoryIsLocked(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	bin := buildBinary(t)
 	dir := t.TempDir()

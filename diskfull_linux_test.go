@@ -16,12 +16,12 @@ import (
 func TestHistoryFullDiskRefusesTheMessage(t *testing.T) {
 	dir := t.TempDir()
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=256k"); err != nil {
-		t.Skipf("cannot mount a small tmpfs to fill up (needs root or CAP_SYS_ADMIN): %v", err)
+		skip(t, "cannot mount a small tmpfs to fill up (needs root or CAP_SYS_ADMIN): %v", err)
 	}
 	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
 	cfg := testConfig()
 	cfg.DataDir = dir
-	_, addr := startHTTP(t, cfg)
+	srv, addr := startHTTP(t, cfg)
 	alice := join(t, addr, "alice")
 	bob := join(t, addr, "bob")
 	alice.expect(t, "* bob joined")
@@ -35,7 +35,7 @@ func TestHistoryFullDiskRefusesTheMessage(t *testing.T) {
 	alice.c.sendText("lost to a full disk " + strings.Repeat("x", 16<<10))
 	alice.expect(t, "* your message was not sent: the server could not store it; try again later")
 	bob.quiet(t, "bob")
-	scrapeUntil(t, addr, map[string]float64{"wschat_messages_not_stored_total": 1, "wschat_history_failures_total": 1})
+	scrapeUntil(t, srv, map[string]float64{"wschat_messages_not_stored_total": 1, "wschat_history_failures_total": 1})
 
 	os.Remove(filler)
 	alice.say(t, "alice", "room again")

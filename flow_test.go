@@ -90,7 +90,7 @@ func readAll(t *testing.T, in *inbox, sender string, want int, text string) {
 
 func TestBurstKeepsEveryReaderWithTheCPUContended(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	// The server in a process of its own; its clients here, competing
 	// for the processors with goroutines that keep them busy.
@@ -185,7 +185,7 @@ func TestStalledReaderHoldsTheRoomNoLongerThanTheWriteTimeout(t *testing.T) {
 	cfg := opsConfig()
 	cfg.WriteTimeout = 500 * time.Millisecond
 	cfg.MaxQueue = 64 << 10
-	_, addr := startHTTP(t, cfg)
+	srv, addr := startHTTP(t, cfg)
 	sender := join(t, addr, "sender")
 	stalled := dial(t, addr, "/ws/chat?name=stalled")
 	stalled.next()
@@ -238,7 +238,7 @@ func TestStalledReaderHoldsTheRoomNoLongerThanTheWriteTimeout(t *testing.T) {
 		}
 	}
 	// Dropped once: one drop in /metrics, under one reason.
-	m := scrapeUntil(t, addr, map[string]float64{"wschat_leaves_total": 1})
+	m := scrapeUntil(t, srv, map[string]float64{"wschat_leaves_total": 1})
 	if got := m[`wschat_drops_total{reason="too_slow"}`] + m[`wschat_drops_total{reason="write_timeout"}`]; got != 1 {
 		t.Fatalf("too_slow + write_timeout = %v, want 1", got)
 	}

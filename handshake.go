@@ -50,8 +50,13 @@ func checkHandshake(r *http.Request, allowedOrigins []string) *handshakeError {
 		if target == "/ws/chat" {
 			target += "?name=yourname"
 		}
+		scheme := "ws"
+		if r.TLS != nil {
+			scheme = "wss"
+		}
+		// Quoted, so that a shell copied into takes the ? and & as they are.
 		return &handshakeError{http.StatusUpgradeRequired, fmt.Sprintf(
-			"this is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c ws://%s%s", r.Host, target)}
+			"this is a WebSocket endpoint: connect with a WebSocket client, e.g. wscat -c \"%s://%s%s\"", scheme, r.Host, target)}
 	}
 	if !hasToken(r.Header.Values("Upgrade"), "websocket") {
 		return &handshakeError{http.StatusBadRequest, `the Upgrade header must include "websocket"`}

@@ -154,5 +154,5 @@ func TestWaitingConnectionsAreLimitedAndHealthzAnswers(t *testing.T) {
 	if closed < 100-cfg.MaxHandshakes {
 		t.Errorf("%d of the 100 stuck connections closed, want at least %d", closed, 100-cfg.MaxHandshakes)
 	}
-	scrapeUntil(t, addr, map[string]float64{"wschat_unfinished_requests_closed_total": float64(closed)})
+	scrapeUntil(t, s, map[string]float64{"wschat_unfinished_requests_closed_total": float64(closed)})
 }

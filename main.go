@@ -5,10 +5,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"wschat/internal/bytesize"
 )
 
 func main() {
@@ -38,28 +42,33 @@ func main() {
 func run(args []string) error {
 	fs := flag.NewFlagSet("wschat", flag.ContinueOnError)
 	addr := fs.String("addr", ":9000", "listen address")
+	metricsAddr := fs.String("metrics-addr", "127.0.0.1:9001", `address of a listener of its own serving /metrics; "off" turns it off`)
+	logFormat := fs.String("log-format", "text", "log as text (key=value) or json, one record a line")
+	logLevel := fs.String("log-level", "info", "least severe log records written: debug, info, warn or error")
+	version := fs.Bool("version", false, "print the version and build information and exit")
 	cfg := Config{}
-	fs.Int64Var(&cfg.MaxMessage, "max-message", 64<<10, "largest chat message in bytes, after reassembly")
-	fs.Int64Var(&cfg.MaxEchoMessage, "max-echo-message", 16<<20, "largest message /ws/echo takes, in bytes")
+	bytesize.Var(fs, &cfg.MaxMessage, "max-message", 64<<10, "largest chat message, after reassembly: a `size` in bytes, or with KiB, MiB or GiB")
+	bytesize.Var(fs, &cfg.MaxEchoMessage, "max-echo-message", 16<<20, "largest message /ws/echo takes, a `size`")
 	fs.DurationVar(&cfg.PingInterval, "ping-interval", 30*time.Second, "how often idle peers are pinged; a peer silent for two intervals is dropped")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", 10*time.Second, "a peer that cannot take a write this long is dropped")
-	fs.IntVar(&cfg.MaxQueue, "max-queue", 4<<20, fmt.Sprintf("memory queued for one peer, in bytes, past which whoever sends to it waits; at %d times this it is dropped as too slow", hardQueueFactor))
+	var maxQueue int64
+	bytesize.Var(fs, &maxQueue, "max-queue", 4<<20, fmt.Sprintf("memory (a `size`) queued for one peer past which whoever sends to it waits; at %d times this it is dropped as too slow", hardQueueFactor))
 	origins := fs.String("origins", "", "comma-separated Origin hosts allowed to connect; empty allows any")
 	fs.BoolVar(&cfg.Echo, "echo", true, "serve /ws/echo, which sends every message back (for protocol test suites)")
 	fs.DurationVar(&cfg.MessageTimeout, "message-timeout", 30*time.Second, "longest a message may take to arrive whole, all its fragments")
-	fs.Int64Var(&cfg.MaxReassembly, "max-reassembly", 64<<20, "memory, in bytes, that messages still arriving may hold together, on all connections")
+	bytesize.Var(fs, &cfg.MaxReassembly, "max-reassembly", 64<<20, "memory (a `size`) that messages still arriving may hold together, on all connections")
 	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "most WebSocket connections at once, all endpoints together; 0 means as many as the open-file limit allows")
 	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 0, "most WebSocket connections from one IP address (IPv6: one /64); 0 means no limit (100 suits clients that connect directly; leave 0 behind a reverse proxy)")
 	fs.IntVar(&cfg.MaxHandshakes, "max-handshakes", 0, fmt.Sprintf("most connections waiting to send a request header; 0 means %d, or a quarter of the open-file limit if that is less", defaultMaxHandshakes))
 	fs.IntVar(&cfg.MaxHandshakesPerIP, "max-handshakes-per-ip", 64, "most connections from one IP address (IPv6: one /64) waiting to send a request header; 0 means no limit")
-	fs.Float64Var(&cfg.Rate, "rate", 0, "chat messages a second one participant may send, on average; 0 means no limit (2 suits a room of people)")
-	fs.IntVar(&cfg.Burst, "burst", 10, "chat messages one participant may send at once, when -rate is set")
+	fs.Float64Var(&cfg.Rate, "rate", 3, "chat messages and commands a second one participant may send, on average; 0 means no limit")
+	fs.IntVar(&cfg.Burst, "burst", 20, "chat messages and commands one participant may send at once, when -rate is set")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", 1000, "most chat rooms open at once; a room is open while someone is in it; 0 means no limit")
 	fs.StringVar(&cfg.DataDir, "data", "", "directory where the room log is kept, so history survives restarts and crashes; empty keeps history in memory")
 	fs.IntVar(&cfg.HistoryKeep, "history-keep", 1000, "messages kept per room")
 	fs.IntVar(&cfg.HistoryReplay, "history-replay", 50, "messages a newcomer to a room is shown first")
-	fs.Int64Var(&cfg.MaxFile, "max-file", 10<<20, "largest file a participant may share, in bytes")
-	fs.Int64Var(&cfg.FilesBudget, "files-budget", 0, "bytes of shared files kept, the oldest removed first; 0 means 1 GiB with -data, 64 MiB in memory without")
+	bytesize.Var(fs, &cfg.MaxFile, "max-file", 10<<20, "largest file a participant may share, a `size`")
+	bytesize.Var(fs, &cfg.FilesBudget, "files-budget", 0, "`size` of the shared files kept, the oldest removed first; 0 means 1 GiB with -data, 64 MiB in memory without")
 	fs.StringVar(&cfg.JWTKey, "jwt-key", "", "file of the key that checks tokens: an HMAC secret (HS256) or a PEM public key (RS256, ES256, EdDSA); turns tokens on")
 	fs.StringVar(&cfg.JWTIssuer, "jwt-issuer", "", "with -jwt-key: the iss tokens must have; empty checks none")
 	fs.StringVar(&cfg.JWTAudience, "jwt-audience", "", "with -jwt-key: the aud tokens must have; empty checks none")
@@ -75,6 +84,14 @@ func run(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: flags start with - (wschat -h lists them)", fs.Arg(0))
 	}
+	if *version {
+		fmt.Println(versionText())
+		return nil
+	}
+	if maxQueue > math.MaxInt {
+		return fmt.Errorf("-max-queue %s is too large", bytesize.Format(maxQueue))
+	}
+	cfg.MaxQueue = int(maxQueue)
 	cfg.Origins = splitList(*origins)
 	if err := checkLimits(cfg); err != nil {
 		return err
@@ -86,9 +103,19 @@ func run(args []string) error {
 		return errors.New("-tls-cert and -tls-key go together: give both or neither")
 	}
 
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log, err := newLogger(os.Stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
 	srv, err := NewServer(cfg, log)
 	if err != nil {
+		return err
+	}
+	// Everything that can fail at start-up fails before "listening" is
+	// logged: the certificate is read, and both addresses are bound.
+	hs, err := newHTTPServer(srv, cfg, log)
+	if err != nil {
+		srv.Shutdown(context.Background())
 		return err
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -96,19 +123,22 @@ func run(args []string) error {
 		srv.Shutdown(context.Background())
 		return err
 	}
-	hs := newHTTPServer(srv, cfg, log)
-	web, ws := "http", "ws"
-	if cfg.TLSCert != "" {
-		web, ws = "https", "wss"
+	ms, mln, err := listenMetrics(*metricsAddr, srv.MetricsHandler(), cfg, log)
+	if err != nil {
+		ln.Close()
+		srv.Shutdown(context.Background())
+		return err
 	}
-	log.Info("wschat listening", "addr", ln.Addr().String(),
-		"chat", fmt.Sprintf("%s://%s/ws/chat?name=yourname", ws, displayAddr(ln.Addr())),
-		"page", fmt.Sprintf("%s://%s/", web, displayAddr(ln.Addr())))
+	logListening(log, ln, mln, cfg)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- serve(hs, ln, cfg) }()
+	errc := make(chan error, 2)
+	go func() { errc <- serve(hs, ln) }()
+	if ms != nil {
+		go func() { errc <- serve(ms, mln) }()
+		defer ms.Close()
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -138,7 +168,7 @@ func run(args []string) error {
 	return nil
 }
 
-// newHTTPServer returns the HTTP server in front of h, with the limits
+// newHTTPServer returns the HTTP server in front of s, with the limits
 // that keep slow or stuck clients from holding resources before their
 // handshake is through: the whole request header, and the TLS handshake
 // before it, must arrive within the handshake timeout, and may not be
@@ -153,10 +183,13 @@ func run(args []string) error {
 // every browser would take it, and a connection on HTTP/2 cannot be
 // hijacked, so the WebSocket upgrade (RFC 6455 §4, HTTP/1.1) would fail.
 // Serving HTTP/1.1 alone makes https and wss work on the same address.
-func newHTTPServer(s *Server, cfg Config, log *slog.Logger) *http.Server {
+//
+// With TLS it reads the certificate and key now, so that a missing or
+// broken one stops the start before anything listens.
+func newHTTPServer(s *Server, cfg Config, log *slog.Logger) (*http.Server, error) {
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
-	return &http.Server{
+	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: cfg.HandshakeTimeout,
 		ReadTimeout:       cfg.HandshakeTimeout,
@@ -167,14 +200,22 @@ func newHTTPServer(s *Server, cfg Config, log *slog.Logger) *http.Server {
 		ConnState:         s.gate.connState,
 		ConnContext:       s.gate.connContext,
 	}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("load -tls-cert and -tls-key: %w", err)
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
+	return hs, nil
 }
 
-// serve serves hs on ln until it is shut down: https and wss when cfg
-// names a certificate, http and ws otherwise.
-func serve(hs *http.Server, ln net.Listener, cfg Config) error {
+// serve serves hs on ln until it is shut down: https and wss when hs has
+// a certificate, http and ws otherwise.
+func serve(hs *http.Server, ln net.Listener) error {
 	var err error
-	if cfg.TLSCert != "" {
-		err = hs.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+	if hs.TLSConfig != nil {
+		err = hs.ServeTLS(ln, "", "")
 	} else {
 		err = hs.Serve(ln)
 	}

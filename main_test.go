@@ -24,12 +24,19 @@ func buildBinary(t testing.TB) string {
 	return bin
 }
 
-// startBinary starts the server binary on a free loopback port and
-// returns it with its address, read from its start-up log line, and its
-// log as it goes on.
+// startBinary starts the server binary on free loopback ports, its
+// metrics listener included, without a rate limit: the tests that use it
+// send faster than a person types. It returns the process with its
+// address, read from its start-up log line, and its log as it goes on.
 func startBinary(t testing.TB, bin string, args ...string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0"}, args...)...)
+	return startBinaryDefaults(t, bin, append([]string{"-rate", "0"}, args...)...)
+}
+
+// startBinaryDefaults is startBinary with the binary's own rate limit.
+func startBinaryDefaults(t testing.TB, bin string, args ...string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0"}, args...)...)
 	// A pipe of the test's own: Wait closes the ones StderrPipe makes,
 	// maybe before the last lines are read.
 	stderr, w, err := os.Pipe()
@@ -61,9 +68,20 @@ func startBinary(t testing.TB, bin string, args ...string) (*exec.Cmd, string, *
 	return nil, "", nil
 }
 
+// metricsAddr is the address of the metrics listener a binary started
+// by startBinary logged.
+func metricsAddr(t testing.TB, logs *syncBuffer) string {
+	t.Helper()
+	m := regexp.MustCompile(`metrics=http://(127\.0\.0\.1:\d+)/metrics`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("the server logged no metrics address:\n%s", logs)
+	}
+	return m[1]
+}
+
 func TestBinaryShutsDownGracefullyOnSignal(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary")
+		skip(t, "-short: it builds the binary")
 	}
 	bin := buildBinary(t)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {

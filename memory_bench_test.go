@@ -82,7 +82,7 @@ func idleMemory(b *testing.B, bin, offer string) float64 {
 		}
 	}
 	rss := rssKiB(b, srv.Process.Pid)
-	runtimeMem := scrapeRuntimeMemory(b, addr)
+	runtimeMem := scrapeRuntimeMemory(b, metricsAddr(b, log))
 	b.ReportMetric(runtimeMem["heap/stacks"]/1024/conns, "KiB-stacks/conn")
 	b.ReportMetric(runtimeMem["heap/objects"]/1024/conns, "KiB-heap-objects/conn")
 	b.ReportMetric(float64(rss-base)/conns, "KiB-RSS/conn")
@@ -119,7 +119,7 @@ func waitFor(br *bufio.Reader, want string) error {
 }
 
 // scrapeRuntimeMemory reads the server's go_memory_bytes by class from
-// /metrics.
+// /metrics on its metrics listener.
 func scrapeRuntimeMemory(b *testing.B, addr string) map[string]float64 {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {

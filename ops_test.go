@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,13 +34,16 @@ func opsConfig() Config {
 func startHTTP(t testing.TB, cfg Config) (*Server, string) {
 	t.Helper()
 	s := newTestServer(t, cfg, slog.New(slog.DiscardHandler))
-	hs := newHTTPServer(s, cfg, slog.New(slog.DiscardHandler))
+	hs, err := newHTTPServer(s, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	served := make(chan error, 1)
-	go func() { served <- serve(hs, ln, cfg) }()
+	go func() { served <- serve(hs, ln) }()
 	t.Cleanup(func() {
 		hs.Close()
 		if err := <-served; err != nil {
@@ -128,13 +132,13 @@ func TestHealthzIsOKUntilShutdownBegins(t *testing.T) {
 	}
 	_, refused := handshakeOn(t, dialFrom(t, "127.0.0.1", addr), addr, "/ws/chat?name=late")
 	expectRefused(t, refused, http.StatusServiceUnavailable, "the server is shutting down")
-	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="shutting_down"}`: 1})
+	scrapeUntil(t, s, map[string]float64{`wschat_refused_total{reason="shutting_down"}`: 1})
 }
 
 func TestMaxConnsRefusesWith503BeforeTheUpgrade(t *testing.T) {
 	cfg := opsConfig()
 	cfg.MaxConns = 2
-	_, addr := startHTTP(t, cfg)
+	srv, addr := startHTTP(t, cfg)
 	first := dial(t, addr, "/ws/echo")
 	dial(t, addr, "/ws/chat?name=alice")
 	_, resp, err := tryDial(addr, "/ws/chat?name=bob", nil)
@@ -143,11 +147,11 @@ func TestMaxConnsRefusesWith503BeforeTheUpgrade(t *testing.T) {
 	}
 	const full = "the server is full: it takes at most 2 connections; try again later"
 	expectRefused(t, resp, http.StatusServiceUnavailable, full)
-	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="max_conns"}`: 1, "wschat_connections": 2})
+	scrapeUntil(t, srv, map[string]float64{`wschat_refused_total{reason="max_conns"}`: 1, "wschat_connections": 2})
 
 	// Room again once one leaves.
 	first.nc.Close()
-	scrapeUntil(t, addr, map[string]float64{"wschat_connections": 1})
+	scrapeUntil(t, srv, map[string]float64{"wschat_connections": 1})
 	dialUntilAdmitted(t, addr)
 }
 
@@ -175,7 +179,7 @@ func dialUntilAdmitted(t testing.TB, addr string) {
 func TestMaxConnsPerIPRefusesWith429BeforeTheUpgrade(t *testing.T) {
 	cfg := opsConfig()
 	cfg.MaxConnsPerIP = 2
-	_, addr := startHTTP(t, cfg)
+	srv, addr := startHTTP(t, cfg)
 	for range 2 {
 		if c, resp := handshakeOn(t, dialFrom(t, "127.0.0.1", addr), addr, "/ws/echo"); c == nil {
 			t.Fatalf("got %s, want 101", resp.Status)
@@ -187,7 +191,7 @@ func TestMaxConnsPerIPRefusesWith429BeforeTheUpgrade(t *testing.T) {
 	if c, resp := handshakeOn(t, dialFrom(t, "127.0.0.2", addr), addr, "/ws/echo"); c == nil {
 		t.Fatalf("from 127.0.0.2: got %s, want 101", resp.Status)
 	}
-	scrapeUntil(t, addr, map[string]float64{`wschat_refused_total{reason="max_conns_per_ip"}`: 1, "wschat_connections": 3})
+	scrapeUntil(t, srv, map[string]float64{`wschat_refused_total{reason="max_conns_per_ip"}`: 1, "wschat_connections": 3})
 }
 
 func TestRateLimitWarnsThenCloses(t *testing.T) {
@@ -195,7 +199,7 @@ func TestRateLimitWarnsThenCloses(t *testing.T) {
 	// A rate this low adds no token while the test runs: the burst is all
 	// there is.
 	cfg.Rate, cfg.Burst = 0.001, 3
-	_, addr := startHTTP(t, cfg)
+	srv, addr := startHTTP(t, cfg)
 	alice := join(t, addr, "alice")
 	bob := listen(dial(t, addr, "/ws/chat?name=bob&format=json"))
 	bob.next(t) // welcome
@@ -226,7 +230,7 @@ func TestRateLimitWarnsThenCloses(t *testing.T) {
 	alice.expect(t, "bob: b2")
 	alice.expect(t, "CLOSE 1008 sending too fast: 10 messages in a row over the limit of 0.001 messages a second, 3 at once")
 	bob.expect(t, `{"type":"leave","room":"lobby","name":"alice"}`) // and nothing alice sent over the limit
-	scrapeUntil(t, addr, map[string]float64{
+	scrapeUntil(t, srv, map[string]float64{
 		`wschat_drops_total{reason="rate_limit"}`: 1,
 		"wschat_messages_limited_total":           maxOverLimit + 1,
 	})
@@ -370,7 +374,7 @@ func trickle(nc net.Conn, req string, started chan<- struct{}) error {
 }
 
 func TestMetricsCountWhatClientsDo(t *testing.T) {
-	_, addr := startHTTP(t, opsConfig())
+	srv, addr := startHTTP(t, opsConfig())
 	alice := join(t, addr, "alice")
 	bob := join(t, addr, "bob")
 	alice.expect(t, "* bob joined")
@@ -390,7 +394,7 @@ func TestMetricsCountWhatClientsDo(t *testing.T) {
 	}
 	get(t, addr, "/ws/chat") // a plain GET
 
-	m := scrapeUntil(t, addr, map[string]float64{
+	m := scrapeUntil(t, srv, map[string]float64{
 		"wschat_connections":                                      1,
 		"wschat_joins_total":                                      2,
 		"wschat_leaves_total":                                     1,
@@ -416,29 +420,27 @@ func TestMetricsCountWhatClientsDo(t *testing.T) {
 }
 
 func TestMetricsCountFrameBytes(t *testing.T) {
-	_, addr := startHTTP(t, opsConfig())
+	srv, addr := startHTTP(t, opsConfig())
 	c := dial(t, addr, "/ws/echo")
 	c.sendText("hello") // 2 + 4 (mask) + 5 bytes in
 	if got := c.next(); got != "hello" {
 		t.Fatalf("echo: got %q", got)
 	}
-	scrapeUntil(t, addr, map[string]float64{
+	scrapeUntil(t, srv, map[string]float64{
 		"wschat_received_bytes_total": 11,
 		"wschat_sent_bytes_total":     7, // 2 + 5
 	})
 }
 
-// scrapeUntil scrapes /metrics until every sample in want has its value,
-// and returns the last scrape. Counters move just after what the clients
-// see, so the first scrape may come too early.
-func scrapeUntil(t testing.TB, addr string, want map[string]float64) map[string]float64 {
+// scrapeUntil scrapes s's /metrics until every sample in want has its
+// value, and returns the last scrape. Counters move just after what the
+// clients see, so the first scrape may come too early.
+func scrapeUntil(t testing.TB, s *Server, want map[string]float64) map[string]float64 {
 	t.Helper()
-	client := &http.Client{Timeout: testTimeout}
-	defer client.CloseIdleConnections()
 	deadline := time.Now().Add(testTimeout)
 	var got map[string]float64
 	for range 10000 {
-		got = scrape(t, client, addr)
+		got = scrape(t, s.MetricsHandler())
 		if matches(got, want) || time.Now().After(deadline) {
 			break
 		}
@@ -467,23 +469,18 @@ func matches(got, want map[string]float64) bool {
 // labels in braces if any, and a value.
 var sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? (\S+)$`)
 
-// scrape fetches /metrics and parses it, checking the format as it goes:
-// each sample follows the HELP and TYPE lines of its metric, and each
-// histogram's buckets add up.
-func scrape(t testing.TB, client *http.Client, addr string) map[string]float64 {
+// scrape asks h, the handler main serves on -metrics-addr, for /metrics
+// and parses the answer, checking the format as it goes: each sample
+// follows the HELP and TYPE lines of its metric, and each histogram's
+// buckets add up.
+func scrape(t testing.TB, h http.Handler) map[string]float64 {
 	t.Helper()
-	resp, err := client.Get("http://" + addr + "/metrics")
-	if err != nil {
-		t.Fatalf("GET /metrics: %v", err)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if ct := rec.Header().Get("Content-Type"); rec.Code != http.StatusOK || ct != "text/plain; version=0.0.4; charset=utf-8" {
+		t.Fatalf("GET /metrics: %d, Content-Type %q", rec.Code, ct)
 	}
-	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/plain; version=0.0.4; charset=utf-8" {
-		t.Fatalf("GET /metrics: %s, Content-Type %q", resp.Status, ct)
-	}
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET /metrics: %v", err)
-	}
+	body := rec.Body.Bytes()
 	samples := map[string]float64{}
 	help, types := map[string]bool{}, map[string]string{}
 	for line := range strings.Lines(string(body)) {

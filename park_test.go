@@ -10,7 +10,7 @@ import (
 func TestQuietConnectionsParkAndWake(t *testing.T) {
 	s, addr := startServer(t, testConfig())
 	if s.poller == nil {
-		t.Skip("no poller on this system")
+		skip(t, "no poller on this system")
 	}
 	const n = 50
 	base := runtime.NumGoroutine()

@@ -88,6 +88,11 @@ type Server struct {
 	stopOnce     sync.Once
 }
 
+// MetricsHandler serves the counters in the Prometheus text format. It
+// is not on the server's own mux: main serves it on a listener of its
+// own (-metrics-addr), loopback by default.
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
+
 // NewServer opens the room log and returns a server with its keepalive
 // loop running. Shutdown stops it.
 func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
@@ -138,7 +143,6 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		a.register(s.mux)
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.Handle("GET /metrics", m.handler())
 	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)
 	})

@@ -20,6 +20,6 @@ func needTool(t testing.TB, name string) string {
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("%s is needed by this test and is not installed: %v", name, err)
 	}
-	t.Skipf("%s is not installed (%v): skipping; .ci/run installs it", name, err)
+	skip(t, "%s is not installed (%v): skipping; .ci/run installs it", name, err)
 	return ""
 }

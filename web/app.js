@@ -10,7 +10,7 @@
 // messages it had since the person was last there, from the "messages"
 // of /rooms, which the page asks for now and then.
 
-import { ui, messageLine, fileLine, noticeLine, renderOnline, renderRooms, renderConvs } from './view.js';
+import { ui, messageLine, fileLine, noticeLine, renderOnline, renderRooms, renderConvs, renderLimit } from './view.js';
 import { sharedFile, setUpSharing } from './share.js';
 import { auth, loadConfig, restore, forget, enter, scheduleRenew } from './auth.js';
 
@@ -28,6 +28,7 @@ const TYPING_SHOWN_MS = 3000; // how long "alice is typing…" stays without new
 const CLOSE_POLICY = 1008; // a refused name; later in a session, too slow
 const CLOSE_NORMAL = 1000;
 const CLOSE_ABNORMAL = 1006; // no close frame: the connection just dropped
+const CLOSE_TOO_BIG = 1009; // a message was over the server's limit
 // The reason the server gives with 1008 when the name is in use.
 const TAKEN = /^name ".*" is taken\b/;
 // Reasons that mean the token is no good: the person must log in again.
@@ -66,6 +67,7 @@ const session = {
   seen: new Map(), // room key → its message count when the person was last there
   typers: new Map(), // name → the timer that forgets they were typing
   typingSent: 0, // when the page last said the person is typing
+  pending: '', // the text last sent, until it comes back: put back in the box if the server refuses it
   atEnd: true, // the log shows its end, so new lines keep it there
   logHeight: 0, // the log's height when last laid out
 };
@@ -95,6 +97,21 @@ function send(text) {
   if (!ws || ws.readyState !== WebSocket.OPEN || !session.welcomed) return false;
   ws.send(text);
   return true;
+}
+
+/** wire is what text written in the view v becomes on the socket. */
+function wire(v, text) {
+  return v.kind === 'private' ? `/msg ${v.name} ${text}` : text;
+}
+
+const encoder = new TextEncoder();
+
+/** fits shows how the composer's text measures against the server's limit, in UTF-8 bytes on the socket, and reports whether it fits. */
+function fits() {
+  const v = session.views.get(session.current);
+  const bytes = v && ui.text.value !== '' ? encoder.encode(wire(v, ui.text.value)).length : 0;
+  renderLimit(bytes, auth.maxMessage);
+  return bytes <= auth.maxMessage;
 }
 
 /** connect opens a socket for the session's name and room. */
@@ -153,6 +170,7 @@ function receive(data) {
         session.seen.set(key('room', room), (session.seen.get(key('room', room)) ?? 0) + 1);
       }
       const mine = name === session.name;
+      if (mine && ev.history !== true) session.pending = '';
       addLine(key('room', room), file ? fileLine(name, file, mine, str(ev.time)) : messageLine(name, text, mine, str(ev.time)));
       break;
     }
@@ -160,6 +178,7 @@ function receive(data) {
       const to = str(ev.to);
       const other = name === session.name ? to : name;
       if (!other || !text) return;
+      if (name === session.name) session.pending = '';
       view('private', other);
       addLine(key('private', other), messageLine(name, text, name === session.name, str(ev.time)));
       break;
@@ -257,6 +276,7 @@ function show(k) {
   followEnd();
   ui.viewTitle.textContent = v.kind === 'room' ? `# ${v.name}` : `Private with ${v.name}`;
   ui.text.placeholder = v.kind === 'room' ? `Message ${v.name}…` : `Message ${v.name} privately…`;
+  fits();
   showSide();
 }
 
@@ -284,7 +304,7 @@ function showOnline() {
     show(key('private', name));
     closeSide();
     ui.text.focus();
-  });
+  }, !session.welcomed);
 }
 
 /** showSide lists the rooms and the private conversations, with what is unread. */
@@ -297,7 +317,7 @@ function showSide() {
     const unread = here ? (session.views.get(k)?.unread ?? 0) : Math.max(0, seen === undefined ? 0 : r.messages - seen);
     return { name: r.name, count: here ? session.online.size : r.count, unread, current: k === session.current };
   });
-  renderRooms(rooms, goToRoom);
+  renderRooms(rooms, goToRoom, !session.welcomed);
   const convs = [...session.views.entries()].filter(([, v]) => v.kind === 'private')
     .map(([k, v]) => ({ name: v.name, unread: v.unread, current: k === session.current }));
   renderConvs(convs, (name) => {
@@ -359,6 +379,15 @@ function closed(ev) {
   clearTimeout(session.roomsTimer);
   clearTyping();
   ui.send.disabled = true;
+  // Nothing written is lost: a message the server refused as too long
+  // goes back in the box, unless something new was written there since.
+  if (ev.code === CLOSE_TOO_BIG && session.pending && ui.text.value === '') {
+    ui.text.value = session.pending;
+    fits();
+  }
+  session.pending = '';
+  showOnline();
+  showSide();
   if (ev.code === CLOSE_POLICY && NOT_LET_IN.test(ev.reason)) {
     forget();
     refused(`Please log in again — ${ev.reason}`);
@@ -537,12 +566,19 @@ ui.sendForm.addEventListener('submit', (e) => {
   const text = ui.text.value;
   const v = session.views.get(session.current);
   if (text.trim() === '' || !v) return;
-  if (!send(v.kind === 'private' ? `/msg ${v.name} ${text}` : text)) return;
+  if (!fits()) {
+    ui.text.focus();
+    return;
+  }
+  if (!send(wire(v, text))) return;
+  session.pending = text;
   ui.text.value = '';
+  fits();
   session.typingSent = 0;
 });
 
 ui.text.addEventListener('input', () => {
+  fits();
   const v = session.views.get(session.current);
   const now = Date.now();
   if (v?.kind !== 'room' || ui.text.value.trim() === '' || ui.text.value.startsWith('/')) return;

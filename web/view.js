@@ -29,11 +29,13 @@ export const ui = {
   roomName: $('room-name'),
   roomTitle: $('room-title'),
   online: $('online'),
+  onlineHint: $('online-hint'),
   onlineCount: $('online-count'),
   convsSection: $('convs-section'),
   convs: $('convs'),
   log: $('log'),
   typing: $('typing'),
+  limit: $('limit'),
   upload: $('upload'),
   uploadName: $('upload-name'),
   uploadProgress: $('upload-progress'),
@@ -137,8 +139,12 @@ function listItem(label, { count, unread = 0, current = false, self = false, onC
   return li;
 }
 
-/** renderOnline lists who is in the room, the person first; choosing another starts a private conversation. */
-export function renderOnline(names, me, room, onChoose) {
+/**
+ * renderOnline lists who is in the room, the person first; choosing
+ * another starts a private conversation. Offline, the list is who was
+ * there when the connection was lost, greyed out and said to be so.
+ */
+export function renderOnline(names, me, room, onChoose, offline) {
   const sorted = [...names].sort((a, b) => {
     if (a === me) return -1;
     if (b === me) return 1;
@@ -146,14 +152,34 @@ export function renderOnline(names, me, room, onChoose) {
   });
   ui.online.replaceChildren(...sorted.map((name) =>
     listItem(name, { self: name === me, onClick: () => { if (name !== me) onChoose(name); } })));
-  ui.onlineCount.textContent = String(sorted.length);
+  ui.online.classList.toggle('offline', offline);
+  ui.onlineCount.textContent = offline ? 'offline — reconnecting' : String(sorted.length);
+  ui.onlineHint.textContent = offline ? 'Who was here when the connection was lost.' : 'Choose a name to talk privately.';
   ui.roomTitle.textContent = room;
 }
 
-/** renderRooms lists the rooms with how many are in each and what is unread. */
-export function renderRooms(rooms, onChoose) {
+/** renderRooms lists the rooms with how many are in each and what is unread; offline, without the counts, which would be stale. */
+export function renderRooms(rooms, onChoose, offline) {
+  ui.rooms.classList.toggle('offline', offline);
   ui.rooms.replaceChildren(...rooms.map((r) =>
-    listItem(`# ${r.name}`, { count: r.count, unread: r.unread, current: r.current, onClick: () => onChoose(r.name) })));
+    listItem(`# ${r.name}`, { count: offline ? undefined : r.count, unread: r.unread, current: r.current, onClick: () => onChoose(r.name) })));
+}
+
+/**
+ * renderLimit says how a message of bytes measures against the server's
+ * limit of max bytes: nothing while it is well within, the count as it
+ * nears the limit, and by how much it is over once it is.
+ */
+export function renderLimit(bytes, max) {
+  const n = (x) => x.toLocaleString('en');
+  const over = bytes - max;
+  ui.limit.hidden = bytes < max * 0.8;
+  ui.limit.classList.toggle('over', over > 0);
+  ui.limit.textContent = over > 0
+    ? `Too long to send: ${n(bytes)} bytes, ${n(over)} over the limit of ${n(max)} bytes (${size(max)}). Shorten it, or share it as a file with +.`
+    : `${n(bytes)} of ${n(max)} bytes`;
+  if (over > 0) ui.text.setAttribute('aria-invalid', 'true');
+  else ui.text.removeAttribute('aria-invalid');
 }
 
 /** renderConvs lists the private conversations with what is unread. */

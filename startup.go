@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+)
+
+// newLogger returns the logger the -log-format and -log-level flags ask
+// for, writing one record a line to w.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("-log-format %q: want text or json", format)
+}
+
+// versionText is what -version prints: the module version and the
+// commit the binary was built from, as the go command recorded them.
+func versionText() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "wschat: no build information (built without module support)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "wschat %s, built with %s", bi.Main.Version, bi.GoVersion)
+	vcs := map[string]string{}
+	for _, s := range bi.Settings {
+		vcs[s.Key] = s.Value
+	}
+	if rev := vcs["vcs.revision"]; rev != "" {
+		fmt.Fprintf(&b, "\ncommit %s (%s)", rev, vcs["vcs.time"])
+		if vcs["vcs.modified"] == "true" {
+			b.WriteString(", with changes not committed")
+		}
+	} else {
+		b.WriteString("\nno commit recorded (built outside git, or with -buildvcs=false)")
+	}
+	return b.String()
+}
+
+// listenMetrics binds the address that serves /metrics, apart from the
+// chat's, so that the counters are not shown to whoever reaches the chat.
+// "off" or an empty address serves none: it returns nil and no error.
+func listenMetrics(addr string, h http.Handler, cfg Config, log *slog.Logger) (*http.Server, net.Listener, error) {
+	if addr == "" || addr == "off" {
+		return nil, nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("metrics listener (-metrics-addr, or off): %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	ms := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: cfg.HandshakeTimeout,
+		ReadTimeout:       cfg.HandshakeTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return ms, ln, nil
+}
+
+// logListening logs where the server can be reached, once it can be.
+func logListening(log *slog.Logger, ln, metricsLn net.Listener, cfg Config) {
+	web, ws := "http", "ws"
+	if cfg.TLSCert != "" {
+		web, ws = "https", "wss"
+	}
+	attrs := []any{"addr", ln.Addr().String(),
+		"chat", fmt.Sprintf("%s://%s/ws/chat?name=yourname", ws, displayAddr(ln.Addr())),
+		"page", fmt.Sprintf("%s://%s/", web, displayAddr(ln.Addr())),
+	}
+	if metricsLn != nil {
+		attrs = append(attrs, "metrics", fmt.Sprintf("http://%s/metrics", metricsLn.Addr()))
+	}
+	log.Info("wschat listening", attrs...)
+}
