@@ -68,6 +68,7 @@ func run(args []string) error {
 	fs.DurationVar(&cfg.HandshakeTimeout, "handshake-timeout", 10*time.Second, "longest from accepting a connection to its whole request header, TLS handshake included")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "certificate file (PEM, chain included) to serve https and wss; needs -tls-key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key file (PEM) for -tls-cert")
+	fs.StringVar(&cfg.Redis, "redis", "", "redis://[user:password@]host:port[/db] (rediss:// for TLS) shared by several nodes that serve one chat; empty serves alone")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

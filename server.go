@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,6 +48,9 @@ type Config struct {
 	MaxHandshakes      int    // connections waiting to send a request header; 0 means no limit
 	MaxHandshakesPerIP int    // of those, from one IP (IPv6: one /64); 0 means no limit
 	TLSCert, TLSKey    string // certificate and key files; both empty serves plain HTTP
+
+	Redis    string        // redis:// URL shared by the nodes of one chat; "" is a single node
+	RedisTTL time.Duration // how long a node's claims outlive it; 0 means defaultRedisTTL
 }
 
 // closeTimeout bounds the closing handshake: how long the server waits
@@ -99,6 +103,14 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	m := new(metrics)
 	m.history = hist.log.Stats
+	if cfg.Redis != "" {
+		if hist.shared, err = openBackplane(cfg.Redis, cmp.Or(cfg.RedisTTL, defaultRedisTTL), cfg.HistoryKeep, log); err != nil {
+			hist.log.Close()
+			shared.Close()
+			return nil, err
+		}
+		m.redisUp = hist.shared.up.Load
+	}
 	s := &Server{
 		cfg:     cfg,
 		log:     log,
@@ -130,6 +142,9 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)
 	})
+	if hist.shared != nil {
+		hist.shared.attach(s.chat.hub)
+	}
 	s.wg.Add(1)
 	go s.keepalive()
 	if s.poller = newPoller(); s.poller != nil {
@@ -296,14 +311,19 @@ func (s *Server) pageConfig(w http.ResponseWriter, r *http.Request) {
 }
 
 // healthz answers GET /healthz: 200 ok while the server takes
-// connections, 503 once shutdown has begun, so a load balancer stops
-// sending clients here.
+// connections, 503 once shutdown has begun, or while Redis is away from a
+// node started with -redis (it refuses joins then), so a load balancer
+// stops sending clients here.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	shutdown := s.shutdown
 	s.mu.Unlock()
 	if shutdown {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if b := s.chat.history.shared; b != nil && !b.up.Load() {
+		http.Error(w, "redis unreachable: joins and messages refused until it is back", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -388,6 +408,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-done
 	}
 	s.stopOnce.Do(func() {
+		if s.chat.history.shared != nil {
+			s.chat.history.shared.close()
+		}
 		if cerr := s.chat.history.log.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close the room log: %w", cerr)
 		}

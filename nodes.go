@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"wschat/internal/resp"
+	"wschat/internal/store"
+	"wschat/internal/textrules"
+)
+
+// follow reads what the nodes announce, in order, until the backplane
+// closes. After a gap it reads every open room's stream where it left
+// off, so that nothing is missed and nothing comes out of order.
+func (b *backplane) follow() {
+	for ev := range b.sub.Events() {
+		switch ev.Kind {
+		case resp.EventReconnected:
+			b.catchUp()
+		case resp.EventMessage:
+			b.dispatch(ev.Payload)
+		}
+	}
+}
+
+// dispatch acts on one announcement: "KIND\nKEY\nID\nPAYLOAD" for a
+// message ('m') or mail ('q'), "KIND\nKEY\nNODE\nNAME" for a join ('j')
+// or a leave ('l') in room KEY, "p\nKEY\nNODE\nPAYLOAD" for a private
+// message to whoever has the name KEY. Anything else is ignored.
+func (b *backplane) dispatch(ev []byte) {
+	parts := bytes.SplitN(ev, []byte("\n"), 4)
+	if len(parts) != 4 {
+		return
+	}
+	kind, key, third, rest := string(parts[0]), string(parts[1]), string(parts[2]), parts[3]
+	switch kind {
+	case "m", "q":
+		id, err := store.ParseID(third)
+		var m storedMessage
+		if err != nil || json.Unmarshal(rest, &m) != nil {
+			return
+		}
+		if kind == "m" {
+			b.hub.deliver(key, id, m)
+		} else {
+			sendPrivate(b.hub.find(strings.TrimPrefix(key, "@")), m, id, time.Time{})
+		}
+	case "j", "l":
+		if third != b.node {
+			b.hub.remoteNotice(key, string(rest), kind == "j")
+		}
+	case "p":
+		var m storedMessage
+		if third != b.node && json.Unmarshal(rest, &m) == nil {
+			sendPrivate(b.hub.find(key), m, store.ID{}, time.Now())
+		}
+	}
+}
+
+// catchUp delivers what every open room's stream has after the last
+// message the room delivered.
+func (b *backplane) catchUp() {
+	for key, last := range b.hub.lastIDs() {
+		recs, err := b.records("XRANGE", key, "("+last.String(), "+", max(b.keep, 1))
+		if err != nil {
+			b.log.Warn("catch up on a room", "room", key, "err", err)
+			continue
+		}
+		for _, rec := range recs {
+			var m storedMessage
+			if json.Unmarshal(rec.Payload, &m) == nil {
+				b.hub.deliver(key, rec.ID, m)
+			}
+		}
+	}
+}
+
+// claim takes the name whose folded form is key for this node, and
+// reports whether it had it or got it.
+func (b *backplane) claim(key string) (bool, error) {
+	v, err := b.do("SET", claimKey(key), b.node, "NX", "PX", b.ms(), "GET")
+	if err != nil {
+		return false, err
+	}
+	return v.IsNull() || v.Str() == b.node, nil
+}
+
+// release gives the name whose folded form is key up, if this node has it.
+func (b *backplane) release(key string) {
+	if _, err := b.do("EVAL", releaseScript, "1", claimKey(key), b.node); err != nil {
+		b.log.Warn("release a name", "name", key, "err", err)
+	}
+}
+
+// entered records that name came into room (folded: key) on this node and
+// tells the other nodes.
+func (b *backplane) entered(key, room, name string) {
+	b.do("HSET", membersKey(key), b.node+" "+name, room)
+	b.do("SADD", "wschat:rooms", key)
+	b.do("PUBLISH", eventsChannel, "j\n"+key+"\n"+b.node+"\n"+name)
+}
+
+// exited records that name left room key on this node and tells the
+// other nodes.
+func (b *backplane) exited(key, name string) {
+	b.do("HDEL", membersKey(key), b.node+" "+name)
+	b.do("PUBLISH", eventsChannel, "l\n"+key+"\n"+b.node+"\n"+name)
+}
+
+// private hands m to the node where the name whose folded form is key is
+// connected, and reports whether someone has that name anywhere.
+func (b *backplane) private(key string, m storedMessage) (bool, error) {
+	v, err := b.do("GET", claimKey(key))
+	if err != nil || v.IsNull() {
+		return false, err
+	}
+	payload, _ := json.Marshal(m)
+	_, err = b.do("PUBLISH", eventsChannel, "p\n"+key+"\n"+b.node+"\n"+string(payload))
+	return err == nil, err
+}
+
+// members returns the names in room key on every live node, each once,
+// and the room's name as spelled by whoever opened it.
+func (b *backplane) members(key string) (names []string, room string, err error) {
+	v, err := b.do("HGETALL", membersKey(key))
+	if err != nil {
+		return nil, "", err
+	}
+	all, _ := v.StringMap()
+	alive := map[string]bool{}
+	for field, spelled := range all {
+		node, name, _ := strings.Cut(field, " ")
+		live, seen := alive[node]
+		if !seen {
+			n, err := b.do("EXISTS", nodeKey(node))
+			live = err == nil && n.Int() == 1 || node == b.node
+			alive[node] = live
+		}
+		if !live {
+			b.do("HDEL", membersKey(key), field)
+			continue
+		}
+		room = spelled.Str()
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(textrules.Fold(a), textrules.Fold(b)) })
+	return names, room, nil
+}
+
+// roomCounts lists the rooms with someone in them on any node.
+func (b *backplane) roomCounts(local []roomCount) ([]roomCount, error) {
+	v, err := b.do("SMEMBERS", "wschat:rooms")
+	if err != nil {
+		return nil, err
+	}
+	messages := map[string]uint64{}
+	for _, rc := range local {
+		messages[textrules.Fold(rc.Name)] = rc.Messages
+	}
+	var out []roomCount
+	for _, k := range v.Elems() {
+		key := k.Str()
+		names, room, err := b.members(key)
+		if err != nil {
+			return nil, err
+		}
+		if len(names) == 0 {
+			b.do("SREM", "wschat:rooms", key)
+			continue
+		}
+		out = append(out, roomCount{Name: room, Count: len(names), Messages: messages[key]})
+	}
+	slices.SortFunc(out, func(a, b roomCount) int { return strings.Compare(textrules.Fold(a.Name), textrules.Fold(b.Name)) })
+	return out, nil
+}
+
+// renew keeps this node's claims alive every third of their expiry, and
+// makes them all again at once when Redis comes back (it may have lost
+// them), until the backplane closes.
+func (b *backplane) renew() {
+	t := time.NewTicker(b.ttl / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+		case <-b.resynch:
+		}
+		b.renewAll()
+	}
+}
+
+// renewAll renews the node's liveness, the claims of its names and its
+// members' places in rooms.
+func (b *backplane) renewAll() {
+	if _, err := b.do("SET", nodeKey(b.node), "1", "PX", b.ms()); err != nil {
+		return
+	}
+	for key, places := range b.hub.places() {
+		if places.claim {
+			if v, err := b.do("EVAL", renewScript, "1", claimKey(key), b.node, b.ms()); err == nil && v.Int() == 0 {
+				b.log.Warn("name claimed by another node while Redis was away", "name", key)
+			}
+		}
+		for _, pl := range places.rooms {
+			b.do("HSET", membersKey(pl.key), b.node+" "+pl.name, pl.room)
+			b.do("SADD", "wschat:rooms", pl.key)
+		}
+	}
+}
