@@ -123,7 +123,9 @@ func (b *backplane) private(key string, m storedMessage) (bool, error) {
 }
 
 // members returns the names in room key on every live node, each once,
-// and the room's name as spelled by whoever opened it.
+// and the room's name as spelled by whoever opened it. The places of a
+// node that is gone are removed, and whichever node removes one tells
+// the room that its holder left.
 func (b *backplane) members(key string) (names []string, room string, err error) {
 	v, err := b.do("HGETALL", membersKey(key))
 	if err != nil {
@@ -136,11 +138,13 @@ func (b *backplane) members(key string) (names []string, room string, err error)
 		live, seen := alive[node]
 		if !seen {
 			n, err := b.do("EXISTS", nodeKey(node))
-			live = err == nil && n.Int() == 1 || node == b.node
+			live = err != nil || n.Int() == 1 || node == b.node
 			alive[node] = live
 		}
 		if !live {
-			b.do("HDEL", membersKey(key), field)
+			if n, err := b.do("HDEL", membersKey(key), field); err == nil && n.Int() == 1 {
+				b.do("PUBLISH", eventsChannel, "l\n"+key+"\n"+node+"\n"+name)
+			}
 			continue
 		}
 		room = spelled.Str()
@@ -202,6 +206,7 @@ func (b *backplane) renewAll() {
 	if _, err := b.do("SET", nodeKey(b.node), "1", "PX", b.ms()); err != nil {
 		return
 	}
+	rooms := map[string]bool{}
 	for key, places := range b.hub.places() {
 		if places.claim {
 			if v, err := b.do("EVAL", renewScript, "1", claimKey(key), b.node, b.ms()); err == nil && v.Int() == 0 {
@@ -211,6 +216,10 @@ func (b *backplane) renewAll() {
 		for _, pl := range places.rooms {
 			b.do("HSET", membersKey(pl.key), b.node+" "+pl.name, pl.room)
 			b.do("SADD", "wschat:rooms", pl.key)
+			rooms[pl.key] = true
 		}
+	}
+	for key := range rooms {
+		b.members(key) // clears the places of nodes that are gone
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -9,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"wschat/internal/resp"
 )
 
 // await reads messages until want, skipping others (notices of joins and
@@ -182,7 +185,7 @@ func TestRedisNodeLeavingOthersSeeItsMembersLeave(t *testing.T) {
 	bob.await(t, "* in lobby (1): bob")
 }
 
-func TestRedisNodeKilledItsNamesComeFreeWithinTheTTL(t *testing.T) {
+func TestRedisNodeKilledItsMembersLeaveAndNamesComeFreeWithinTheTTL(t *testing.T) {
 	const ttl = 600 * time.Millisecond
 	nodes := startNodes(t, startTestRedis(t), 2, ttl)
 	join(t, nodes[0].addr, "alice")
@@ -194,6 +197,10 @@ func TestRedisNodeKilledItsNamesComeFreeWithinTheTTL(t *testing.T) {
 	died := time.Now()
 	if got := refusedWith(t, nodes[1].addr, "/ws/chat?name=alice"); got != `CLOSE 1008 name "alice" is taken: choose another` {
 		t.Fatalf("right after the crash: got %q, want the name still taken", got)
+	}
+	bob.await(t, "* alice left")
+	if since := time.Since(died); since > 2*ttl {
+		t.Fatalf("the others heard alice left %v after her node died, want within the ttl, %v", since, ttl)
 	}
 	if !eventually(func() bool { return whoSays(t, bob) == "* in lobby (1): bob" }) {
 		t.Fatal("/who never stopped listing alice of the dead node")
@@ -264,5 +271,35 @@ func TestRedisRestartedMidChatNodesRecover(t *testing.T) {
 	if !eventually(func() bool { return runtime.NumGoroutine() <= before+2 }) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestRedisNodesIgnoreMalformedAnnouncements(t *testing.T) {
+	r := startTestRedis(t)
+	nodes := startNodes(t, r, 1, 3*time.Second)
+	alice := join(t, nodes[0].addr, "alice")
+	c, err := resp.Dial(context.Background(), r.url(), resp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, tc := range []struct{ name, event string }{
+		{"empty", ""},
+		{"no fields", "m"},
+		{"too few fields", "m\nlobby\n1-0"},
+		{"unknown kind", "x\nlobby\n1-0\n{}"},
+		{"bad id", "m\nlobby\n01-0\n{\"type\":\"message\",\"name\":\"mallory\",\"text\":\"forged\"}"},
+		{"bad json", "m\nlobby\n1-0\n{\"type\":"},
+		{"bad private", "p\nalice\nnode\nnot json"},
+		{"bad mail", "q\n@alice\n1-x\n{}"},
+		{"binary", "m\x00\xff\n\n\n"},
+	} {
+		if _, err := c.Do(context.Background(), "PUBLISH", eventsChannel, tc.event); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+	}
+	alice.c.sendText("still here")
+	if got := alice.next(t); got != "alice: still here" {
+		t.Fatalf("after malformed announcements: got %q, want alice's message alone", got)
 	}
 }
