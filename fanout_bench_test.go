@@ -60,9 +60,12 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int) {
 	// Receivers read from the moment they connect, as real clients do.
 	start := func(i int, br *bufio.Reader) { go rs[i].run(br) }
 	var f fanOutTarget
-	if target == "floor" {
+	switch target {
+	case "floor":
 		f = newFloor(b, receivers, start)
-	} else {
+	case "nodes":
+		f = newNodesTarget(b, receivers, senders, start)
+	default:
 		f = newServerTarget(b, receivers, senders, start)
 	}
 	f.ready(b)
@@ -210,8 +213,19 @@ type serverTarget struct {
 }
 
 func newServerTarget(b *testing.B, receivers, senders int, start func(int, *bufio.Reader)) *serverTarget {
+	return startServerTarget(b, benchConfig(), 0, receivers, senders, start)
+}
+
+// benchConfig is the configuration of a server under a benchmark.
+func benchConfig() Config {
 	cfg := testConfig()
 	cfg.MaxQueue = 64 << 20 // saturation piles up; losing receivers is not what is measured
+	return cfg
+}
+
+// startServerTarget serves cfg with receivers from to to (exclusive)
+// and senders benchmark senders.
+func startServerTarget(b *testing.B, cfg Config, from, to, senders int, start func(int, *bufio.Reader)) *serverTarget {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -220,7 +234,7 @@ func newServerTarget(b *testing.B, receivers, senders int, start func(int, *bufi
 	t.hs = &http.Server{Handler: t.srv}
 	go t.hs.Serve(ln)
 	addr := ln.Addr().String()
-	for i := range receivers {
+	for i := from; i < to; i++ {
 		c := dialBench(b, addr, fmt.Sprintf("r%d", i))
 		t.clients = append(t.clients, c)
 		start(i, c.br)
