@@ -59,6 +59,8 @@ type backplane struct {
 	done    sync.WaitGroup
 	sub     *resp.Subscription
 	resynch chan struct{} // asks the renewal loop to claim everything again
+	// reconnected asks the follower to catch up, if it could not before.
+	reconnected chan struct{}
 }
 
 // eventsChannel is where every node announces what the others must hear.
@@ -83,8 +85,9 @@ const (
 	appendScript = `local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'm', ARGV[2])
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. '\n' .. ARGV[5] .. '\n' .. id .. '\n' .. ARGV[2])
 return id`
-	// KEYS[1] claim; ARGV: node, ttl ms. Takes the claim back if it lapsed.
-	renewScript = `local v = redis.call('GET', KEYS[1])
+	// KEYS[1] claim; ARGV: node, ttl ms. Takes the claim, or renews it,
+	// unless another node has it.
+	claimScript = `local v = redis.call('GET', KEYS[1])
 if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
 return 0`
 	// KEYS[1] claim; ARGV: node. Deletes the claim if it is ours.
@@ -98,7 +101,7 @@ func openBackplane(url string, ttl time.Duration, keep int, log *slog.Logger) (*
 	var id [8]byte
 	rand.Read(id[:])
 	b := &backplane{node: hex.EncodeToString(id[:]), ttl: ttl, keep: keep, log: log,
-		stop: make(chan struct{}), resynch: make(chan struct{}, 1)}
+		stop: make(chan struct{}), resynch: make(chan struct{}, 1), reconnected: make(chan struct{}, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := resp.Dial(ctx, url, resp.Options{OnState: b.state})
@@ -137,9 +140,11 @@ func (b *backplane) state(st resp.State) {
 	switch {
 	case st.Connected && !was:
 		b.log.Info("redis connected", "node", b.node)
-		select {
-		case b.resynch <- struct{}{}:
-		default:
+		for _, c := range []chan struct{}{b.resynch, b.reconnected} {
+			select {
+			case c <- struct{}{}:
+			default:
+			}
 		}
 	case !st.Connected && was:
 		b.log.Error("redis unreachable: refusing joins and messages until it is back", "err", st.Err)

@@ -15,13 +15,27 @@ import (
 // follow reads what the nodes announce, in order, until the backplane
 // closes. After a gap it reads every open room's stream where it left
 // off, so that nothing is missed and nothing comes out of order.
+// A catch-up that fails (the commands' connection may come back after
+// the subscription's) is tried again when Redis is back. It runs here,
+// between announcements, never beside them: a room delivers nothing
+// older than what it has delivered.
 func (b *backplane) follow() {
-	for ev := range b.sub.Events() {
-		switch ev.Kind {
-		case resp.EventReconnected:
-			b.catchUp()
-		case resp.EventMessage:
-			b.dispatch(ev.Payload)
+	behind := false
+	for {
+		select {
+		case ev, ok := <-b.sub.Events():
+			if !ok {
+				return
+			}
+			if ev.Kind == resp.EventReconnected {
+				behind = !b.catchUp()
+			} else {
+				b.dispatch(ev.Payload)
+			}
+		case <-b.reconnected:
+			if behind {
+				behind = !b.catchUp()
+			}
 		}
 	}
 }
@@ -61,13 +75,13 @@ func (b *backplane) dispatch(ev []byte) {
 }
 
 // catchUp delivers what every open room's stream has after the last
-// message the room delivered.
-func (b *backplane) catchUp() {
+// message the room delivered, and reports whether it could.
+func (b *backplane) catchUp() bool {
 	for key, last := range b.hub.lastIDs() {
 		recs, err := b.records("XRANGE", key, "("+last.String(), "+", max(b.keep, 1))
 		if err != nil {
-			b.log.Warn("catch up on a room", "room", key, "err", err)
-			continue
+			b.log.Warn("catch up on a room: will try again when Redis is back", "room", key, "err", err)
+			return false
 		}
 		for _, rec := range recs {
 			var m storedMessage
@@ -76,16 +90,14 @@ func (b *backplane) catchUp() {
 			}
 		}
 	}
+	return true
 }
 
 // claim takes the name whose folded form is key for this node, and
 // reports whether it had it or got it.
 func (b *backplane) claim(key string) (bool, error) {
-	v, err := b.do("SET", claimKey(key), b.node, "NX", "PX", b.ms(), "GET")
-	if err != nil {
-		return false, err
-	}
-	return v.IsNull() || v.Str() == b.node, nil
+	v, err := b.do("EVAL", claimScript, "1", claimKey(key), b.node, b.ms())
+	return err == nil && v.Int() == 1, err
 }
 
 // release gives the name whose folded form is key up, if this node has it.
@@ -209,7 +221,7 @@ func (b *backplane) renewAll() {
 	rooms := map[string]bool{}
 	for key, places := range b.hub.places() {
 		if places.claim {
-			if v, err := b.do("EVAL", renewScript, "1", claimKey(key), b.node, b.ms()); err == nil && v.Int() == 0 {
+			if ok, err := b.claim(key); err == nil && !ok {
 				b.log.Warn("name claimed by another node while Redis was away", "name", key)
 			}
 		}

@@ -268,7 +268,7 @@ func TestRedisRestartedMidChatNodesRecover(t *testing.T) {
 		n.shutdown(t)
 	}
 	r.stop()
-	if !eventually(func() bool { return runtime.NumGoroutine() <= before+2 }) {
+	if !eventually(func() bool { return runtime.NumGoroutine() <= before }) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
 	}
