@@ -5,9 +5,9 @@ import "fmt"
 // What a participant's session tells the other nodes, with -redis; each
 // does nothing on a single node.
 
-// claim takes p's name on every node, unless it is an account's, which
-// may be connected on several at once. It returns the reason to refuse p
-// with, if any, and how to count it.
+// claim takes p's name on every node. An account's is only marked online:
+// an account may be connected on several nodes at once. It returns the
+// reason to refuse p with, if any, and how to count it.
 func (ch *chat) claim(p *peer) (string, refusal) {
 	b := ch.history.shared
 	switch {
@@ -16,6 +16,7 @@ func (ch *chat) claim(p *peer) (string, refusal) {
 	case !b.up.Load():
 		return noRedis, refusedRedis
 	case p.account:
+		b.markOnline(p.key)
 		return "", 0
 	}
 	ok, err := b.claim(p.key)
@@ -31,10 +32,17 @@ func (ch *chat) claim(p *peer) (string, refusal) {
 // release gives p's name up on every node once nobody here has it.
 func (ch *chat) release(p *peer) {
 	b := ch.history.shared
-	if b == nil || p.account || len(ch.hub.find(p.key)) > 0 {
+	if b == nil || len(ch.hub.find(p.key)) > 0 {
 		return
 	}
 	b.release(p.key)
+}
+
+// onlineElsewhere reports whether the name whose folded form is key is
+// connected on another node.
+func (ch *chat) onlineElsewhere(key string) bool {
+	b := ch.history.shared
+	return b != nil && b.online(key)
 }
 
 // entered tells the other nodes p is in its room now.

@@ -45,11 +45,11 @@ func (h *hub) remoteNotice(key, name string, joining bool) {
 // place is a room a name is in on this node.
 type place struct{ key, room, name string }
 
-// namePlaces is where one name is on this node, and whether it is claimed
-// (an account's is not).
+// namePlaces is where one name is on this node, and whether it is an
+// account's.
 type namePlaces struct {
-	claim bool
-	rooms []place
+	account bool
+	rooms   []place
 }
 
 // places returns where every name on this node is, by folded name.
@@ -58,7 +58,7 @@ func (h *hub) places() map[string]namePlaces {
 	defer h.mu.Unlock()
 	out := make(map[string]namePlaces, len(h.names))
 	for key, conns := range h.names {
-		np := namePlaces{claim: !conns[0].account}
+		np := namePlaces{account: conns[0].account}
 		for _, p := range conns {
 			np.rooms = append(np.rooms, place{key: p.room.key, room: p.room.name, name: p.name})
 		}

@@ -40,7 +40,7 @@ func (ch *chat) private(p *peer, to, text string) {
 		ch.privateShared(p, key, m)
 	case ch.auth != nil && (len(targets) > 0 || ch.auth.known(key, to)):
 		ch.mail(p, key, m)
-		if len(targets) == 0 {
+		if len(targets) == 0 && !ch.onlineElsewhere(key) {
 			tell(p, fmt.Sprintf("%s is offline: they will get your message when they next connect", to))
 		}
 	case len(targets) == 0:

@@ -100,6 +100,19 @@ func (b *backplane) claim(key string) (bool, error) {
 	return err == nil && v.Int() == 1, err
 }
 
+// markOnline marks the account whose folded name is key as connected
+// here, whoever else has it too.
+func (b *backplane) markOnline(key string) {
+	b.do("SET", claimKey(key), b.node, "PX", b.ms())
+}
+
+// online reports whether the name whose folded form is key is connected
+// on some node.
+func (b *backplane) online(key string) bool {
+	v, err := b.do("EXISTS", claimKey(key))
+	return err == nil && v.Int() == 1
+}
+
 // release gives the name whose folded form is key up, if this node has it.
 func (b *backplane) release(key string) {
 	if _, err := b.do("EVAL", releaseScript, "1", claimKey(key), b.node); err != nil {
@@ -220,10 +233,10 @@ func (b *backplane) renewAll() {
 	}
 	rooms := map[string]bool{}
 	for key, places := range b.hub.places() {
-		if places.claim {
-			if ok, err := b.claim(key); err == nil && !ok {
-				b.log.Warn("name claimed by another node while Redis was away", "name", key)
-			}
+		if places.account {
+			b.markOnline(key)
+		} else if ok, err := b.claim(key); err == nil && !ok {
+			b.log.Warn("name claimed by another node while Redis was away", "name", key)
 		}
 		for _, pl := range places.rooms {
 			b.do("HSET", membersKey(pl.key), b.node+" "+pl.name, pl.room)

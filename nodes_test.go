@@ -303,3 +303,54 @@ func TestRedisNodesIgnoreMalformedAnnouncements(t *testing.T) {
 		t.Fatalf("after malformed announcements: got %q, want alice's message alone", got)
 	}
 }
+
+func TestRedisNodesShareAccountsTokensAndMail(t *testing.T) {
+	r := startTestRedis(t)
+	var nodes []*node
+	for range 2 {
+		cfg := accountsConfig(t)
+		cfg.Redis, cfg.RedisTTL = r.url(), 3*time.Second
+		nodes = append(nodes, startNode(t, cfg))
+	}
+	alice := register(t, nodes[0].addr, "alice")
+	if status, answer, _ := apiCall(t, nodes[1].addr, "/api/register", `{"name":"Alice","password":"correct horse"}`); status != http.StatusConflict {
+		t.Fatalf("alice again on the other node: %d %v, want 409", status, answer)
+	}
+	status, answer, _ := apiCall(t, nodes[1].addr, "/api/login", `{"name":"alice","password":"correct horse"}`)
+	if status != http.StatusOK || answer["token"] == "" {
+		t.Fatalf("alice's login on the other node: %d %v", status, answer)
+	}
+	if status, _, _ := apiCall(t, nodes[1].addr, "/api/login", `{"name":"alice","password":"wrong horse"}`); status != http.StatusUnauthorized {
+		t.Fatalf("a wrong password on the other node: %d, want 401", status)
+	}
+	bob := register(t, nodes[1].addr, "bob")
+
+	phone := joinWith(t, nodes[0].addr, alice, "")
+	laptop := joinWith(t, nodes[1].addr, alice, "") // the first node's token, good on the second
+	phone.c.sendText("/msg bob see you later")
+	phone.await(t, "alice → bob: see you later")
+	phone.await(t, "* bob is offline: they will get your message when they next connect")
+	laptop.await(t, "alice → bob: see you later")
+
+	b := joinWith(t, nodes[0].addr, bob, "")
+	b.await(t, "alice → bob: see you later") // from his mailbox
+	b.c.sendText("/msg alice got it")
+	for _, in := range []*inbox{b, phone, laptop} {
+		in.await(t, "bob → alice: got it")
+	}
+	laptop.c.sendText("/msg bob are you there?") // bob is on the other node
+	b.await(t, "alice → bob: are you there?")
+	laptop.c.sendText("/who")
+	for {
+		m := laptop.next(t)
+		if strings.Contains(m, "offline") {
+			t.Fatalf("got %q: bob is online on the other node", m)
+		}
+		if strings.HasPrefix(m, "* in lobby") {
+			if m != "* in lobby (2): alice, bob" {
+				t.Fatalf("/who: got %q", m)
+			}
+			break
+		}
+	}
+}

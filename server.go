@@ -88,7 +88,23 @@ type Server struct {
 // NewServer opens the room log and returns a server with its keepalive
 // loop running. Shutdown stops it.
 func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
-	a, err := newAuth(cfg, log)
+	var bp *backplane
+	if cfg.Redis != "" {
+		var err error
+		if bp, err = openBackplane(cfg.Redis, cmp.Or(cfg.RedisTTL, defaultRedisTTL), cfg.HistoryKeep, log); err != nil {
+			return nil, err
+		}
+	}
+	s, err := newServer(cfg, log, bp)
+	if err != nil && bp != nil {
+		bp.close()
+	}
+	return s, err
+}
+
+// newServer is NewServer once the backplane, if any, is open.
+func newServer(cfg Config, log *slog.Logger, bp *backplane) (*Server, error) {
+	a, err := newAuth(cfg, log, bp)
 	if err != nil {
 		return nil, err
 	}
@@ -103,13 +119,8 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	m := new(metrics)
 	m.history = hist.log.Stats
-	if cfg.Redis != "" {
-		if hist.shared, err = openBackplane(cfg.Redis, cmp.Or(cfg.RedisTTL, defaultRedisTTL), cfg.HistoryKeep, log); err != nil {
-			hist.log.Close()
-			shared.Close()
-			return nil, err
-		}
-		m.redisUp = hist.shared.up.Load
+	if hist.shared = bp; bp != nil {
+		m.redisUp = bp.up.Load
 	}
 	s := &Server{
 		cfg:     cfg,
