@@ -146,7 +146,7 @@ func (b *backplane) state(st resp.State) {
 			default:
 			}
 		}
-	case !st.Connected && was:
+	case !st.Connected && was && !errors.Is(st.Err, resp.ErrClosed):
 		b.log.Error("redis unreachable: refusing joins and messages until it is back", "err", st.Err)
 	}
 }
