@@ -354,3 +354,36 @@ func TestRedisNodesShareAccountsTokensAndMail(t *testing.T) {
 		}
 	}
 }
+
+func TestRedisNodesCatchUpAfterTheirSubscriptionsBreak(t *testing.T) {
+	r := startTestRedis(t)
+	nodes := startNodes(t, r, 2, 3*time.Second)
+	alice := join(t, nodes[0].addr, "alice")
+	bob := join(t, nodes[1].addr, "bob")
+	alice.await(t, "* bob joined")
+	c, err := resp.Dial(context.Background(), r.url(), resp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const n = 40
+	for i := range n {
+		if i == 5 || i == 20 {
+			// Every node's subscription breaks; messages announced
+			// before it is back are read from the streams.
+			if _, err := c.Do(context.Background(), "CLIENT", "KILL", "TYPE", "pubsub"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		alice.c.sendText(fmt.Sprintf("m%d", i))
+	}
+	want := make([]string, n)
+	for i := range want {
+		want[i] = fmt.Sprintf("alice: m%d", i)
+	}
+	for _, in := range []*inbox{alice, bob} {
+		if got := in.chatLines(t, n); !slices.Equal(got, want) {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+}
