@@ -215,22 +215,29 @@ func (b *backplane) renew() {
 	t := time.NewTicker(b.ttl / 3)
 	defer t.Stop()
 	for {
+		all := false
 		select {
 		case <-b.stop:
 			return
 		case <-t.C:
 		case <-b.resynch:
+			all = true
 		}
-		b.renewAll()
+		b.renewAll(all)
 	}
 }
 
-// renewAll renews the node's liveness, the claims of its names and its
-// members' places in rooms.
-func (b *backplane) renewAll() {
-	if _, err := b.do("SET", nodeKey(b.node), "1", "PX", b.ms()); err != nil {
+// renewAll renews the node's liveness and the claims of its names, and
+// clears the places of nodes that are gone from the rooms it has members
+// in. With all, or when the node's liveness had lapsed, it records its
+// members' places again too: Redis or the other nodes may have removed
+// them, and they do not come back by themselves.
+func (b *backplane) renewAll(all bool) {
+	v, err := b.do("SET", nodeKey(b.node), "1", "PX", b.ms(), "GET")
+	if err != nil {
 		return
 	}
+	all = all || v.IsNull() // lapsed: the other nodes took this one's places away
 	rooms := map[string]bool{}
 	for key, places := range b.hub.places() {
 		if places.account {
@@ -239,8 +246,10 @@ func (b *backplane) renewAll() {
 			b.log.Warn("name claimed by another node while Redis was away", "name", key)
 		}
 		for _, pl := range places.rooms {
-			b.do("HSET", membersKey(pl.key), b.node+" "+pl.name, pl.room)
-			b.do("SADD", "wschat:rooms", pl.key)
+			if all {
+				b.do("HSET", membersKey(pl.key), b.node+" "+pl.name, pl.room)
+				b.do("SADD", "wschat:rooms", pl.key)
+			}
 			rooms[pl.key] = true
 		}
 	}
