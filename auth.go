@@ -236,6 +236,7 @@ func (a *auth) handleLogin(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, "log in", err)
 	default:
 		a.throttle.Succeeded(key, addrKey(r.RemoteAddr))
+		a.share(key)
 		a.answerToken(w, http.StatusOK, name)
 	}
 }

@@ -54,6 +54,14 @@ func (a *auth) exists(key string) bool {
 	return true
 }
 
+// share offers the account key, which logged in here, to the other nodes
+// if they do not have it: one made with "wschat user add", say.
+func (a *auth) share(key string) {
+	if a.shared != nil {
+		a.shared.do("HSETNX", accountsKey, key, string(a.accounts.Record(key)))
+	}
+}
+
 // registerAccount registers an account here and, with -redis, for every node.
 // Without Redis it refuses: the name may be taken elsewhere.
 func (a *auth) registerAccount(key, name, password string) error {
