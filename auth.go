@@ -27,6 +27,7 @@ type auth struct {
 	throttle *accounts.Throttle // failed logins, by name and by address
 	signups  *accounts.Throttle // registrations, by address
 	signup   bool               // POST /api/register is open
+	shared   *backplane         // with -redis, where built-in accounts and their token key are shared; nil keeps them here
 	log      *slog.Logger
 }
 
@@ -43,7 +44,7 @@ const (
 
 // newAuth returns the authentication cfg asks for, or nil when the chat
 // is open to any name.
-func newAuth(cfg Config, log *slog.Logger) (*auth, error) {
+func newAuth(cfg Config, log *slog.Logger, shared *backplane) (*auth, error) {
 	switch {
 	case cfg.JWTKey != "" && cfg.Accounts:
 		return nil, errors.New("-jwt-key and -accounts do not go together: tokens come from one or the other")
@@ -61,19 +62,22 @@ func newAuth(cfg Config, log *slog.Logger) (*auth, error) {
 		if cfg.DataDir == "" {
 			return nil, errors.New("-accounts needs -data: the accounts are kept there")
 		}
-		return openAccounts(cfg.DataDir, cfg.Signup, log)
+		return openAccounts(cfg.DataDir, cfg.Signup, log, shared)
 	}
 	return nil, nil
 }
 
 // openAccounts opens the built-in accounts kept in dir, and the key their
 // tokens are signed with, made on first start.
-func openAccounts(dir string, signup bool, log *slog.Logger) (*auth, error) {
+func openAccounts(dir string, signup bool, log *slog.Logger, shared *backplane) (*auth, error) {
 	store, err := accounts.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open the accounts: %w", err)
 	}
 	secret, err := accounts.LoadOrCreateSecret(dir)
+	if err == nil && shared != nil {
+		secret, err = shared.tokenKey(secret)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("the token key: %w", err)
 	}
@@ -88,6 +92,7 @@ func openAccounts(dir string, signup bool, log *slog.Logger) (*auth, error) {
 		throttle: accounts.NewThrottle(loginTries, loginTries, loginWindow, loginEntries),
 		signups:  accounts.NewThrottle(0, signupTries, signupWindow, loginEntries),
 		signup:   signup,
+		shared:   shared,
 		log:      log,
 	}, nil
 }
@@ -125,7 +130,7 @@ func (a *auth) identify(r *http.Request) (jwt.Claims, string) {
 // that service knows its accounts.
 func (a *auth) known(key, name string) bool {
 	if a.accounts != nil {
-		return a.accounts.Exists(key)
+		return a.exists(key)
 	}
 	return textrules.CheckName("name", name) == ""
 }
@@ -196,11 +201,13 @@ func (a *auth) handleRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.signups.Failed("", addrKey(r.RemoteAddr), time.Now()) // every registration counts
-	switch err := a.accounts.Register(textrules.Fold(c.Name), c.Name, c.Password); {
+	switch err := a.registerAccount(textrules.Fold(c.Name), c.Name, c.Password); {
 	case errors.Is(err, accounts.ErrTaken):
 		apiError(w, http.StatusConflict, fmt.Sprintf("name %q is taken: choose another", c.Name))
 	case errors.Is(err, accounts.ErrWeakPassword):
 		apiError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, errNoRedis):
+		apiError(w, http.StatusServiceUnavailable, "registration is closed while the chat cannot reach Redis: try again shortly")
 	case err != nil:
 		a.serverError(w, "register", err)
 	default:
@@ -218,6 +225,7 @@ func (a *auth) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !allow(w, r, a.throttle, key) {
 		return
 	}
+	a.exists(key) // with -redis, brings an account registered on another node here
 	name, err := a.accounts.Check(key, c.Password)
 	switch {
 	case errors.Is(err, accounts.ErrBadCredentials):
@@ -228,6 +236,7 @@ func (a *auth) handleLogin(w http.ResponseWriter, r *http.Request) {
 		a.serverError(w, "log in", err)
 	default:
 		a.throttle.Succeeded(key, addrKey(r.RemoteAddr))
+		a.share(key)
 		a.answerToken(w, http.StatusOK, name)
 	}
 }
@@ -240,7 +249,7 @@ func (a *auth) handleRenew(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusUnauthorized, why)
 		return
 	}
-	if !a.accounts.Exists(textrules.Fold(c.Subject)) {
+	if !a.exists(textrules.Fold(c.Subject)) {
 		apiError(w, http.StatusUnauthorized, "no such account")
 		return
 	}

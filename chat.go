@@ -72,14 +72,20 @@ func (ch *chat) handle(r *http.Request) (func(*Conn) func() bool, error) {
 		if p.json {
 			ch.uploads.grant(p)
 		}
+		if reason, why := ch.claim(p); reason != "" {
+			ch.uploads.revoke(p)
+			return ch.refuse(c, req.name, why, reason)
+		}
 		switch err := ch.hub.add(p, req.room, textrules.Fold(req.room), req.since); err {
 		case errNameTaken:
 			ch.uploads.revoke(p)
 			return ch.refuse(c, req.name, refusedName, fmt.Sprintf("name %q is taken: choose another", p.name))
 		case errTooManyRooms:
+			ch.release(p)
 			ch.uploads.revoke(p)
 			return ch.refuse(c, req.name, refusedRooms, tooManyRooms(ch.hub.maxRooms))
 		}
+		ch.entered(p)
 		ch.metrics.joins.Add(1)
 		ch.log.Info("join", "name", p.name, "room", req.room, "remote", c.RemoteAddr())
 		if p.account {
@@ -158,6 +164,8 @@ func (ch *chat) serve(p *peer) bool {
 	}
 	ch.uploads.revoke(p)
 	if ch.hub.remove(p) {
+		ch.exited(p, p.room)
+		ch.release(p)
 		ch.metrics.leaves.Add(1)
 		ch.log.Info("leave", "name", p.name, "remote", c.RemoteAddr(), "reason", c.Cause(err))
 	}

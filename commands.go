@@ -33,12 +33,9 @@ func (ch *chat) command(p *peer, cmd string) {
 		to, text, _ := strings.Cut(arg, " ")
 		ch.private(p, to, strings.TrimSpace(text))
 	case "who":
-		r := p.room
-		r.mu.Lock()
-		p.conn.send(who(p, r))
-		r.mu.Unlock()
+		ch.who(p)
 	case "rooms":
-		p.conn.send(rooms(p, ch.hub.roomCounts()))
+		ch.rooms(p)
 	case "typing":
 		if now := time.Now(); now.Sub(p.lastTyping) >= typingEvery {
 			p.lastTyping = now
@@ -63,15 +60,52 @@ func (ch *chat) join(p *peer, name string) {
 		tell(p, why)
 		return
 	}
-	from := p.room.name
+	if b := ch.history.shared; b != nil && !b.up.Load() {
+		tell(p, noRedis)
+		return
+	}
+	from := p.room
 	switch err := ch.hub.move(p, name, textrules.Fold(name)); err {
 	case errSameRoom:
 		tell(p, "you are already in "+p.room.name)
 	case errTooManyRooms:
 		tell(p, tooManyRooms(ch.hub.maxRooms))
 	case nil:
-		ch.log.Info("move", "name", p.name, "from", from, "to", p.room.name)
+		ch.exited(p, from)
+		ch.entered(p)
+		ch.log.Info("move", "name", p.name, "from", from.name, "to", p.room.name)
 	}
+}
+
+// who answers /who: who is in p's room, on every node with -redis.
+func (ch *chat) who(p *peer) {
+	r := p.room
+	if b := ch.history.shared; b != nil {
+		names, _, err := b.members(r.key)
+		if err != nil {
+			tell(p, noRedis)
+			return
+		}
+		p.conn.send(whoNames(p, r.name, names))
+		return
+	}
+	r.mu.Lock()
+	p.conn.send(who(p, r))
+	r.mu.Unlock()
+}
+
+// rooms answers /rooms: the rooms with someone in them, on every node
+// with -redis.
+func (ch *chat) rooms(p *peer) {
+	all := ch.hub.roomCounts()
+	if b := ch.history.shared; b != nil {
+		var err error
+		if all, err = b.roomCounts(all); err != nil {
+			tell(p, noRedis)
+			return
+		}
+	}
+	p.conn.send(rooms(p, all))
 }
 
 // renew takes a new token for p's connection, which then lives until the

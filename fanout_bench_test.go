@@ -107,9 +107,12 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int, load f
 	// Receivers read from the moment they connect, as real clients do.
 	start := func(i int, br *bufio.Reader) { go rs[i].run(br) }
 	var f fanOutTarget
-	if target == "floor" {
+	switch target {
+	case "floor":
 		f = newFloor(b, receivers, start)
-	} else {
+	case "nodes":
+		f = newNodesTarget(b, receivers, senders, start)
+	default:
 		f = newServerTarget(b, receivers, senders, target == "server-data", load.deflate, start)
 	}
 	f.ready(b)
@@ -280,11 +283,24 @@ type serverTarget struct {
 }
 
 func newServerTarget(b *testing.B, receivers, senders int, data, deflate bool, start func(int, *bufio.Reader)) *serverTarget {
-	cfg := testConfig()
+	cfg := benchConfig()
 	if data {
 		cfg.DataDir = b.TempDir()
 	}
+	return startServerTarget(b, cfg, 0, receivers, senders, deflate, start)
+}
+
+// benchConfig is the configuration of a server under a benchmark.
+func benchConfig() Config {
+	cfg := testConfig()
 	cfg.MaxQueue = 64 << 20 // saturation piles up; losing receivers is not what is measured
+	return cfg
+}
+
+// startServerTarget serves cfg with receivers from to to (exclusive),
+// offering permessage-deflate when deflate is set, and senders benchmark
+// senders.
+func startServerTarget(b *testing.B, cfg Config, from, to, senders int, deflate bool, start func(int, *bufio.Reader)) *serverTarget {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -293,7 +309,7 @@ func newServerTarget(b *testing.B, receivers, senders int, data, deflate bool, s
 	t.hs = &http.Server{Handler: t.srv}
 	go t.hs.Serve(ln)
 	addr := ln.Addr().String()
-	for i := range receivers {
+	for i := from; i < to; i++ {
 		c := dialBench(b, addr, fmt.Sprintf("r%d", i), deflate)
 		t.clients = append(t.clients, c)
 		start(i, c.br)

@@ -17,7 +17,8 @@ import (
 // or whatever it missed since the id it names.
 type history struct {
 	log    *store.Log
-	replay int // messages a newcomer gets when it names no id
+	replay int        // messages a newcomer gets when it names no id
+	shared *backplane // with -redis: the log is in Redis, and delivery goes through it; nil keeps both here
 }
 
 // maxStoredMessage is the largest chat message the room log can keep:
@@ -51,6 +52,9 @@ func openHistory(cfg Config, log *slog.Logger) (*history, error) {
 // newest is the id of the latest message kept for the room key: a room
 // that opens has delivered everything up to it.
 func (h *history) newest(key string) store.ID {
+	if h.shared != nil {
+		return h.shared.newest(key)
+	}
 	if last := h.log.Last(key, 1); len(last) == 1 {
 		return last[0].ID
 	}
@@ -64,7 +68,9 @@ func (h *history) newest(key string) store.ID {
 func (h *history) since(key string, id *store.ID, upTo store.ID) ([]store.Record, bool) {
 	var recs []store.Record
 	recovered := true
-	if id == nil {
+	if h.shared != nil {
+		recs, recovered = h.shared.since(key, id, h.replay)
+	} else if id == nil {
 		recs = h.log.Last(key, h.replay)
 	} else {
 		recs, recovered = h.log.After(key, *id)
@@ -107,6 +113,9 @@ func (ch *chat) post(p *peer, m storedMessage, acked chan struct{}) bool {
 		panic(fmt.Sprintf("encode a stored message: %v", err)) // strings and numbers always encode
 	}
 	key := ch.hub.roomOf(p).key
+	if b := ch.history.shared; b != nil {
+		return ch.postShared(p, b, key, payload)
+	}
 	kept := false
 	var behind []*Conn
 	ch.history.log.Append(key, payload, func(rec store.Record, err error) {
@@ -121,6 +130,19 @@ func (ch *chat) post(p *peer, m storedMessage, acked chan struct{}) bool {
 	<-acked
 	awaitDrained(behind)
 	return kept
+}
+
+// postShared appends payload, from p, to the stream of room key in
+// Redis, which announces it to every node, this one included: the room's
+// members here get it from there, in the order of the stream.
+func (ch *chat) postShared(p *peer, b *backplane, key string, payload []byte) bool {
+	if _, err := b.append("m", key, payload); err != nil {
+		ch.metrics.notStored.Add(1)
+		ch.log.Warn("send a message through redis", "name", p.name, "err", err)
+		tell(p, noRedis)
+		return false
+	}
+	return true
 }
 
 // notStored tells p its message could not be kept, and so went to nobody.

@@ -36,9 +36,11 @@ func (ch *chat) private(p *peer, to, text string) {
 	}
 	m := storedMessage{Type: "private", Name: p.name, To: to, Text: text}
 	switch {
+	case ch.history.shared != nil && ch.auth == nil && len(targets) == 0:
+		ch.privateShared(p, key, m)
 	case ch.auth != nil && (len(targets) > 0 || ch.auth.known(key, to)):
 		ch.mail(p, key, m)
-		if len(targets) == 0 {
+		if len(targets) == 0 && !ch.onlineElsewhere(key) {
 			tell(p, fmt.Sprintf("%s is offline: they will get your message when they next connect", to))
 		}
 	case len(targets) == 0:
@@ -49,6 +51,20 @@ func (ch *chat) private(p *peer, to, text string) {
 		if targets[0].key != p.key {
 			p.conn.send(privateMessage(p, m, store.ID{}, now, false))
 		}
+		ch.metrics.private.Add(1)
+	}
+}
+
+// privateShared hands m to the node where the name whose folded form is
+// key is connected, if any, and sends p its copy.
+func (ch *chat) privateShared(p *peer, key string, m storedMessage) {
+	switch online, err := ch.history.shared.private(key, m); {
+	case err != nil:
+		tell(p, noRedis)
+	case !online:
+		tell(p, fmt.Sprintf("%s is not online", m.To))
+	default:
+		p.conn.send(privateMessage(p, m, store.ID{}, time.Now(), false))
 		ch.metrics.private.Add(1)
 	}
 }
@@ -65,6 +81,10 @@ func (ch *chat) mail(p *peer, key string, m storedMessage) {
 	owners := []string{p.key}
 	if key != p.key {
 		owners = append(owners, key)
+	}
+	if b := ch.history.shared; b != nil {
+		ch.mailShared(p, b, owners, payload)
+		return
 	}
 	ids := make([]store.ID, len(owners))
 	var left atomic.Int32
@@ -93,6 +113,19 @@ func (ch *chat) mail(p *peer, key string, m storedMessage) {
 	<-p.acked
 }
 
+// mailShared appends payload, from p, to the mailboxes of owners in
+// Redis, which announces it to every node: each gives it to its own
+// connections of the owner.
+func (ch *chat) mailShared(p *peer, b *backplane, owners []string, payload []byte) {
+	for _, owner := range owners {
+		if _, err := b.append("q", mailbox(owner), payload); err != nil {
+			tell(p, noRedis)
+			return
+		}
+	}
+	ch.metrics.private.Add(1)
+}
+
 // sendPrivate queues a private message to each of conns.
 func sendPrivate(conns []*peer, m storedMessage, id store.ID, at time.Time) {
 	for _, q := range conns {
@@ -102,7 +135,11 @@ func sendPrivate(conns []*peer, m storedMessage, id store.ID, at time.Time) {
 
 // replayMail sends p the latest messages of its account's mailbox.
 func (ch *chat) replayMail(p *peer) {
-	for _, rec := range ch.history.log.Last(mailbox(p.key), ch.history.replay) {
+	recs := ch.history.log.Last(mailbox(p.key), ch.history.replay)
+	if b := ch.history.shared; b != nil {
+		recs, _ = b.last(mailbox(p.key), ch.history.replay)
+	}
+	for _, rec := range recs {
 		var m storedMessage
 		if json.Unmarshal(rec.Payload, &m) == nil {
 			p.conn.send(privateMessage(p, m, rec.ID, time.Time{}, true))

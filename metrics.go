@@ -42,6 +42,7 @@ type metrics struct {
 	broadcast histogram // time to queue one chat message to every peer
 
 	history func() store.Stats // the room log's own counts; nil for none
+	redisUp func() bool        // whether Redis answers; nil without -redis
 }
 
 // dropReason is why the server ended a connection because of its peer.
@@ -79,12 +80,13 @@ const (
 	refusedName                         // a bad or taken chat name
 	refusedRooms                        // a new room past -max-rooms
 	refusedAuth                         // a missing, bad or expired token
+	refusedRedis                        // -redis set and Redis unreachable
 	numRefusals
 )
 
 func (r refusal) String() string {
 	return [...]string{"bad_request", "not_websocket", "version", "origin", "method",
-		"max_conns", "max_conns_per_ip", "shutting_down", "name", "max_rooms", "auth"}[r]
+		"max_conns", "max_conns_per_ip", "shutting_down", "name", "max_rooms", "auth", "redis_unreachable"}[r]
 }
 
 // addBytesIn counts n bytes read from a peer.
@@ -231,6 +233,14 @@ func (m *metrics) write(b *bytes.Buffer) {
 	sample(b, bname+"_count", "", strconv.FormatUint(cumulative, 10))
 	if m.history != nil {
 		writeHistory(b, m.history())
+	}
+	if m.redisUp != nil {
+		up := "0"
+		if m.redisUp() {
+			up = "1"
+		}
+		family(b, "wschat_redis_up", "gauge", "1 while Redis, which the nodes of the chat share, answers; 0 while this node refuses joins and messages without it.")
+		sample(b, "wschat_redis_up", "", up)
 	}
 	writeRuntime(b)
 }

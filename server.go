@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,6 +52,9 @@ type Config struct {
 	// Compress negotiates permessage-deflate (RFC 7692) with clients that
 	// offer it.
 	Compress bool
+
+	Redis    string        // redis:// URL shared by the nodes of one chat; "" is a single node
+	RedisTTL time.Duration // how long a node's claims outlive it; 0 means defaultRedisTTL
 }
 
 // closeTimeout bounds the closing handshake: how long the server waits
@@ -96,7 +100,23 @@ func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
 // NewServer opens the room log and returns a server with its keepalive
 // loop running. Shutdown stops it.
 func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
-	a, err := newAuth(cfg, log)
+	var bp *backplane
+	if cfg.Redis != "" {
+		var err error
+		if bp, err = openBackplane(cfg.Redis, cmp.Or(cfg.RedisTTL, defaultRedisTTL), cfg.HistoryKeep, log); err != nil {
+			return nil, err
+		}
+	}
+	s, err := newServer(cfg, log, bp)
+	if err != nil && bp != nil {
+		bp.close()
+	}
+	return s, err
+}
+
+// newServer is NewServer once the backplane, if any, is open.
+func newServer(cfg Config, log *slog.Logger, bp *backplane) (*Server, error) {
+	a, err := newAuth(cfg, log, bp)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +131,9 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	m := new(metrics)
 	m.history = hist.log.Stats
+	if hist.shared = bp; bp != nil {
+		m.redisUp = bp.up.Load
+	}
 	var d *deflater
 	if cfg.Compress {
 		d = new(deflater)
@@ -146,6 +169,9 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)
 	})
+	if hist.shared != nil {
+		hist.shared.attach(s.chat.hub)
+	}
 	s.wg.Add(1)
 	go s.keepalive()
 	if s.poller = newPoller(); s.poller != nil {
@@ -324,14 +350,19 @@ func (s *Server) pageConfig(w http.ResponseWriter, r *http.Request) {
 }
 
 // healthz answers GET /healthz: 200 ok while the server takes
-// connections, 503 once shutdown has begun, so a load balancer stops
-// sending clients here.
+// connections, 503 once shutdown has begun, or while Redis is away from a
+// node started with -redis (it refuses joins then), so a load balancer
+// stops sending clients here.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	shutdown := s.shutdown
 	s.mu.Unlock()
 	if shutdown {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if b := s.chat.history.shared; b != nil && !b.up.Load() {
+		http.Error(w, "redis unreachable: joins and messages refused until it is back", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -416,6 +447,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-done
 	}
 	s.stopOnce.Do(func() {
+		if s.chat.history.shared != nil {
+			s.chat.history.shared.close()
+		}
 		if cerr := s.chat.history.log.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close the room log: %w", cerr)
 		}

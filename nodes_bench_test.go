@@ -1,0 +1,100 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkFanOutNodes runs the fan-out workload against one node and
+// against two nodes behind Redis with the same clients, half on each, in
+// one run: the sender is on the first node, so half the deliveries cross
+// Redis. CPU per delivery counts this process (both nodes and every
+// client); Redis's own is reported apart.
+//
+//	go test -run '^$' -bench FanOutNodes -benchtime 300x
+func BenchmarkFanOutNodes(b *testing.B) {
+	for _, target := range []string{"server", "nodes"} {
+		b.Run(fmt.Sprintf("%s/receivers=1000/rate=25", target), func(b *testing.B) {
+			runFanOut(b, target, 1000, 25, 1, fanOutLoad{payload: benchPayload})
+		})
+	}
+}
+
+// nodesTarget is two chat nodes behind one Redis, the receivers spread
+// over both and the senders on the first.
+type nodesTarget struct {
+	redis     *testRedis
+	nodes     [2]*serverTarget
+	redisFrom time.Duration // Redis's CPU time when the clock started
+	b         *testing.B
+}
+
+func newNodesTarget(b *testing.B, receivers, senders int, start func(int, *bufio.Reader)) *nodesTarget {
+	t := &nodesTarget{redis: startTestRedis(b), b: b}
+	cfg := benchConfig()
+	cfg.Redis = t.redis.url()
+	t.nodes[0] = startServerTarget(b, cfg, 0, receivers/2, senders, false, start)
+	t.nodes[1] = startServerTarget(b, cfg, receivers/2, receivers, 0, false, start)
+	return t
+}
+
+func (t *nodesTarget) ready(b *testing.B) {
+	for _, n := range t.nodes {
+		n.ready(b)
+	}
+	// The nodes hear of each other's joins through Redis: once a message
+	// posted after them has reached both, every join has.
+	shared := t.nodes[0].srv.chat.history.shared
+	id, err := shared.append("m", lobby, []byte(`{"type":"message","name":"warmup","text":"-"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for _, n := range t.nodes {
+		for n.srv.chat.hub.lastIDs()[lobby].Less(id) {
+			if time.Now().After(deadline) {
+				b.Fatal("the nodes did not hear of each other's joins within a minute")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	t.redisFrom = t.redisCPU()
+}
+
+func (t *nodesTarget) send(b *testing.B, sender, n, rate, size int) {
+	t.nodes[0].send(b, sender, n, rate, size)
+}
+
+func (t *nodesTarget) close() {
+	if used := t.redisCPU() - t.redisFrom; used >= 0 {
+		t.b.ReportMetric(float64(used.Microseconds())/float64(t.b.N*1000), "redis-µs/delivery")
+	}
+	for _, n := range t.nodes {
+		n.close()
+	}
+}
+
+// redisCPU is the CPU time the Redis server has used, user and system, in
+// clock ticks of 10 ms (from /proc/PID/stat), or -1 where it cannot be
+// read.
+func (t *nodesTarget) redisCPU() time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.redis.cmd.Process.Pid))
+	if err != nil {
+		return -1
+	}
+	_, rest, _ := strings.Cut(string(data), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return -1
+	}
+	user, _ := strconv.ParseInt(f[11], 10, 64)
+	sys, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(user+sys) * 10 * time.Millisecond
+}
