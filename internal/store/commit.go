@@ -2,14 +2,26 @@ package store
 
 import (
 	"fmt"
+	"time"
 )
+
+// commitDelay is how long the committer lets records gather before a
+// batch when the last batch showed that they arrive together, as
+// PostgreSQL's commit_delay does: under load one fsync then serves many
+// more records, for this much more latency; a lone record after a quiet
+// spell is written at once.
+const commitDelay = time.Millisecond
 
 // commitLoop is the committer: it takes everything pending, writes it
 // with one write and one fsync, indexes it and calls the done functions
 // in order; between batches it deletes and compacts segments.
 func (l *Log) commitLoop() {
 	defer close(l.quit)
+	busy := false
 	for {
+		if busy {
+			time.Sleep(commitDelay)
+		}
 		batch, buf, stop := l.take()
 		if stop {
 			return
@@ -17,6 +29,7 @@ func (l *Log) commitLoop() {
 		if len(batch) > 0 {
 			l.commit(batch, buf)
 		}
+		busy = len(batch) > 1
 		l.tidy()
 	}
 }
