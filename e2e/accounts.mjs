@@ -8,19 +8,10 @@
 // Environment: WSCHAT_URL (required), CHROMIUM (default
 // /usr/bin/chromium), OUT_DIR for screenshots (default ../test-output).
 
-import { chromium } from 'playwright-core';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { OUT, WAIT, check, run } from './lib.mjs';
 
 const BASE = process.env.WSCHAT_URL;
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = path.resolve(process.env.OUT_DIR || '../test-output');
-const WAIT = 15_000;
-
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-}
 
 /** text waits until the element sel's text contains want. */
 async function seesText(page, sel, want) {
@@ -82,28 +73,8 @@ async function scenario(ctx) {
   if (problems.length > 0) throw new Error(`the page reported problems:\n  ${problems.join('\n  ')}`);
 }
 
-async function main() {
-  if (!BASE) throw new Error('WSCHAT_URL is not set');
-  await mkdir(OUT, { recursive: true });
-  const profile = await mkdtemp(path.join(tmpdir(), 'wschat-e2e-'));
-  let ctx;
-  try {
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic'],
-      viewport: { width: 1280, height: 800 },
-    });
-    await scenario(ctx);
-  } finally {
-    await ctx?.close();
-    await rm(profile, { recursive: true, force: true });
-  }
-  console.log('PASS');
-}
-
-main().catch((err) => {
-  console.error(err.stack || String(err));
+if (!BASE) {
+  console.error('WSCHAT_URL is not set');
   process.exit(1);
-});
+}
+await run(scenario, { width: 1280, height: 800 });

@@ -16,17 +16,11 @@
 // (default /usr/bin/chromium), OUT_DIR for screenshots (default
 // ../test-output).
 
-import { chromium } from 'playwright-core';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { OUT, WAIT, ask, check, run } from './lib.mjs';
 
 const BASE = process.env.WSCHAT_URL;
 const PROXY = process.env.WSCHAT_PROXY_URL;
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = path.resolve(process.env.OUT_DIR || '../test-output');
-const WAIT = 15_000; // the longest any one wait may take
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 700 };
 const XSS = '<img src=x onerror=alert(1)>';
@@ -38,24 +32,6 @@ const CSP_SAYS = /content security policy|trusted type/i;
 // Chromium logs each failed WebSocket attempt while the server is down.
 const EXPECTED_ERROR = /^WebSocket connection to 'ws:\/\/[^']+\/ws\/chat\?[^']*' failed/;
 
-const lines = createInterface({ input: process.stdin });
-const nextLine = lines[Symbol.asyncIterator]();
-
-/** ask prints a request to the Go test and waits for its answer line. */
-async function ask(request, answer) {
-  console.log(request);
-  const timeout = new Promise((_, reject) =>
-    setTimeout(() => reject(new Error(`no ${answer} within ${WAIT} ms`)), WAIT).unref());
-  const { value, done } = await Promise.race([nextLine.next(), timeout]);
-  if (done || value.trim() !== answer) {
-    throw new Error(`asked ${request}, got ${done ? 'end of input' : JSON.stringify(value)}`);
-  }
-}
-
-/** check throws when cond is false. */
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-}
 
 /** watch records a page's console errors, page errors, dialogs and CSP violations. */
 function watch(page, label, problems) {
@@ -496,32 +472,8 @@ async function scenario(ctx) {
   console.log('no CSP violations, console errors or page errors');
 }
 
-/** main launches Chromium with a fresh profile, runs the scenario, and cleans up. */
-async function main() {
-  if (!BASE || !PROXY) throw new Error('WSCHAT_URL or WSCHAT_PROXY_URL is not set');
-  await mkdir(OUT, { recursive: true });
-  const profile = await mkdtemp(path.join(tmpdir(), 'wschat-e2e-'));
-  let ctx;
-  try {
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic'],
-      viewport: DESKTOP,
-    });
-    await scenario(ctx);
-  } finally {
-    await ctx?.close();
-    await rm(profile, { recursive: true, force: true });
-  }
-}
-
-try {
-  await main();
-  console.log('PASS');
-  process.exit(0);
-} catch (err) {
-  console.error(err?.stack || String(err));
+if (!BASE || !PROXY) {
+  console.error('WSCHAT_URL or WSCHAT_PROXY_URL is not set');
   process.exit(1);
 }
+await run(scenario, DESKTOP);

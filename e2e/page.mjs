@@ -16,17 +16,12 @@
 // the lobby), CHROMIUM (default /usr/bin/chromium), OUT_DIR for
 // screenshots (default ../test-output).
 
-import { chromium } from 'playwright-core';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { OUT, WAIT, ask, check, run } from './lib.mjs';
 
 const BASE = process.env.WSCHAT_URL;
 const PEOPLE = Number(process.env.PEOPLE);
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const OUT = path.resolve(process.env.OUT_DIR || '../test-output');
-const WAIT = 15_000; // the longest any one wait may take
 const SIZES = [
   { label: 'desktop', size: { width: 1280, height: 800 } },
   { label: 'phone', size: { width: 390, height: 844 } },
@@ -35,23 +30,6 @@ const LIMIT = 65536; // the server's -max-message in the Go test
 // A connection lost while the server stops is reported by Chromium.
 const EXPECTED_ERROR = /^WebSocket connection to 'ws:\/\/[^']+\/ws\/chat\?[^']*' failed/;
 
-const lines = createInterface({ input: process.stdin });
-const nextLine = lines[Symbol.asyncIterator]();
-
-/** ask prints a request to the Go test and waits for its answer line. */
-async function ask(request, answer) {
-  console.log(request);
-  const timeout = new Promise((_, reject) =>
-    setTimeout(() => reject(new Error(`no ${answer} within ${WAIT} ms`)), WAIT).unref());
-  const { value, done } = await Promise.race([nextLine.next(), timeout]);
-  if (done || value.trim() !== answer) {
-    throw new Error(`asked ${request}, got ${done ? 'end of input' : JSON.stringify(value)}`);
-  }
-}
-
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-}
 
 /** waitText waits until the element sel's text contains want. */
 async function waitText(page, sel, want) {
@@ -257,31 +235,8 @@ async function scenario(ctx) {
   if (problems.length > 0) throw new Error(`the page reported problems:\n  ${problems.join('\n  ')}`);
 }
 
-async function main() {
-  if (!BASE || !PEOPLE) throw new Error('WSCHAT_URL or PEOPLE is not set');
-  await mkdir(OUT, { recursive: true });
-  const profile = await mkdtemp(path.join(tmpdir(), 'wschat-e2e-'));
-  let ctx;
-  try {
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic'],
-      viewport: SIZES[0].size,
-    });
-    await scenario(ctx);
-  } finally {
-    await ctx?.close();
-    await rm(profile, { recursive: true, force: true });
-  }
-}
-
-try {
-  await main();
-  console.log('PASS');
-  process.exit(0);
-} catch (err) {
-  console.error(err?.stack || String(err));
+if (!BASE || !PEOPLE) {
+  console.error('WSCHAT_URL or PEOPLE is not set');
   process.exit(1);
 }
+await run(scenario, SIZES[0].size);
