@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wschat/internal/resp/resptest"
 )
 
 // BenchmarkFanOutNodes runs the fan-out workload against one node and
@@ -30,16 +32,16 @@ func BenchmarkFanOutNodes(b *testing.B) {
 // nodesTarget is two chat nodes behind one Redis, the receivers spread
 // over both and the senders on the first.
 type nodesTarget struct {
-	redis     *testRedis
+	redis     *resptest.Server
 	nodes     [2]*serverTarget
 	redisFrom time.Duration // Redis's CPU time when the clock started
 	b         *testing.B
 }
 
 func newNodesTarget(b *testing.B, receivers, senders int, start func(int, *bufio.Reader)) *nodesTarget {
-	t := &nodesTarget{redis: startTestRedis(b), b: b}
+	t := &nodesTarget{redis: resptest.Start(b), b: b}
 	cfg := benchConfig()
-	cfg.Redis = t.redis.url()
+	cfg.Redis = t.redis.URL("", "")
 	t.nodes[0] = startServerTarget(b, cfg, 0, receivers/2, senders, false, start)
 	t.nodes[1] = startServerTarget(b, cfg, receivers/2, receivers, 0, false, start)
 	return t
@@ -85,7 +87,7 @@ func (t *nodesTarget) close() {
 // clock ticks of 10 ms (from /proc/PID/stat), or -1 where it cannot be
 // read.
 func (t *nodesTarget) redisCPU() time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.redis.cmd.Process.Pid))
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.redis.Pid()))
 	if err != nil {
 		return -1
 	}

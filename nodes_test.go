@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"wschat/internal/resp"
+	"wschat/internal/resp/resptest"
 )
 
 // await reads messages until want, skipping others (notices of joins and
@@ -61,7 +62,7 @@ func status(t testing.TB, addr, path string) int {
 }
 
 func TestRedisNodesChatInOneOrderForEveryone(t *testing.T) {
-	nodes := startNodes(t, startTestRedis(t), 3, 3*time.Second)
+	nodes := startNodes(t, resptest.Start(t), 3, 3*time.Second)
 	const clients, perClient = 6, 30
 	var ins []*inbox
 	for i := range clients {
@@ -101,7 +102,7 @@ func TestRedisNodesChatInOneOrderForEveryone(t *testing.T) {
 }
 
 func TestRedisNodesHistoryOnAnotherNode(t *testing.T) {
-	nodes := startNodes(t, startTestRedis(t), 2, 3*time.Second)
+	nodes := startNodes(t, resptest.Start(t), 2, 3*time.Second)
 	alice := join(t, nodes[0].addr, "alice")
 	for _, m := range []string{"one", "two", "three"} {
 		alice.c.sendText(m)
@@ -135,7 +136,7 @@ func TestRedisNodesHistoryOnAnotherNode(t *testing.T) {
 }
 
 func TestRedisNodesNamesUniqueAcrossNodes(t *testing.T) {
-	nodes := startNodes(t, startTestRedis(t), 2, 3*time.Second)
+	nodes := startNodes(t, resptest.Start(t), 2, 3*time.Second)
 	alice := join(t, nodes[0].addr, "Alice")
 	for _, name := range []string{"alice", "ALICE"} {
 		if got, want := refusedWith(t, nodes[1].addr, "/ws/chat?name="+name), fmt.Sprintf("CLOSE 1008 name %q is taken: choose another", name); got != want {
@@ -151,7 +152,7 @@ func TestRedisNodesNamesUniqueAcrossNodes(t *testing.T) {
 }
 
 func TestRedisNodesPrivateMessageAcrossNodes(t *testing.T) {
-	nodes := startNodes(t, startTestRedis(t), 2, 3*time.Second)
+	nodes := startNodes(t, resptest.Start(t), 2, 3*time.Second)
 	alice := join(t, nodes[0].addr, "alice")
 	bob := join(t, nodes[1].addr, "bob")
 	alice.await(t, "* bob joined")
@@ -163,7 +164,7 @@ func TestRedisNodesPrivateMessageAcrossNodes(t *testing.T) {
 }
 
 func TestRedisNodesWhoAndRoomsCountEveryNode(t *testing.T) {
-	nodes := startNodes(t, startTestRedis(t), 2, 3*time.Second)
+	nodes := startNodes(t, resptest.Start(t), 2, 3*time.Second)
 	alice := join(t, nodes[0].addr, "alice")
 	join(t, nodes[1].addr, "bob")
 	listen(dial(t, nodes[1].addr, "/ws/chat?name=carol&room=go")).next(t)
@@ -174,7 +175,7 @@ func TestRedisNodesWhoAndRoomsCountEveryNode(t *testing.T) {
 }
 
 func TestRedisNodeLeavingOthersSeeItsMembersLeave(t *testing.T) {
-	nodes := startNodes(t, startTestRedis(t), 2, 3*time.Second)
+	nodes := startNodes(t, resptest.Start(t), 2, 3*time.Second)
 	alice := join(t, nodes[0].addr, "alice")
 	bob := join(t, nodes[1].addr, "bob")
 	alice.await(t, "* bob joined")
@@ -187,7 +188,7 @@ func TestRedisNodeLeavingOthersSeeItsMembersLeave(t *testing.T) {
 
 func TestRedisNodeKilledItsMembersLeaveAndNamesComeFreeWithinTheTTL(t *testing.T) {
 	const ttl = 600 * time.Millisecond
-	nodes := startNodes(t, startTestRedis(t), 2, ttl)
+	nodes := startNodes(t, resptest.Start(t), 2, ttl)
 	join(t, nodes[0].addr, "alice")
 	bob := join(t, nodes[1].addr, "bob")
 	// A node that dies says nothing: it stops renewing, and its members'
@@ -228,14 +229,14 @@ func whoSays(t testing.TB, in *inbox) string {
 
 func TestRedisRestartedMidChatNodesRecover(t *testing.T) {
 	before := runtime.NumGoroutine()
-	r := startTestRedis(t)
+	r := resptest.Start(t)
 	nodes := startNodes(t, r, 2, 3*time.Second)
 	alice := join(t, nodes[0].addr, "alice")
 	bob := join(t, nodes[1].addr, "bob")
 	alice.c.sendText("before")
 	bob.await(t, "alice: before")
 
-	r.stop()
+	r.Stop()
 	if !eventually(func() bool { return status(t, nodes[0].addr, "/healthz") == http.StatusServiceUnavailable }) {
 		t.Fatal("/healthz still says ok without Redis")
 	}
@@ -248,7 +249,7 @@ func TestRedisRestartedMidChatNodesRecover(t *testing.T) {
 		t.Fatalf("a newcomer without Redis: got %q, want %q", got, noRedis)
 	}
 
-	r.start()
+	r.Start()
 	for _, n := range nodes {
 		if !eventually(func() bool { return status(t, n.addr, "/healthz") == http.StatusOK }) {
 			t.Fatal("/healthz never said ok again once Redis was back")
@@ -267,7 +268,7 @@ func TestRedisRestartedMidChatNodesRecover(t *testing.T) {
 	for _, n := range nodes {
 		n.shutdown(t)
 	}
-	r.stop()
+	r.Stop()
 	if !eventually(func() bool { return runtime.NumGoroutine() <= before }) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines before, %d after:\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
@@ -275,10 +276,10 @@ func TestRedisRestartedMidChatNodesRecover(t *testing.T) {
 }
 
 func TestRedisNodesIgnoreMalformedAnnouncements(t *testing.T) {
-	r := startTestRedis(t)
+	r := resptest.Start(t)
 	nodes := startNodes(t, r, 1, 3*time.Second)
 	alice := join(t, nodes[0].addr, "alice")
-	c, err := resp.Dial(context.Background(), r.url(), resp.Options{})
+	c, err := resp.Dial(context.Background(), r.URL("", ""), resp.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,11 +306,11 @@ func TestRedisNodesIgnoreMalformedAnnouncements(t *testing.T) {
 }
 
 func TestRedisNodesShareAccountsTokensAndMail(t *testing.T) {
-	r := startTestRedis(t)
+	r := resptest.Start(t)
 	var nodes []*node
 	for range 2 {
 		cfg := accountsConfig(t)
-		cfg.Redis, cfg.RedisTTL = r.url(), 3*time.Second
+		cfg.Redis, cfg.RedisTTL = r.URL("", ""), 3*time.Second
 		nodes = append(nodes, startNode(t, cfg))
 	}
 	alice := register(t, nodes[0].addr, "alice")
@@ -366,12 +367,12 @@ func TestRedisNodesShareAccountsTokensAndMail(t *testing.T) {
 }
 
 func TestRedisNodesCatchUpAfterTheirSubscriptionsBreak(t *testing.T) {
-	r := startTestRedis(t)
+	r := resptest.Start(t)
 	nodes := startNodes(t, r, 2, 3*time.Second)
 	alice := join(t, nodes[0].addr, "alice")
 	bob := join(t, nodes[1].addr, "bob")
 	alice.await(t, "* bob joined")
-	c, err := resp.Dial(context.Background(), r.url(), resp.Options{})
+	c, err := resp.Dial(context.Background(), r.URL("", ""), resp.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

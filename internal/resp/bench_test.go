@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"wschat/internal/resp/resptest"
 )
 
 // cycle is an endless reader repeating one reply.
@@ -56,7 +58,7 @@ func BenchmarkDo(b *testing.B) {
 		benchmarkDo(b, startFake(b, okServer).url(), "SET")
 	})
 	b.Run("redis", func(b *testing.B) {
-		benchmarkDo(b, startRedis(b).url("", ""), "SET")
+		benchmarkDo(b, resptest.Start(b).URL("", ""), "SET")
 	})
 }
 

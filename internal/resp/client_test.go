@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"wschat/internal/resp/resptest"
 )
 
 func ctxT(t *testing.T) context.Context {
@@ -36,8 +38,8 @@ func TestCommands(t *testing.T) {
 			if proto == 2 {
 				extra = []string{"--rename-command", "HELLO", ""}
 			}
-			srv := startRedis(t, extra...)
-			c := dial(t, srv.url("", ""), Options{})
+			srv := resptest.Start(t, extra...)
+			c := dial(t, srv.URL("", ""), Options{})
 			if got := c.State().Protocol; got != proto {
 				t.Fatalf("protocol %d, want %d", got, proto)
 			}
@@ -130,8 +132,8 @@ func hash(kind Kind, want map[string]string) func(Value) error {
 // TestErrorReply checks that an error reply is an *Error the caller can
 // inspect, not a network error, and that the connection goes on.
 func TestErrorReply(t *testing.T) {
-	srv := startRedis(t)
-	c := dial(t, srv.url("", ""), Options{})
+	srv := resptest.Start(t)
+	c := dial(t, srv.URL("", ""), Options{})
 	do(t, c, "SET", "s", "x")
 	tests := []struct {
 		name   string
@@ -161,9 +163,9 @@ func TestErrorReply(t *testing.T) {
 
 // TestSelect checks that the URL's database number selects it.
 func TestSelect(t *testing.T) {
-	srv := startRedis(t)
-	db3 := dial(t, srv.url("", "/3"), Options{})
-	db0 := dial(t, srv.url("", ""), Options{})
+	srv := resptest.Start(t)
+	db3 := dial(t, srv.URL("", "/3"), Options{})
+	db0 := dial(t, srv.URL("", ""), Options{})
 	do(t, db3, "SET", "k", "in 3")
 	if v := do(t, db0, "GET", "k"); !v.IsNull() {
 		t.Errorf("db 0 sees %q", v.Str())
@@ -176,8 +178,8 @@ func TestSelect(t *testing.T) {
 // TestPipelining runs many goroutines on one client and checks every
 // reply reaches its own caller.
 func TestPipelining(t *testing.T) {
-	srv := startRedis(t)
-	c := dial(t, srv.url("", ""), Options{})
+	srv := resptest.Start(t)
+	c := dial(t, srv.URL("", ""), Options{})
 	const workers, calls = 50, 200
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -206,9 +208,9 @@ func TestPipelining(t *testing.T) {
 // flight fails, the client reconnects by itself and reports its state, and
 // the subscription resumes and reports the gap.
 func TestRestart(t *testing.T) {
-	srv := startRedis(t)
+	srv := resptest.Start(t)
 	states, onState := recordStates()
-	c := dial(t, srv.url("", ""), Options{OnState: onState})
+	c := dial(t, srv.URL("", ""), Options{OnState: onState})
 	expectState(t, states, true)
 	sub, err := c.Subscribe(ctxT(t), "room")
 	if err != nil {
@@ -220,13 +222,13 @@ func TestRestart(t *testing.T) {
 		inFlight <- err
 	}()
 	// BLPOP holds the shared connection: look from another one.
-	watcher := dial(t, srv.url("", ""), Options{})
+	watcher := dial(t, srv.URL("", ""), Options{})
 	waitFor(t, 5*time.Second, "blocked in BLPOP", func() bool {
 		v, err := watcher.Do(ctxT(t), "INFO", "clients")
 		return err == nil && strings.Contains(v.Str(), "blocked_clients:1")
 	})
 
-	srv.stop()
+	srv.Stop()
 	if err := <-inFlight; !errors.Is(err, ErrDisconnected) {
 		t.Errorf("call in flight: got %v, want ErrDisconnected", err)
 	}
@@ -234,7 +236,7 @@ func TestRestart(t *testing.T) {
 	if c.Connected() {
 		t.Error("Connected() with the server down")
 	}
-	srv.start()
+	srv.Start()
 	expectState(t, states, true)
 	if got := do(t, c, "PING").Str(); got != "PONG" {
 		t.Errorf("PING after restart: %q", got)
@@ -276,9 +278,9 @@ func expectState(t *testing.T, states <-chan State, connected bool) {
 // TestCloseLeavesNothing checks that Close ends every goroutine of the
 // client and its subscriptions, and that later calls fail.
 func TestCloseLeavesNothing(t *testing.T) {
-	srv := startRedis(t)
+	srv := resptest.Start(t)
 	before := runtime.NumGoroutine()
-	c, err := Dial(ctxT(t), srv.url("", ""), Options{})
+	c, err := Dial(ctxT(t), srv.URL("", ""), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"wschat/internal/resp/resptest"
 )
 
 // TestAuth checks AUTH with a password alone and with an ACL user, and
 // that a refusal is clear and never shows the password.
 func TestAuth(t *testing.T) {
-	srv := startRedis(t, "--requirepass", "s3cret-pw",
+	srv := resptest.Start(t, "--requirepass", "s3cret-pw",
 		"--user", "alice", "on", ">al1ce-pw", "~*", "&*", "+@all")
 	tests := []struct {
 		name     string
@@ -24,7 +26,7 @@ func TestAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Dial(ctxT(t), srv.url(tt.userinfo, ""), Options{})
+			c, err := Dial(ctxT(t), srv.URL(tt.userinfo, ""), Options{})
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("Dial: %v", err)
@@ -53,9 +55,9 @@ func TestAuth(t *testing.T) {
 // TestTLS connects with rediss:// to a server that speaks TLS only, and
 // checks that a certificate the client does not trust is refused.
 func TestTLS(t *testing.T) {
-	srv := startRedis(t, "TLS", "--requirepass", "pw")
-	url := "rediss://:pw@" + srv.addr() + "/1"
-	c := dial(t, url, Options{TLSConfig: srv.tls})
+	srv := resptest.Start(t, "TLS", "--requirepass", "pw")
+	url := "rediss://:pw@" + srv.Addr() + "/1"
+	c := dial(t, url, Options{TLSConfig: srv.TLS})
 	do(t, c, "SET", "k", "over TLS")
 	if got := do(t, c, "GET", "k").Str(); got != "over TLS" {
 		t.Errorf("GET: %q", got)
@@ -75,9 +77,9 @@ func TestTLS(t *testing.T) {
 
 // TestDialFailures checks what Dial says when it cannot connect.
 func TestDialFailures(t *testing.T) {
-	srv := startRedis(t)
-	addr := srv.addr()
-	srv.stop()
+	srv := resptest.Start(t)
+	addr := srv.Addr()
+	srv.Stop()
 	tests := []struct {
 		name, url, want string
 	}{

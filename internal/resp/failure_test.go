@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wschat/internal/resp/resptest"
 )
 
 // TestHostileServer checks that a server sending malformed or oversized
@@ -65,10 +67,10 @@ func TestDoWhileDown(t *testing.T) {
 // TestCloseWhileReconnecting checks that Close ends a client whose server
 // is gone, with its subscription, leaving no goroutine.
 func TestCloseWhileReconnecting(t *testing.T) {
-	srv := startRedis(t)
+	srv := resptest.Start(t)
 	before := runtime.NumGoroutine()
 	states, onState := recordStates()
-	c, err := Dial(ctxT(t), srv.url("", ""), Options{OnState: onState})
+	c, err := Dial(ctxT(t), srv.URL("", ""), Options{OnState: onState})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,7 @@ func TestCloseWhileReconnecting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.stop()
+	srv.Stop()
 	expectState(t, states, false)
 	c.Close()
 	if _, ok := <-sub.Events(); ok {
@@ -88,8 +90,8 @@ func TestCloseWhileReconnecting(t *testing.T) {
 // TestAbandonedCall checks that a call whose context ends before its
 // reply does not shift the replies of the calls after it.
 func TestAbandonedCall(t *testing.T) {
-	srv := startRedis(t)
-	c := dial(t, srv.url("", ""), Options{})
+	srv := resptest.Start(t)
+	c := dial(t, srv.URL("", ""), Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if _, err := c.Do(ctx, "BLPOP", "nothing", "0.3"); !errors.Is(err, context.DeadlineExceeded) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wschat/internal/resp/resptest"
 )
 
 // expectEvent waits for the subscription's next event and compares it.
@@ -34,8 +36,8 @@ func TestPubSub(t *testing.T) {
 			if proto == 2 {
 				extra = []string{"--rename-command", "HELLO", ""}
 			}
-			srv := startRedis(t, extra...)
-			c := dial(t, srv.url("", ""), Options{})
+			srv := resptest.Start(t, extra...)
+			c := dial(t, srv.URL("", ""), Options{})
 			if got := c.State().Protocol; got != proto {
 				t.Fatalf("protocol %d, want %d", got, proto)
 			}
@@ -67,8 +69,8 @@ func TestPubSub(t *testing.T) {
 // holds no more than its buffer; Redis drops the connection at its
 // output-buffer limit; the subscription reconnects and reports the gap.
 func TestSlowConsumer(t *testing.T) {
-	srv := startRedis(t, "--client-output-buffer-limit", "pubsub", "256kb", "0", "0")
-	c := dial(t, srv.url("", ""), Options{EventBuffer: 4})
+	srv := resptest.Start(t, "--client-output-buffer-limit", "pubsub", "256kb", "0", "0")
+	c := dial(t, srv.URL("", ""), Options{EventBuffer: 4})
 	s, err := c.Subscribe(ctxT(t), "flood")
 	if err != nil {
 		t.Fatal(err)
