@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"wschat/internal/accounts"
+	"wschat/internal/chat"
+	"wschat/internal/engine"
 	"wschat/internal/jwt"
 	"wschat/internal/textrules"
 )
@@ -27,7 +30,7 @@ type auth struct {
 	throttle *accounts.Throttle // failed logins, by name and by address
 	signups  *accounts.Throttle // registrations, by address
 	signup   bool               // POST /api/register is open
-	shared   *backplane         // with -redis, where built-in accounts and their token key are shared; nil keeps them here
+	shared   sharedAccounts     // with -redis, where built-in accounts and their token key are shared; nil keeps them here
 	log      *slog.Logger
 }
 
@@ -44,7 +47,7 @@ const (
 
 // newAuth returns the authentication cfg asks for, or nil when the chat
 // is open to any name.
-func newAuth(cfg Config, log *slog.Logger, shared *backplane) (*auth, error) {
+func newAuth(cfg Config, log *slog.Logger, shared sharedAccounts) (*auth, error) {
 	switch {
 	case cfg.JWTKey != "" && cfg.Accounts:
 		return nil, errors.New("-jwt-key and -accounts do not go together: tokens come from one or the other")
@@ -69,14 +72,16 @@ func newAuth(cfg Config, log *slog.Logger, shared *backplane) (*auth, error) {
 
 // openAccounts opens the built-in accounts kept in dir, and the key their
 // tokens are signed with, made on first start.
-func openAccounts(dir string, signup bool, log *slog.Logger, shared *backplane) (*auth, error) {
+func openAccounts(dir string, signup bool, log *slog.Logger, shared sharedAccounts) (*auth, error) {
 	store, err := accounts.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open the accounts: %w", err)
 	}
 	secret, err := accounts.LoadOrCreateSecret(dir)
 	if err == nil && shared != nil {
-		secret, err = shared.tokenKey(secret)
+		ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+		secret, err = shared.TokenKey(ctx, secret, accounts.SecretSize)
+		cancel()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("the token key: %w", err)
@@ -99,8 +104,24 @@ func openAccounts(dir string, signup bool, log *slog.Logger, shared *backplane) 
 
 // identify checks the token a chat connection brings, in ?token= (what a
 // browser can send) or an Authorization: Bearer header, and returns its
-// claims, or the reason a person reads when it is refused.
-func (a *auth) identify(r *http.Request) (jwt.Claims, string) {
+// claims, or the refusal.
+func (a *auth) identify(r *http.Request) (jwt.Claims, error) {
+	c, why := a.check(r)
+	switch {
+	case why == "":
+		return c, nil
+	case why == tokenExpired:
+		return c, &chat.Refusal{Code: chat.CodeTokenExpired, Text: why}
+	}
+	return c, &chat.Refusal{Code: chat.CodeAuthRequired, Text: why}
+}
+
+// tokenExpired is the reason a token that ran out is refused with.
+const tokenExpired = "token expired: log in again"
+
+// check checks the token a request brings, and returns its claims, or
+// the reason a person reads when it is refused.
+func (a *auth) check(r *http.Request) (jwt.Claims, string) {
 	token := r.URL.Query().Get("token")
 	if h := r.Header.Get("Authorization"); token == "" && h != "" {
 		scheme, t, _ := strings.Cut(h, " ")
@@ -114,7 +135,7 @@ func (a *auth) identify(r *http.Request) (jwt.Claims, string) {
 	c, err := a.verifier.Verify(token)
 	switch {
 	case errors.Is(err, jwt.ErrExpired):
-		return c, "token expired: log in again"
+		return c, tokenExpired
 	case err != nil:
 		return c, err.Error()
 	}
@@ -206,7 +227,7 @@ func (a *auth) handleRegister(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusConflict, fmt.Sprintf("name %q is taken: choose another", c.Name))
 	case errors.Is(err, accounts.ErrWeakPassword):
 		apiError(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, errNoRedis):
+	case errors.Is(err, engine.ErrUnavailable):
 		apiError(w, http.StatusServiceUnavailable, "registration is closed while the chat cannot reach Redis: try again shortly")
 	case err != nil:
 		a.serverError(w, "register", err)
@@ -244,7 +265,7 @@ func (a *auth) handleLogin(w http.ResponseWriter, r *http.Request) {
 // handleRenew answers a token of a built-in account, still good, with a
 // new one: the page renews its token this way before it runs out.
 func (a *auth) handleRenew(w http.ResponseWriter, r *http.Request) {
-	c, why := a.identify(r)
+	c, why := a.check(r)
 	if why != "" {
 		apiError(w, http.StatusUnauthorized, why)
 		return

@@ -167,11 +167,11 @@ func TestTokensAtTheHandshake(t *testing.T) {
 		header      http.Header
 		reason      string
 	}{
-		{"no token", "?name=alice", nil, "authentication required: log in, or connect with ?token=YOUR_TOKEN"},
-		{"garbage", "?token=xyz", nil, "token is malformed"},
-		{"tampered", "?token=" + tampered, nil, ""},
-		{"another name", "?name=bob&token=" + token, nil, `name "bob" is not the one your token is for, "alice"`},
-		{"alg none", "?token=eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6OTk5OTk5OTk5OX0.", nil, ""},
+		{"no token", "?name=alice", nil, "auth-required: authentication required: log in, or connect with ?token=YOUR_TOKEN"},
+		{"garbage", "?token=xyz", nil, "auth-required: token is malformed"},
+		{"tampered", "?token=" + tampered, nil, "auth-required: "},
+		{"another name", "?name=bob&token=" + token, nil, `auth-required: name "bob" is not the one your token is for, "alice"`},
+		{"alg none", "?token=eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6OTk5OTk5OTk5OX0.", nil, "auth-required: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,9 +213,9 @@ func TestTokenFromAnotherServiceAndItsExpiry(t *testing.T) {
 		return signEdDSA(t, priv, fmt.Sprintf(`{"sub":%q,"iss":%q,"exp":%d}`, sub, iss, exp.Unix()))
 	}
 	for _, tt := range []struct{ name, token, reason string }{
-		{"wrong issuer", sign("alice", "https://evil.example", time.Now().Add(time.Hour)), jwt.ErrIssuer.Error()},
-		{"expired", sign("alice", "https://id.example", time.Now().Add(-time.Hour)), tokenExpired},
-		{"HS256 with the public key", hs256(t, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), `{"sub":"alice","exp":9999999999}`), jwt.ErrAlgorithm.Error()},
+		{"wrong issuer", sign("alice", "https://evil.example", time.Now().Add(time.Hour)), "auth-required: " + jwt.ErrIssuer.Error()},
+		{"expired", sign("alice", "https://id.example", time.Now().Add(-time.Hour)), "token-expired: " + tokenExpired},
+		{"HS256 with the public key", hs256(t, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), `{"sub":"alice","exp":9999999999}`), "auth-required: " + jwt.ErrAlgorithm.Error()},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := dial(t, addr, "/ws/chat?token="+tt.token)
@@ -236,7 +236,7 @@ func TestTokenFromAnotherServiceAndItsExpiry(t *testing.T) {
 	bob.c.sendText("/token " + sign("carol", "https://id.example", time.Now().Add(time.Hour)))
 	bob.expect(t, "* token not taken: it is for another name")
 	alice.expect(t, "* bob joined")
-	alice.expect(t, "CLOSE 1008 "+tokenExpired)
+	alice.expect(t, "CLOSE 1008 token-expired: "+tokenExpired)
 	bob.expect(t, "* alice left")
 	bob.quiet(t, "bob")
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
-	"encoding/hex"
+	"context"
 	"fmt"
+	"time"
 
 	"wschat/internal/accounts"
+	"wschat/internal/engine"
 )
 
 // Built-in accounts on several nodes: with -redis, every account is kept
@@ -14,25 +16,17 @@ import (
 // start puts its own there, and every node then signs and checks with
 // that one, so a token from one node is good on all.
 
-// accountsKey is the hash of the shared accounts, by folded name.
-const accountsKey = "wschat:accounts"
-
-// tokenKey returns the chat's token key: the one in Redis, or local,
-// which becomes it, when there is none yet.
-func (b *backplane) tokenKey(local []byte) ([]byte, error) {
-	if _, err := b.do("SET", "wschat:token-key", hex.EncodeToString(local), "NX"); err != nil {
-		return nil, fmt.Errorf("share it through redis: %w", err)
-	}
-	v, err := b.do("GET", "wschat:token-key")
-	if err != nil {
-		return nil, fmt.Errorf("share it through redis: %w", err)
-	}
-	key, err := hex.DecodeString(v.Str())
-	if err != nil || len(key) < accounts.SecretSize {
-		return nil, fmt.Errorf("wschat:token-key in redis is not a key of at least %d bytes in hex", accounts.SecretSize)
-	}
-	return key, nil
+// sharedAccounts is where several nodes keep their built-in accounts and
+// the key their tokens are signed with (the Redis engine).
+type sharedAccounts interface {
+	TokenKey(ctx context.Context, local []byte, minSize int) ([]byte, error)
+	Account(ctx context.Context, key string) ([]byte, error)
+	AddAccount(ctx context.Context, key string, record []byte) (bool, error)
+	Up() bool
 }
+
+// redisTimeout bounds one call to Redis made on behalf of a request.
+const redisTimeout = 2 * time.Second
 
 // exists reports whether the account key is registered, here or, with
 // -redis, on another node, whose record it then keeps here.
@@ -43,11 +37,13 @@ func (a *auth) exists(key string) bool {
 	if a.shared == nil {
 		return false
 	}
-	v, err := a.shared.do("HGET", accountsKey, key)
-	if err != nil || v.IsNull() {
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+	defer cancel()
+	rec, err := a.shared.Account(ctx, key)
+	if err != nil || rec == nil {
 		return false
 	}
-	if err := a.accounts.Add(v.Bytes()); err != nil {
+	if err := a.accounts.Add(rec); err != nil {
 		a.log.Error("keep an account registered on another node", "name", key, "err", err)
 		return false
 	}
@@ -58,7 +54,9 @@ func (a *auth) exists(key string) bool {
 // if they do not have it: one made with "wschat user add", say.
 func (a *auth) share(key string) {
 	if a.shared != nil {
-		a.shared.do("HSETNX", accountsKey, key, string(a.accounts.Record(key)))
+		ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+		defer cancel()
+		a.shared.AddAccount(ctx, key, a.accounts.Record(key))
 	}
 }
 
@@ -71,17 +69,19 @@ func (a *auth) registerAccount(key, name, password string) error {
 	if a.exists(key) {
 		return accounts.ErrTaken
 	}
-	if !a.shared.up.Load() {
-		return errNoRedis
+	if !a.shared.Up() {
+		return engine.ErrUnavailable
 	}
 	if err := a.accounts.Register(key, name, password); err != nil {
 		return err
 	}
-	v, err := a.shared.do("HSETNX", accountsKey, key, string(a.accounts.Record(key)))
+	ctx, cancel := context.WithTimeout(context.Background(), redisTimeout)
+	defer cancel()
+	added, err := a.shared.AddAccount(ctx, key, a.accounts.Record(key))
 	if err != nil {
 		return fmt.Errorf("share the account through redis: %w", err)
 	}
-	if v.Int() == 0 {
+	if !added {
 		a.log.Error("account registered on two nodes at once: the other node's holds", "name", name)
 	}
 	return nil

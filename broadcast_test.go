@@ -9,14 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"wschat/internal/store"
-	"wschat/internal/textrules"
+	"wschat/internal/chat"
 )
 
 // BenchmarkBroadcast measures a room alone: one chat message encoded and
-// queued to N peers, whose flushers write it to /dev/null. allocs/op must
-// not grow with N: the message is encoded once and the same bytes queued
-// to everyone.
+// queued to N members, whose flushers write it to /dev/null. allocs/op
+// must not grow with N: the message is encoded once and the same bytes
+// queued to everyone.
 func BenchmarkBroadcast(b *testing.B) {
 	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
@@ -33,26 +32,31 @@ func BenchmarkBroadcast(b *testing.B) {
 				flushers = append(flushers, f)
 				go f.run(stop)
 			}
-			r := &room{name: lobby, key: textrules.Fold(lobby)}
-			var id store.ID
-			say := func(text string) {
-				id.Seq++
-				r.deliver(id, storedMessage{Type: "message", Name: "alice", Text: text})
+			c, err := chat.New(chat.Options{Encoder: frameEncoder{}})
+			if err != nil {
+				b.Fatal(err)
 			}
+			defer c.Close()
 			var conns []*Conn
+			var alice *chat.Session
 			for i := range n {
-				c := discardConn(devNull, flushers[i%len(flushers)])
-				conns = append(conns, c)
-				r.peers = append(r.peers, &peer{conn: c, name: fmt.Sprint(i), index: i, room: r})
+				conn := discardConn(devNull, flushers[i%len(flushers)])
+				conns = append(conns, conn)
+				s, err := c.Join(chatConn{conn}, chat.JoinRequest{Name: fmt.Sprint("p", i), Room: "lobby"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				alice = s
 			}
 			// One broadcast first, so the outboxes and the flushers' lines
-			// have grown to size: what follows is the steady state.
-			say("warming up")
+			// have grown to size, and every join notice is out: what
+			// follows is the steady state.
+			alice.Receive([]byte("warming up"))
 			waitFlushed(b, conns)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				say("hello everyone")
+				alice.Receive([]byte("hello everyone"))
 				waitFlushed(b, conns)
 			}
 		})

@@ -94,6 +94,41 @@ func (in *inbox) expectAll(t testing.TB, want ...string) {
 	}
 }
 
+// event is a JSON event as a client reads it: the protocol's fields, not
+// the server's types.
+type event struct {
+	Type      string      `json:"type"`
+	Code      string      `json:"code"`
+	Room      string      `json:"room"`
+	ID        string      `json:"id"`
+	Time      string      `json:"time"`
+	Name      string      `json:"name"`
+	To        string      `json:"to"`
+	Text      string      `json:"text"`
+	Online    []string    `json:"online"`
+	Count     int         `json:"count"`
+	Rooms     []roomCount `json:"rooms"`
+	History   bool        `json:"history"`
+	Recovered *bool       `json:"recovered"`
+	File      *fileInfo   `json:"file"`
+	Upload    string      `json:"upload"`
+}
+
+// roomCount is one room of a "rooms" event.
+type roomCount struct {
+	Name     string `json:"name"`
+	Count    int    `json:"count"`
+	Messages uint64 `json:"messages"`
+}
+
+// fileInfo is the file of a "file" event.
+type fileInfo struct {
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+	Type string `json:"type"`
+	URL  string `json:"url"`
+}
+
 // event waits for the next message and decodes it as a JSON event.
 func (in *inbox) event(t testing.TB) event {
 	t.Helper()
@@ -251,18 +286,18 @@ func TestChatRefusesBadNames(t *testing.T) {
 	tests := []struct {
 		name, query, reason string
 	}{
-		{"missing", "", "name is required: connect to /ws/chat?name=yourname"},
-		{"empty", "?name=", "name is required: connect to /ws/chat?name=yourname"},
-		{"only spaces", "?name=%20%20", "name is required: connect to /ws/chat?name=yourname"},
-		{"too long", "?name=" + strings.Repeat("a", 33), "name is too long: at most 32 characters"},
-		{"space inside", "?name=a%20b", `name may use only letters, digits, "_", "-" and "."`},
-		{"star", "?name=*alice", `name may use only letters, digits, "_", "-" and "."`},
-		{"colon", "?name=a:b", `name may use only letters, digits, "_", "-" and "."`},
-		{"newline", "?name=a%0Ab", `name may use only letters, digits, "_", "-" and "."`},
-		{"taken", "?name=alice", `name "alice" is taken: choose another`},
-		{"taken, other case", "?name=ALICE", `name "ALICE" is taken: choose another`},
-		{"taken, trimmed", "?name=%20alice%20", `name "alice" is taken: choose another`},
-		{"unknown format", "?name=zed&format=xml", `format must be "text" (the default) or "json"`},
+		{"missing", "", "bad-name: name is required: connect to /ws/chat?name=yourname"},
+		{"empty", "?name=", "bad-name: name is required: connect to /ws/chat?name=yourname"},
+		{"only spaces", "?name=%20%20", "bad-name: name is required: connect to /ws/chat?name=yourname"},
+		{"too long", "?name=" + strings.Repeat("a", 33), "bad-name: name is too long: at most 32 characters"},
+		{"space inside", "?name=a%20b", `bad-name: name may use only letters, digits, "_", "-" and "."`},
+		{"star", "?name=*alice", `bad-name: name may use only letters, digits, "_", "-" and "."`},
+		{"colon", "?name=a:b", `bad-name: name may use only letters, digits, "_", "-" and "."`},
+		{"newline", "?name=a%0Ab", `bad-name: name may use only letters, digits, "_", "-" and "."`},
+		{"taken", "?name=alice", `name-taken: name "alice" is taken: choose another`},
+		{"taken, other case", "?name=ALICE", `name-taken: name "ALICE" is taken: choose another`},
+		{"taken, trimmed", "?name=%20alice%20", `name-taken: name "alice" is taken: choose another`},
+		{"unknown format", "?name=zed&format=xml", `bad-request: format must be "text" (the default) or "json"`},
 	}
 	_, addr := startServer(t, testConfig())
 	join(t, addr, "alice")

@@ -53,8 +53,10 @@ type Conn struct {
 	deflate       *deflater
 	deflateParams deflateParams
 
-	// idleTicks counts keepalive ticks since the peer last sent a frame.
+	// idleTicks counts keepalive ticks since the peer last sent a frame;
+	// busy is set while the reader acts on a message, and reads nothing.
 	idleTicks atomic.Int32
+	busy      atomic.Bool
 
 	// Write side.
 	mu         sync.Mutex

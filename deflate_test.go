@@ -9,10 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"wschat/internal/store"
-	"wschat/internal/textrules"
 )
 
 // deflateAnswer is the response to every acceptable offer that does not
@@ -345,57 +341,24 @@ func BenchmarkInflateBomb(b *testing.B) {
 	}
 }
 
-// TestBroadcastCompressedOnce checks that a chat message is compressed
-// once per format and the very same bytes queued to every peer that takes
-// compression, while the others get the plain frame.
-func TestBroadcastCompressedOnce(t *testing.T) {
-	r := &room{name: lobby, key: textrules.Fold(lobby), present: map[string]int{}, deflater: new(deflater)}
-	kinds := []struct{ json, deflate bool }{{false, true}, {false, true}, {false, false}, {true, true}, {true, true}, {true, false}}
-	var peers []*peer
-	for i, k := range kinds {
-		c := newConn(nopConn{}, nil, connConfig{maxQueue: 1 << 20, writeTimeout: time.Second, closeTimeout: time.Second}, nil, nil)
-		c.scheduled = true // nothing writes: the outbox is inspected
-		p := &peer{conn: c, name: string(rune('a' + i)), json: k.json, deflate: k.deflate, index: i, room: r}
-		peers = append(peers, p)
-		r.peers = append(r.peers, p)
-		if k.json {
-			r.jsonPeers++
-		}
-		r.countDeflate(p, 1)
+// TestFrameEncoderCompresses checks the frames the chat's broadcasts are
+// compressed into: RSV1 set (RFC 7692 §6), smaller, and inflating to the
+// very payload; and none where compression is off.
+func TestFrameEncoderCompresses(t *testing.T) {
+	payload := []byte(strings.Repeat("compress me once for everyone ", 20))
+	z := frameEncoder{new(deflater)}.Compress(payload)
+	plain := frameEncoder{new(deflater)}.Frame(payload)
+	if z[0]&bitRsv1 == 0 || plain[0]&bitRsv1 != 0 {
+		t.Errorf("RSV1 %#x compressed and %#x plain", z[0]&bitRsv1, plain[0]&bitRsv1)
 	}
-	text := strings.Repeat("compress me once for everyone ", 20)
-	r.deliver(store.ID{Ms: 1, Seq: 1}, storedMessage{Type: "message", Name: "alice", Text: text})
-	queued := func(p *peer) []byte {
-		if len(p.conn.queue) != 1 {
-			t.Fatalf("%s has %d frames queued, want 1", p.name, len(p.conn.queue))
-		}
-		return p.conn.queue[0]
+	if got := clientInflate(t, framePayload(z)); !bytes.Equal(got, payload) {
+		t.Errorf("compressed frame inflates to %q, want %q", got, payload)
 	}
-	for i := 0; i < len(peers); i += 3 {
-		z1, z2, plain := queued(peers[i]), queued(peers[i+1]), queued(peers[i+2])
-		if &z1[0] != &z2[0] {
-			t.Errorf("json=%v: the two compressing peers got different copies", kinds[i].json)
-		}
-		if z1[0]&bitRsv1 == 0 || plain[0]&bitRsv1 != 0 {
-			t.Errorf("json=%v: RSV1 %#x for the compressing peers and %#x for the other", kinds[i].json, z1[0]&bitRsv1, plain[0]&bitRsv1)
-		}
-		if got := clientInflate(t, framePayload(z1)); !bytes.Equal(got, framePayload(plain)) {
-			t.Errorf("json=%v: compressed frame inflates to %q, want %q", kinds[i].json, got, framePayload(plain))
-		}
-		if len(z1) >= len(plain) {
-			t.Errorf("json=%v: compressed frame %d bytes, plain %d", kinds[i].json, len(z1), len(plain))
-		}
+	if len(z) >= len(plain) {
+		t.Errorf("compressed frame %d bytes, plain %d", len(z), len(plain))
 	}
-}
-
-// TestBroadcastSkipsUnneededCompression: with no compressing peer of a
-// format, that format is not compressed at all.
-func TestBroadcastSkipsUnneededCompression(t *testing.T) {
-	r := &room{deflater: new(deflater), jsonPeers: 1, deflatePeers: 1, deflateJSON: 1}
-	r.peers = make([]*peer, 2) // one plain text reader, one compressing JSON reader
-	f := r.message(store.ID{Ms: 1, Seq: 1}, storedMessage{Type: "message", Name: "a", Text: strings.Repeat("x", 500)}, false)
-	if f.textDeflated != nil || f.jsonDeflated == nil {
-		t.Errorf("compressed text %v, JSON %v; want only JSON", f.textDeflated != nil, f.jsonDeflated != nil)
+	if got := (frameEncoder{}).Compress(payload); got != nil {
+		t.Errorf("compression off: got a compressed frame")
 	}
 }
 

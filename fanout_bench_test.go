@@ -175,7 +175,7 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int, load f
 	}
 	b.ReportMetric(rssPerConn, "KiB-process-RSS/conn")
 	if t, ok := f.(*serverTarget); ok {
-		st := t.srv.chat.history.log.Stats()
+		st := t.srv.metrics.history()
 		b.ReportMetric(float64(st.Syncs)/float64(max(st.Appends, 1)), "syncs/message")
 		b.ReportMetric(float64(st.Appends)/elapsed.Seconds(), "messages/s")
 	}
@@ -341,9 +341,7 @@ func (t *serverTarget) ready(b *testing.B) {
 	// The last sender's join notice reaches everyone once all are in.
 	deadline := time.Now().Add(time.Minute)
 	for {
-		t.srv.chat.hub.mu.Lock()
-		n := len(t.srv.chat.hub.names)
-		t.srv.chat.hub.mu.Unlock()
+		n := int(t.srv.chat.Stats.Joins.Load())
 		if n == len(t.clients)+len(t.senders) {
 			return
 		}
@@ -409,7 +407,7 @@ func (f *floor) ready(*testing.B) {}
 
 func (f *floor) send(b *testing.B, _, n, rate, size int) {
 	err := pace(n, rate, size, func(msg []byte) error {
-		frame := textFrame("bench0", ": ", string(msg))
+		frame := encodeFrame(opText, append([]byte("bench0: "), msg...))
 		for _, s := range f.sockets {
 			if _, err := s.Write(frame); err != nil {
 				return err

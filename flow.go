@@ -75,22 +75,20 @@ func (c *Conn) waitDrained(deadline time.Time) bool {
 	}
 }
 
-// awaitDrained holds a sender until every peer it has put behind (see
-// queueFrame) has drained. A peer that keeps reading, however slowly,
-// slows the sender to its pace; one to which nothing at all could be
-// written for a whole write timeout has stalled, and is dropped: a peer
-// that stalls holds a sender no longer than that.
-func awaitDrained(behind []*Conn) {
-	for _, c := range behind {
-		for {
-			before := c.progress()
-			if c.waitDrained(time.Now().Add(c.cfg.writeTimeout)) {
-				break
-			}
-			if c.progress() == before {
-				c.drop()
-				break
-			}
+// awaitDrained holds a sender who put the peer behind (see queueFrame)
+// until it has drained. A peer that keeps reading, however slowly, slows
+// the sender to its pace; one to which nothing at all could be written
+// for a whole write timeout has stalled, and is dropped: a peer that
+// stalls holds a sender no longer than that.
+func (c *Conn) awaitDrained() {
+	for {
+		before := c.progress()
+		if c.waitDrained(time.Now().Add(c.cfg.writeTimeout)) {
+			return
+		}
+		if c.progress() == before {
+			c.drop()
+			return
 		}
 	}
 }

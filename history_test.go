@@ -128,7 +128,7 @@ func TestHistorySinceReplaysWhatWasMissed(t *testing.T) {
 	alice.sayJSON(t, "alice", "m5", "m6", "m7")
 	carol := listen(dial(t, addr, "/ws/chat?name=carol&since="+ids[0]))
 	carol.expect(t, "* welcome, carol! 2 online: alice, carol")
-	carol.expect(t, "* "+notRecovered)
+	carol.expect(t, "* some messages since you were last here could not be recovered: the room keeps only its latest")
 	for _, text := range []string{"m3", "m4", "m5", "m6", "m7"} {
 		carol.expect(t, "alice: "+text)
 	}
@@ -140,7 +140,7 @@ func TestHistoryRefusesABadSince(t *testing.T) {
 		t.Run(since, func(t *testing.T) {
 			c := dial(t, addr, "/ws/chat?name=alice&since="+url.QueryEscape(since))
 			code, reason := c.expectClose()
-			if code != closePolicyViolation || reason != "since must be the id of a message, such as 1796045000123-0" {
+			if code != closePolicyViolation || reason != "bad-request: since must be the id of a message, such as 1796045000123-0" {
 				t.Errorf("got %d %q", code, reason)
 			}
 		})

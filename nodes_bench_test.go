@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -53,14 +54,17 @@ func (t *nodesTarget) ready(b *testing.B) {
 	}
 	// The nodes hear of each other's joins through Redis: once a message
 	// posted after them has reached both, every join has.
-	shared := t.nodes[0].srv.chat.history.shared
-	id, err := shared.append("m", lobby, []byte(`{"type":"message","name":"warmup","text":"-"}`))
-	if err != nil {
+	var before []uint64
+	for _, n := range t.nodes {
+		before = append(before, n.srv.chat.Stats.Delivered.Load())
+	}
+	warmup := []byte(`{"type":"message","name":"warmup","text":"-"}`)
+	if _, _, err := t.nodes[0].srv.engine.Publish(context.Background(), "lobby", warmup); err != nil {
 		b.Fatal(err)
 	}
 	deadline := time.Now().Add(time.Minute)
-	for _, n := range t.nodes {
-		for n.srv.chat.hub.lastIDs()[lobby].Less(id) {
+	for i, n := range t.nodes {
+		for n.srv.chat.Stats.Delivered.Load() == before[i] {
 			if time.Now().After(deadline) {
 				b.Fatal("the nodes did not hear of each other's joins within a minute")
 			}

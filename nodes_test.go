@@ -139,7 +139,7 @@ func TestRedisNodesNamesUniqueAcrossNodes(t *testing.T) {
 	nodes := startNodes(t, resptest.Start(t), 2, 3*time.Second)
 	alice := join(t, nodes[0].addr, "Alice")
 	for _, name := range []string{"alice", "ALICE"} {
-		if got, want := refusedWith(t, nodes[1].addr, "/ws/chat?name="+name), fmt.Sprintf("CLOSE 1008 name %q is taken: choose another", name); got != want {
+		if got, want := refusedWith(t, nodes[1].addr, "/ws/chat?name="+name), fmt.Sprintf("CLOSE 1008 name-taken: name %q is taken: choose another", name); got != want {
 			t.Fatalf("%s on the other node: got %q, want %q", name, got, want)
 		}
 	}
@@ -193,10 +193,10 @@ func TestRedisNodeKilledItsMembersLeaveAndNamesComeFreeWithinTheTTL(t *testing.T
 	bob := join(t, nodes[1].addr, "bob")
 	// A node that dies says nothing: it stops renewing, and its members'
 	// connections break.
-	nodes[0].s.chat.history.shared.close()
+	nodes[0].s.engine.Close()
 	nodes[0].hs.CloseClientConnections()
 	died := time.Now()
-	if got := refusedWith(t, nodes[1].addr, "/ws/chat?name=alice"); got != `CLOSE 1008 name "alice" is taken: choose another` {
+	if got := refusedWith(t, nodes[1].addr, "/ws/chat?name=alice"); got != `CLOSE 1008 name-taken: name "alice" is taken: choose another` {
 		t.Fatalf("right after the crash: got %q, want the name still taken", got)
 	}
 	bob.await(t, "* alice left")
@@ -244,8 +244,9 @@ func TestRedisRestartedMidChatNodesRecover(t *testing.T) {
 		t.Fatal("/metrics does not say wschat_redis_up 0 without Redis")
 	}
 	alice.c.sendText("while away")
+	const noRedis = "the chat cannot reach its other servers right now (Redis is unreachable): nothing was sent; try again shortly"
 	alice.await(t, "* "+noRedis)
-	if got := refusedWith(t, nodes[1].addr, "/ws/chat?name=carol"); got != "CLOSE 1008 "+noRedis {
+	if got := refusedWith(t, nodes[1].addr, "/ws/chat?name=carol"); got != "CLOSE 1008 unavailable: "+noRedis {
 		t.Fatalf("a newcomer without Redis: got %q, want %q", got, noRedis)
 	}
 
@@ -261,7 +262,7 @@ func TestRedisRestartedMidChatNodesRecover(t *testing.T) {
 	bob.c.sendText("after")
 	alice.await(t, "bob: after")
 	bob.await(t, "bob: after")
-	if got := refusedWith(t, nodes[1].addr, "/ws/chat?name=alice"); got != `CLOSE 1008 name "alice" is taken: choose another` {
+	if got := refusedWith(t, nodes[1].addr, "/ws/chat?name=alice"); got != `CLOSE 1008 name-taken: name "alice" is taken: choose another` {
 		t.Fatalf("alice's name once Redis is back: got %q, want it claimed again", got)
 	}
 
@@ -295,7 +296,7 @@ func TestRedisNodesIgnoreMalformedAnnouncements(t *testing.T) {
 		{"bad mail", "q\n@alice\n1-x\n{}"},
 		{"binary", "m\x00\xff\n\n\n"},
 	} {
-		if _, err := c.Do(context.Background(), "PUBLISH", eventsChannel, tc.event); err != nil {
+		if _, err := c.Do(context.Background(), "PUBLISH", "wschat:events", tc.event); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 	}
@@ -327,7 +328,7 @@ func TestRedisNodesShareAccountsTokensAndMail(t *testing.T) {
 	bob := register(t, nodes[1].addr, "bob")
 	// An account made on one node alone ("wschat user add") is offered to
 	// the others when it logs in there.
-	if err := nodes[0].s.chat.auth.accounts.Register("carol", "carol", "correct horse"); err != nil {
+	if err := nodes[0].s.auth.accounts.Register("carol", "carol", "correct horse"); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range nodes {

@@ -123,10 +123,10 @@ func TestRoomsRefusals(t *testing.T) {
 	tests := []struct {
 		name, query, reason string
 	}{
-		{"bad room name", "?name=carol&room=a%20b", `room name may use only letters, digits, "_", "-" and "."`},
-		{"room name too long", "?name=carol&room=" + strings.Repeat("r", 33), "room name is too long: at most 32 characters"},
-		{"one room too many", "?name=carol&room=rust", "the server has its most rooms open (2): choose one that exists"},
-		{"name taken in another room", "?name=ALICE&room=go", `name "ALICE" is taken: choose another`},
+		{"bad room name", "?name=carol&room=a%20b", `bad-request: room name may use only letters, digits, "_", "-" and "."`},
+		{"room name too long", "?name=carol&room=" + strings.Repeat("r", 33), "bad-request: room name is too long: at most 32 characters"},
+		{"one room too many", "?name=carol&room=rust", "room-limit: the server has its most rooms open (2): choose one that exists"},
+		{"name taken in another room", "?name=ALICE&room=go", `name-taken: name "ALICE" is taken: choose another`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -220,7 +220,9 @@ func TestRoomsCommands(t *testing.T) {
 		{"/who", "* in go (2): bob, carol"},
 		{"/WHO", "* in go (2): bob, carol"},
 		{"/rooms", "* 2 rooms: go (2), lobby (1)"},
-		{"/help", "* " + helpText},
+		{"/help", "* commands: /join ROOM moves you to ROOM; /msg NAME TEXT sends NAME a private message; " +
+			"/who lists who is in the room; /rooms lists the rooms; /typing tells the room you are typing; " +
+			"/help shows this; //text sends a message that starts with /"},
 		{"/nope x", "* unknown command /nope: /help lists the commands"},
 		{"/", "* unknown command /: /help lists the commands"},
 		{"//join go", "bob: /join go"},

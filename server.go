@@ -1,9 +1,7 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +11,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"wschat/internal/chat"
+	"wschat/internal/files"
+	"wschat/internal/store"
 )
 
 // Config is what the flags set.
@@ -54,7 +56,7 @@ type Config struct {
 	Compress bool
 
 	Redis    string        // redis:// URL shared by the nodes of one chat; "" is a single node
-	RedisTTL time.Duration // how long a node's claims outlive it; 0 means defaultRedisTTL
+	RedisTTL time.Duration // how long a node's claims outlive it; 0 means the engine's default
 }
 
 // closeTimeout bounds the closing handshake: how long the server waits
@@ -67,8 +69,12 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	mux     *http.ServeMux
-	chat    *chat
-	ping    []byte // the keepalive ping frame, encoded once
+	chat    *chat.Chat
+	engine  chatEngine
+	auth    *auth        // nil: any name may join
+	files   *files.Store // the shared files
+	lock    io.Closer    // the lock on -data, nil without it
+	ping    []byte       // the keepalive ping frame, encoded once
 	metrics *metrics
 	gate    *gate   // limits connections waiting to send a request header
 	partial *budget // shared by the partial messages of every connection; nil is no limit
@@ -97,81 +103,28 @@ type Server struct {
 // own (-metrics-addr), loopback by default.
 func (s *Server) MetricsHandler() http.Handler { return s.metrics.handler() }
 
-// NewServer opens the room log and returns a server with its keepalive
-// loop running. Shutdown stops it.
+// NewServer opens what the chat keeps (the data directory, the engine,
+// the accounts and the shared files) and returns a server with its
+// keepalive loop running. Shutdown stops it.
 func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
-	var bp *backplane
-	if cfg.Redis != "" {
-		var err error
-		if bp, err = openBackplane(cfg.Redis, cmp.Or(cfg.RedisTTL, defaultRedisTTL), cfg.HistoryKeep, log); err != nil {
-			return nil, err
-		}
-	}
-	s, err := newServer(cfg, log, bp)
-	if err != nil && bp != nil {
-		bp.close()
-	}
-	return s, err
-}
-
-// newServer is NewServer once the backplane, if any, is open.
-func newServer(cfg Config, log *slog.Logger, bp *backplane) (*Server, error) {
-	a, err := newAuth(cfg, log, bp)
-	if err != nil {
-		return nil, err
-	}
-	hist, err := openHistory(cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	shared, err := openFiles(cfg, log)
-	if err != nil {
-		hist.log.Close()
-		return nil, err
-	}
 	m := new(metrics)
-	m.history = hist.log.Stats
-	if hist.shared = bp; bp != nil {
-		m.redisUp = bp.up.Load
-	}
-	var d *deflater
-	if cfg.Compress {
-		d = new(deflater)
-	}
 	s := &Server{
-		cfg:      cfg,
-		log:      log,
-		mux:      http.NewServeMux(),
-		chat:     newChat(cfg, log, m, hist, a, shared, d),
-		ping:     encodeFrame(opPing, nil),
-		metrics:  m,
-		gate:     newGate(cfg.MaxHandshakes, cfg.MaxHandshakesPerIP, m),
-		deflater: d,
-		conns:    make(map[*Conn]struct{}),
-		perIP:    make(map[string]int),
-		stop:     make(chan struct{}),
-
+		cfg:          cfg,
+		log:          log,
+		mux:          http.NewServeMux(),
+		ping:         encodeFrame(opPing, nil),
+		metrics:      m,
+		gate:         newGate(cfg.MaxHandshakes, cfg.MaxHandshakesPerIP, m),
+		conns:        make(map[*Conn]struct{}),
+		perIP:        make(map[string]int),
+		stop:         make(chan struct{}),
 		stopFlushers: make(chan struct{}),
 	}
-	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
-	if cfg.MaxReassembly > 0 {
-		s.partial = &budget{limit: cfg.MaxReassembly}
+	if err := s.open(); err != nil {
+		s.closeStores()
+		return nil, err
 	}
-	s.mux.HandleFunc("/ws/echo", s.echoHandler())
-	registerPage(s.mux)
-	s.mux.HandleFunc("GET /api/config", s.pageConfig)
-	s.mux.HandleFunc("POST /files", s.chat.handleUpload)
-	s.mux.Handle("GET /files/{id}/{name}", shared)
-	if a != nil {
-		a.register(s.mux)
-	}
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)
-	})
-	if hist.shared != nil {
-		hist.shared.attach(s.chat.hub)
-	}
+	s.route()
 	s.wg.Add(1)
 	go s.keepalive()
 	if s.poller = newPoller(); s.poller != nil {
@@ -185,174 +138,88 @@ func newServer(cfg Config, log *slog.Logger, bp *backplane) (*Server, error) {
 	return s, nil
 }
 
+// open opens, in order, what the chat keeps, and the chat.
+func (s *Server) open() error {
+	cfg := s.cfg
+	if cfg.DataDir != "" {
+		lock, err := store.LockDir(cfg.DataDir)
+		if err != nil {
+			return fmt.Errorf("-data: %w", err)
+		}
+		s.lock = lock
+	}
+	var err error
+	if s.engine, err = openEngine(cfg, s.log); err != nil {
+		return err
+	}
+	s.metrics.watch(s.engine)
+	shared, _ := s.engine.(sharedAccounts)
+	if s.auth, err = newAuth(cfg, s.log, shared); err != nil {
+		return err
+	}
+	if s.files, err = openFiles(cfg, s.log); err != nil {
+		return err
+	}
+	if cfg.Compress {
+		s.deflater = new(deflater)
+	}
+	if cfg.MaxReassembly > 0 {
+		s.partial = &budget{limit: cfg.MaxReassembly}
+	}
+	s.chat, err = chat.New(s.chatOptions())
+	s.metrics.chat = &s.chat.Stats
+	return err
+}
+
+// route routes the server's endpoints on its mux.
+func (s *Server) route() {
+	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chatEndpoint))
+	s.mux.HandleFunc("/ws/echo", s.echoHandler())
+	registerPage(s.mux)
+	s.mux.HandleFunc("GET /api/config", s.pageConfig)
+	s.mux.HandleFunc("POST /files", s.handleUpload)
+	s.mux.Handle("GET /files/{id}/{name}", s.files)
+	if s.auth != nil {
+		s.auth.register(s.mux)
+	}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)
+	})
+}
+
+// closeStores closes what open opened, the last first, and returns the
+// first error.
+func (s *Server) closeStores() error {
+	var errs []error
+	if s.chat != nil {
+		errs = append(errs, s.chat.Close()) // closes the engine
+	} else if s.engine != nil {
+		errs = append(errs, s.engine.Close())
+	}
+	if s.files != nil {
+		errs = append(errs, s.files.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+	}
+	for _, err := range errs {
+		if err != nil {
+			return fmt.Errorf("close what the chat keeps: %w", err)
+		}
+	}
+	return nil
+}
+
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.gate.requestRead(r)
 	s.mux.ServeHTTP(w, r)
 }
 
-// echoHandler is /ws/echo, or with -echo=false a 404 that says it is off.
-func (s *Server) echoHandler() http.HandlerFunc {
-	if !s.cfg.Echo {
-		return func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "/ws/echo is turned off on this server (-echo=false)", http.StatusNotFound)
-		}
-	}
-	return s.websocket(s.cfg.MaxEchoMessage, func(*http.Request) (func(*Conn) func() bool, error) {
-		return func(c *Conn) func() bool { return func() bool { return serveEcho(c) } }, nil
-	})
-}
-
-// endpoint prepares a session for a checked handshake, before the upgrade.
-// It returns the session's start, which runs on the HTTP server's
-// goroutine right after the upgrade (to join a chat, say, and send a
-// welcome) and returns the loop that serves the connection until it ends.
-type endpoint func(r *http.Request) (start func(*Conn) (loop func() (ended bool)), err error)
-
-// websocket returns the handler for a WebSocket endpoint: it checks the
-// handshake, upgrades, starts the session, and runs its loop on a
-// goroutine of its own. The HTTP server's goroutine, whose stack grew deep
-// parsing the request and starting the session, ends; the loop's starts
-// small and stays small while the connection is idle, which is most of
-// what a chat connection costs.
-func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if e := checkHandshake(r, s.cfg.Origins); e != nil {
-			s.refuse(w, r, refusalOf(r, e), e)
-			return
-		}
-		ip := clientIP(r)
-		if why, e := s.admit(ip); e != nil {
-			s.refuse(w, r, why, e)
-			return
-		}
-		c, start := s.accept(w, r, maxMessage, prepare)
-		if c == nil {
-			s.release(ip)
-			return
-		}
-		c.loop = start(c)
-		c.ended = func() {
-			s.untrack(c)
-			s.release(ip)
-		}
-		go c.run()
-	}
-}
-
-// refuse answers a refused handshake, counts it and logs it: the
-// connection limits at Info, for the operator who may want to raise them,
-// and the rest, which are the client's business, at Debug.
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, why refusal, e *handshakeError) {
-	s.metrics.refuse(why)
-	level := slog.LevelDebug
-	if why == refusedMaxConns || why == refusedMaxConnsPerIP {
-		level = slog.LevelInfo
-	}
-	s.log.Log(r.Context(), level, "handshake refused", "remote", r.RemoteAddr, "status", e.status, "reason", e.reason)
-	refuseHandshake(w, e)
-}
-
-// refusalOf names the reason checkHandshake refused r, for /metrics.
-func refusalOf(r *http.Request, e *handshakeError) refusal {
-	switch e.status {
-	case http.StatusMethodNotAllowed:
-		return refusedMethod
-	case http.StatusForbidden:
-		return refusedOrigin
-	case http.StatusUpgradeRequired:
-		if r.Header.Get("Upgrade") == "" && r.Header.Get("Sec-WebSocket-Key") == "" {
-			return refusedNotWebSocket
-		}
-		return refusedVersion
-	}
-	return refusedBadRequest
-}
-
-// accept prepares the session and upgrades the connection, or answers
-// with the reason it cannot. It returns a nil Conn when it did not upgrade.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64, prepare endpoint) (*Conn, func(*Conn) func() bool) {
-	start, err := prepare(r)
-	if err != nil {
-		s.log.Error("prepare session", "remote", r.RemoteAddr, "err", err)
-		http.Error(w, "cannot start a session", http.StatusInternalServerError)
-		return nil, nil
-	}
-	var (
-		params     deflateParams
-		extensions string
-		compress   bool
-	)
-	if s.deflater != nil {
-		params, extensions, compress = negotiateDeflate(r.Header.Values("Sec-WebSocket-Extensions"))
-	}
-	nc, early, err := upgrade(w, r, extensions, s.cfg.WriteTimeout)
-	if err != nil {
-		s.log.Warn("upgrade failed", "remote", r.RemoteAddr, "err", err)
-		return nil, nil
-	}
-	c := newConn(nc, early, connConfig{
-		maxMessage:   maxMessage,
-		maxQueue:     s.cfg.MaxQueue,
-		writeTimeout: s.cfg.WriteTimeout,
-		closeTimeout: closeTimeout,
-		metrics:      s.metrics,
-
-		messageTimeout: s.cfg.MessageTimeout,
-		reassembly:     s.partial,
-	}, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))], s.poller)
-	if compress {
-		c.deflate, c.deflateParams = s.deflater, params
-		s.metrics.compressedConns.Add(1)
-	}
-	s.track(c)
-	return c, start
-}
-
-// track adds c to the live connections; one that arrives while shutdown
-// is under way is closed with 1001 at once.
-func (s *Server) track(c *Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.conns[c] = struct{}{}
-	s.metrics.connections.Add(1)
-	if s.shutdown {
-		c.Close(closeGoingAway, "server shutting down")
-	}
-}
-
-func (s *Server) untrack(c *Conn) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.conns, c)
-	s.metrics.connections.Add(-1)
-}
-
-// pageConfig answers GET /api/config: how the page should let a person
-// in ("none": any name; "accounts": log in or register; "token": a token
-// from another service), and the limits a person may meet.
-func (s *Server) pageConfig(w http.ResponseWriter, r *http.Request) {
-	c := struct {
-		Auth       string `json:"auth"`
-		Signup     bool   `json:"signup"`
-		MaxMessage int64  `json:"maxMessage"`
-		MaxFile    int64  `json:"maxFile"`
-	}{Auth: "none", MaxMessage: s.cfg.MaxMessage, MaxFile: s.cfg.MaxFile}
-	switch a := s.chat.auth; {
-	case a == nil:
-	case a.accounts != nil:
-		c.Auth, c.Signup = "accounts", a.signup
-	default:
-		c.Auth = "token"
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	json.NewEncoder(w).Encode(c)
-}
-
 // healthz answers GET /healthz: 200 ok while the server takes
-// connections, 503 once shutdown has begun, or while Redis is away from a
-// node started with -redis (it refuses joins then), so a load balancer
-// stops sending clients here.
+// connections, 503 once shutdown has begun, or while the engine cannot
+// reach Redis (joins are refused then), so a load balancer stops sending
+// clients here.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	shutdown := s.shutdown
@@ -361,7 +228,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	if b := s.chat.history.shared; b != nil && !b.up.Load() {
+	if up, ok := s.engine.(interface{ Up() bool }); ok && !up.Up() {
 		http.Error(w, "redis unreachable: joins and messages refused until it is back", http.StatusServiceUnavailable)
 		return
 	}
@@ -393,7 +260,14 @@ func (s *Server) pingAll() {
 	s.mu.Lock()
 	for c := range s.conns {
 		// Counted in ticks since the peer's last frame: two mean it has
-		// been quiet for a whole interval, three for at least two.
+		// been quiet for a whole interval, three for at least two. A
+		// connection whose reader is busy with a message it sent (while
+		// it catches up with a long history, say) is not read meanwhile,
+		// and not counted: what keeps the reader busy gives up on a peer
+		// that takes nothing for a write timeout (flow.go).
+		if c.busy.Load() {
+			continue
+		}
 		switch n := c.idleTicks.Add(1); n {
 		case 1:
 		case 2:
@@ -447,14 +321,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-done
 	}
 	s.stopOnce.Do(func() {
-		if s.chat.history.shared != nil {
-			s.chat.history.shared.close()
-		}
-		if cerr := s.chat.history.log.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("close the room log: %w", cerr)
-		}
-		if cerr := s.chat.files.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("close the shared files: %w", cerr)
+		if cerr := s.closeStores(); cerr != nil && err == nil {
+			err = cerr
 		}
 		close(s.stopFlushers)
 		if s.poller != nil {
@@ -463,22 +331,4 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	})
 	s.flushersDone.Wait()
 	return err
-}
-
-// serveEcho sends every message back as it came (/ws/echo), and reports
-// whether the connection ended rather than parked.
-func serveEcho(c *Conn) bool {
-	for {
-		op, msg, err := c.ReadMessage()
-		if err == errParked {
-			return false
-		}
-		if err != nil {
-			c.finish(err)
-			return true
-		}
-		if _, behind := c.queueFrame(c.encodeMessage(op, msg)); behind {
-			awaitDrained([]*Conn{c})
-		}
-	}
 }

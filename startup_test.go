@@ -204,7 +204,7 @@ func TestDefaultRateLimitCutsAFloodButNotAPaste(t *testing.T) {
 	for {
 		m := flood.next(t)
 		if strings.HasPrefix(m, "CLOSE ") {
-			if !strings.HasPrefix(m, "CLOSE 1008 sending too fast: 10 messages in a row over the limit of 3 messages a second, 20 at once") {
+			if !strings.HasPrefix(m, "CLOSE 1008 too-fast: sending too fast: 10 messages in a row over the limit of 3 messages a second, 20 at once") {
 				t.Fatalf("the flood ended with %q, want a 1008 close", m)
 			}
 			break

@@ -120,7 +120,7 @@ func TestTLSServesChatOverWSS(t *testing.T) {
 	// The server's close ends with TLS close_notify, which the client
 	// reads as EOF.
 	refused, _ := handshakeOn(t, dialTLS(t, addr, conf), addr, "/ws/chat?name=alice")
-	if code, reason := refused.expectClose(); code != closePolicyViolation || reason != `name "alice" is taken: choose another` {
+	if code, reason := refused.expectClose(); code != closePolicyViolation || reason != `name-taken: name "alice" is taken: choose another` {
 		t.Fatalf("got close %d %q", code, reason)
 	}
 }

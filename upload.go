@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,59 +8,17 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 
+	"wschat/internal/bytesize"
+	"wschat/internal/chat"
 	"wschat/internal/files"
-	"wschat/internal/textrules"
 )
 
 // Sharing files. A participant uploads with POST /files?room=ROOM&name=
-// FILENAME, proving who it is with a credential its connection was given
-// in its JSON welcome ("upload"), or with its account's token; it must be
-// in ROOM. The file is stored (internal/files), and the room gets a
-// message for it, kept in its history like any other.
-
-// uploads maps the upload credentials handed out to the connections they
-// were handed to.
-type uploads struct {
-	mu   sync.Mutex
-	byID map[string]*peer
-}
-
-// grant hands p a new upload credential.
-func (u *uploads) grant(p *peer) {
-	b := make([]byte, 16)
-	rand.Read(b) // never fails (crypto/rand)
-	p.upload = hex.EncodeToString(b)
-	u.mu.Lock()
-	u.byID[p.upload] = p
-	u.mu.Unlock()
-}
-
-// revoke takes back p's credential, once p has left.
-func (u *uploads) revoke(p *peer) {
-	if p.upload == "" {
-		return
-	}
-	u.mu.Lock()
-	delete(u.byID, p.upload)
-	u.mu.Unlock()
-}
-
-func (u *uploads) find(credential string) *peer {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.byID[credential]
-}
-
-// fileInfo is what a file message says of its file.
-type fileInfo struct {
-	Name string `json:"name"`
-	Size int64  `json:"size"`
-	Type string `json:"type"`
-	URL  string `json:"url"`
-}
+// FILENAME, proving who it is with the credential its connection was
+// given in its JSON welcome ("upload"), or with its account's token; it
+// must be in ROOM. The file is stored (internal/files), and the room gets
+// a message for it, kept in its history like any other.
 
 // openFiles opens the store of shared files: in dir/files when dir is
 // set, in memory otherwise.
@@ -79,26 +35,25 @@ func openFiles(cfg Config, log *slog.Logger) (*files.Store, error) {
 }
 
 // handleUpload answers POST /files.
-func (ch *chat) handleUpload(w http.ResponseWriter, r *http.Request) {
-	p, status, why := ch.uploader(r)
+func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+	p, status, why := s.uploader(r)
 	if p == nil {
 		apiError(w, status, why)
 		return
 	}
-	if p.lim != nil && p.lim.check(time.Now()) != withinLimit {
-		ch.metrics.limited.Add(1)
+	if !p.Allow() {
 		w.Header().Set("Retry-After", "1")
-		apiError(w, http.StatusTooManyRequests, "slow down: uploads count against the message rate of "+ch.limit.describe())
+		apiError(w, http.StatusTooManyRequests, "slow down: uploads count against your message rate")
 		return
 	}
-	body, err := ch.files.Limit(w, r)
+	body, err := s.files.Limit(w, r)
 	var f files.File
 	if err == nil {
-		f, err = ch.files.Put(r.URL.Query().Get("name"), body)
+		f, err = s.files.Put(r.URL.Query().Get("name"), body)
 	}
 	switch {
 	case errors.Is(err, files.ErrTooLarge):
-		apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is too large: at most %s", humanSize(ch.maxFile)))
+		apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is too large: at most %s", bytesize.Approx(s.cfg.MaxFile)))
 		return
 	case errors.Is(err, files.ErrEmpty):
 		apiError(w, http.StatusBadRequest, "the file is empty")
@@ -108,18 +63,16 @@ func (ch *chat) handleUpload(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusServiceUnavailable, "the server has no room for files just now: try again later")
 		return
 	case err != nil:
-		ch.log.Error("store an upload", "name", p.name, "err", err)
+		s.log.Error("store an upload", "name", p.Name(), "err", err)
 		apiError(w, http.StatusInternalServerError, "the server could not store the file")
 		return
 	}
-	info := fileInfo{Name: f.Name, Size: f.Size, Type: f.Type, URL: scheme(r) + "://" + r.Host + f.URLPath()}
-	m := storedMessage{Type: "file", Name: p.name, File: &info,
-		Text: fmt.Sprintf("[file] %s (%s) %s", info.Name, humanSize(info.Size), info.URL)}
-	if !ch.post(p, m, make(chan struct{}, 1)) {
+	info := chat.FileInfo{Name: f.Name, Size: f.Size, Type: f.Type, URL: scheme(r) + "://" + r.Host + f.URLPath()}
+	if !p.Share(info) {
 		apiError(w, http.StatusServiceUnavailable, "the server could not post the file's message: try again later")
 		return
 	}
-	ch.log.Info("upload", "name", p.name, "room", p.room.name, "size", f.Size, "type", f.Type)
+	s.log.Info("upload", "name", p.Name(), "room", p.RoomName(), "size", f.Size, "type", f.Type)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	json.NewEncoder(w).Encode(info)
@@ -127,30 +80,28 @@ func (ch *chat) handleUpload(w http.ResponseWriter, r *http.Request) {
 
 // uploader returns the participant an upload comes from, who must be in
 // the room it names, or the status and reason to refuse it with.
-func (ch *chat) uploader(r *http.Request) (*peer, int, string) {
+func (s *Server) uploader(r *http.Request) (*chat.Session, int, string) {
 	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, "Bearer") || credential == "" {
 		return nil, http.StatusUnauthorized, "send Authorization: Bearer with the upload credential of your connection's welcome"
 	}
-	conns := []*peer{ch.uploads.find(credential)}
-	if conns[0] == nil {
-		if ch.auth == nil {
-			return nil, http.StatusUnauthorized, "that credential is not one of a connection that is open"
-		}
-		c, err := ch.auth.verifier.Verify(credential)
+	subject := ""
+	if !s.chat.Credential(credential) && s.auth != nil {
+		c, err := s.auth.verifier.Verify(credential)
 		if err != nil {
 			return nil, http.StatusUnauthorized, err.Error()
 		}
-		conns = ch.hub.find(textrules.Fold(c.Subject))
+		subject = c.Subject
 	}
-	room := strings.TrimSpace(r.URL.Query().Get("room"))
-	if room == "" {
-		room = lobby
+	p, err := s.chat.Uploader(credential, subject, strings.TrimSpace(r.URL.Query().Get("room")))
+	var refusal *chat.Refusal
+	if errors.As(err, &refusal) && refusal.Code == chat.CodeNotInRoom {
+		return nil, http.StatusForbidden, refusal.Text
 	}
-	if p := ch.hub.inRoom(conns, textrules.Fold(room)); p != nil {
-		return p, 0, ""
+	if err != nil {
+		return nil, http.StatusUnauthorized, refusal.Text
 	}
-	return nil, http.StatusForbidden, fmt.Sprintf("you are not in %s: join it to share files there", room)
+	return p, 0, ""
 }
 
 // scheme is how the request came: https or http.
@@ -159,15 +110,4 @@ func scheme(r *http.Request) string {
 		return "https"
 	}
 	return "http"
-}
-
-// humanSize writes a byte count as a person reads it: 120 KiB.
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KiB", (n+1<<9)>>10)
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"wschat/internal/bytesize"
 )
 
 // pngBytes is a small real picture.
@@ -78,7 +80,7 @@ func TestUploadSharesAFileWithTheRoom(t *testing.T) {
 		t.Fatalf("upload: %s %v", resp.Status, answer)
 	}
 	link := answer["url"].(string)
-	bob.expect(t, "alice: [file] cat.png ("+humanSize(int64(len(pic)))+") "+link)
+	bob.expect(t, "alice: [file] cat.png ("+bytesize.Approx(int64(len(pic)))+") "+link)
 	e := alice.event(t)
 	if e.Type != "file" || e.Name != "alice" || e.File == nil || e.File.URL != link || e.File.Type != "image/png" || e.Room != "go" || e.ID == "" {
 		t.Errorf("got %+v, want the file event", e)
@@ -92,7 +94,7 @@ func TestUploadSharesAFileWithTheRoom(t *testing.T) {
 	}
 	// Part of the room's history like any message.
 	carol := enter(t, addr, "carol", "go")
-	carol.expect(t, "alice: [file] cat.png ("+humanSize(int64(len(pic)))+") "+link)
+	carol.expect(t, "alice: [file] cat.png ("+bytesize.Approx(int64(len(pic)))+") "+link)
 }
 
 func TestUploadServesNothingButPicturesInline(t *testing.T) {

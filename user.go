@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"wschat/internal/accounts"
@@ -40,7 +39,7 @@ func userCommand(args []string, in io.Reader) error {
 	password = strings.TrimRight(password, "\r\n")
 	// The server reads the accounts once, at start, and would write them
 	// over: refuse while it holds the data directory.
-	held, err := store.Open(store.Options{Dir: filepath.Join(*dir, "history")})
+	held, err := store.LockDir(*dir)
 	if err != nil {
 		return fmt.Errorf("stop the server first: %w", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"embed"
+	"encoding/json"
 	"net/http"
 )
 
@@ -57,4 +58,26 @@ func assetHandler(file, contentType string) http.Handler {
 		h.Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, webFiles, file)
 	})
+}
+
+// pageConfig answers GET /api/config: how the page should let a person
+// in ("none": any name; "accounts": log in or register; "token": a token
+// from another service), and the limits a person may meet.
+func (s *Server) pageConfig(w http.ResponseWriter, r *http.Request) {
+	c := struct {
+		Auth       string `json:"auth"`
+		Signup     bool   `json:"signup"`
+		MaxMessage int64  `json:"maxMessage"`
+		MaxFile    int64  `json:"maxFile"`
+	}{Auth: "none", MaxMessage: s.cfg.MaxMessage, MaxFile: s.cfg.MaxFile}
+	switch a := s.auth; {
+	case a == nil:
+	case a.accounts != nil:
+		c.Auth, c.Signup = "accounts", a.signup
+	default:
+		c.Auth = "token"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(c)
 }

@@ -160,14 +160,19 @@ func TestWebPageTellsTakenName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^const TAKEN = /(.+)/;$`).FindSubmatch(js)
-	if m == nil {
-		t.Fatal("app.js defines no TAKEN pattern: the test is out of date")
+	m := regexp.MustCompile(`(?m)^const TAKEN = '(.+)';$`).FindSubmatch(js)
+	r := regexp.MustCompile(`(?m)^const REASON = /(.+)/s;$`).FindSubmatch(js)
+	if m == nil || r == nil {
+		t.Fatal("app.js defines no TAKEN code or REASON pattern: the test is out of date")
 	}
 	// The pattern is written so that JavaScript and Go read it alike.
-	taken, err := regexp.Compile(string(m[1]))
+	reasonRE, err := regexp.Compile("(?s)" + string(r[1]))
 	if err != nil {
-		t.Fatalf("TAKEN pattern %s: %v", m[1], err)
+		t.Fatalf("REASON pattern %s: %v", r[1], err)
+	}
+	taken := func(reason string) bool {
+		parts := reasonRE.FindStringSubmatch(reason)
+		return parts != nil && parts[1] == string(m[1])
 	}
 	_, addr := startServer(t, testConfig())
 	join(t, addr, "alice")
@@ -184,7 +189,7 @@ func TestWebPageTellsTakenName(t *testing.T) {
 		if code != closePolicyViolation {
 			t.Errorf("%s: close %d %q, want %d", query, code, reason, closePolicyViolation)
 		}
-		if got := taken.MatchString(reason); got != want {
+		if got := taken(reason); got != want {
 			t.Errorf("%s: the page takes %q for a taken name: %v, want %v", query, reason, got, want)
 		}
 	}

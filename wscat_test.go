@@ -354,11 +354,11 @@ func TestWscatRefusedName(t *testing.T) {
 		query  string
 		reason string
 	}{
-		{"no name", "", textrules.CheckName("name", "")},
-		{"empty name", "?name=", textrules.CheckName("name", "")},
-		{"space in name", "?name=al%20ice", textrules.CheckName("name", "al ice")},
-		{"name too long", "?name=" + strings.Repeat("a", textrules.MaxNameLength+1), textrules.CheckName("name", strings.Repeat("a", textrules.MaxNameLength+1))},
-		{"name taken", "?name=alice", `name "alice" is taken: choose another`},
+		{"no name", "", "bad-name: " + textrules.CheckName("name", "")},
+		{"empty name", "?name=", "bad-name: " + textrules.CheckName("name", "")},
+		{"space in name", "?name=al%20ice", "bad-name: " + textrules.CheckName("name", "al ice")},
+		{"name too long", "?name=" + strings.Repeat("a", textrules.MaxNameLength+1), "bad-name: " + textrules.CheckName("name", strings.Repeat("a", textrules.MaxNameLength+1))},
+		{"name taken", "?name=alice", `name-taken: name "alice" is taken: choose another`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,10 +29,14 @@ const CLOSE_POLICY = 1008; // a refused name; later in a session, too slow
 const CLOSE_NORMAL = 1000;
 const CLOSE_ABNORMAL = 1006; // no close frame: the connection just dropped
 const CLOSE_TOO_BIG = 1009; // a message was over the server's limit
-// The reason the server gives with 1008 when the name is in use.
-const TAKEN = /^name ".*" is taken\b/;
-// Reasons that mean the token is no good: the person must log in again.
-const NOT_LET_IN = /^(authentication required|token |the token's)/;
+// A close reason starts with a code the page reacts to, then a colon and
+// the words for the person: "name-taken: name "bob" is taken: choose
+// another". The codes are listed in the README.
+const REASON = /^([a-z][a-z-]*): (.*)$/s;
+// The code of a name that is in use.
+const TAKEN = 'name-taken';
+// Codes that mean the token is no good: the person must log in again.
+const NOT_LET_IN = new Set(['auth-required', 'token-expired']);
 const LOBBY = 'lobby';
 const MAX_IDS = 2000; // message ids a view remembers, to show a replayed message once
 
@@ -388,21 +392,22 @@ function closed(ev) {
   session.pending = '';
   showOnline();
   showSide();
-  if (ev.code === CLOSE_POLICY && NOT_LET_IN.test(ev.reason)) {
+  const [, code, words] = REASON.exec(ev.reason) || [, '', ev.reason];
+  if (ev.code === CLOSE_POLICY && NOT_LET_IN.has(code)) {
     forget();
-    refused(`Please log in again — ${ev.reason}`);
+    refused(`Please log in again — ${words}`);
     return;
   }
   if (ev.code === CLOSE_POLICY && !wasWelcomed) {
-    if (session.joinedOnce && TAKEN.test(ev.reason)) {
-      stillTaken(ev.reason);
+    if (session.joinedOnce && code === TAKEN) {
+      stillTaken(words);
     } else {
-      refused(`Could not join — ${ev.reason || 'the server refused this name'}`);
+      refused(`Could not join — ${words || 'the server refused this name'}`);
     }
     return;
   }
   session.takenSince = 0;
-  const why = ev.reason || closeWords[ev.code] || (ev.code === CLOSE_ABNORMAL ? '' : `close code ${ev.code}`);
+  const why = words || closeWords[ev.code] || (ev.code === CLOSE_ABNORMAL ? '' : `close code ${ev.code}`);
   if (!session.joinedOnce) {
     refused(`Could not connect${why ? ` — ${why}` : ''}. Please try again.`);
     return;

@@ -71,6 +71,18 @@ func Format(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
+// Approx writes n as a person reads it, rounded: "87 B", "120 KiB",
+// "1.5 MiB".
+func Approx(n int64) string {
+	switch {
+	case n >= MiB:
+		return fmt.Sprintf("%.1f MiB", float64(n)/float64(MiB))
+	case n >= KiB:
+		return fmt.Sprintf("%d KiB", (n+KiB/2)/KiB)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
 // Value is a flag.Value that sets the int64 it points at from a size.
 type Value struct{ p *int64 }
 

@@ -38,7 +38,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 		}
 		l := mustOpen(t, Options{Dir: dir, Keep: 1 << 20, Logger: testLogger(t)})
 		for room, ids := range acked {
-			kept, _ := l.After(room, ID{})
+			kept := l.After(room, ID{}, 1<<20)
 			if missing := notIn(ids, kept); missing != "" {
 				t.Fatalf("round %d, room %s: acknowledged %s is lost (%d acknowledged, %d kept)", round, room, missing, len(ids), len(kept))
 			}

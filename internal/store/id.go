@@ -14,6 +14,10 @@ import (
 // the clock went back.
 type ID struct{ Ms, Seq uint64 }
 
+// MaxID comes after every ID a record can have: Before(room, MaxID, n)
+// reads a room's newest records.
+var MaxID = ID{Ms: ^uint64(0), Seq: ^uint64(0)}
+
 // errBadID is what ParseID reports for anything but canonical "MS-SEQ".
 var errBadID = errors.New(`store: malformed ID: want "MS-SEQ" in decimal`)
 

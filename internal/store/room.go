@@ -12,6 +12,9 @@ type room struct {
 	ents []entry  // kept records, oldest first
 	pays [][]byte // memory mode: the payloads of ents
 	gone bool     // forgotten for MaxRooms
+	// trimmed: records of the room have been dropped, or may have been
+	// before the log was opened, so that it does not keep all it had.
+	trimmed bool
 }
 
 // entry locates a kept record. In memory mode seg is nil.
@@ -85,6 +88,7 @@ func (l *Log) drop(r *room, n int) {
 		}
 	}
 	r.ents = r.ents[n:]
+	r.trimmed = r.trimmed || n > 0
 	if len(r.pays) > 0 {
 		clear(r.pays[:n])
 		r.pays = r.pays[n:]
@@ -110,7 +114,11 @@ func (id ID) compare(o ID) int {
 }
 
 // Last returns the room's newest n kept records, oldest first.
-func (l *Log) Last(name string, n int) []Record {
+func (l *Log) Last(name string, n int) []Record { return l.Before(name, MaxID, n) }
+
+// Before returns at most n kept records of the room that come before id:
+// the newest of them, oldest first. MaxID reads from the newest.
+func (l *Log) Before(name string, id ID, n int) []Record {
 	if n <= 0 {
 		return nil
 	}
@@ -122,63 +130,73 @@ func (l *Log) Last(name string, n int) []Record {
 		l.mu.RUnlock()
 		return nil
 	}
-	ents, pays := r.from(max(len(r.ents)-n, 0))
+	end, _ := r.find(id)
+	ents, pays := r.slice(max(end-n, 0), end)
 	l.mu.RUnlock()
 	return l.load(ents, pays)
 }
 
-// After returns the kept records of the room that come after id, oldest
-// first. ok is false when id is not one the room issued and still keeps:
-// when it is older than the oldest kept record, recs is everything kept;
-// when it was never issued (in the kept range but no such record, or newer
-// than the newest, as from before a reset or from another server) recs is
-// nil. For id equal to the newest, recs is empty and ok true. The zero ID
-// means "from the start": recs is everything kept, and ok is true unless
-// the room holds Keep records (older ones may have aged out).
-func (l *Log) After(name string, id ID) (recs []Record, ok bool) {
+// After returns at most n kept records of the room that come after id,
+// oldest first. The zero ID reads from the oldest.
+func (l *Log) After(name string, id ID, n int) []Record {
+	if n <= 0 {
+		return nil
+	}
 	l.segMu.RLock()
 	defer l.segMu.RUnlock()
 	l.mu.RLock()
 	r := l.rooms[name]
 	if r == nil {
 		l.mu.RUnlock()
-		return nil, id.IsZero()
-	}
-	from, ok := r.after(id, l.keep)
-	if from < 0 {
-		l.mu.RUnlock()
-		return nil, false
-	}
-	ents, pays := r.from(from)
-	l.mu.RUnlock()
-	return l.load(ents, pays), ok
-}
-
-// after returns the index of the first record to replay after id, or -1
-// for an ID the room never issued, and whether nothing was missed.
-func (r *room) after(id ID, keep int) (int, bool) {
-	switch {
-	case id.IsZero():
-		return 0, len(r.ents) < keep
-	case len(r.ents) == 0:
-		return -1, false
-	case id.Less(r.ents[0].id):
-		return 0, false
+		return nil
 	}
 	i, found := r.find(id)
-	if !found {
-		return -1, false
+	if found {
+		i++
 	}
-	return i + 1, true
+	ents, pays := r.slice(i, min(i+n, len(r.ents)))
+	l.mu.RUnlock()
+	return l.load(ents, pays)
 }
 
-// from copies r's entries and payloads from index i on.
-func (r *room) from(i int) ([]entry, [][]byte) {
-	ents := slices.Clone(r.ents[i:])
+// Location is where an ID stands in a room's kept records.
+type Location struct {
+	Kept     bool // a record the room keeps
+	Older    bool // older than every kept record, or zero in a room that keeps none
+	Complete bool // the room keeps every record it was ever given
+}
+
+// Locate tells where id stands in the room's kept records. A room is
+// complete while it has dropped nothing; one read back from disk is not
+// taken as complete, since what compaction removed leaves no trace.
+func (l *Log) Locate(name string, id ID) Location {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	r := l.rooms[name]
+	if r == nil {
+		return Location{Older: id.IsZero(), Complete: true}
+	}
+	complete := !r.trimmed
+	if len(r.ents) == 0 {
+		return Location{Older: id.IsZero(), Complete: complete}
+	}
+	if id.Less(r.ents[0].id) {
+		return Location{Older: true, Complete: complete}
+	}
+	_, kept := r.find(id)
+	return Location{Kept: kept, Complete: complete}
+}
+
+// slice copies r's entries and payloads from index i up to j.
+func (r *room) slice(i, j int) ([]entry, [][]byte) {
+	if i >= j {
+		return nil, nil
+	}
+	ents := slices.Clone(r.ents[i:j])
 	if len(r.pays) == 0 {
 		return ents, nil
 	}
-	return ents, slices.Clone(r.pays[i:])
+	return ents, slices.Clone(r.pays[i:j])
 }
 
 // load turns entries into records, reading payloads from their segments

@@ -143,6 +143,7 @@ func (l *Log) settle() {
 		r.ents = dedupe(r.ents)
 		r.ents = slices.Clip(r.ents[max(len(r.ents)-l.keep, 0):])
 		r.last = r.ents[len(r.ents)-1].id
+		r.trimmed = true // what compaction removed before leaves no trace
 		for _, e := range r.ents {
 			e.seg.live += e.size
 			e.seg.liveN++

@@ -290,3 +290,14 @@ func (l *Log) closeFiles() error {
 	}
 	return nil
 }
+
+// LockDir locks dir, which it creates if need be, as a Log locks its own
+// directory: for a program that keeps other files there, so that two of
+// it never share them. It fails at once while another holds the lock;
+// closing the file it returns releases it.
+func LockDir(dir string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create data directory: %w", err)
+	}
+	return lockDir(dir)
+}

@@ -17,7 +17,7 @@ func modes(t *testing.T, f func(t *testing.T, o Options)) {
 	t.Run("disk", func(t *testing.T) { f(t, Options{Dir: t.TempDir()}) })
 }
 
-func TestLastAndAfter(t *testing.T) {
+func TestReadBack(t *testing.T) {
 	modes(t, func(t *testing.T, o Options) {
 		clock := newClock(1000)
 		o.Keep, o.Now = 4, clock.now
@@ -30,48 +30,85 @@ func TestLastAndAfter(t *testing.T) {
 		mustAppend(t, l, "other", "elsewhere")
 		// Kept: m2..m5; m0 and m1 have aged out.
 		between := ID{ids[3].Ms + 1, 0}
-		tests := []struct {
-			name string
-			id   ID
-			want []string
-			ok   bool
-		}{
-			{"from a kept record", ids[3], []string{"m4", "m5"}, true},
-			{"from the oldest kept", ids[2], []string{"m3", "m4", "m5"}, true},
-			{"from the newest", ids[5], nil, true},
-			{"aged out", ids[1], []string{"m2", "m3", "m4", "m5"}, false},
-			{"older than anything", ID{1, 0}, []string{"m2", "m3", "m4", "m5"}, false},
-			{"never issued, in range", between, nil, false},
-			{"never issued, newer", ID{ids[5].Ms + 1000, 0}, nil, false},
-			{"zero after ageing", ID{}, []string{"m2", "m3", "m4", "m5"}, false},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				recs, ok := l.After("lobby", tt.id)
-				if got := payloads(recs); ok != tt.ok || !slices.Equal(got, tt.want) || (tt.want == nil && recs != nil) {
-					t.Errorf("After(%v) = %q, %v; want %q, %v", tt.id, got, ok, tt.want, tt.ok)
+		future := ID{ids[5].Ms + 1000, 0}
+		t.Run("After", func(t *testing.T) {
+			tests := []struct {
+				name string
+				id   ID
+				n    int
+				want []string
+			}{
+				{"from a kept record", ids[3], 10, []string{"m4", "m5"}},
+				{"from the oldest kept", ids[2], 10, []string{"m3", "m4", "m5"}},
+				{"a page of two", ids[2], 2, []string{"m3", "m4"}},
+				{"from the newest", ids[5], 10, nil},
+				{"aged out", ids[1], 10, []string{"m2", "m3", "m4", "m5"}},
+				{"zero", ID{}, 10, []string{"m2", "m3", "m4", "m5"}},
+				{"never issued, in range", between, 10, []string{"m4", "m5"}},
+				{"never issued, newer", future, 10, nil},
+				{"none asked for", ID{}, 0, nil},
+			}
+			for _, tt := range tests {
+				if got := payloads(l.After("lobby", tt.id, tt.n)); !slices.Equal(got, tt.want) {
+					t.Errorf("%s: After(%v, %d) = %q; want %q", tt.name, tt.id, tt.n, got, tt.want)
 				}
-			})
-		}
-		if got := payloads(l.Last("lobby", 2)); !slices.Equal(got, []string{"m4", "m5"}) {
-			t.Errorf("Last(2) = %q", got)
-		}
-		if got := payloads(l.Last("lobby", 100)); !slices.Equal(got, []string{"m2", "m3", "m4", "m5"}) {
-			t.Errorf("Last(100) = %q", got)
-		}
-		if got := l.Last("lobby", 0); got != nil {
-			t.Errorf("Last(0) = %q", payloads(got))
-		}
-		if recs, ok := l.After("nowhere", ID{}); recs != nil || !ok {
-			t.Errorf("After(empty room, zero) = %v, %v; want nil, true", recs, ok)
-		}
-		if recs, ok := l.After("nowhere", ids[0]); recs != nil || ok {
-			t.Errorf("After(empty room, old ID) = %v, %v; want nil, false", recs, ok)
-		}
-		if recs, ok := l.After("other", ID{}); len(recs) != 1 || !ok {
-			t.Errorf("After(young room, zero) = %q, %v; want everything, true", payloads(recs), ok)
-		}
+			}
+		})
+		t.Run("Before", func(t *testing.T) {
+			tests := []struct {
+				name string
+				id   ID
+				n    int
+				want []string
+			}{
+				{"the newest two", MaxID, 2, []string{"m4", "m5"}},
+				{"everything", MaxID, 100, []string{"m2", "m3", "m4", "m5"}},
+				{"before a kept record", ids[4], 10, []string{"m2", "m3"}},
+				{"a page before a kept record", ids[5], 1, []string{"m4"}},
+				{"before the oldest kept", ids[2], 10, nil},
+				{"before a never issued id", between, 10, []string{"m2", "m3"}},
+				{"none asked for", MaxID, 0, nil},
+			}
+			for _, tt := range tests {
+				if got := payloads(l.Before("lobby", tt.id, tt.n)); !slices.Equal(got, tt.want) {
+					t.Errorf("%s: Before(%v, %d) = %q; want %q", tt.name, tt.id, tt.n, got, tt.want)
+				}
+			}
+		})
+		t.Run("Locate", func(t *testing.T) {
+			tests := []struct {
+				name string
+				room string
+				id   ID
+				want Location
+			}{
+				{"a kept record", "lobby", ids[3], Location{Kept: true}},
+				{"aged out", "lobby", ids[1], Location{Older: true}},
+				{"zero after ageing", "lobby", ID{}, Location{Older: true}},
+				{"never issued, in range", "lobby", between, Location{}},
+				{"never issued, newer", "lobby", future, Location{}},
+				{"zero in a room that lost nothing", "other", ID{}, Location{Older: true, Complete: true}},
+				{"zero in an empty room", "nowhere", ID{}, Location{Older: true, Complete: true}},
+				{"an id in an empty room", "nowhere", ids[0], Location{Complete: true}},
+			}
+			for _, tt := range tests {
+				if got := l.Locate(tt.room, tt.id); got != tt.want {
+					t.Errorf("%s: Locate(%s, %v) = %+v; want %+v", tt.name, tt.room, tt.id, got, tt.want)
+				}
+			}
+		})
 	})
+}
+
+func TestLocateAfterReopen(t *testing.T) {
+	dir := t.TempDir()
+	l := mustOpen(t, Options{Dir: dir})
+	mustAppend(t, l, "lobby", "before the restart")
+	l.Close()
+	l = mustOpen(t, Options{Dir: dir})
+	if got := l.Locate("lobby", ID{}); got.Complete {
+		t.Errorf("Locate(zero) after a reopen = %+v: a room read back from disk cannot vouch it lost nothing", got)
+	}
 }
 
 func TestAppendRefusesHostileInput(t *testing.T) {
@@ -153,7 +190,7 @@ func TestDoneOrder(t *testing.T) {
 							bad = append(bad, fmt.Sprintf("%s: %v after %v (err %v)", room, r.ID, last[room], err))
 						}
 						last[room] = r.ID
-						if _, ok := l.After(room, r.ID); !ok {
+						if !l.Locate(room, r.ID).Kept {
 							bad = append(bad, "acknowledged record not in the log in its done")
 						}
 					})
@@ -187,8 +224,8 @@ func TestMaxRooms(t *testing.T) {
 		if got := payloads(l.Last("a", 10)); !slices.Equal(got, []string{"in a", "a again"}) {
 			t.Errorf("room a = %q", got)
 		}
-		if recs, ok := l.After("a", a); !ok || len(recs) != 1 {
-			t.Errorf("After in a kept room = %q, %v", payloads(recs), ok)
+		if recs := l.After("a", a, 10); len(recs) != 1 {
+			t.Errorf("After in a kept room = %q", payloads(recs))
 		}
 		if s := l.Stats(); s.Rooms != 2 || s.Records != 3 {
 			t.Errorf("Rooms=%d Records=%d, want 2 and 3", s.Rooms, s.Records)

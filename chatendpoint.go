@@ -1,0 +1,140 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"wschat/internal/chat"
+	"wschat/internal/engine"
+	"wschat/internal/engine/memory"
+	"wschat/internal/engine/redis"
+	"wschat/internal/store"
+)
+
+// The /ws/chat endpoint: each connection joins the chat (package chat) as
+// the URL asks, and what its client sends is read into its session.
+
+// chatEngine is the chat's engine: every one implements the four parts.
+type chatEngine interface {
+	engine.Broker
+	engine.History
+	engine.Presence
+	engine.Mail
+}
+
+// openEngine opens the engine cfg asks for: several nodes sharing Redis,
+// or this node's own room log, in -data or in memory.
+func openEngine(cfg Config, log *slog.Logger) (chatEngine, error) {
+	if cfg.Redis != "" {
+		return redis.Open(redis.Options{URL: cfg.Redis, TTL: cfg.RedisTTL, Keep: cfg.HistoryKeep, Logger: log})
+	}
+	opts := store.Options{Keep: cfg.HistoryKeep, MaxRooms: cfg.MaxRooms, Logger: log}
+	if cfg.DataDir != "" {
+		opts.Dir = filepath.Join(cfg.DataDir, "history")
+	}
+	l, err := store.Open(opts)
+	if err != nil {
+		return nil, err
+	}
+	return memory.New(l), nil
+}
+
+// chatOptions is the chat's policy, from the flags.
+func (s *Server) chatOptions() chat.Options {
+	cfg := s.cfg
+	o := chat.Options{
+		Broker: s.engine, History: s.engine, Presence: s.engine, Mail: s.engine,
+		Encoder:    frameEncoder{s.deflater},
+		Rate:       cfg.Rate,
+		Burst:      cfg.Burst,
+		MaxRooms:   cfg.MaxRooms,
+		Replay:     cfg.HistoryReplay,
+		ReplayPage: max(1, min(64, cfg.MaxQueue/int(max(cfg.MaxMessage, 1)))),
+		HoldBytes:  cfg.MaxQueue,
+		Logger:     s.log,
+	}
+	if a := s.auth; a != nil {
+		o.Accounts, o.MailFor = true, a.known
+		o.Renew = func(token string) (string, time.Time, error) {
+			c, err := a.verifier.Verify(token)
+			return c.Subject, c.Expires, err
+		}
+	}
+	return o
+}
+
+// chatEndpoint prepares a chat session before the upgrade. A refused one
+// is still upgraded, and then closed with 1008: a reason in a close frame
+// reaches the person, where an HTTP 400 would be shown by no WebSocket
+// client.
+func (s *Server) chatEndpoint(r *http.Request) (func(*Conn) func() bool, error) {
+	req, err := s.joinRequest(r)
+	return func(c *Conn) func() bool {
+		var sess *chat.Session
+		if err == nil {
+			sess, err = s.chat.Join(chatConn{c}, req)
+		}
+		if err != nil {
+			return s.refuseChat(c, req, err)
+		}
+		return func() bool { return s.serveChat(c, sess) }
+	}, nil
+}
+
+// joinRequest reads what a /ws/chat request asks for, with tokens on the
+// token that says who the connection is.
+func (s *Server) joinRequest(r *http.Request) (chat.JoinRequest, error) {
+	var subject string
+	var expires time.Time
+	if s.auth != nil {
+		claims, err := s.auth.identify(r)
+		if err != nil {
+			return chat.JoinRequest{Name: r.URL.Query().Get("name"), Addr: r.RemoteAddr}, err
+		}
+		subject, expires = claims.Subject, claims.Expires
+	}
+	req, err := chat.ParseJoin(r.URL.Query(), subject, expires)
+	req.Addr = r.RemoteAddr
+	return req, err
+}
+
+// refuseChat closes c with 1008 and the refusal's code and words, and
+// returns the loop that waits for the closing handshake.
+func (s *Server) refuseChat(c *Conn, req chat.JoinRequest, err error) func() bool {
+	var r *chat.Refusal
+	if !errors.As(err, &r) {
+		s.log.Error("join", "name", req.Name, "err", err)
+		r = &chat.Refusal{Code: chat.CodeUnavailable, Text: "the server could not let you in: try again shortly"}
+	}
+	s.metrics.refuseChat(r.Code)
+	s.log.Info("refused", "name", req.Name, "remote", req.Addr, "code", r.Code, "reason", r.Text)
+	c.Close(closePolicyViolation, r.Error())
+	return c.drain
+}
+
+// serveChat reads a participant's messages into its session until the
+// connection ends or parks; it reports whether the connection ended.
+func (s *Server) serveChat(c *Conn, sess *chat.Session) bool {
+	for {
+		op, msg, err := c.ReadMessage()
+		if err == errParked {
+			return false
+		}
+		if err != nil {
+			sess.Leave(c.Cause(err))
+			c.finish(err)
+			return true
+		}
+		if op == opBinary {
+			s.metrics.protocolError(closeUnsupportedData)
+			c.Close(closeUnsupportedData, "binary messages are not supported: the chat takes text")
+			continue
+		}
+		c.busy.Store(true)
+		sess.Receive(msg)
+		c.busy.Store(false)
+	}
+}

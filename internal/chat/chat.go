@@ -1,0 +1,121 @@
+// Package chat is the chat itself: names, rooms, messages, commands,
+// private messages, history replay and the notices that go with them. It
+// knows nothing of frames or sockets: it talks to each connection through
+// a Transport, encodes through an Encoder, and keeps and shares what
+// outlives a connection through an engine (package engine), the single
+// node's by default.
+package chat
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"wschat/internal/engine"
+	"wschat/internal/engine/memory"
+	"wschat/internal/store"
+)
+
+// Options is the chat's policy and its engine. Zero values take the
+// defaults given.
+type Options struct {
+	// The engine. Any left nil is the single node's, over a room log in
+	// memory: a chat always has all four.
+	Broker   engine.Broker
+	History  engine.History
+	Presence engine.Presence
+	Mail     engine.Mail
+
+	Encoder Encoder // required
+
+	Rate     float64 // chat messages a second per participant; 0 means no limit
+	Burst    int     // chat messages a participant may send at once
+	MaxRooms int     // rooms open at once; 0 means no limit
+
+	Replay     int // messages a newcomer is replayed when it names no id
+	ReplayPage int // messages read from the engine at a time while replaying; default 64
+	HoldBytes  int // live bytes held for a member while it catches up, before they are read again from the log; default 4 MiB
+
+	// Accounts: names are accounts (tokens are on). An account may have
+	// several connections; private messages are kept in mailboxes.
+	Accounts bool
+	// MailFor reports whether a private message may wait for the
+	// offline account called name (key as compared); nil: none may.
+	MailFor func(key, name string) bool
+	// Renew checks a token a connection sends with /token, and returns
+	// its subject and expiry; nil: /token is refused.
+	Renew func(token string) (subject string, expires time.Time, err error)
+
+	Logger *slog.Logger // nil: discard
+}
+
+// Chat is one node's chat. Its methods are safe for concurrent use.
+type Chat struct {
+	opts     Options
+	broker   engine.Broker
+	history  engine.History
+	presence engine.Presence
+	mail     engine.Mail
+	enc      Encoder
+	log      *slog.Logger
+	hub      *hub
+	uploads  uploads
+	limit    rateLimit
+	slowDown payloads // the notice for a message over the rate
+
+	// Stats counts what the chat does, for /metrics.
+	Stats Stats
+}
+
+// New returns a chat with opts, attached to its broker.
+func New(opts Options) (*Chat, error) {
+	if opts.Encoder == nil {
+		return nil, fmt.Errorf("chat: no Encoder")
+	}
+	if opts.Broker == nil || opts.History == nil || opts.Presence == nil || opts.Mail == nil {
+		log, err := store.Open(store.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("chat: open an in-memory room log: %w", err)
+		}
+		e := memory.New(log)
+		opts.Broker = cmp.Or[engine.Broker](opts.Broker, e)
+		opts.History = cmp.Or[engine.History](opts.History, e)
+		opts.Presence = cmp.Or[engine.Presence](opts.Presence, e)
+		opts.Mail = cmp.Or[engine.Mail](opts.Mail, e)
+	}
+	opts.ReplayPage = cmp.Or(opts.ReplayPage, 64)
+	opts.HoldBytes = cmp.Or(opts.HoldBytes, 4<<20)
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Chat{
+		opts: opts, broker: opts.Broker, history: opts.History, presence: opts.Presence, mail: opts.Mail,
+		enc: opts.Encoder, log: opts.Logger,
+		hub:     newHub(opts.MaxRooms),
+		uploads: uploads{byCredential: make(map[string]*Session)},
+		limit:   rateLimit{Rate: opts.Rate, Burst: opts.Burst},
+	}
+	c.slowDown = notice(CodeSlowDown, "slow down: the limit is "+c.limit.describe()+"; this message was not sent")
+	c.broker.Attach(handler{c})
+	return c, nil
+}
+
+// Close stops the engine.
+func (c *Chat) Close() error { return c.broker.Close() }
+
+// engineTimeout bounds one call to the engine made on behalf of a client.
+const engineTimeout = 2 * time.Second
+
+// call returns a context for one call to the engine.
+func call() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), engineTimeout)
+}
+
+// unavailable is what a participant is told while the engine cannot be
+// reached.
+const unavailable = "the chat cannot reach its other servers right now (Redis is unreachable): nothing was sent; try again shortly"
+
+// lobby is the room a participant is in when it names none.
+const lobby = "lobby"

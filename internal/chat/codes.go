@@ -1,0 +1,46 @@
+package chat
+
+// Code is the machine-readable kind of a refusal or a notice: a JSON
+// notice carries it as "code", and a close reason starts with it, then a
+// colon and the words for a person ("name-taken: name \"bob\" is taken:
+// choose another"). Programs react to codes; the words may change.
+type Code string
+
+// The codes of refusals: the connection is closed with 1008 and a reason
+// that starts with one of these.
+const (
+	CodeBadName      Code = "bad-name"        // the name breaks the naming rules, or is missing
+	CodeNameTaken    Code = "name-taken"      // someone else has the name, or one that looks the same
+	CodeBadRequest   Code = "bad-request"     // a malformed room, format or since
+	CodeAuthRequired Code = "auth-required"   // no token, or one that is no good
+	CodeTokenExpired Code = "token-expired"   // the token ran out, at the handshake or later
+	CodeRoomLimit    Code = "room-limit"      // no more rooms may be opened
+	CodeUnavailable  Code = "unavailable"     // the chat cannot reach the other nodes (Redis)
+	CodeTooFast      Code = "too-fast"        // closed for sending over the rate, again and again
+	CodeNotInRoom    Code = "not-in-room"     // an upload to a room the uploader is not in
+	CodeNotRecovered Code = "not-recovered"   // notice: messages since the client's id are gone
+	CodeSlowDown     Code = "slow-down"       // notice: a message over the rate was not sent
+	CodeNotStored    Code = "not-stored"      // notice: a message could not be kept, and went to nobody
+	CodeUsage        Code = "usage"           // notice: a command used wrongly
+	CodeUnknown      Code = "unknown-command" // notice: no such command
+	CodeSameRoom     Code = "same-room"       // notice: /join to the room one is in
+	CodeNotOnline    Code = "not-online"      // notice: a private message to nobody
+	CodeMailKept     Code = "mail-kept"       // notice: a private message kept for an account that is offline
+	CodeTokenRenewed Code = "token-renewed"   // notice: /token took the new token
+	CodeTokenRefused Code = "token-refused"   // notice: /token did not
+	CodeHelp         Code = "help"            // notice: the answer to /help
+)
+
+// Reason is a close reason: the code, then the words.
+func Reason(c Code, words string) string { return string(c) + ": " + words }
+
+// Refusal is why the chat turned a connection away, or closes it: the
+// transport closes with 1008 and Reason(Code, Text).
+type Refusal struct {
+	Code Code
+	Text string
+}
+
+func (r *Refusal) Error() string { return Reason(r.Code, r.Text) }
+
+func refuse(c Code, text string) *Refusal { return &Refusal{Code: c, Text: text} }

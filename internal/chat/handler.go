@@ -1,0 +1,70 @@
+package chat
+
+import (
+	"encoding/json"
+
+	"wschat/internal/engine"
+	"wschat/internal/store"
+)
+
+// handler is the chat as its engine sees it (engine.Handler).
+type handler struct{ c *Chat }
+
+// Deliver implements engine.Handler: the room's members here get the
+// message, if the room is open here. One that closed in the meantime had
+// nobody to tell, and a newcomer who opens it again gets the message as
+// history.
+func (h handler) Deliver(room string, rec store.Record) engine.Delivery {
+	r := h.c.hub.room(room)
+	if r == nil {
+		return nil
+	}
+	var m message
+	if err := json.Unmarshal(rec.Payload, &m); err != nil {
+		return nil // the chat writes every message: this cannot be
+	}
+	return r.deliver(rec.ID, m)
+}
+
+// Mail implements engine.Handler: every connection of the owner here gets
+// its copy of a private message.
+func (h handler) Mail(owner string, rec store.Record) {
+	var m message
+	if json.Unmarshal(rec.Payload, &m) != nil {
+		return
+	}
+	for _, s := range h.c.hub.find(owner) {
+		s.send(privatePayload(s, m, rec.ID, false))
+	}
+}
+
+// Private implements engine.Handler: the holder of the name here gets an
+// unkept private message.
+func (h handler) Private(key string, payload []byte) {
+	var m message
+	if json.Unmarshal(payload, &m) != nil {
+		return
+	}
+	for _, s := range h.c.hub.find(key) {
+		s.send(privatePayload(s, m, store.ID{}, false))
+	}
+}
+
+// Presence implements engine.Handler.
+func (h handler) Presence(room, name string, joined bool) {
+	if r := h.c.hub.room(room); r != nil {
+		r.remoteNotice(name, joined)
+	}
+}
+
+// Delivered implements engine.Handler.
+func (h handler) Delivered() map[string]store.ID {
+	rooms := h.c.hub.openRooms()
+	out := make(map[string]store.ID, len(rooms))
+	for _, r := range rooms {
+		r.mu.Lock()
+		out[r.key] = r.lastID
+		r.mu.Unlock()
+	}
+	return out
+}

@@ -1,0 +1,152 @@
+package chat
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// hub is every session of this node, by name, and every room with
+// someone in it here, by key. Its mutex guards the two maps and every
+// move between rooms; a room's own mutex orders what happens inside it.
+// Lock order: hub.mu, then a room's mu. Nothing under either waits on
+// the network or grows with history: the engine is called outside them.
+//
+// A room exists here while someone is in it here: the last to leave takes
+// it away, so an empty room costs nothing.
+type hub struct {
+	mu       sync.RWMutex
+	names    map[string][]*Session // by name key: an account may have several
+	rooms    map[string]*room      // by key
+	maxRooms int                   // most rooms at once; 0 means no limit
+}
+
+func newHub(maxRooms int) *hub {
+	return &hub{names: make(map[string][]*Session), rooms: make(map[string]*room), maxRooms: maxRooms}
+}
+
+// add puts s into the room called name (key as compared), opening it
+// unless that would be one room too many, and sends s its welcome, which
+// lists everyone the engine knows to be in the room.
+func (h *hub) add(s *Session, name, key string, everyone roster, recovered bool) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, err := h.roomLocked(s.c, name, key)
+	if err != nil {
+		return err
+	}
+	h.names[s.key] = append(h.names[s.key], s)
+	r.mu.Lock()
+	r.enterLocked(s, everyone, recovered)
+	r.mu.Unlock()
+	return nil
+}
+
+// remove takes s out of the chat and returns the room it was in, or nil
+// if it had left already: a session leaves once.
+func (h *hub) remove(s *Session) *room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	conns := h.names[s.key]
+	i := slices.Index(conns, s)
+	if i < 0 {
+		return nil
+	}
+	if conns = slices.Delete(conns, i, i+1); len(conns) == 0 {
+		delete(h.names, s.key)
+	} else {
+		h.names[s.key] = conns
+	}
+	r := s.room
+	h.exitLocked(s)
+	return r
+}
+
+// move takes s from its room to the one called name: the old room hears
+// that s left, the new one that it joined, and s gets the new room's
+// welcome. Only s's own reader moves s, and never to the room it is in.
+func (h *hub) move(s *Session, name, key string, everyone roster) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, err := h.roomLocked(s.c, name, key)
+	if err != nil {
+		return err
+	}
+	h.exitLocked(s)
+	r.mu.Lock()
+	r.enterLocked(s, everyone, true)
+	r.mu.Unlock()
+	return nil
+}
+
+// exitLocked takes s out of its room, and the room away if it is now
+// empty. The caller holds h.mu.
+func (h *hub) exitLocked(s *Session) {
+	r := s.room
+	r.mu.Lock()
+	r.exitLocked(s)
+	empty := len(r.members) == 0
+	r.mu.Unlock()
+	if empty {
+		delete(h.rooms, r.key)
+	}
+}
+
+// roomLocked returns the room called name, opening it unless that makes
+// one room too many. The caller holds h.mu.
+func (h *hub) roomLocked(c *Chat, name, key string) (*room, error) {
+	if r, ok := h.rooms[key]; ok {
+		return r, nil
+	}
+	if h.maxRooms > 0 && len(h.rooms) >= h.maxRooms {
+		return nil, refuse(CodeRoomLimit, fmt.Sprintf("the server has its most rooms open (%d): choose one that exists", h.maxRooms))
+	}
+	r := newRoom(c, name, key)
+	h.rooms[key] = r
+	return r, nil
+}
+
+// room returns the open room whose key is key, or nil.
+func (h *hub) room(key string) *room {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.rooms[key]
+}
+
+// roomOf returns the room s is in now.
+func (h *hub) roomOf(s *Session) *room {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return s.room
+}
+
+// find returns the sessions of the name whose key is key on this node.
+func (h *hub) find(key string) []*Session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return slices.Clone(h.names[key])
+}
+
+// inRoom returns the one of sessions that is in the room whose key is
+// key, or nil.
+func (h *hub) inRoom(sessions []*Session, key string) *Session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, s := range sessions {
+		if s != nil && s.room.key == key {
+			return s
+		}
+	}
+	return nil
+}
+
+// openRooms returns the rooms open here.
+func (h *hub) openRooms() []*room {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		out = append(out, r)
+	}
+	return out
+}

@@ -1,0 +1,150 @@
+package chat
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"wschat/internal/store"
+	"wschat/internal/textrules"
+)
+
+// Private messages. Without tokens a name is whoever holds it now, so a
+// private message goes to whoever is online under that name, on any node,
+// and is kept nowhere: the next holder of the name must not read it.
+// With tokens a name is an account: a private message is kept in the
+// mailbox of each of the two before either gets it; one to an account
+// that is offline waits there, and every connection of an account is
+// replayed its mailbox's latest messages when it connects.
+
+// private sends text from s to the participant called to, in whatever
+// room, and back to s: the two of them see it, and nobody else.
+func (s *Session) private(to, words string) {
+	if to == "" || words == "" {
+		s.tell(CodeUsage, "usage: /msg NAME TEXT")
+		return
+	}
+	c := s.c
+	key := textrules.Fold(to)
+	here := c.hub.find(key)
+	if len(here) > 0 {
+		to = here[0].name
+	}
+	m := message{Type: "private", Name: s.name, To: to, Text: words}
+	if c.opts.Accounts {
+		s.mail(key, m)
+		return
+	}
+	if len(here) == 0 {
+		s.privateElsewhere(key, m)
+		return
+	}
+	for _, q := range here {
+		q.send(privatePayload(q, m, store.ID{}, false))
+	}
+	if here[0].key != s.key {
+		s.send(privatePayload(s, m, store.ID{}, false))
+	}
+	c.Stats.Private.Add(1)
+}
+
+// privateElsewhere hands m to the node where the name whose key is key is
+// held, if any, and sends s its copy.
+func (s *Session) privateElsewhere(key string, m message) {
+	ctx, cancel := call()
+	defer cancel()
+	online, err := s.c.broker.Private(ctx, key, encodeMessage(m))
+	switch {
+	case err != nil:
+		s.c.failed("send a private message", err)
+		s.tell(CodeUnavailable, unavailable)
+	case !online:
+		s.tell(CodeNotOnline, fmt.Sprintf("%s is not online", m.To))
+	default:
+		s.send(privatePayload(s, m, store.ID{}, false))
+		s.c.Stats.Private.Add(1)
+	}
+}
+
+// mail keeps m, from s to the account whose key is key, in both
+// mailboxes; the engine then gives it to every connection of the two.
+// If it cannot be kept, nobody gets it and s is told.
+func (s *Session) mail(key string, m message) {
+	c := s.c
+	if len(c.hub.find(key)) == 0 && (c.opts.MailFor == nil || !c.opts.MailFor(key, m.To)) {
+		s.tell(CodeNotOnline, fmt.Sprintf("%s is not online", m.To))
+		return
+	}
+	owners := []string{s.key}
+	if key != s.key {
+		owners = append(owners, key)
+	}
+	ctx, cancel := call()
+	defer cancel()
+	if err := c.mail.Keep(ctx, owners, encodeMessage(m)); err != nil {
+		s.notKept(err)
+		return
+	}
+	c.Stats.Private.Add(1)
+	if online, err := c.presence.Online(ctx, key); err == nil && !online {
+		s.tell(CodeMailKept, fmt.Sprintf("%s is offline: they will get your message when they next connect", m.To))
+	}
+}
+
+// privatePayload is a private message for s: sent now, or kept as id
+// when id is not zero, and replayed when history is set.
+func privatePayload(s *Session, m message, id store.ID, history bool) []byte {
+	if !s.json {
+		return m.line()
+	}
+	e := event{Type: "private", Time: time.Now().UTC().Format(timeFormat), Name: m.Name, To: m.To, Text: m.Text, File: m.File, History: history}
+	if !id.IsZero() {
+		e.ID, e.Time = id.String(), id.Time().Format(timeFormat)
+	}
+	return jsonPayload(e)
+}
+
+// encodeMessage encodes what the room log keeps of m.
+func encodeMessage(m message) []byte {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("encode a message: %v", err)) // strings and numbers always encode
+	}
+	return b
+}
+
+// say posts a chat message from s to its room.
+func (s *Session) say(words string) {
+	s.post(message{Type: "message", Name: s.name, Text: words})
+}
+
+// post keeps m, from s, in the log of s's room, which then delivers it to
+// everyone in the room. It returns once that is done and the members it
+// put behind have drained (flow control), so that a sender runs neither
+// ahead of the log nor of its readers. A message that cannot be kept is
+// not delivered, s is told, and post reports false.
+func (s *Session) post(m message) bool {
+	room := s.c.hub.roomOf(s).key
+	ctx, cancel := call()
+	defer cancel()
+	_, d, err := s.c.broker.Publish(ctx, room, encodeMessage(m))
+	if err != nil {
+		s.notKept(err)
+		return false
+	}
+	if d != nil {
+		d.Wait()
+	}
+	return true
+}
+
+// notKept tells s its message could not be kept, and so went to nobody.
+func (s *Session) notKept(err error) {
+	s.c.Stats.NotStored.Add(1)
+	s.c.failed("keep a message", err)
+	if isUnavailable(err) {
+		s.tell(CodeUnavailable, unavailable)
+		return
+	}
+	s.tell(CodeNotStored, "your message was not sent: the server could not store it; try again later")
+}

@@ -1,0 +1,136 @@
+package chat
+
+import (
+	"strings"
+	"time"
+
+	"wschat/internal/engine"
+	"wschat/internal/store"
+	"wschat/internal/textrules"
+)
+
+// Session is one connection's place in the chat, from Join to Leave. Its
+// connection's reader calls Receive with every message, and Leave once.
+type Session struct {
+	c       *Chat
+	t       Transport
+	name    string
+	key     string // name folded: names are unique by key
+	json    bool   // reads format=json
+	deflate bool   // takes compressed broadcasts
+	account bool   // the name is an account's, which may have several connections
+	holder  string // this connection's claim on the name, unique to it
+	addr    string // the client's address, for the log
+	upload  string // the credential the connection uploads files with
+
+	// Where the session is. Its own reader moves it, holding hub.mu and
+	// the rooms' locks; others read these holding the room's lock.
+	room       *room
+	index      int // position in room.members
+	noticeFrom int // where its share of room.notices starts
+	// While catching up, the live messages of the room are held for the
+	// session (held, up to Options.HoldBytes, then dropped and read
+	// again from the log); after is the last message it was replayed,
+	// so that one delivered live later is not sent twice.
+	catching  bool
+	held      []heldMessage
+	heldBytes int
+	overflow  bool
+	after     store.ID
+
+	replay *replayer // the replay under way, or nil
+
+	// Owned by the reader.
+	lim        *limiter    // the message rate, nil when there is no limit
+	lastTyping time.Time   // when the last typing event went out
+	expiry     *time.Timer // closes the connection when its token runs out; nil without tokens
+}
+
+// heldMessage is a live message held for a session catching up.
+type heldMessage struct {
+	id      store.ID
+	encoded []byte
+}
+
+// Name is the participant's name, as spelled.
+func (s *Session) Name() string { return s.name }
+
+// Receive acts on one text message the client sent: a chat message goes
+// to the room, a command is carried out. Only the connection's reader
+// calls it. While the session is catching up with its room's history it
+// waits, so that what the client does comes after what it missed.
+func (s *Session) Receive(msg []byte) {
+	c := s.c
+	c.Stats.Received.Add(1)
+	s.awaitReplay()
+	text := textrules.CleanMessage(string(msg))
+	if text == "" || !s.withinLimit() {
+		return
+	}
+	if cmd, ok := strings.CutPrefix(text, "/"); ok && !strings.HasPrefix(cmd, "/") {
+		s.command(cmd)
+		return
+	}
+	s.say(strings.TrimPrefix(text, "/")) // "//text" says "/text"
+}
+
+// withinLimit applies the rate limit to a message or command, and reports
+// whether it may go ahead. One over the limit is answered with a notice
+// to the sender alone; the maxOverLimit-th in a row closes the connection.
+func (s *Session) withinLimit() bool {
+	if s.lim == nil {
+		return true
+	}
+	switch s.lim.check(time.Now()) {
+	case withinLimit:
+		return true
+	case persistent:
+		s.c.Stats.Limited.Add(1)
+		s.c.Stats.RateDrops.Add(1)
+		s.t.Close(Reason(CodeTooFast, s.c.tooFast()))
+	default:
+		s.c.Stats.Limited.Add(1)
+		s.send(s.c.slowDown.pick(s.json))
+	}
+	return false
+}
+
+// Leave takes the session out of the chat once its connection has ended:
+// the room hears it left, and the name is free again. cause is why the
+// connection ended, for the log.
+func (s *Session) Leave(cause error) {
+	c := s.c
+	if s.expiry != nil {
+		s.expiry.Stop()
+	}
+	s.stopReplay()
+	c.uploads.revoke(s)
+	r := c.hub.remove(s)
+	if r == nil {
+		return
+	}
+	c.depart(s.placeIn(r))
+	c.release(s)
+	c.Stats.Leaves.Add(1)
+	c.log.Info("leave", "name", s.name, "remote", s.addr, "reason", cause)
+}
+
+// claim is the session's claim on its name.
+func (s *Session) claim() engine.Claim {
+	return engine.Claim{Key: s.key, Holder: s.holder, Shared: s.account}
+}
+
+// placeIn is the session in room r, for the engine.
+func (s *Session) placeIn(r *room) engine.Place {
+	return engine.Place{Room: r.key, RoomName: r.name, Name: s.name, Holder: s.holder}
+}
+
+// send frames payload and queues it for the session's client.
+func (s *Session) send(payload []byte) {
+	s.t.Send(s.c.enc.Frame(payload))
+}
+
+// tell sends the session a notice.
+func (s *Session) tell(c Code, words string) {
+	s.send(notice(c, words).pick(s.json))
+}

@@ -1,0 +1,100 @@
+package chat
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"wschat/internal/bytesize"
+	"wschat/internal/textrules"
+)
+
+// Sharing files. A JSON session is handed a credential in its welcome
+// ("upload"), with which its client may upload files to the rooms the
+// session is in (package main serves the upload): the room then gets a
+// message for the file, kept in its history like any other.
+
+// uploads maps the credentials handed out to their sessions.
+type uploads struct {
+	mu           sync.Mutex
+	byCredential map[string]*Session
+}
+
+// grant hands a JSON session an upload credential.
+func (u *uploads) grant(s *Session) {
+	if !s.json {
+		return
+	}
+	b := make([]byte, 16)
+	rand.Read(b) // never fails (crypto/rand)
+	s.upload = hex.EncodeToString(b)
+	u.mu.Lock()
+	u.byCredential[s.upload] = s
+	u.mu.Unlock()
+}
+
+// revoke takes back s's credential, once s has left.
+func (u *uploads) revoke(s *Session) {
+	if s.upload == "" {
+		return
+	}
+	u.mu.Lock()
+	delete(u.byCredential, s.upload)
+	u.mu.Unlock()
+}
+
+// Uploader returns the session an upload to room comes from: the one
+// credential was handed to, or with subject (an account's token) any
+// session of that account; it must be in room. It returns a *Refusal
+// when there is none.
+func (c *Chat) Uploader(credential, subject, room string) (*Session, error) {
+	var sessions []*Session
+	if subject != "" {
+		sessions = c.hub.find(textrules.Fold(subject))
+	} else {
+		c.uploads.mu.Lock()
+		s := c.uploads.byCredential[credential]
+		c.uploads.mu.Unlock()
+		if s == nil {
+			return nil, refuse(CodeAuthRequired, "that credential is not one of a connection that is open")
+		}
+		sessions = []*Session{s}
+	}
+	if room == "" {
+		room = lobby
+	}
+	if s := c.hub.inRoom(sessions, textrules.Fold(room)); s != nil {
+		return s, nil
+	}
+	return nil, refuse(CodeNotInRoom, fmt.Sprintf("you are not in %s: join it to share files there", room))
+}
+
+// Credential reports whether credential is one the chat handed out.
+func (c *Chat) Credential(credential string) bool {
+	c.uploads.mu.Lock()
+	defer c.uploads.mu.Unlock()
+	return c.uploads.byCredential[credential] != nil
+}
+
+// Share posts a file message from s to its room: "alice: [file] NAME
+// (SIZE) URL" for text clients, the file's details in JSON. It reports
+// whether the message was kept and delivered.
+func (s *Session) Share(f FileInfo) bool {
+	words := fmt.Sprintf("[file] %s (%s) %s", f.Name, bytesize.Approx(f.Size), f.URL)
+	return s.post(message{Type: "file", Name: s.name, File: &f, Text: words})
+}
+
+// RoomName is the name of the room s is in now.
+func (s *Session) RoomName() string { return s.c.hub.roomOf(s).name }
+
+// Allow applies s's message rate to something it does beside its
+// messages (an upload), and reports whether it may.
+func (s *Session) Allow() bool {
+	if s.lim == nil || s.lim.check(time.Now()) == withinLimit {
+		return true
+	}
+	s.c.Stats.Limited.Add(1)
+	return false
+}
