@@ -80,3 +80,29 @@ func BenchmarkCheckName(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNameKey measures the key of a name, taken once a connection,
+// and the skeleton under it.
+func BenchmarkNameKey(b *testing.B) {
+	for _, bm := range []struct{ name, in string }{
+		{"ASCII", "alice_2"},
+		{"ASCII-capitals", "Alice_2"},
+		{"Cyrillic", "аӏісе"},
+		{"Greek", "Ωμέγα"},
+		{"Japanese", "たなか太郎"},
+		{"Korean", "김철수"},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				NameKey(bm.in)
+			}
+		})
+		b.Run(bm.name+"-skeleton", func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				Skeleton(bm.in)
+			}
+		})
+	}
+}

@@ -53,15 +53,23 @@
 //     type the letter itself. Scripts that are written with marks
 //     (Devanagari, Arabic, Hebrew, Thai, ...) keep them.
 //
-// Fold gives the key under which names are unique; see its documentation
-// for what collides.
+// CheckName judges one name; whether two names can be told apart depends
+// on both. NameKey gives the key under which names are unique: names with
+// one key are one name to a reader, whatever their case. It is built on
+// Skeleton, the skeleton of UTS #39 §4, from Unicode's confusables.txt
+// (generated into confusables_table.go by internal/gen), so a name written
+// wholly in another script that looks like a Latin one shares its key
+// (Cyrillic "аӏісе" and "alice", Greek "ΑΒΕ" and "abe"), and so do
+// look-alikes within one script ("paypa1" and "PayPal", "rn" and "m",
+// Latin ɑ and a), the same combining marks in another order, and Indic
+// vowels typed in one or two parts (Bengali ো as one code point or as ে
+// plus া). LookAlikeReason words the reason when a name is refused for
+// looking like one in use. Fold gives the key of names that differ only
+// in case.
 //
-// What the rules do not catch, for want of Unicode data the standard
-// library lacks (confusables.txt of UTS #39, NFC): names written wholly in
-// another script that look like a Latin one (Cyrillic "асе" beside Latin
-// "ace"), look-alikes within one script (Latin ɑ beside a, ɡ beside g),
-// the same combining marks in another order, and Indic vowels typed in two
-// parts (Bengali ো as one code point or as ে plus া).
+// What the rules do not catch: look-alikes confusables.txt does not list,
+// and those lost by folding case first ("Ilya" and "llya": capital I looks
+// like l, but folds to i; see NameKey).
 //
 // # Messages
 //

@@ -5,9 +5,10 @@ import (
 	"unicode"
 )
 
-// Fold maps a name to the key under which it is unique: names that differ
-// only in case have the same key, and so do names a person would read as
-// the same word in another case.
+// Fold maps a name to its case-insensitive key: names that differ only in
+// case have the same key, and so do names a person would read as the same
+// word in another case. NameKey, the key under which names are unique,
+// builds on it and joins look-alikes as well.
 //
 // Each character becomes unicode.ToLower(unicode.ToUpper(r)), which agrees
 // with the simple case folding of strings.EqualFold (every character in a

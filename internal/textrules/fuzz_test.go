@@ -107,3 +107,28 @@ func checkRune(prev, r, next rune) string {
 	}
 	return ""
 }
+
+// FuzzSkeleton checks what UTS #39 §4 promises of a skeleton, and what
+// NameKey adds, for any input: valid UTF-8 out, idempotent, and a key
+// that does not depend on case.
+func FuzzSkeleton(f *testing.F) {
+	for _, s := range []string{"alice", "аӏісе", "paypa1", "ВОВ", "ΝΙΝΑ", "김철수", "ㄱㅏ", "ש\u05c1\u05b8", "e\u0301\u0323", "ǉeto", "ҋ", "Straße", "a\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if len(in) > MaxNameLength*utf8.UTFMax {
+			return // longer than any name: only slows minimizing
+		}
+		sk := Skeleton(in)
+		if !utf8.ValidString(sk) || Skeleton(sk) != sk {
+			t.Errorf("Skeleton(%q) = %q, and Skeleton of that is %q", in, sk, Skeleton(sk))
+		}
+		key := NameKey(in)
+		if !utf8.ValidString(key) || NameKey(key) != key {
+			t.Errorf("NameKey(%q) = %q, and NameKey of that is %q", in, key, NameKey(key))
+		}
+		if up, low := NameKey(strings.ToUpper(in)), NameKey(strings.ToLower(in)); up != key || low != key {
+			t.Errorf("NameKey(%q) = %q, but %q in capitals and %q in small letters", in, key, up, low)
+		}
+	})
+}

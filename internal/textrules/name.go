@@ -107,3 +107,47 @@ func digitZero(r rune) rune {
 	}
 	return r - (r-start)%10
 }
+
+// maxReason is the longest reason a close frame holds, in bytes: a
+// control frame's payload is at most 125 bytes, two of them the status
+// code (RFC 6455 §5.5).
+const maxReason = 123
+
+// LookAlikeReason returns the reason a person reads when name is refused
+// because it looks like taken, a name in use, such as
+// `name "аӏісе" (Cyrillic) looks like "alice" (Latin), who is online: choose another`.
+// what starts the reason as in CheckName; whose, if not "", says why taken
+// is in use ("who is online", "which is registered"). Scripts are named
+// when they differ, since the two names show alike. The reason fits a
+// close frame: when the names are too long for it, the refused name is
+// left out, then taken. A name that differs from taken only in case is
+// the same name, not a look-alike: compare with Fold first.
+func LookAlikeReason(what, name, taken, whose string) string {
+	nameScript, takenScript := "", ""
+	if a, t := mainScript(name), mainScript(taken); a != t && a != "" && t != "" {
+		nameScript, takenScript = " ("+a+")", " ("+t+")"
+	}
+	if whose != "" {
+		whose = ", " + whose
+	}
+	for _, why := range [...]string{
+		fmt.Sprintf("%s %q%s looks like %q%s%s: choose another", what, name, nameScript, taken, takenScript, whose),
+		fmt.Sprintf("%s looks like %q%s%s: choose another", what, taken, takenScript, whose),
+	} {
+		if len(why) <= maxReason {
+			return why
+		}
+	}
+	return what + " looks like a name in use: choose another"
+}
+
+// mainScript returns the script of the first letter or digit of name that
+// belongs to one, or "".
+func mainScript(name string) string {
+	for _, r := range name {
+		if s := scriptOf(r); s != "Common" && s != "Inherited" && s != "" {
+			return s
+		}
+	}
+	return ""
+}

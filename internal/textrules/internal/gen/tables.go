@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// table maps code points to strings in the layout of textrules.runeTable:
+// runes sorted, and the string of runes[i] ending at ends[i] in strs.
+type table struct {
+	runes []rune
+	ends  []uint16
+	strs  []byte
+}
+
+func (t *table) add(r rune, s []rune) error {
+	t.runes = append(t.runes, r)
+	t.strs = append(t.strs, string(s)...)
+	if len(t.strs) > math.MaxUint16 {
+		return fmt.Errorf("table strings pass %d bytes", math.MaxUint16)
+	}
+	t.ends = append(t.ends, uint16(len(t.strs)))
+	return nil
+}
+
+func (t *table) lookup(r rune) ([]rune, bool) {
+	i, ok := slices.BinarySearch(t.runes, r)
+	if !ok {
+		return nil, false
+	}
+	start := uint16(0)
+	if i > 0 {
+		start = t.ends[i-1]
+	}
+	return []rune(string(t.strs[start:t.ends[i]])), true
+}
+
+// cccRange is a run of code points with one nonzero canonical combining
+// class.
+type cccRange struct {
+	lo, hi rune
+	class  uint8
+}
+
+type tables struct {
+	skeleton, key table
+	ccc           []cccRange
+}
+
+// inRepertoire reports whether r may be in a name (textrules.CheckName
+// allows letters, marks, decimal digits and "_", "-", "."), leaving out
+// Hangul syllables, which textrules decomposes by arithmetic.
+func inRepertoire(u *ucd, r rune) bool {
+	cat := u.category[r]
+	return !isHangulSyllable(r) && (strings.HasPrefix(cat, "L") || strings.HasPrefix(cat, "M") || cat == "Nd" || r == '_' || r == '-' || r == '.')
+}
+
+func buildTables(u *ucd, c *confusables) (*tables, error) {
+	sk := skeletons{u, c}
+	k := keys{sk}
+	t := &tables{}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		class := u.ccc[r]
+		switch n := len(t.ccc); {
+		case class == 0:
+		case n > 0 && t.ccc[n-1].hi == r-1 && t.ccc[n-1].class == class:
+			t.ccc[n-1].hi = r
+		default:
+			t.ccc = append(t.ccc, cccRange{r, r, class})
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !inRepertoire(u, r) {
+			continue
+		}
+		s, err := sk.of(r)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Equal(s, []rune{r}) {
+			if err := t.skeleton.add(r, s); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !inRepertoire(u, r) || !slices.Equal(fold(r), []rune{r}) {
+			continue
+		}
+		key, err := k.of(r)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Equal(key, t.skeletonOf([]rune{r})) {
+			if err := t.key.add(r, key); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return t, t.check(u, sk, k)
+}
+
+// check compares, for every character a name can hold, the skeleton and
+// key that textrules computes from the tables with the ones computed
+// from the data, and checks that both are idempotent.
+func (t *tables) check(u *ucd, sk skeletons, k keys) error {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !inRepertoire(u, r) && !isHangulSyllable(r) {
+			continue
+		}
+		want, err := sk.of(r)
+		if err != nil {
+			return err
+		}
+		got := t.skeletonOf([]rune{r})
+		if !slices.Equal(got, want) || !slices.Equal(t.skeletonOf(got), got) {
+			return fmt.Errorf("skeleton of %U: tables give %q, then %q; the data gives %q", r, string(got), string(t.skeletonOf(got)), string(want))
+		}
+		if want, err = k.of(r); err != nil {
+			return err
+		}
+		got = t.keyOf([]rune{r})
+		if !slices.Equal(got, want) || !slices.Equal(t.keyOf(got), got) {
+			return fmt.Errorf("key of %U: tables give %q, then %q; the data gives %q", r, string(got), string(t.keyOf(got)), string(want))
+		}
+	}
+	return nil
+}
+
+// skeletonOf and keyOf compute as textrules.Skeleton and
+// textrules.NameKey do.
+func (t *tables) skeletonOf(x []rune) []rune {
+	var out []rune
+	for _, r := range x {
+		for _, j := range hangul(r) {
+			out = appendLookup(out, j, &t.skeleton)
+		}
+	}
+	return t.reorder(out)
+}
+
+func (t *tables) keyOf(x []rune) []rune {
+	var out []rune
+	for _, c := range foldAll(x) {
+		for _, j := range hangul(c) {
+			out = appendLookup(out, j, &t.key, &t.skeleton)
+		}
+	}
+	return t.reorder(out)
+}
+
+func appendLookup(out []rune, r rune, tabs ...*table) []rune {
+	for _, t := range tabs {
+		if s, ok := t.lookup(r); ok {
+			return append(out, s...)
+		}
+	}
+	return append(out, r)
+}
+
+// hangul returns the jamo of a Hangul syllable, or r itself.
+func hangul(r rune) []rune {
+	if !isHangulSyllable(r) {
+		return []rune{r}
+	}
+	return appendJamo(nil, r)
+}
+
+func (t *tables) reorder(rs []rune) []rune {
+	class := func(r rune) int {
+		i, ok := slices.BinarySearchFunc(t.ccc, r, func(c cccRange, r rune) int {
+			switch {
+			case c.hi < r:
+				return -1
+			case c.lo > r:
+				return 1
+			}
+			return 0
+		})
+		if !ok {
+			return 0
+		}
+		return int(t.ccc[i].class)
+	}
+	for i := 0; i < len(rs); {
+		j := i
+		for j < len(rs) && class(rs[j]) != 0 {
+			j++
+		}
+		slices.SortStableFunc(rs[i:j], func(a, b rune) int { return class(a) - class(b) })
+		i = j + 1
+	}
+	return rs
+}
+
+// source returns the Go file holding the tables.
+func (t *tables) source(c *confusables) ([]byte, error) {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `// Code generated by "go run ./internal/gen"; DO NOT EDIT.
+//
+// From confusables.txt of UTS #39 (Unicode Security Mechanisms) version %s,
+// dated %s, and UnicodeData.txt of Unicode %s.
+
+package textrules
+
+// tablesUnicodeVersion is the version of Unicode, package unicode's, that
+// the decompositions in the tables follow.
+const tablesUnicodeVersion = %q
+
+`, c.version, c.date, unicode.Version, unicode.Version)
+	fmt.Fprintf(&b, "// skeletonTable maps %d code points to their UTS #39 skeleton.\n", len(t.skeleton.runes))
+	writeTable(&b, "skeletonTable", &t.skeleton)
+	fmt.Fprintf(&b, "// keyTable maps %d folded code points to their NameKey where it is not\n// their skeleton.\n", len(t.key.runes))
+	writeTable(&b, "keyTable", &t.key)
+	fmt.Fprintf(&b, "// combiningClasses holds the %d runs of code points with a nonzero\n// canonical combining class.\nvar combiningClasses = []cccRange{\n", len(t.ccc))
+	for i, r := range t.ccc {
+		fmt.Fprintf(&b, "{0x%04X, 0x%04X, %d},", r.lo, r.hi, r.class)
+		if i%4 == 3 {
+			b.WriteByte('\n')
+		}
+	}
+	b.WriteString("\n}\n")
+	return format.Source(b.Bytes())
+}
+
+func writeTable(b *bytes.Buffer, name string, t *table) {
+	fmt.Fprintf(b, "var %s = runeTable{\nrunes: []rune{\n", name)
+	for i, r := range t.runes {
+		fmt.Fprintf(b, "0x%04X,", r)
+		if i%12 == 11 {
+			b.WriteByte('\n')
+		}
+	}
+	b.WriteString("\n},\nends: []uint16{\n")
+	for i, e := range t.ends {
+		fmt.Fprintf(b, "%d,", e)
+		if i%16 == 15 {
+			b.WriteByte('\n')
+		}
+	}
+	b.WriteString("\n},\nstrs: \"\"")
+	for s := t.strs; len(s) > 0; {
+		n := 0
+		for n < len(s) && n < 24 {
+			_, size := utf8.DecodeRune(s[n:])
+			n += size
+		}
+		fmt.Fprintf(b, " +\n%s", strconv.QuoteToASCII(string(s[:n])))
+		s = s[n:]
+	}
+	b.WriteString(",\n}\n\n")
+}
