@@ -1,0 +1,313 @@
+// Package enginetest is the contract every chat engine keeps: the same
+// cases, run against the single node's engine and against Redis, so that
+// the two cannot drift apart. An engine's own tests call Run with a
+// function that opens a fresh one.
+package enginetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"wschat/internal/engine"
+	"wschat/internal/store"
+)
+
+// Engine is what an engine implements.
+type Engine interface {
+	engine.Broker
+	engine.History
+	engine.Presence
+	engine.Mail
+}
+
+// Open returns a fresh engine for one test, attached to h, and closes it
+// when the test ends.
+type Open func(t *testing.T, h engine.Handler) Engine
+
+// Run runs the contract against engines open opens.
+func Run(t *testing.T, open Open) {
+	t.Run("Claims", func(t *testing.T) { testClaims(t, open) })
+	t.Run("Places", func(t *testing.T) { testPlaces(t, open) })
+	t.Run("History", func(t *testing.T) { testHistory(t, open) })
+	t.Run("Mail", func(t *testing.T) { testMail(t, open) })
+}
+
+// Recorder is a Handler that keeps what it is handed, for a test to wait
+// on.
+type Recorder struct {
+	mu        sync.Mutex
+	changed   chan struct{}
+	delivered map[string][]store.Record
+	mail      map[string][]store.Record
+}
+
+// NewRecorder returns an empty Recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{changed: make(chan struct{}, 1), delivered: map[string][]store.Record{}, mail: map[string][]store.Record{}}
+}
+
+func (r *Recorder) note(f func()) {
+	r.mu.Lock()
+	f()
+	r.mu.Unlock()
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+// Deliver implements engine.Handler.
+func (r *Recorder) Deliver(room string, rec store.Record) engine.Delivery {
+	r.note(func() { r.delivered[room] = append(r.delivered[room], rec) })
+	return nil
+}
+
+// Mail implements engine.Handler.
+func (r *Recorder) Mail(owner string, rec store.Record) {
+	r.note(func() { r.mail[owner] = append(r.mail[owner], rec) })
+}
+
+// Private implements engine.Handler.
+func (r *Recorder) Private(string, []byte) {}
+
+// Presence implements engine.Handler.
+func (r *Recorder) Presence(string, string, bool) {}
+
+// Delivered implements engine.Handler.
+func (r *Recorder) Delivered() map[string]store.ID { return nil }
+
+// await waits until cond, read under the recorder's lock, holds.
+func (r *Recorder) await(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		r.mu.Lock()
+		ok := cond()
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-r.changed:
+		case <-deadline:
+			t.Fatalf("%s: not within 10 s", what)
+		}
+	}
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func testClaims(t *testing.T, open Open) {
+	e := open(t, NewRecorder())
+	c := ctx(t)
+	bob1 := engine.Claim{Key: "bob", Holder: "h1"}
+	bob2 := engine.Claim{Key: "bob", Holder: "h2"}
+	acct1 := engine.Claim{Key: "ann", Holder: "a1", Shared: true}
+	acct2 := engine.Claim{Key: "ann", Holder: "a2", Shared: true}
+	steps := []struct {
+		name string
+		do   func() (bool, error)
+		want bool
+	}{
+		{"a free name is taken", func() (bool, error) { return e.Claim(c, bob1) }, true},
+		{"its holder may claim it again", func() (bool, error) { return e.Claim(c, bob1) }, true},
+		{"another holder may not", func() (bool, error) { return e.Claim(c, bob2) }, false},
+		{"the name is online", func() (bool, error) { return e.Online(c, "bob") }, true},
+		{"a stale release by another holder frees nothing", func() (bool, error) { return true, e.Release(c, bob2) }, true},
+		{"so the name is still taken", func() (bool, error) { return e.Claim(c, bob2) }, false},
+		{"its holder releases it", func() (bool, error) { return true, e.Release(c, bob1) }, true},
+		{"it is offline", func() (bool, error) { return e.Online(c, "bob") }, false},
+		{"and free for another", func() (bool, error) { return e.Claim(c, bob2) }, true},
+		{"an account's claim is shared", func() (bool, error) { return e.Claim(c, acct1) }, true},
+		{"by its other connections", func() (bool, error) { return e.Claim(c, acct2) }, true},
+		{"but not with a plain claim", func() (bool, error) { return e.Claim(c, engine.Claim{Key: "ann", Holder: "x"}) }, false},
+		{"one connection leaving keeps it online", func() (bool, error) { e.Release(c, acct1); return e.Online(c, "ann") }, true},
+		{"the last leaving does not", func() (bool, error) { e.Release(c, acct2); return e.Online(c, "ann") }, false},
+		{"a plain claim on a shared name still held is refused", func() (bool, error) {
+			e.Claim(c, acct1)
+			defer e.Release(c, acct1)
+			return e.Claim(c, engine.Claim{Key: "ann", Holder: "y"})
+		}, false},
+	}
+	for _, st := range steps {
+		got, err := st.do()
+		if err != nil || got != st.want {
+			t.Fatalf("%s: got %v, %v; want %v", st.name, got, err, st.want)
+		}
+	}
+}
+
+func testPlaces(t *testing.T, open Open) {
+	e := open(t, NewRecorder())
+	c := ctx(t)
+	place := func(room, name, holder string) engine.Place {
+		return engine.Place{Room: room, RoomName: "Room-" + room, Name: name, Holder: holder}
+	}
+	for _, p := range []engine.Place{place("go", "alice", "h1"), place("go", "bob", "h2"), place("go", "bob", "h3"), place("rust", "carol", "h4")} {
+		if err := e.Enter(c, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Enter(c, place("go", "alice", "h1")); err != nil { // again: counted once
+		t.Fatal(err)
+	}
+	members := func(room string, limit int) ([]string, int) {
+		t.Helper()
+		names, n, err := e.Members(c, room, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(names)
+		return names, n
+	}
+	if names, n := members("go", 10); !slices.Equal(names, []string{"alice", "bob"}) || n != 2 {
+		t.Errorf("members of go: %q, %d; want alice and bob, 2 (each name once)", names, n)
+	}
+	if names, n := members("go", 1); len(names) != 1 || n != 2 {
+		t.Errorf("one member of go: %q, %d; want one name, and 2 in all", names, n)
+	}
+	rooms, err := e.Rooms(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(rooms, func(a, b engine.Room) int { return cmpString(a.Key, b.Key) })
+	want := []engine.Room{{Key: "go", Name: "Room-go", Count: 2}, {Key: "rust", Name: "Room-rust", Count: 1}}
+	if !slices.Equal(rooms, want) {
+		t.Errorf("rooms: %+v, want %+v", rooms, want)
+	}
+	e.Exit(c, place("go", "bob", "h2"))
+	if names, n := members("go", 10); !slices.Equal(names, []string{"alice", "bob"}) || n != 2 {
+		t.Errorf("after one of bob's two left: %q, %d; want bob still there", names, n)
+	}
+	e.Exit(c, place("go", "bob", "h3"))
+	e.Exit(c, place("go", "bob", "h3")) // again: nothing more
+	if names, n := members("go", 10); !slices.Equal(names, []string{"alice"}) || n != 1 {
+		t.Errorf("after bob left: %q, %d; want alice alone", names, n)
+	}
+	e.Exit(c, place("rust", "carol", "h4"))
+	if rooms, _ := e.Rooms(c); len(rooms) != 1 || rooms[0].Key != "go" {
+		t.Errorf("rooms after rust emptied: %+v, want go alone", rooms)
+	}
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func testHistory(t *testing.T, open Open) {
+	rec := NewRecorder()
+	e := open(t, rec)
+	c := ctx(t)
+	var ids []store.ID
+	for i := range 5 {
+		id, _, err := e.Publish(c, "go", fmt.Appendf(nil, "m%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) > 0 && !ids[len(ids)-1].Less(id) {
+			t.Fatalf("id %v after %v", id, ids[len(ids)-1])
+		}
+		ids = append(ids, id)
+	}
+	rec.await(t, "five messages delivered", func() bool { return len(rec.delivered["go"]) == 5 })
+	rec.mu.Lock()
+	for i, r := range rec.delivered["go"] {
+		if r.ID != ids[i] || string(r.Payload) != fmt.Sprint("m", i) {
+			t.Errorf("delivered %d: %v %q, want %v m%d", i, r.ID, r.Payload, ids[i], i)
+		}
+	}
+	rec.mu.Unlock()
+	payloads := func(recs []store.Record, err error) []string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range recs {
+			out = append(out, string(r.Payload))
+		}
+		return out
+	}
+	reads := []struct {
+		name string
+		got  []string
+		want []string
+	}{
+		{"after the second", payloads(e.After(c, "go", ids[1], 10)), []string{"m2", "m3", "m4"}},
+		{"a page after zero", payloads(e.After(c, "go", store.ID{}, 2)), []string{"m0", "m1"}},
+		{"after the newest", payloads(e.After(c, "go", ids[4], 10)), nil},
+		{"the newest two", payloads(e.Before(c, "go", store.MaxID, 2)), []string{"m3", "m4"}},
+		{"before the fourth", payloads(e.Before(c, "go", ids[3], 10)), []string{"m0", "m1", "m2"}},
+		{"another room", payloads(e.After(c, "rust", store.ID{}, 10)), nil},
+	}
+	for _, r := range reads {
+		if !slices.Equal(r.got, r.want) {
+			t.Errorf("%s: %q, want %q", r.name, r.got, r.want)
+		}
+	}
+	between := ids[2]
+	between.Seq++ // no message has it: ids of one millisecond count up from 0, and ids[3] is later
+	if between == ids[3] {
+		between.Seq += 1000
+	}
+	locations := []struct {
+		name string
+		room string
+		id   store.ID
+		want engine.Location
+	}{
+		{"a kept message", "go", ids[2], engine.Location{Kept: true, Complete: true}},
+		{"zero in a room that lost nothing", "go", store.ID{}, engine.Location{Older: true, Complete: true}},
+		{"older than everything", "go", store.ID{Ms: 1}, engine.Location{Older: true, Complete: true}},
+		{"never given, within", "go", between, engine.Location{Complete: true}},
+		{"from the future", "go", store.ID{Ms: ids[4].Ms + 1e9}, engine.Location{Complete: true}},
+		{"zero in an empty room", "rust", store.ID{}, engine.Location{Older: true, Complete: true}},
+		{"an id in an empty room", "rust", ids[0], engine.Location{Complete: true}},
+	}
+	for _, l := range locations {
+		got, err := e.Locate(c, l.room, l.id)
+		if err != nil || got != l.want {
+			t.Errorf("%s: Locate = %+v, %v; want %+v", l.name, got, err, l.want)
+		}
+	}
+}
+
+func testMail(t *testing.T, open Open) {
+	rec := NewRecorder()
+	e := open(t, rec)
+	c := ctx(t)
+	for i := range 3 {
+		if err := e.Keep(c, []string{"alice", "bob"}, fmt.Appendf(nil, "p%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.await(t, "three messages in both mailboxes", func() bool { return len(rec.mail["alice"]) == 3 && len(rec.mail["bob"]) == 3 })
+	latest, err := e.Latest(c, "bob", 2)
+	if err != nil || len(latest) != 2 || string(latest[0].Payload) != "p1" || string(latest[1].Payload) != "p2" {
+		t.Fatalf("bob's latest two: %v, %v", latest, err)
+	}
+	all, err := e.Read(c, "alice", store.ID{}, 10)
+	if err != nil || len(all) != 3 {
+		t.Fatalf("alice's mailbox: %v, %v", all, err)
+	}
+	if rest, err := e.Read(c, "alice", all[0].ID, 10); err != nil || len(rest) != 2 || string(rest[0].Payload) != "p1" {
+		t.Fatalf("alice's mailbox after her first: %v, %v", rest, err)
+	}
+	if none, _ := e.Latest(c, "carol", 10); len(none) != 0 {
+		t.Fatalf("carol, who got nothing, has %d", len(none))
+	}
+}

@@ -1,0 +1,25 @@
+package redis
+
+import (
+	"strconv"
+	"testing"
+
+	"wschat/internal/engine"
+	"wschat/internal/engine/enginetest"
+	"wschat/internal/resp/resptest"
+)
+
+func TestContract(t *testing.T) {
+	srv := resptest.Start(t)
+	db := 0
+	enginetest.Run(t, func(t *testing.T, h engine.Handler) enginetest.Engine {
+		db++ // a database of each test's own: keys do not carry over
+		e, err := Open(Options{URL: srv.URL("", "/"+strconv.Itoa(db))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Attach(h)
+		t.Cleanup(func() { e.Close() })
+		return e
+	})
+}
