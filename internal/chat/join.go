@@ -104,14 +104,16 @@ func (c *Chat) newSession(t Transport, req JoinRequest) *Session {
 func (c *Chat) claim(s *Session) error {
 	ctx, cancel := call()
 	defer cancel()
-	ok, err := c.presence.Claim(ctx, s.claim())
+	heldBy, err := c.presence.Claim(ctx, s.claim())
 	switch {
 	case err != nil:
 		return c.failed("claim a name", err)
-	case !ok:
+	case heldBy == "":
+		return nil
+	case textrules.Fold(heldBy) == s.key:
 		return refuse(CodeNameTaken, fmt.Sprintf("name %q is taken: choose another", s.name))
 	}
-	return nil
+	return refuse(CodeNameTaken, textrules.LookAlikeReason("name", s.name, heldBy, "who is online"))
 }
 
 // release gives s's name up.

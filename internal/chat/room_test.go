@@ -70,3 +70,26 @@ func TestBroadcastEncodedOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestLookAlikeNamesRefused: a name that reads as one online is refused,
+// whatever its script or case, with a reason that says which it looks
+// like; once the name is free, either may have it.
+func TestLookAlikeNamesRefused(t *testing.T) {
+	c := newTestChat(t, Options{})
+	alice, _ := joinAs(t, c, "alice", "lobby")
+	tests := []struct{ name, want string }{
+		{"ALICE", `name-taken: name "ALICE" is taken: choose another`},
+		{"аӏісе", `name-taken: name "аӏісе" (Cyrillic) looks like "alice" (Latin), who is online: choose another`},
+		{"a1ice", `name-taken: name "a1ice" looks like "alice", who is online: choose another`},
+	}
+	for _, tt := range tests {
+		_, err := c.Join(&fakeConn{}, JoinRequest{Name: tt.name, Room: "lobby"})
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: got %v, want %q", tt.name, err, tt.want)
+		}
+	}
+	alice.Leave(nil)
+	if _, err := c.Join(&fakeConn{}, JoinRequest{Name: "аӏісе", Room: "lobby"}); err != nil {
+		t.Errorf("once alice left: %v", err)
+	}
+}

@@ -115,9 +115,15 @@ func (s *Session) Leave(cause error) {
 	c.log.Info("leave", "name", s.name, "remote", s.addr, "reason", cause)
 }
 
-// claim is the session's claim on its name.
+// claim is the session's claim on its name: by the name's key, which
+// names that look the same share (UTS #39), so that nobody can pass for
+// someone online.
 func (s *Session) claim() engine.Claim {
-	return engine.Claim{Key: s.key, Holder: s.holder, Shared: s.account}
+	c := engine.Claim{Key: textrules.NameKey(s.name), Name: s.name, Holder: s.holder}
+	if s.account {
+		c.Account = s.key
+	}
+	return c
 }
 
 // placeIn is the session in room r, for the engine.

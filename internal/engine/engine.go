@@ -77,10 +77,11 @@ type Location struct {
 // Presence knows which names are held, and who is in which room, on
 // every node.
 type Presence interface {
-	// Claim takes the name c.Key for c.Holder, and reports whether it
-	// did. A name one holder has is taken for everyone else, unless both
-	// claims are Shared (an account's connections).
-	Claim(ctx context.Context, c Claim) (bool, error)
+	// Claim takes the name c.Key for c.Holder. It returns "" when it did,
+	// or else the name, as spelled, of a holder that has it: a name one
+	// holder has is taken for everyone else, unless both claims are of one
+	// Account (an account's connections share its name).
+	Claim(ctx context.Context, c Claim) (heldBy string, err error)
 	// Release gives a claim up. A claim that is not c.Holder's is left.
 	Release(ctx context.Context, c Claim) error
 	// Online reports whether anyone holds the name key.
@@ -101,9 +102,10 @@ type Presence interface {
 
 // Claim is a holder's claim on a name.
 type Claim struct {
-	Key    string // the name as compared: names are unique by key
-	Holder string // who claims it: unique to the claim, so that releasing a stale one never frees a newer one
-	Shared bool   // an account's: every one of its connections may hold it at once
+	Key     string // the name as compared: names are unique by key, which look-alike names share
+	Name    string // the name as spelled
+	Holder  string // who claims it: unique to the claim, so that releasing a stale one never frees a newer one
+	Account string // the account claiming it, or "": every connection of one account may hold its name at once
 }
 
 // Place is a holder in a room.

@@ -108,39 +108,51 @@ func ctx(t *testing.T) context.Context {
 func testClaims(t *testing.T, open Open) {
 	e := open(t, NewRecorder())
 	c := ctx(t)
-	bob1 := engine.Claim{Key: "bob", Holder: "h1"}
-	bob2 := engine.Claim{Key: "bob", Holder: "h2"}
-	acct1 := engine.Claim{Key: "ann", Holder: "a1", Shared: true}
-	acct2 := engine.Claim{Key: "ann", Holder: "a2", Shared: true}
+	bob1 := engine.Claim{Key: "bob", Name: "bob", Holder: "h1"}
+	bob2 := engine.Claim{Key: "bob", Name: "Bob", Holder: "h2"}
+	ann1 := engine.Claim{Key: "ann", Name: "ann", Holder: "a1", Account: "ann"}
+	ann2 := engine.Claim{Key: "ann", Name: "ann", Holder: "a2", Account: "ann"}
+	lookAlike := engine.Claim{Key: "ann", Name: "аnn", Holder: "x1", Account: "аnn"} // Cyrillic а: another account, one key
+	claim := func(cl engine.Claim) func() (string, error) {
+		return func() (string, error) { return e.Claim(c, cl) }
+	}
+	online := func(key string) func() (string, error) {
+		return func() (string, error) {
+			ok, err := e.Online(c, key)
+			return fmt.Sprint(ok), err
+		}
+	}
+	release := func(cl engine.Claim) func() (string, error) {
+		return func() (string, error) { return "", e.Release(c, cl) }
+	}
 	steps := []struct {
 		name string
-		do   func() (bool, error)
-		want bool
+		do   func() (string, error)
+		want string // who holds the name, "" when the claim was taken; or true/false for Online
 	}{
-		{"a free name is taken", func() (bool, error) { return e.Claim(c, bob1) }, true},
-		{"its holder may claim it again", func() (bool, error) { return e.Claim(c, bob1) }, true},
-		{"another holder may not", func() (bool, error) { return e.Claim(c, bob2) }, false},
-		{"the name is online", func() (bool, error) { return e.Online(c, "bob") }, true},
-		{"a stale release by another holder frees nothing", func() (bool, error) { return true, e.Release(c, bob2) }, true},
-		{"so the name is still taken", func() (bool, error) { return e.Claim(c, bob2) }, false},
-		{"its holder releases it", func() (bool, error) { return true, e.Release(c, bob1) }, true},
-		{"it is offline", func() (bool, error) { return e.Online(c, "bob") }, false},
-		{"and free for another", func() (bool, error) { return e.Claim(c, bob2) }, true},
-		{"an account's claim is shared", func() (bool, error) { return e.Claim(c, acct1) }, true},
-		{"by its other connections", func() (bool, error) { return e.Claim(c, acct2) }, true},
-		{"but not with a plain claim", func() (bool, error) { return e.Claim(c, engine.Claim{Key: "ann", Holder: "x"}) }, false},
-		{"one connection leaving keeps it online", func() (bool, error) { e.Release(c, acct1); return e.Online(c, "ann") }, true},
-		{"the last leaving does not", func() (bool, error) { e.Release(c, acct2); return e.Online(c, "ann") }, false},
-		{"a plain claim on a shared name still held is refused", func() (bool, error) {
-			e.Claim(c, acct1)
-			defer e.Release(c, acct1)
-			return e.Claim(c, engine.Claim{Key: "ann", Holder: "y"})
-		}, false},
+		{"a free name is taken", claim(bob1), ""},
+		{"its holder may claim it again", claim(bob1), ""},
+		{"another holder may not, and is told who has it", claim(bob2), "bob"},
+		{"the name is online", online("bob"), "true"},
+		{"a stale release by another holder frees nothing", release(bob2), ""},
+		{"so the name is still taken", claim(bob2), "bob"},
+		{"its holder releases it", release(bob1), ""},
+		{"it is offline", online("bob"), "false"},
+		{"and free for another", claim(bob2), ""},
+		{"an account's claim", claim(ann1), ""},
+		{"is shared by its other connections", claim(ann2), ""},
+		{"but not with a plain claim", claim(engine.Claim{Key: "ann", Name: "ann", Holder: "p"}), "ann"},
+		{"nor with another account whose name looks the same", claim(lookAlike), "ann"},
+		{"one connection leaving keeps it online", release(ann1), ""},
+		{"still online", online("ann"), "true"},
+		{"the last leaving", release(ann2), ""},
+		{"does not", online("ann"), "false"},
+		{"then the look-alike account may have it", claim(lookAlike), ""},
 	}
 	for _, st := range steps {
 		got, err := st.do()
 		if err != nil || got != st.want {
-			t.Fatalf("%s: got %v, %v; want %v", st.name, got, err, st.want)
+			t.Fatalf("%s: got %q, %v; want %q", st.name, got, err, st.want)
 		}
 	}
 }

@@ -18,8 +18,8 @@ type presence struct {
 
 // claim is the holders of one name.
 type claim struct {
-	shared  bool
-	holders map[string]bool
+	name, account string // as the first holder claimed it
+	holders       map[string]bool
 }
 
 // roomPresence is who is in one room: each name with how many of its
@@ -30,21 +30,21 @@ type roomPresence struct {
 }
 
 // Claim implements engine.Presence.
-func (p *presence) Claim(_ context.Context, c engine.Claim) (bool, error) {
+func (p *presence) Claim(_ context.Context, c engine.Claim) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	cl := p.claims[c.Key]
 	switch {
 	case cl == nil:
-		cl = &claim{shared: c.Shared, holders: make(map[string]bool, 1)}
+		cl = &claim{name: c.Name, account: c.Account, holders: make(map[string]bool, 1)}
 		p.claims[c.Key] = cl
 	case cl.holders[c.Holder]:
-		return true, nil
-	case !cl.shared || !c.Shared:
-		return false, nil
+		return "", nil
+	case cl.account == "" || cl.account != c.Account:
+		return cl.name, nil
 	}
 	cl.holders[c.Holder] = true
-	return true, nil
+	return "", nil
 }
 
 // Release implements engine.Presence.

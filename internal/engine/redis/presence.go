@@ -17,25 +17,31 @@ const (
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `
 	// claimScript takes a name for a holder, or renews its claim, unless
-	// another holder has it (both shared: an account's connections may
-	// share it). Lapsed holders are removed first. KEYS[1] the name's
-	// hash; ARGV: holder, shared ("1" or "0"), expiry in ms.
-	claimScript = nowMs + `local k, holder, shared, ttl = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
+	// another holder has it (of the same account: an account's
+	// connections share its name). Lapsed holders are removed first. The
+	// hash keeps the name as spelled and the account beside the holders,
+	// in fields that start with "~", which no holder does. KEYS[1] the
+	// name's hash; ARGV: holder, name, account ("" for none), expiry in
+	// ms. It returns "" when the holder has the name, or the name of the
+	// holders that have it.
+	claimScript = nowMs + `local k, holder, name, account, ttl = KEYS[1], ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local all = redis.call('HGETALL', k)
-local live, mine, kind = 0, false, nil
+local live, mine, theirs, held = 0, false, '', ''
 for i = 1, #all, 2 do
   local f, v = all[i], all[i + 1]
-  if f == '~shared' then kind = v
+  if f == '~account' then theirs = v
+  elseif f == '~name' then held = v
   elseif tonumber(v) <= now then redis.call('HDEL', k, f)
   else
     live = live + 1
     if f == holder then mine = true end
   end
 end
-if live > 0 and not mine and (kind ~= '1' or shared ~= '1') then return 0 end
-redis.call('HSET', k, holder, now + ttl, '~shared', shared)
+if live > 0 and not mine and (theirs == '' or theirs ~= account) then return held end
+if live == 0 then redis.call('HSET', k, '~name', name, '~account', account) end
+redis.call('HSET', k, holder, now + ttl)
 redis.call('PEXPIRE', k, ttl)
-return 1`
+return ''`
 	// renewScript extends a holder's claim if it still has one. KEYS[1]
 	// the name's hash; ARGV: holder, expiry in ms.
 	renewScript = nowMs + `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
@@ -45,13 +51,13 @@ return 1`
 	// releaseScript gives a holder's claim up. KEYS[1] the name's hash;
 	// ARGV[1] the holder.
 	releaseScript = `redis.call('HDEL', KEYS[1], ARGV[1])
-if redis.call('HLEN', KEYS[1]) <= 1 then redis.call('DEL', KEYS[1]) end
+if redis.call('HLEN', KEYS[1]) <= 2 then redis.call('DEL', KEYS[1]) end
 return 1`
 	// onlineScript reports whether a name has a holder whose claim has
 	// not lapsed. KEYS[1] the name's hash.
 	onlineScript = nowMs + `local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  if all[i] ~= '~shared' and tonumber(all[i + 1]) > now then return 1 end
+  if string.sub(all[i], 1, 1) ~= '~' and tonumber(all[i + 1]) > now then return 1 end
 end
 return 0`
 	// enterScript records a holder in a room, once, and announces the
@@ -108,23 +114,23 @@ return out`
 )
 
 // Claim implements engine.Presence.
-func (e *Engine) Claim(ctx context.Context, c engine.Claim) (bool, error) {
-	ok, err := e.claim(ctx, claimScript, c)
-	if ok {
+func (e *Engine) Claim(ctx context.Context, c engine.Claim) (string, error) {
+	v, err := e.do(ctx, "EVAL", claimScript, "1", claimKey(c.Key), c.Holder, c.Name, c.Account, e.ms())
+	if err != nil {
+		return "", err
+	}
+	if v.Str() == "" {
 		e.mu.Lock()
 		e.claims[c.Holder] = c
 		e.mu.Unlock()
 	}
-	return ok, err
+	return v.Str(), nil
 }
 
-// claim runs script, claimScript or renewScript, for c.
-func (e *Engine) claim(ctx context.Context, script string, c engine.Claim) (bool, error) {
-	args := []string{"EVAL", script, "1", claimKey(c.Key), c.Holder}
-	if script == claimScript {
-		args = append(args, flag(c.Shared))
-	}
-	v, err := e.do(ctx, append(args, e.ms())...)
+// renewClaim extends c if its holder still has it, and reports whether
+// it did.
+func (e *Engine) renewClaim(ctx context.Context, c engine.Claim) (bool, error) {
+	v, err := e.do(ctx, "EVAL", renewScript, "1", claimKey(c.Key), c.Holder, e.ms())
 	return err == nil && v.Int() == 1, err
 }
 
@@ -210,14 +216,6 @@ func (e *Engine) Rooms(ctx context.Context) ([]engine.Room, error) {
 		out = append(out, engine.Room{Key: f[i].Str(), Name: f[i+1].Str(), Count: int(f[i+2].Int())})
 	}
 	return out, nil
-}
-
-// flag writes b as "1" or "0".
-func flag(b bool) string {
-	if b {
-		return "1"
-	}
-	return "0"
 }
 
 // errReply is an answer of Redis's that is not of the form asked for.

@@ -42,13 +42,14 @@ func (e *Engine) renewAll(all bool) {
 	e.mu.Lock()
 	claims, places := slices.Collect(maps.Values(e.claims)), slices.Collect(maps.Values(e.places))
 	e.mu.Unlock()
-	script := renewScript
-	if all {
-		script = claimScript
-	}
 	for _, c := range claims {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		ok, err := e.claim(ctx, script, c)
+		ok, err := e.renewClaim(ctx, c)
+		if all && err == nil && !ok {
+			var heldBy string
+			heldBy, err = e.Claim(ctx, c) // Redis may have lost it
+			ok = err == nil && heldBy == ""
+		}
 		cancel()
 		switch {
 		case err == nil && !ok:
