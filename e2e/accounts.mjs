@@ -2,7 +2,8 @@
 // TestBrowserAccounts in browser_test.go, which serves the chat at
 // WSCHAT_URL. A person registers and chats; the page remembers them
 // across a reload; they log out; a wrong password is refused in words;
-// the right one lets them in again. It exits 0 after printing PASS, 1
+// the right one lets them in again; a link that carries someone else's
+// token only offers to log in as them. It exits 0 after printing PASS, 1
 // with the reason on stderr otherwise.
 //
 // Environment: WSCHAT_URL (required), CHROMIUM (default
@@ -70,6 +71,35 @@ async function scenario(ctx) {
   await page.press('#password', 'Enter');
   await page.waitForSelector('#chat-view:not([hidden])', { timeout: WAIT });
   console.log('a wrong password is refused; the right one logs in');
+
+  // Mallory sends gina a link with mallory's own token in it.
+  const resp = await fetch(new URL('api/register', BASE), {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'mallory', password: 'another long password' }),
+  });
+  const { token } = await resp.json();
+  check(resp.status === 201 && typeof token === 'string', `registering mallory: ${resp.status}`);
+  await page.goto(new URL(`?room=lobby#token=${token}`, BASE).href);
+  await page.waitForSelector('#token-offer:not([hidden])', { timeout: WAIT });
+  const offerText = await page.textContent('#token-offer-text');
+  check(offerText.includes('mallory') && offerText.includes('gina'), `the offer says who is who: ${offerText}`);
+  check(!(await page.evaluate(() => location.hash.includes('token'))), 'the token is left in the address');
+  await page.screenshot({ path: path.join(OUT, 'accounts-token-offer.png') });
+  await page.click('#token-decline');
+  await page.waitForSelector('#chat-view:not([hidden])', { timeout: WAIT });
+  await seesText(page, '#me-name', 'gina');
+  await page.reload();
+  await page.waitForSelector('#chat-view:not([hidden])', { timeout: WAIT });
+  await seesText(page, '#me-name', 'gina');
+  console.log('a link with another account\'s token changes nothing unless taken');
+  // The link opened in a tab of its own, as a link from elsewhere is.
+  const tab = await ctx.newPage();
+  await tab.goto(new URL(`#token=${token}`, BASE).href);
+  await tab.waitForSelector('#token-offer:not([hidden])', { timeout: WAIT });
+  await tab.click('#token-accept');
+  await tab.waitForSelector('#chat-view:not([hidden])', { timeout: WAIT });
+  await seesText(tab, '#me-name', 'mallory');
+  console.log('taken at the person\'s word, it logs in as its owner');
   if (problems.length > 0) throw new Error(`the page reported problems:\n  ${problems.join('\n  ')}`);
 }
 

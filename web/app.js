@@ -12,7 +12,7 @@
 
 import { ui, messageLine, fileLine, noticeLine, renderOnline, renderRooms, renderConvs, renderLimit } from './view.js';
 import { sharedFile, setUpSharing } from './share.js';
-import { auth, loadConfig, restore, forget, enter, scheduleRenew } from './auth.js';
+import { auth, loadConfig, restore, forget, enter, scheduleRenew, offeredName, takeOffered } from './auth.js';
 
 const FIRST_RETRY_MS = 1000; // the first wait before reconnecting
 const MAX_RETRY_MS = 30000; // the longest wait: the delay doubles up to it
@@ -494,6 +494,30 @@ function resetSession() {
   if (ws) ws.close(CLOSE_NORMAL, 'left');
 }
 
+/**
+ * offer shows the token a link brought, for the person to take or not: a
+ * link alone never changes who is logged in. current is who is logged in
+ * now, or ''.
+ */
+function offer(name, current) {
+  showJoin();
+  ui.tokenOfferText.textContent = current
+    ? `The link you followed would log you in as ${name}. You are logged in as ${current}.`
+    : `The link you followed would log you in as ${name}.`;
+  ui.tokenAccept.textContent = `Continue as ${name}`;
+  ui.tokenOffer.hidden = false;
+  ui.tokenAccept.onclick = () => {
+    ui.tokenOffer.hidden = true;
+    takeOffered();
+    join(auth.name);
+  };
+  ui.tokenDecline.onclick = () => {
+    ui.tokenOffer.hidden = true;
+    auth.offered = '';
+    if (current) join(current);
+  };
+}
+
 /** showJoin shows the join form. */
 function showJoin() {
   ui.chatView.hidden = true;
@@ -653,4 +677,10 @@ ui.join.hidden = auth.mode === 'accounts';
 ui.register.hidden = !auth.signup;
 ui.tokenNote.hidden = auth.mode !== 'token';
 ui.leave.textContent = auth.mode === 'none' ? 'Leave' : 'Log out';
-if (auth.mode !== 'none' && restore()) join(auth.name);
+const offered = auth.mode === 'none' ? '' : offeredName();
+const kept = auth.mode !== 'none' && restore();
+if (offered && !(kept && auth.name === offered)) {
+  offer(offered, kept ? auth.name : '');
+} else if (kept) {
+  join(auth.name);
+}

@@ -1,7 +1,9 @@
 // Who the person is, when the server asks: built-in accounts (log in or
 // register, and the page keeps the token across reloads and renews it
 // before it runs out), or a token from another service, handed to the
-// page as #token=... in its address.
+// page as #token=... in its address. A token in the address is only
+// offered: the person decides whether to continue as whoever it names, so
+// that a link nobody checked cannot change who is logged in.
 
 const STORED = 'wschat.token'; // where the token is kept between visits
 const RENEW_BEFORE_MS = 5 * 60 * 1000; // renew this long before the token runs out
@@ -17,6 +19,7 @@ export const auth = {
   name: '',
   expires: 0, // ms since the epoch
   renewTimer: 0,
+  offered: '', // a token from the address, not taken until the person says so
 };
 
 /** loadConfig asks the server how it lets people in. */
@@ -55,14 +58,28 @@ export function use(token) {
   }
 }
 
-/** restore takes the token from the address (#token=...) or from the last visit, if it is still good. */
-export function restore() {
+/**
+ * offeredName takes a token from the address (#token=...) off it and
+ * keeps it as offered; it returns the name the token is for, or ''.
+ */
+export function offeredName() {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromHash) {
-    history.replaceState(null, '', location.pathname + location.search);
-    use(fromHash);
-    return true;
-  }
+  if (!fromHash) return '';
+  history.replaceState(null, '', location.pathname + location.search);
+  const { name, expires } = claims(fromHash);
+  if (!name || expires < Date.now()) return '';
+  auth.offered = fromHash;
+  return name;
+}
+
+/** takeOffered takes the offered token, at the person's word. */
+export function takeOffered() {
+  use(auth.offered);
+  auth.offered = '';
+}
+
+/** restore takes the token from the last visit, if it is still good. */
+export function restore() {
   let token = '';
   try {
     token = localStorage.getItem(STORED) ?? '';
