@@ -116,12 +116,13 @@ export function isRecord(v) {
 }
 
 /**
- * boundedString reports whether v is a string of 1 to max UTF-8 bytes.
- * The cheap UTF-16 length check comes first, so a huge string is never
- * encoded.
+ * boundedString reports whether v is a string of min (1 unless told) to
+ * max UTF-8 bytes, with no lone surrogate (which UTF-8 cannot carry, so
+ * two such names could encode alike). The cheap UTF-16 length check comes
+ * first, so a huge string is never encoded.
  */
 export function boundedString(v, max, min = 1) {
-  if (typeof v !== 'string' || v.length > max) return false;
+  if (typeof v !== 'string' || v.length > max || /\p{Surrogate}/u.test(v)) return false;
   const n = utf8(v).length;
   return n >= min && n <= max;
 }

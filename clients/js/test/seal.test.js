@@ -221,6 +221,7 @@ test('versions and malformed input', async (t) => {
     ['a short nonce', { ...sealed, nonce: 'AAAA' }, 'malformed'],
     ['a sender name of 10 000 characters', { ...sealed, sender: 'a'.repeat(10000) }, 'malformed'],
     ['an empty sender name', { ...sealed, sender: '' }, 'malformed'],
+    ['a sender name with a lone surrogate', { ...sealed, sender: 'alice\ud800' }, 'malformed'],
     ['no devices', { ...sealed, keys: [] }, 'malformed'],
     ['keys not a list', { ...sealed, keys: { 0: sealed.keys[0] } }, 'malformed'],
     [`${MAX_DEVICES + 1} devices`, { ...sealed, keys: Array.from({ length: MAX_DEVICES + 1 }, () => sealed.keys[0]) }, 'malformed'],

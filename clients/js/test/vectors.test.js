@@ -70,6 +70,15 @@ test('private message', async (t) => {
     assert.deepEqual(r.steps, p.steps);
   });
   const senderDevices = p.senderDevices.map((n) => dev[n]);
+  await t.test('a sender that commits to another key than it used is caught', async () => {
+    const devices = Object.fromEntries(Object.keys(v.devices).map((n) => [v.devices[n].keyId, v.devices[n].public]));
+    const seal = (committedKey) => ref.sealPrivate({ body: p.body, sender: p.sender, skid: v.devices[p.senderDevice].keyId,
+      senderPriv: v.devices[p.senderDevice].private, devices, to: ['bob'], contentKey: p.random.contentKey,
+      nonce: p.random.nonce, committedKey }).sealed;
+    const open = (s) => openPrivate(s, { me: { name: 'bob', device: dev.bobPhone }, sender: { name: p.sender, devices: senderDevices } });
+    assert.deepEqual(await open(seal(p.random.contentKey)), { ok: true, text: p.text });
+    assert.deepEqual(await open(seal('ff'.repeat(32))), { ok: false, reason: 'tampered' });
+  });
   for (const [name, account] of [['bobPhone', 'bob'], ['alicePhone', 'alice'], ['aliceLaptop', 'alice']]) {
     await t.test(`${name} opens the vector`, async () => {
       const r = await openPrivate(structuredClone(p.sealed),

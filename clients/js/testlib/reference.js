@@ -50,13 +50,15 @@ function gcm(key, iv, aad, plaintext) {
 
 /**
  * sealPrivate follows "Private messages", step by step, and returns the
- * sealed object with what it computed on the way.
+ * sealed object with what it computed on the way. committedKey, when
+ * given, is committed to in kc instead of the content key: a dishonest
+ * sender, for the tests.
  */
-export function sealPrivate({ body, sender, skid, senderPriv, devices, to, contentKey, nonce }) {
+export function sealPrivate({ body, sender, skid, senderPriv, devices, to, contentKey, nonce, committedKey = contentKey }) {
   const ck = hex(contentKey);
   const n = hex(nonce);
   const kids = Object.keys(devices).sort(); // key ids are ASCII: code-unit order is byte order
-  const kc = b64u(sha256(Buffer.concat([str('wschat-seal-v1 commit'), ck])));
+  const kc = b64u(sha256(Buffer.concat([str('wschat-seal-v1 commit'), hex(committedKey)])));
   const alg = 'X25519-HKDF-SHA256-A256GCM';
   const aad = Buffer.concat([str('wschat-seal-v1 private'), str(alg), str(sender), str(skid), list(to), list(kids), str(kc)]);
   const ct = gcm(ck, n, aad, Buffer.from(body, 'utf8'));
