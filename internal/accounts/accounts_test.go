@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,9 @@ import (
 	"testing"
 	"time"
 )
+
+// testAddr is the client address of tests that need only one.
+const testAddr = "192.0.2.1"
 
 // openFast opens a Store whose hashes cost minIterations, so that tests
 // stay quick; timing tests set their own cost.
@@ -26,7 +30,7 @@ func openFast(t *testing.T, dir string) *Store {
 
 func TestCheck(t *testing.T) {
 	s := openFast(t, t.TempDir())
-	if err := s.Register("alice", "Alice", "correct horse"); err != nil {
+	if err := s.Register(t.Context(), testAddr, "alice", "Alice", "correct horse"); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -43,7 +47,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			name, err := s.Check(tt.key, tt.password)
+			name, err := s.Check(t.Context(), testAddr, tt.key, tt.password)
 			if name != tt.wantName || !errors.Is(err, tt.wantErr) || (err == nil) != (tt.wantErr == nil) {
 				t.Errorf("Check = %q, %v; want %q, %v", name, err, tt.wantName, tt.wantErr)
 			}
@@ -53,7 +57,7 @@ func TestCheck(t *testing.T) {
 
 func TestRegister(t *testing.T) {
 	s := openFast(t, t.TempDir())
-	if err := s.Register("alice", "Alice", "correct horse"); err != nil {
+	if err := s.Register(t.Context(), testAddr, "alice", "Alice", "correct horse"); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -74,12 +78,12 @@ func TestRegister(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.Register(tt.key, tt.user, tt.password)
+			err := s.Register(t.Context(), testAddr, tt.key, tt.user, tt.password)
 			if tt.wantErr == nil && tt.wantErrText == "" {
 				if err != nil {
 					t.Fatalf("Register = %v", err)
 				}
-				if name, err := s.Check(tt.key, tt.password); name != tt.user || err != nil {
+				if name, err := s.Check(t.Context(), testAddr, tt.key, tt.password); name != tt.user || err != nil {
 					t.Errorf("Check after Register = %q, %v", name, err)
 				}
 				return
@@ -92,7 +96,7 @@ func TestRegister(t *testing.T) {
 			}
 		})
 	}
-	if name, err := s.Check("alice", "correct horse"); name != "Alice" || err != nil {
+	if name, err := s.Check(t.Context(), testAddr, "alice", "correct horse"); name != "Alice" || err != nil {
 		t.Errorf("after a taken registration, Check(alice) = %q, %v; want Alice", name, err)
 	}
 }
@@ -101,13 +105,13 @@ func TestReopenKeepsAccounts(t *testing.T) {
 	dir := t.TempDir()
 	s := openFast(t, dir)
 	for _, name := range []string{"Alice", "Bob"} {
-		if err := s.Register(strings.ToLower(name), name, "password of "+name); err != nil {
+		if err := s.Register(t.Context(), testAddr, strings.ToLower(name), name, "password of "+name); err != nil {
 			t.Fatal(err)
 		}
 	}
 	again := openFast(t, dir)
 	for _, name := range []string{"Alice", "Bob"} {
-		got, err := again.Check(strings.ToLower(name), "password of "+name)
+		got, err := again.Check(t.Context(), testAddr, strings.ToLower(name), "password of "+name)
 		if got != name || err != nil {
 			t.Errorf("after reopening, Check(%s) = %q, %v", name, got, err)
 		}
@@ -181,9 +185,11 @@ func TestConcurrentRegister(t *testing.T) {
 	var wg sync.WaitGroup
 	sameKey := make(chan error, racers)
 	for i := range racers {
-		wg.Go(func() { sameKey <- s.Register("zoe", fmt.Sprintf("Zoe%d", i), "same password") })
 		wg.Go(func() {
-			if err := s.Register(fmt.Sprintf("user%d", i), "User", "some password"); err != nil {
+			sameKey <- s.Register(t.Context(), fmt.Sprint("10.0.1.", i), "zoe", fmt.Sprintf("Zoe%d", i), "same password")
+		})
+		wg.Go(func() {
+			if err := s.Register(t.Context(), fmt.Sprint("10.0.2.", i), fmt.Sprintf("user%d", i), "User", "some password"); err != nil {
 				t.Errorf("Register(user%d) = %v", i, err)
 			}
 		})
@@ -208,29 +214,67 @@ func TestConcurrentRegister(t *testing.T) {
 	}
 }
 
-// TestBusy checks that a Check arriving when the hashing queue is full
-// fails at once instead of waiting.
-func TestBusy(t *testing.T) {
+// TestRefusals checks that a Check or Register that cannot have a slot
+// soon fails at once, saying why and when to retry, and that the queue
+// serves once the slot frees.
+func TestRefusals(t *testing.T) {
 	s := openFast(t, t.TempDir())
-	if err := s.Register("alice", "Alice", "correct horse"); err != nil {
+	if err := s.Register(t.Context(), testAddr, "alice", "Alice", "correct horse"); err != nil {
 		t.Fatal(err)
 	}
-	for range cap(s.hasher.admitted) {
-		s.hasher.admitted <- struct{}{}
+	s.sched = newScheduler(1, time.Now)
+	running, _ := s.sched.enter(party{"10.9.9.9", "mallory"}, 1)
+	var waiting []*ticket
+	for range waitingPerAddr {
+		tk, err := s.sched.enter(party{"10.0.0.1", "mallory"}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waiting = append(waiting, tk)
 	}
-	start := time.Now()
-	if _, err := s.Check("alice", "correct horse"); !errors.Is(err, ErrBusy) {
-		t.Errorf("Check with a full queue = %v; want ErrBusy", err)
+	done, cancel := context.WithCancel(t.Context())
+	cancel()
+	tests := []struct {
+		name string
+		try  func() error
+		want error
+	}{
+		{"check over the address's share", func() error {
+			_, err := s.Check(t.Context(), "10.0.0.1", "alice", "correct horse")
+			return err
+		}, ErrOverShare},
+		{"register over the address's share", func() error {
+			return s.Register(t.Context(), "10.0.0.1", "bob", "Bob", "correct horse")
+		}, ErrOverShare},
+		{"check whose client left", func() error {
+			_, err := s.Check(done, "10.0.0.2", "alice", "correct horse")
+			return err
+		}, ErrBusy},
+		{"register whose client left", func() error {
+			return s.Register(done, "10.0.0.2", "bob", "Bob", "correct horse")
+		}, ErrBusy},
 	}
-	if err := s.Register("bob", "Bob", "correct horse"); !errors.Is(err, ErrBusy) {
-		t.Errorf("Register with a full queue = %v; want ErrBusy", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.try()
+			var retry *RetryError
+			if !errors.Is(err, tt.want) || !errors.As(err, &retry) || retry.Seconds() < 1 {
+				t.Errorf("= %v; want a *RetryError wrapping %v", err, tt.want)
+			}
+		})
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("refusing took %v", d)
+	if n := len(s.sched.queue); n != waitingPerAddr {
+		t.Errorf("%d hashes waiting after the refusals; want %d", n, waitingPerAddr)
 	}
-	<-s.hasher.admitted
-	if name, err := s.Check("alice", "correct horse"); name != "Alice" || err != nil {
-		t.Errorf("Check with room in the queue = %q, %v", name, err)
+	running.done()
+	for _, tk := range waiting {
+		if err := tk.wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		tk.done()
+	}
+	if name, err := s.Check(t.Context(), "10.0.0.1", "alice", "correct horse"); name != "Alice" || err != nil {
+		t.Errorf("Check once the queue drained = %q, %v", name, err)
 	}
 }
 
@@ -245,7 +289,7 @@ func TestUnknownNameCostsTheSame(t *testing.T) {
 	s := openFast(t, t.TempDir())
 	const iter = 100_000
 	s.iter, s.unknown = iter, randomHash(iter)
-	if err := s.Register("alice", "Alice", "correct horse"); err != nil {
+	if err := s.Register(t.Context(), testAddr, "alice", "Alice", "correct horse"); err != nil {
 		t.Fatal(err)
 	}
 	known, unknown := time.Duration(1<<62), time.Duration(1<<62)
@@ -260,7 +304,7 @@ func TestUnknownNameCostsTheSame(t *testing.T) {
 
 func timeCheck(t testing.TB, s *Store, key string) time.Duration {
 	start := time.Now()
-	if _, err := s.Check(key, "wrong password"); !errors.Is(err, ErrBadCredentials) {
+	if _, err := s.Check(t.Context(), testAddr, key, "wrong password"); !errors.Is(err, ErrBadCredentials) {
 		t.Fatalf("Check(%s) = %v", key, err)
 	}
 	return time.Since(start)

@@ -8,7 +8,7 @@ import (
 
 func TestRecordAddCarriesAnAccountToAnotherStore(t *testing.T) {
 	a, b := openFast(t, t.TempDir()), openFast(t, t.TempDir())
-	if err := a.Register("alice", "Alice", "correct horse"); err != nil {
+	if err := a.Register(t.Context(), testAddr, "alice", "Alice", "correct horse"); err != nil {
 		t.Fatal(err)
 	}
 	line := a.Record("alice")
@@ -18,10 +18,10 @@ func TestRecordAddCarriesAnAccountToAnotherStore(t *testing.T) {
 	if err := b.Add(line); err != nil {
 		t.Fatal(err)
 	}
-	if name, err := b.Check("alice", "correct horse"); err != nil || name != "Alice" {
+	if name, err := b.Check(t.Context(), testAddr, "alice", "correct horse"); err != nil || name != "Alice" {
 		t.Fatalf("login on the other store: %q, %v", name, err)
 	}
-	if _, err := b.Check("alice", "wrong"); !errors.Is(err, ErrBadCredentials) {
+	if _, err := b.Check(t.Context(), testAddr, "alice", "wrong"); !errors.Is(err, ErrBadCredentials) {
 		t.Fatalf("a wrong password on the other store: %v", err)
 	}
 	if a.Record("nobody") != nil {
