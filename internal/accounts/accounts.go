@@ -44,7 +44,7 @@ var (
 // *RetryError. ErrThrottled and ErrOverShare are about the client (HTTP
 // 429), ErrBusy is about the server (HTTP 503).
 var (
-	ErrThrottled = errors.New("too many login attempts")
+	ErrThrottled = errors.New("too many attempts")
 	ErrOverShare = errors.New("too many logins at once from this address")
 	ErrBusy      = errors.New("the server is busy with other logins")
 )

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"errors"
 	"runtime"
 	"strconv"
 	"testing"
@@ -61,6 +62,14 @@ func BenchmarkThrottleFlood(b *testing.B) {
 	b.ReportMetric(float64(flooded), "total-B")
 	b.ReportMetric(float64(flooded)/float64(full), "flood/full")
 	runtime.KeepAlive(th)
+}
+
+func timeCheck(b *testing.B, s *Store, key string) time.Duration {
+	start := time.Now()
+	if _, err := s.Check(b.Context(), testAddr, key, "wrong password"); !errors.Is(err, ErrBadCredentials) {
+		b.Fatalf("Check(%s) = %v", key, err)
+	}
+	return time.Since(start)
 }
 
 func heapInUse() int64 {
