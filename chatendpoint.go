@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"time"
 
+	"wschat/internal/auth"
 	"wschat/internal/chat"
 	"wschat/internal/engine"
 	"wschat/internal/engine/memory"
@@ -57,9 +59,14 @@ func (s *Server) chatOptions() chat.Options {
 		Logger:     s.log,
 	}
 	if a := s.auth; a != nil {
-		o.Accounts, o.MailFor = true, a.known
+		o.Accounts = true
+		o.MailFor = func(_, name string) bool {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return a.Known(ctx, name)
+		}
 		o.Renew = func(token string) (string, time.Time, error) {
-			c, err := a.verifier.Verify(token)
+			c, err := a.Verify(token)
 			return c.Subject, c.Expires, err
 		}
 	}
@@ -90,9 +97,13 @@ func (s *Server) joinRequest(r *http.Request) (chat.JoinRequest, error) {
 	var subject string
 	var expires time.Time
 	if s.auth != nil {
-		claims, err := s.auth.identify(r)
+		claims, err := s.auth.Identify(r)
 		if err != nil {
-			return chat.JoinRequest{Name: r.URL.Query().Get("name"), Addr: r.RemoteAddr}, err
+			code := chat.CodeAuthRequired
+			if errors.Is(err, auth.ErrExpired) {
+				code = chat.CodeTokenExpired
+			}
+			return chat.JoinRequest{Name: r.URL.Query().Get("name"), Addr: r.RemoteAddr}, &chat.Refusal{Code: code, Text: err.Error()}
 		}
 		subject, expires = claims.Subject, claims.Expires
 	}

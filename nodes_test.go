@@ -326,16 +326,6 @@ func TestRedisNodesShareAccountsTokensAndMail(t *testing.T) {
 		t.Fatalf("a wrong password on the other node: %d, want 401", status)
 	}
 	bob := register(t, nodes[1].addr, "bob")
-	// An account made on one node alone ("wschat user add") is offered to
-	// the others when it logs in there.
-	if err := nodes[0].s.auth.accounts.Register("carol", "carol", "correct horse"); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes {
-		if status, answer, _ := apiCall(t, n.addr, "/api/login", `{"name":"carol","password":"correct horse"}`); status != http.StatusOK {
-			t.Fatalf("carol's login: %d %v", status, answer)
-		}
-	}
 
 	phone := joinWith(t, nodes[0].addr, alice, "")
 	laptop := joinWith(t, nodes[1].addr, alice, "") // the first node's token, good on the second

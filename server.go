@@ -12,7 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"wschat/internal/auth"
 	"wschat/internal/chat"
+	"wschat/internal/engine/redis"
 	"wschat/internal/files"
 	"wschat/internal/store"
 )
@@ -71,7 +73,7 @@ type Server struct {
 	mux     *http.ServeMux
 	chat    *chat.Chat
 	engine  chatEngine
-	auth    *auth        // nil: any name may join
+	auth    *auth.Auth   // nil: any name may join
 	files   *files.Store // the shared files
 	lock    io.Closer    // the lock on -data, nil without it
 	ping    []byte       // the keepalive ping frame, encoded once
@@ -153,8 +155,7 @@ func (s *Server) open() error {
 		return err
 	}
 	s.metrics.watch(s.engine)
-	shared, _ := s.engine.(sharedAccounts)
-	if s.auth, err = newAuth(cfg, s.log, shared); err != nil {
+	if s.auth, err = auth.New(s.authOptions()); err != nil {
 		return err
 	}
 	if s.files, err = openFiles(cfg, s.log); err != nil {
@@ -171,6 +172,18 @@ func (s *Server) open() error {
 	return err
 }
 
+// authOptions is who may be whom, from the flags: with -redis, the
+// accounts and their token key are the ones every node shares.
+func (s *Server) authOptions() auth.Options {
+	cfg := s.cfg
+	o := auth.Options{JWTKey: cfg.JWTKey, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
+		Accounts: cfg.Accounts, DataDir: cfg.DataDir, Signup: cfg.Signup, Logger: s.log}
+	if r, ok := s.engine.(*redis.Engine); ok {
+		o.Records, o.TokenKey = r.Accounts(), r.TokenKey
+	}
+	return o
+}
+
 // route routes the server's endpoints on its mux.
 func (s *Server) route() {
 	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chatEndpoint))
@@ -180,7 +193,7 @@ func (s *Server) route() {
 	s.mux.HandleFunc("POST /files", s.handleUpload)
 	s.mux.Handle("GET /files/{id}/{name}", s.files)
 	if s.auth != nil {
-		s.auth.register(s.mux)
+		s.auth.Routes(s.mux)
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {

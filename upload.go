@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"wschat/internal/auth"
 	"wschat/internal/bytesize"
 	"wschat/internal/chat"
 	"wschat/internal/files"
@@ -36,14 +37,14 @@ func openFiles(cfg Config, log *slog.Logger) (*files.Store, error) {
 
 // handleUpload answers POST /files.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
-	p, status, why := s.uploader(r)
+	p, status, refusal := s.uploader(r)
 	if p == nil {
-		apiError(w, status, why)
+		auth.Error(w, status, string(refusal.Code), refusal.Text)
 		return
 	}
 	if !p.Allow() {
 		w.Header().Set("Retry-After", "1")
-		apiError(w, http.StatusTooManyRequests, "slow down: uploads count against your message rate")
+		auth.Error(w, http.StatusTooManyRequests, "slow-down", "slow down: uploads count against your message rate")
 		return
 	}
 	body, err := s.files.Limit(w, r)
@@ -53,23 +54,23 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case errors.Is(err, files.ErrTooLarge):
-		apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is too large: at most %s", bytesize.Approx(s.cfg.MaxFile)))
+		auth.Error(w, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("the file is too large: at most %s", bytesize.Approx(s.cfg.MaxFile)))
 		return
 	case errors.Is(err, files.ErrEmpty):
-		apiError(w, http.StatusBadRequest, "the file is empty")
+		auth.Error(w, http.StatusBadRequest, "empty", "the file is empty")
 		return
 	case errors.Is(err, files.ErrFull):
 		w.Header().Set("Retry-After", "10")
-		apiError(w, http.StatusServiceUnavailable, "the server has no room for files just now: try again later")
+		auth.Error(w, http.StatusServiceUnavailable, "files-full", "the server has no room for files just now: try again later")
 		return
 	case err != nil:
 		s.log.Error("store an upload", "name", p.Name(), "err", err)
-		apiError(w, http.StatusInternalServerError, "the server could not store the file")
+		auth.Error(w, http.StatusInternalServerError, "server-error", "the server could not store the file")
 		return
 	}
 	info := chat.FileInfo{Name: f.Name, Size: f.Size, Type: f.Type, URL: scheme(r) + "://" + r.Host + f.URLPath()}
 	if !p.Share(info) {
-		apiError(w, http.StatusServiceUnavailable, "the server could not post the file's message: try again later")
+		auth.Error(w, http.StatusServiceUnavailable, "not-stored", "the server could not post the file's message: try again later")
 		return
 	}
 	s.log.Info("upload", "name", p.Name(), "room", p.RoomName(), "size", f.Size, "type", f.Type)
@@ -79,29 +80,31 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 }
 
 // uploader returns the participant an upload comes from, who must be in
-// the room it names, or the status and reason to refuse it with.
-func (s *Server) uploader(r *http.Request) (*chat.Session, int, string) {
+// the room it names, or the status and refusal to answer with.
+func (s *Server) uploader(r *http.Request) (*chat.Session, int, *chat.Refusal) {
 	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, "Bearer") || credential == "" {
-		return nil, http.StatusUnauthorized, "send Authorization: Bearer with the upload credential of your connection's welcome"
+		return nil, http.StatusUnauthorized, &chat.Refusal{Code: chat.CodeAuthRequired, Text: "send Authorization: Bearer with the upload credential of your connection's welcome"}
 	}
 	subject := ""
 	if !s.chat.Credential(credential) && s.auth != nil {
-		c, err := s.auth.verifier.Verify(credential)
+		c, err := s.auth.Verify(credential)
 		if err != nil {
-			return nil, http.StatusUnauthorized, err.Error()
+			return nil, http.StatusUnauthorized, &chat.Refusal{Code: chat.CodeAuthRequired, Text: err.Error()}
 		}
 		subject = c.Subject
 	}
 	p, err := s.chat.Uploader(credential, subject, strings.TrimSpace(r.URL.Query().Get("room")))
 	var refusal *chat.Refusal
-	if errors.As(err, &refusal) && refusal.Code == chat.CodeNotInRoom {
-		return nil, http.StatusForbidden, refusal.Text
+	switch {
+	case err == nil:
+		return p, 0, nil
+	case errors.As(err, &refusal) && refusal.Code == chat.CodeNotInRoom:
+		return nil, http.StatusForbidden, refusal
+	case errors.As(err, &refusal):
+		return nil, http.StatusUnauthorized, refusal
 	}
-	if err != nil {
-		return nil, http.StatusUnauthorized, refusal.Text
-	}
-	return p, 0, ""
+	return nil, http.StatusInternalServerError, &chat.Refusal{Code: "server-error", Text: err.Error()}
 }
 
 // scheme is how the request came: https or http.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,11 +45,11 @@ func userCommand(args []string, in io.Reader) error {
 		return fmt.Errorf("stop the server first: %w", err)
 	}
 	defer held.Close()
-	accts, err := accounts.Open(*dir)
+	f, err := accounts.OpenFile(*dir, textrules.NameKey)
 	if err != nil {
 		return fmt.Errorf("open the accounts: %w", err)
 	}
-	if err := accts.Register(textrules.Fold(name), name, password); err != nil {
+	if err := accounts.New(f).Register(context.Background(), "", textrules.NameKey(name), name, password); err != nil {
 		return fmt.Errorf("add %s: %w", name, err)
 	}
 	fmt.Printf("added %s\n", name)

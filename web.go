@@ -70,12 +70,8 @@ func (s *Server) pageConfig(w http.ResponseWriter, r *http.Request) {
 		MaxMessage int64  `json:"maxMessage"`
 		MaxFile    int64  `json:"maxFile"`
 	}{Auth: "none", MaxMessage: s.cfg.MaxMessage, MaxFile: s.cfg.MaxFile}
-	switch a := s.auth; {
-	case a == nil:
-	case a.accounts != nil:
-		c.Auth, c.Signup = "accounts", a.signup
-	default:
-		c.Auth = "token"
+	if a := s.auth; a != nil {
+		c.Auth, c.Signup = a.Mode(), a.Signup()
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"context"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
@@ -8,7 +9,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -35,10 +35,6 @@ const (
 	MinPasswordChars = 8
 	MaxPasswordBytes = 1024
 )
-
-// maxWaiting bounds the hashes queued behind the running ones; past it,
-// Register and Check fail at once with ErrBusy rather than pile up.
-const maxWaiting = 32
 
 // passwordHash is a parsed `pbkdf2-sha256$ITER$SALT$HASH`.
 type passwordHash struct {
@@ -88,47 +84,42 @@ func checkPassword(password string) error {
 	return nil
 }
 
-// hasher runs PBKDF2 with bounded concurrency: a login flood takes at
-// most slots cores, and at most maxWaiting callers wait for one.
-type hasher struct {
-	slots    chan struct{} // one token per running hash
-	admitted chan struct{} // one token per running or waiting hash
-}
-
-// newHasher allows half the usable CPUs, and at least one, to hash at once.
-func newHasher() *hasher {
-	n := max(1, runtime.GOMAXPROCS(0)/2)
-	return &hasher{slots: make(chan struct{}, n), admitted: make(chan struct{}, n+maxWaiting)}
-}
-
-// derive computes PBKDF2-HMAC-SHA256 (RFC 8018 §5.2) of password.
-func (h *hasher) derive(password string, salt []byte, iter int) ([]byte, error) {
-	select {
-	case h.admitted <- struct{}{}:
-	default:
-		return nil, ErrBusy
-	}
-	defer func() { <-h.admitted }()
-	h.slots <- struct{}{}
-	defer func() { <-h.slots }()
+// pbkdf2Key computes PBKDF2-HMAC-SHA256 (RFC 8018 §5.2) of password.
+func pbkdf2Key(password string, salt []byte, iter int) ([]byte, error) {
 	return pbkdf2.Key(sha256.New, password, salt, iter, hashSize)
 }
 
-// newHash hashes password with a fresh salt.
-func (h *hasher) newHash(password string, iter int) (passwordHash, error) {
+// derive hashes password once the scheduler gives p a slot, waiting at
+// most s.queueWait for it.
+func (s *Store) derive(ctx context.Context, p party, password string, salt []byte, iter int) ([]byte, error) {
+	t, err := s.sched.enter(p, float64(iter)/Iterations)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.queueWait)
+	defer cancel()
+	if err := t.wait(ctx); err != nil {
+		return nil, err
+	}
+	defer t.done()
+	return s.kdf(password, salt, iter)
+}
+
+// newHash hashes password for p with a fresh salt.
+func (s *Store) newHash(ctx context.Context, p party, password string) (passwordHash, error) {
 	salt := make([]byte, saltSize)
 	rand.Read(salt)
-	sum, err := h.derive(password, salt, iter)
+	sum, err := s.derive(ctx, p, password, salt, s.iter)
 	if err != nil {
 		return passwordHash{}, err
 	}
-	return passwordHash{iter: iter, salt: salt, sum: sum}, nil
+	return passwordHash{iter: s.iter, salt: salt, sum: sum}, nil
 }
 
 // matches reports whether password hashes to want, comparing in constant
 // time.
-func (h *hasher) matches(want passwordHash, password string) (bool, error) {
-	sum, err := h.derive(password, want.salt, want.iter)
+func (s *Store) matches(ctx context.Context, p party, want passwordHash, password string) (bool, error) {
+	sum, err := s.derive(ctx, p, password, want.salt, want.iter)
 	if err != nil {
 		return false, err
 	}

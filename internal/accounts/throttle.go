@@ -1,164 +1,130 @@
 package accounts
 
 import (
+	"crypto/sha256"
 	"net/netip"
+	"strconv"
 	"sync"
 	"time"
 )
 
-// Throttle limits failed logins per account name and per client address,
-// each as a bucket: limit failures may come at once, then one more each
-// window/limit. Only failures count. Memory is bounded by maxEntries
-// records; past it the record that failed longest ago is dropped. It is
-// safe for concurrent use.
-//
-// A per-name limit also lets anyone hold a name's logins back by failing
-// on purpose; the wait it causes is at most one window.
-type Throttle struct {
-	perName, perAddr int
-	window           time.Duration
-	maxEntries       int
-
-	mu      sync.Mutex
-	records map[recordKey]*failures
-	newest  *failures // most recently failed; the list runs to the oldest
-	oldest  *failures
+// LoginLimits are the limits a LoginThrottle applies, each counted in
+// buckets of its own that remember at most MaxKeys keys.
+type LoginLimits struct {
+	// PairFailures limits wrong passwords for one name from one address:
+	// guessing one account's password. Counted per name and address
+	// together (as Auth0's brute-force protection counts "per identifier
+	// and IP"), failing on purpose from one address never locks the
+	// owner out elsewhere.
+	PairFailures Rate
+	// AddrFailures limits wrong passwords from one address whatever the
+	// name: trying a few passwords on many names (Auth0's suspicious IP
+	// throttling; Synapse counts failures per account instead, which lets
+	// anyone lock an owner out).
+	AddrFailures Rate
+	// AddrAttempts limits every login from one address, right or wrong
+	// (Synapse's rc_login.address): it bounds the hashing one address can
+	// ask for, even with its own account's password.
+	AddrAttempts Rate
+	MaxKeys      int
 }
 
-// recordKey separates names from addresses.
-type recordKey struct {
-	addr bool
-	s    string
+// DefaultLoginLimits suit people typing passwords: five wrong tries at
+// one name, then one each 3 minutes; twenty wrong tries from one address
+// across names, then one each 2 minutes; ten logins at once from one
+// address, then one each 6 seconds, which costs a core at most 7% (a hash
+// takes about 0.4 s) and which no one retyping reaches.
+var DefaultLoginLimits = LoginLimits{
+	PairFailures: Rate{Burst: 5, Every: 3 * time.Minute},
+	AddrFailures: Rate{Burst: 20, Every: 2 * time.Minute},
+	AddrAttempts: Rate{Burst: 10, Every: 6 * time.Second},
+	MaxKeys:      100_000,
 }
 
-// failures is one name's or address's bucket, in a list by last failure.
-type failures struct {
-	key recordKey
-	// full is when the bucket will be empty again (the "theoretical
-	// arrival time" of GCRA), in Unix nanoseconds.
-	full         int64
-	newer, older *failures
+// LoginThrottle decides whether a login may check a password, and counts
+// what it did. It is safe for concurrent use.
+type LoginThrottle struct {
+	mu           sync.Mutex
+	pairFailures buckets // by pairKey
+	addrFailures buckets // by address
+	addrAttempts buckets // by address
 }
 
-// NewThrottle returns a Throttle allowing perName failed logins for one
-// name and perAddr from one address (see AddrKey) per window, keeping at
-// most maxEntries records. A limit below 1 turns that check off, as does a
-// window below 1ns; maxEntries below 1 counts as 1.
-func NewThrottle(perName, perAddr int, window time.Duration, maxEntries int) *Throttle {
-	if window <= 0 {
-		perName, perAddr = 0, 0
+// NewLoginThrottle returns a LoginThrottle applying l.
+func NewLoginThrottle(l LoginLimits) *LoginThrottle {
+	return &LoginThrottle{
+		pairFailures: newBuckets(l.PairFailures, l.MaxKeys),
+		addrFailures: newBuckets(l.AddrFailures, l.MaxKeys),
+		addrAttempts: newBuckets(l.AddrAttempts, l.MaxKeys),
 	}
-	return &Throttle{
-		perName:    perName,
-		perAddr:    perAddr,
-		window:     window,
-		maxEntries: max(1, maxEntries),
-		records:    make(map[recordKey]*failures),
-	}
 }
 
-// Allow reports whether a login for key from addr may try a password now;
-// if not, retryAfter says how long until it may (for Retry-After). It
-// records nothing.
-func (t *Throttle) Allow(key, addr string, now time.Time) (retryAfter time.Duration, ok bool) {
+// Begin asks whether a login to the account key from addr (see AddrKey)
+// may check a password at now. If not, it returns a *RetryError wrapping
+// ErrThrottled and counts nothing, so that retrying while refused never
+// lengthens the wait. If so, it counts one attempt from addr and, until
+// the LoginAttempt says otherwise, one failure for key from addr and one
+// for addr: counting before the check keeps concurrent guesses within
+// the limits.
+func (t *LoginThrottle) Begin(key, addr string, now time.Time) (LoginAttempt, error) {
+	pair, n := pairKey(key, addr), now.UnixNano()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	wait := max(t.wait(recordKey{s: key}, t.perName, now), t.wait(recordKey{addr: true, s: addr}, t.perAddr, now))
-	return wait, wait == 0
+	wait := max(t.pairFailures.wait(pair, n), t.addrFailures.wait(addr, n), t.addrAttempts.wait(addr, n))
+	if wait > 0 {
+		return LoginAttempt{}, &RetryError{Err: ErrThrottled, After: wait}
+	}
+	t.pairFailures.take(pair, n)
+	t.addrFailures.take(addr, n)
+	t.addrAttempts.take(addr, n)
+	return LoginAttempt{t: t, pair: pair, addr: addr}, nil
 }
 
-// Failed counts a wrong password (or unknown name) for key from addr.
-func (t *Throttle) Failed(key, addr string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.fail(recordKey{s: key}, t.perName, now)
-	t.fail(recordKey{addr: true, s: addr}, t.perAddr, now)
+// LoginAttempt is a login Begin let through. It counts as a failure
+// unless Succeeded or NotChecked is called.
+type LoginAttempt struct {
+	t          *LoginThrottle
+	pair, addr string
 }
 
-// Succeeded forgets the failures of key. Those of addr are kept, so that
-// logging in to one's own account does not buy more guesses at others.
-func (t *Throttle) Succeeded(key, addr string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if f := t.records[recordKey{s: key}]; f != nil {
-		t.remove(f)
-	}
+// Succeeded records that the password was right: the name's failures
+// from this address are forgotten. The address's failures at other names
+// are kept, so that logging in to one's own account buys no guesses at
+// others; this attempt is not one of them.
+func (a LoginAttempt) Succeeded(now time.Time) {
+	a.t.mu.Lock()
+	defer a.t.mu.Unlock()
+	a.t.pairFailures.forget(a.pair)
+	a.t.addrFailures.refund(a.addr, now.UnixNano())
 }
 
-// interval is the time one failure takes to drain from a bucket.
-func (t *Throttle) interval(limit int) int64 {
-	return int64(t.window) / int64(limit)
+// NotChecked records that no password was checked (the server was busy,
+// or the client left): the attempt still counts against the address's
+// attempts, but not as a failure.
+func (a LoginAttempt) NotChecked(now time.Time) {
+	a.t.mu.Lock()
+	defer a.t.mu.Unlock()
+	a.t.pairFailures.refund(a.pair, now.UnixNano())
+	a.t.addrFailures.refund(a.addr, now.UnixNano())
 }
 
-// wait returns how long until k's bucket has room for one more failure.
-func (t *Throttle) wait(k recordKey, limit int, now time.Time) time.Duration {
-	f := t.records[k]
-	if limit < 1 || f == nil {
-		return 0
-	}
-	n := now.UnixNano()
-	if f.full <= n {
-		t.remove(f) // drained: nothing to remember
-		return 0
-	}
-	over := f.full - n - (int64(t.window) - t.interval(limit))
-	return time.Duration(max(0, over))
+// pairKey is the key of one name at one address: a digest, so that every
+// pair costs the same memory however long the name it was given, and no
+// two pairs share a key.
+func pairKey(key, addr string) string {
+	h := sha256.New()
+	h.Write([]byte(strconv.Itoa(len(addr))))
+	h.Write([]byte{':'})
+	h.Write([]byte(addr))
+	h.Write([]byte(key))
+	return string(h.Sum(nil)[:16])
 }
 
-func (t *Throttle) fail(k recordKey, limit int, now time.Time) {
-	if limit < 1 {
-		return
-	}
-	n := now.UnixNano()
-	f := t.records[k]
-	if f == nil {
-		f = &failures{key: k, full: n}
-		t.records[k] = f
-	} else {
-		t.unlink(f)
-	}
-	// Failures past the limit never hold the bucket full beyond a window.
-	f.full = min(max(f.full, n)+t.interval(limit), n+int64(t.window))
-	t.pushNewest(f)
-	for len(t.records) > t.maxEntries {
-		t.remove(t.oldest)
-	}
-}
-
-func (t *Throttle) remove(f *failures) {
-	t.unlink(f)
-	delete(t.records, f.key)
-}
-
-func (t *Throttle) pushNewest(f *failures) {
-	f.older = t.newest
-	if t.newest != nil {
-		t.newest.newer = f
-	}
-	t.newest = f
-	if t.oldest == nil {
-		t.oldest = f
-	}
-}
-
-func (t *Throttle) unlink(f *failures) {
-	if f.newer != nil {
-		f.newer.older = f.older
-	} else {
-		t.newest = f.older
-	}
-	if f.older != nil {
-		f.older.newer = f.newer
-	} else {
-		t.oldest = f.newer
-	}
-	f.newer, f.older = nil, nil
-}
-
-// AddrKey maps a client's IP address to the key Throttle counts it under:
-// an IPv4 address as is, an IPv6 address as its /64 prefix, since one
-// host or network is usually given a whole /64. IPv4-mapped IPv6
-// addresses count as IPv4; zones are dropped.
+// AddrKey maps a client's IP address to the key it is counted under, by
+// LoginThrottle, Limiter and the hashing scheduler: an IPv4 address as
+// is, an IPv6 address as its /64 prefix, since one host or network is
+// usually given a whole /64. IPv4-mapped IPv6 addresses count as IPv4;
+// zones are dropped.
 func AddrKey(ip netip.Addr) string {
 	ip = ip.Unmap().WithZone("")
 	if !ip.Is6() {

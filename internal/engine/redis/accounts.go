@@ -2,13 +2,18 @@ package redis
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strconv"
+	"time"
+
+	"wschat/internal/accounts"
 )
 
 // Built-in accounts on several nodes: every account is kept in
 // wschat:accounts, its record (name and password hash, as package
-// accounts writes it) under its key. The key that signs tokens is
+// accounts writes it) under its key, and nowhere else. The key that signs tokens is
 // wschat:token-key: the first node to start puts its own there, and every
 // node then signs and checks with that one, so that a token from one node
 // is good on all.
@@ -36,18 +41,58 @@ func (e *Engine) TokenKey(ctx context.Context, local []byte, minSize int) ([]byt
 	return key, nil
 }
 
-// Account returns the record of the account key, or nil if there is none.
-func (e *Engine) Account(ctx context.Context, key string) ([]byte, error) {
-	v, err := e.do(ctx, "HGET", accountsKey, key)
+// reserveScript claims a key for a registration, unless it has an
+// account: KEYS[1] the accounts, KEYS[2] the key's claim; ARGV: the key,
+// the claimant, the claim's expiry in ms. It returns 1 when claimed.
+const reserveScript = `if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
+return 0`
+
+// unreserveScript gives a claim back if it is still the claimant's:
+// KEYS[1] the claim; ARGV[1] the claimant.
+const unreserveScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+
+// reserveFor is how long a registration's claim lasts: longer than a
+// hash waits and runs, so that a node that dies mid-registration frees
+// the name soon after.
+const reserveFor = 30 * time.Second
+
+// Accounts returns the built-in accounts every node shares: an account is
+// created in Redis, and only there, by the one registration that first
+// claims its key (wschat:registering:KEY, before any password is hashed).
+func (e *Engine) Accounts() accounts.Records { return accountRecords{e} }
+
+// accountRecords is accounts.Records in Redis.
+type accountRecords struct{ e *Engine }
+
+// Get implements accounts.Records.
+func (r accountRecords) Get(ctx context.Context, key string) ([]byte, error) {
+	v, err := r.e.do(ctx, "HGET", accountsKey, key)
 	if err != nil || v.IsNull() {
 		return nil, err
 	}
 	return v.Bytes(), nil
 }
 
-// AddAccount keeps record as the account key's unless it has one, and
-// reports whether it did.
-func (e *Engine) AddAccount(ctx context.Context, key string, record []byte) (bool, error) {
-	v, err := e.do(ctx, "HSETNX", accountsKey, key, string(record))
-	return err == nil && v.Int() == 1, err
+// Reserve implements accounts.Records.
+func (r accountRecords) Reserve(ctx context.Context, key string) (func(), error) {
+	claim, who := "wschat:registering:"+key, rand.Text()
+	v, err := r.e.do(ctx, "EVAL", reserveScript, "2", accountsKey, claim, key, who, strconv.FormatInt(reserveFor.Milliseconds(), 10))
+	if err != nil {
+		return nil, err
+	}
+	if v.Int() != 1 {
+		return nil, accounts.ErrTaken
+	}
+	return func() { r.e.background("give a registration's claim back", "EVAL", unreserveScript, "1", claim, who) }, nil
+}
+
+// Put implements accounts.Records.
+func (r accountRecords) Put(ctx context.Context, key string, rec []byte) error {
+	v, err := r.e.do(ctx, "HSETNX", accountsKey, key, string(rec))
+	if err == nil && v.Int() == 0 {
+		err = accounts.ErrTaken
+	}
+	return err
 }
