@@ -31,7 +31,7 @@ func openEngine(cfg Config, log *slog.Logger) (chatEngine, error) {
 	if cfg.Redis != "" {
 		return redis.Open(redis.Options{URL: cfg.Redis, TTL: cfg.RedisTTL, Keep: cfg.HistoryKeep, Logger: log})
 	}
-	opts := store.Options{Keep: cfg.HistoryKeep, MaxRooms: cfg.MaxRooms, Logger: log}
+	opts := store.Options{Keep: cfg.HistoryKeep, Logger: log}
 	if cfg.DataDir != "" {
 		opts.Dir = filepath.Join(cfg.DataDir, "history")
 	}

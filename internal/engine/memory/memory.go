@@ -44,7 +44,7 @@ func (e *Engine) Publish(_ context.Context, room string, payload []byte) (store.
 		err error
 	}
 	done := make(chan result, 1)
-	e.log.Append(room, payload, func(rec store.Record, err error) {
+	e.log.Append(room, "", payload, func(rec store.Record, err error) {
 		if err != nil {
 			done <- result{err: err}
 			return
@@ -87,7 +87,7 @@ func (e *Engine) Keep(_ context.Context, owners []string, payload []byte) error 
 	var wg sync.WaitGroup
 	for i, owner := range owners {
 		wg.Add(1)
-		e.log.Append(mailbox(owner), payload, func(rec store.Record, err error) {
+		e.log.Append(mailbox(owner), "", payload, func(rec store.Record, err error) {
 			recs[i] = rec
 			if err != nil {
 				errs = append(errs, err) // done calls never overlap
