@@ -145,17 +145,6 @@ func (a *auth) check(r *http.Request) (jwt.Claims, string) {
 	return c, ""
 }
 
-// known reports whether a private message may wait for the account
-// called name (folded: key) while it is offline: a built-in account that
-// exists, or with tokens from another service any valid name, since only
-// that service knows its accounts.
-func (a *auth) known(key, name string) bool {
-	if a.accounts != nil {
-		return a.exists(key)
-	}
-	return textrules.CheckName("name", name) == ""
-}
-
 // sign makes a token for the built-in account name.
 func (a *auth) sign(name string) (string, time.Time, error) {
 	now := time.Now()

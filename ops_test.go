@@ -202,7 +202,7 @@ func TestRateLimitWarnsThenCloses(t *testing.T) {
 	cfg.Rate, cfg.Burst = 0.001, 3
 	srv, addr := startHTTP(t, cfg)
 	alice := join(t, addr, "alice")
-	bob := listen(dial(t, addr, "/ws/chat?name=bob&format=json"))
+	bob := listen(dialFromAddr(t, "127.0.0.2", addr, "/ws/chat?name=bob&format=json")) // a rate of his own
 	bob.next(t) // welcome
 	alice.expect(t, "* bob joined")
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"wschat/internal/bytesize"
 	"wschat/internal/chat"
@@ -23,7 +24,8 @@ import (
 // openFiles opens the store of shared files: in dir/files when dir is
 // set, in memory otherwise.
 func openFiles(cfg Config, log *slog.Logger) (*files.Store, error) {
-	opts := files.Options{MaxFile: cfg.MaxFile, Budget: cfg.FilesBudget, Logger: log}
+	opts := files.Options{MaxFile: cfg.MaxFile, Budget: cfg.FilesBudget, Share: cfg.FilesShare,
+		IdleTimeout: cfg.HandshakeTimeout, Logger: log}
 	if cfg.DataDir != "" {
 		opts.Dir = filepath.Join(cfg.DataDir, "files")
 	}
@@ -34,48 +36,85 @@ func openFiles(cfg Config, log *slog.Logger) (*files.Store, error) {
 	return s, nil
 }
 
-// handleUpload answers POST /files.
+// Upload refusals' codes, in the JSON body beside the words ("code"):
+// each says which limit was met.
+const (
+	codeFileTooLarge = "file-too-large" // 413: past -max-file
+	codeEmptyFile    = "empty-file"     // 400
+	codeUploadShare  = "upload-share"   // 429: the uploader's uploads in progress hold its share
+	codeUploadsBusy  = "uploads-busy"   // 503: uploads in progress hold all the room for them
+	codeFilesFull    = "files-full"     // 507: the disk is full
+	codeNotPosted    = "not-posted"     // 503: the file was kept, but its message could not be
+)
+
+// handleUpload answers POST /files. The file is the uploader's
+// participant's (see chat.ParticipantOf): it counts against that share.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	p, status, why := s.uploader(r)
 	if p == nil {
-		apiError(w, status, why)
+		code := chat.CodeAuthRequired
+		if status == http.StatusForbidden {
+			code = chat.CodeNotInRoom
+		}
+		uploadError(w, status, string(code), why)
 		return
 	}
 	if !p.Allow() {
 		w.Header().Set("Retry-After", "1")
-		apiError(w, http.StatusTooManyRequests, "slow down: uploads count against your message rate")
+		uploadError(w, http.StatusTooManyRequests, string(chat.CodeSlowDown), "slow down: uploads count against your message rate")
 		return
 	}
 	body, err := s.files.Limit(w, r)
 	var f files.File
 	if err == nil {
-		f, err = s.files.Put(r.URL.Query().Get("name"), body)
+		f, err = s.files.Put(p.Participant(), r.URL.Query().Get("name"), body)
 	}
-	switch {
-	case errors.Is(err, files.ErrTooLarge):
-		apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is too large: at most %s", bytesize.Approx(s.cfg.MaxFile)))
-		return
-	case errors.Is(err, files.ErrEmpty):
-		apiError(w, http.StatusBadRequest, "the file is empty")
-		return
-	case errors.Is(err, files.ErrFull):
-		w.Header().Set("Retry-After", "10")
-		apiError(w, http.StatusServiceUnavailable, "the server has no room for files just now: try again later")
-		return
-	case err != nil:
-		s.log.Error("store an upload", "name", p.Name(), "err", err)
-		apiError(w, http.StatusInternalServerError, "the server could not store the file")
+	if err != nil {
+		s.uploadFailed(w, p, err)
 		return
 	}
 	info := chat.FileInfo{Name: f.Name, Size: f.Size, Type: f.Type, URL: scheme(r) + "://" + r.Host + f.URLPath()}
 	if !p.Share(info) {
-		apiError(w, http.StatusServiceUnavailable, "the server could not post the file's message: try again later")
+		uploadError(w, http.StatusServiceUnavailable, codeNotPosted, "the file was kept, but its message could not be posted (your room or your share of history may be full): try again later")
 		return
 	}
 	s.log.Info("upload", "name", p.Name(), "room", p.RoomName(), "size", f.Size, "type", f.Type)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	json.NewEncoder(w).Encode(info)
+}
+
+// uploadFailed answers an upload Put refused, naming the limit it met.
+func (s *Server) uploadFailed(w http.ResponseWriter, p *chat.Session, err error) {
+	switch {
+	case errors.Is(err, files.ErrTooLarge):
+		uploadError(w, http.StatusRequestEntityTooLarge, codeFileTooLarge, fmt.Sprintf("the file is too large: at most %s (-max-file)", bytesize.Approx(s.cfg.MaxFile)))
+	case errors.Is(err, files.ErrEmpty):
+		uploadError(w, http.StatusBadRequest, codeEmptyFile, "the file is empty")
+	case errors.Is(err, files.ErrShare):
+		w.Header().Set("Retry-After", "10")
+		uploadError(w, http.StatusTooManyRequests, codeUploadShare, "your uploads in progress hold your share of the room for files: wait for them to finish")
+	case errors.Is(err, files.ErrBusy):
+		w.Header().Set("Retry-After", "10")
+		uploadError(w, http.StatusServiceUnavailable, codeUploadsBusy, "uploads in progress hold all the room the server gives them: try again shortly")
+	case errors.Is(err, syscall.ENOSPC):
+		uploadError(w, http.StatusInsufficientStorage, codeFilesFull, "the server's disk is full: the file was not kept")
+	default:
+		s.log.Error("store an upload", "name", p.Name(), "err", err)
+		uploadError(w, http.StatusInternalServerError, "", "the server could not store the file")
+	}
+}
+
+// uploadError answers an upload with status and a JSON body of the
+// words and the code: {"error":"...","code":"..."}.
+func uploadError(w http.ResponseWriter, status int, code, why string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(struct {
+		Error string `json:"error"`
+		Code  string `json:"code,omitempty"`
+	}{why, code})
 }
 
 // uploader returns the participant an upload comes from, who must be in
