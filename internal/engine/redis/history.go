@@ -78,4 +78,3 @@ func (e *Engine) before(ctx context.Context, stream string, id store.ID, n int) 
 	}
 	return e.records(ctx, "XREVRANGE", stream, end, "-", n)
 }
-

@@ -106,8 +106,9 @@ func Open(o Options) (*Engine, error) {
 	e := &Engine{node: rand.Text()[:16], ttl: o.TTL, log: o.Logger, boxes: o.Mailboxes,
 		rooms: family{streams: "wschat:room:", meta: "wschat:history:", kind: 'm', keep: o.Keep, bounds: o.History},
 		mail:  family{streams: "wschat:mailbox:", meta: "wschat:mailstore:", kind: 'q', keep: o.Keep, bounds: o.Mail},
-		stop: make(chan struct{}), resynch: make(chan struct{}, 1), reconnected: make(chan struct{}, 1),
-		claims: make(map[string]engine.Claim), places: make(map[string]engine.Place)}
+		stop:  make(chan struct{}), resynch: make(chan struct{}, 1), reconnected: make(chan struct{}, 1),
+		claims: make(map[string]engine.Claim), places: make(map[string]engine.Place),
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := resp.Dial(ctx, o.URL, resp.Options{OnState: e.state})
