@@ -175,6 +175,7 @@ func (s *Server) open() error {
 	if s.files, err = openFiles(cfg, s.log); err != nil {
 		return err
 	}
+	s.metrics.files = s.files.Stats
 	if cfg.Compress {
 		s.deflater = new(deflater)
 	}
