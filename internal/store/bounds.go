@@ -7,8 +7,10 @@ import (
 	"time"
 )
 
-// Bounds. Every kept record is charged its payload and RecordOverhead;
-// the charges are what the bounds count. A room keeps its newest Keep
+// Bounds. Every kept record is charged its payload and RecordOverhead,
+// and every room that keeps records RoomOverhead, charged to whoever's
+// record opened it, until it is emptied; the charges are what the bounds
+// count. A room keeps its newest Keep
 // records within RoomBytes, and none older than MaxAge: these drop a
 // room's own oldest records, and nothing else ever does, so no room
 // loses history for what happens in another. The log as a whole
@@ -20,6 +22,12 @@ import (
 // about what holds it in memory (its index entry, its slice headers, its
 // share of a room's), so that many tiny records cost what they take.
 const RecordOverhead = 256
+
+// RoomOverhead is what a room with records is charged beyond them: about
+// what the largest engine (Redis, whose stream preallocates a node of 4
+// KiB) takes for one, so that a flood of rooms of one message each costs
+// what it takes there too.
+const RoomOverhead = 5 << 10
 
 // Charge is what a record of n payload bytes counts against the bounds.
 func Charge(n int) int64 { return int64(n) + RecordOverhead }
@@ -64,10 +72,15 @@ func (l *Log) ownerFor(key string) *owner {
 }
 
 // admit reports the bound a record charged c, of the owner key, would
-// pass in room r (nil when the room has no record yet). The owner's own
+// pass in room r (nil when the record opens it, which costs RoomOverhead
+// more, though not of the owner's share of the room). The owner's own
 // bounds come first: whoever fills the log fills its own share first.
 // l.mu must be held.
 func (l *Log) admit(r *room, key string, c int64) error {
+	opening := int64(0)
+	if r == nil {
+		opening = RoomOverhead
+	}
 	if o := l.owners[key]; key != "" {
 		var have, inRoom int64
 		if o != nil {
@@ -77,13 +90,13 @@ func (l *Log) admit(r *room, key string, c int64) error {
 			}
 		}
 		switch {
-		case l.bounds.Share > 0 && have+c > l.bounds.Share:
+		case l.bounds.Share > 0 && have+c+opening > l.bounds.Share:
 			return &LimitError{Err: ErrShare, Max: l.bounds.Share}
 		case l.bounds.RoomShare > 0 && inRoom+c > l.bounds.RoomShare:
 			return &LimitError{Err: ErrRoomShare, Max: l.bounds.RoomShare}
 		}
 	}
-	if l.bounds.Total > 0 && l.charge+c > l.bounds.Total {
+	if l.bounds.Total > 0 && l.charge+c+opening > l.bounds.Total {
 		return &LimitError{Err: ErrFull, Max: l.bounds.Total}
 	}
 	return nil
@@ -103,6 +116,16 @@ func (l *Log) reserve(r *room, o *owner, c int64) {
 			r.shares = make(map[*owner]int64)
 		}
 		r.shares[o] += c
+	}
+}
+
+// open charges a new room to its opener, o, and to the log. l.mu must be
+// held for writing.
+func (l *Log) open(r *room, o *owner) {
+	r.opener = o
+	l.charge += RoomOverhead
+	if o != nil {
+		o.charge += RoomOverhead
 	}
 }
 
@@ -161,6 +184,12 @@ func (l *Log) expire(r *room, now time.Time) {
 func (l *Log) delete(r *room) {
 	r.gone = true
 	delete(l.rooms, r.name)
+	l.charge -= RoomOverhead
+	if o := r.opener; o != nil {
+		if o.charge -= RoomOverhead; o.charge <= 0 {
+			delete(l.owners, o.key)
+		}
+	}
 	if r.trimmed {
 		l.lost[lostBit(r.name)/64] |= 1 << (lostBit(r.name) % 64)
 		l.log.Debug("store: room emptied by age", "room", r.name)

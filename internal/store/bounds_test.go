@@ -80,8 +80,8 @@ func TestRoomBytesDropsTheRoomsOwnOldest(t *testing.T) {
 		if got := payloads(l.Last("quiet", 10)); !slices.Equal(got, []string{"kept"}) {
 			t.Errorf("quiet keeps %q", got)
 		}
-		if st := l.Stats(); st.Charged != Charge(len(big))+Charge(4) {
-			t.Errorf("charged %d, want what the two kept records are", st.Charged)
+		if st := l.Stats(); st.Charged != Charge(len(big))+Charge(4)+2*RoomOverhead {
+			t.Errorf("charged %d, want what the two kept records and their rooms are", st.Charged)
 		}
 	})
 }
@@ -89,7 +89,7 @@ func TestRoomBytesDropsTheRoomsOwnOldest(t *testing.T) {
 func TestShareRefusesItsOwnerAlone(t *testing.T) {
 	modes(t, func(t *testing.T, o Options) {
 		o.Keep = 2
-		o.Bounds.Share = 3 * Charge(1)
+		o.Bounds.Share = 3 * (Charge(1) + RoomOverhead) // three rooms it opens, of a record each
 		l := mustOpen(t, o)
 		for _, room := range []string{"a", "b", "c"} {
 			if _, err := appendAs(t, l, room, "mallory", "m"); err != nil {
@@ -141,7 +141,7 @@ func TestRoomShare(t *testing.T) {
 
 func TestTotalRefusesRatherThanEvicts(t *testing.T) {
 	modes(t, func(t *testing.T, o Options) {
-		o.Bounds.Total = 4 * Charge(1)
+		o.Bounds.Total = 4 * (Charge(1) + RoomOverhead)
 		l := mustOpen(t, o)
 		for i := range 4 {
 			if _, err := appendAs(t, l, fmt.Sprint("r", i), fmt.Sprint("o", i), "m"); err != nil {
@@ -193,8 +193,8 @@ func TestMaxAge(t *testing.T) {
 		if loc := l.Locate("never", ID{}); !loc.Complete {
 			t.Errorf("0-0 in a room that never had a message: %+v, want complete", loc)
 		}
-		if st := l.Stats(); st.Records != 3 || st.Charged != Charge(len("newer"))+Charge(len("now"))+Charge(len("back")) {
-			t.Errorf("stats %+v, want what the three records kept are charged", st)
+		if st := l.Stats(); st.Records != 3 || st.Charged != Charge(len("newer"))+Charge(len("now"))+Charge(len("back"))+3*RoomOverhead {
+			t.Errorf("stats %+v, want what the three records kept, and their rooms, are charged", st)
 		}
 	})
 }
@@ -202,7 +202,7 @@ func TestMaxAge(t *testing.T) {
 // Owners are written with their records: a share holds across a restart.
 func TestShareSurvivesReopen(t *testing.T) {
 	dir := t.TempDir()
-	o := Options{Dir: dir, Bounds: Bounds{Share: 2 * Charge(1)}}
+	o := Options{Dir: dir, Bounds: Bounds{Share: 2 * (Charge(1) + RoomOverhead)}}
 	l := mustOpen(t, o)
 	for _, room := range []string{"a", "b"} {
 		if _, err := appendAs(t, l, room, "mallory", "m"); err != nil {
@@ -219,7 +219,7 @@ func TestShareSurvivesReopen(t *testing.T) {
 	if got := payloads(l.Last("a", 10)); !slices.Equal(got, []string{"m", "nobody's"}) {
 		t.Errorf("room a after reopen: %q", got)
 	}
-	if st := l.Stats(); st.Owners != 1 || st.Charged != 2*Charge(1)+Charge(8) {
+	if st := l.Stats(); st.Owners != 1 || st.Charged != 2*(Charge(1)+RoomOverhead)+Charge(8) {
 		t.Errorf("stats after reopen %+v", st)
 	}
 }

@@ -14,6 +14,7 @@ type room struct {
 	charge  int64            // what ents are charged
 	pending int              // records on their way to the disk
 	shares  map[*owner]int64 // with RoomShare: each owner's charge here, pending included
+	opener  *owner           // charged RoomOverhead for the room; nil: nobody
 	gone    bool             // deleted, emptied by age
 	// trimmed: records of the room have been dropped, or may have been
 	// before the log was opened, so that it does not keep all it had.

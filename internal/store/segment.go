@@ -158,6 +158,7 @@ func (l *Log) settle() {
 			l.reserve(r, e.own, e.charge)
 		}
 		l.records += len(r.ents)
+		l.open(r, r.ents[0].own) // who opened it is not kept: its oldest record's owner pays
 		l.trim(r)
 		l.expire(r, now)
 	}

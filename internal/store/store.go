@@ -264,12 +264,15 @@ func (l *Log) accept(name, owner string, payload []byte) (*room, *owner, error) 
 		l.expire(r, now)
 		r = l.rooms[name]
 	}
-	c := Charge(len(payload))
-	if err := l.admit(r, owner, c); err != nil {
+	opens := r == nil
+	if err := l.admit(r, owner, Charge(len(payload))); err != nil {
 		return nil, nil, err
 	}
 	r, o := l.roomFor(name), l.ownerFor(owner)
-	l.reserve(r, o, c)
+	if opens {
+		l.open(r, o)
+	}
+	l.reserve(r, o, Charge(len(payload)))
 	return r, o, nil
 }
 

@@ -91,7 +91,7 @@ func testRoomBounds(t *testing.T, open Open) {
 }
 
 func testShare(t *testing.T, open Open) {
-	share := 3 * store.Charge(2)
+	share := 3 * (store.Charge(2) + store.RoomOverhead) // three rooms it opens, of a message each
 	e := open(t, NewRecorder(), Limits{History: store.Bounds{Share: share}})
 	c := ctx(t)
 	for i, room := range []string{"a", "b", "c"} {
@@ -109,7 +109,7 @@ func testShare(t *testing.T, open Open) {
 }
 
 func testTotal(t *testing.T, open Open) {
-	total := 3 * store.Charge(2)
+	total := 3 * (store.Charge(2) + store.RoomOverhead)
 	e := open(t, NewRecorder(), Limits{History: store.Bounds{Total: total}})
 	for i := range 3 {
 		publish(t, e, fmt.Sprint("r", i), fmt.Sprint("s", i), fmt.Sprint("m", i))
@@ -196,7 +196,8 @@ func testMailboxes(t *testing.T, open Open) {
 }
 
 func testMailBounds(t *testing.T, open Open) {
-	perBox, share := 2*store.Charge(2), 3*store.Charge(2)
+	// The first letter to a mailbox makes it, and its sender pays for it.
+	perBox, share := 2*store.Charge(2), 3*store.Charge(2)+2*store.RoomOverhead
 	rec := NewRecorder()
 	e := open(t, rec, Limits{Keep: 3, Mail: store.Bounds{RoomShare: perBox, Share: share}})
 	c := ctx(t)
@@ -225,7 +226,7 @@ func testMailBounds(t *testing.T, open Open) {
 		t.Errorf("bob's mailbox: %d letters (%v), want the newest 3, from x1", len(got), err)
 	}
 
-	total := 2 * store.Charge(2)
+	total := 2 * (store.Charge(2) + store.RoomOverhead) // one letter, in two mailboxes it makes
 	e = open(t, rec, Limits{Mail: store.Bounds{Total: total}})
 	e.Open(c, "bob")
 	if err := e.Keep(c, letter("bob", "a", "p0")); err != nil {

@@ -11,12 +11,12 @@ import (
 // whether the id is kept, whether it is older than everything kept, and
 // whether the stream keeps everything it was ever given (XINFO STREAM's
 // entries-added against its length; Redis 7) and never lost all it had
-// (its bit in META:lost). KEYS as family.keys; ARGV[1] unused, ARGV[2]
-// the id, ARGV[3] "1" if the id is zero, ARGV[4] the room's key. It
-// returns {kept, older, complete} as 0 or 1.
-const locateScript = logLib + `local k, id, zero = KEYS[1], ARGV[2], ARGV[3] == '1'
+// (its bit in META:lost). KEYS as family.keys; ARGV[1] and ARGV[2]
+// unused, ARGV[3] the id, ARGV[4] "1" if the id is zero, ARGV[5] the
+// room's key. It returns {kept, older, complete} as 0 or 1.
+const locateScript = logLib + `local k, id, zero = KEYS[1], ARGV[3], ARGV[4] == '1'
 local complete = 0
-if redis.call('GETBIT', KEYS[6], lostbit(ARGV[4])) == 0 then complete = 1 end
+if redis.call('GETBIT', KEYS[6], lostbit(ARGV[5])) == 0 then complete = 1 end
 if redis.call('EXISTS', k) == 0 then
   if zero then return {0, 1, complete} end
   return {0, 0, complete}
@@ -39,8 +39,8 @@ func (e *Engine) Locate(ctx context.Context, room string, id store.ID) (engine.L
 	if id.IsZero() {
 		zero = "1"
 	}
-	args := append([]string{"EVAL", locateScript, "7"}, e.rooms.keys(room)...)
-	v, err := e.do(ctx, append(args, "0", id.String(), zero, room)...)
+	args := append([]string{"EVAL", locateScript, "8"}, e.rooms.keys(room)...)
+	v, err := e.do(ctx, append(args, "0", "0", id.String(), zero, room)...)
 	if err != nil {
 		return engine.Location{}, err
 	}
