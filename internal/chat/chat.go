@@ -42,8 +42,9 @@ type Options struct {
 	// Accounts: names are accounts (tokens are on). An account may have
 	// several connections; private messages are kept in mailboxes.
 	Accounts bool
-	// MailFor reports whether a private message may wait for the
-	// offline account called name (key as compared); nil: none may.
+	// MailFor reports whether the account called name (key as compared)
+	// exists, so that mail to it may open its mailbox; nil: only an
+	// account that has connected has one (tokens from another service).
 	MailFor func(key, name string) bool
 	// Renew checks a token a connection sends with /token, and returns
 	// its subject and expiry; nil: /token is refused.
