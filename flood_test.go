@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"wschat/internal/resp/resptest"
 )
 
 // Floods of one hostile participant against the real binary, with the
@@ -43,6 +45,32 @@ func sendAll(t testing.TB, c *wsClient, msgs []string) {
 	c.writeRaw(b)
 }
 
+// floodPlaces are where a flood is tried: a node keeping history in
+// memory, one with -data, and two nodes sharing a Redis of their own (the
+// flood comes through one, the others are on both).
+var floodPlaces = []struct {
+	name  string
+	start func(t *testing.T, bin string, args ...string) (addrs []string)
+}{
+	{"memory", func(t *testing.T, bin string, args ...string) []string {
+		_, addr, _ := startBinaryDefaults(t, bin, args...)
+		return []string{addr}
+	}},
+	{"data", func(t *testing.T, bin string, args ...string) []string {
+		_, addr, _ := startBinaryDefaults(t, bin, append(args, "-data", t.TempDir())...)
+		return []string{addr}
+	}},
+	{"redis", func(t *testing.T, bin string, args ...string) []string {
+		url := resptest.Start(t).URL("", "")
+		var addrs []string
+		for range 2 {
+			_, addr, _ := startBinaryDefaults(t, bin, append(args, "-redis", url)...)
+			addrs = append(addrs, addr)
+		}
+		return addrs
+	}},
+}
+
 // The flood that wiped history: one message in each of 1,000 throw-away
 // rooms. A busy room keeps all it had, and a newcomer asking from 0-0
 // gets it all and is told nothing is missing.
@@ -51,12 +79,10 @@ func TestFloodOfRoomsLeavesOthersHistory(t *testing.T) {
 		skip(t, "-short: it builds the binary")
 	}
 	bin := buildBinary(t)
-	for _, mode := range []struct {
-		name string
-		args []string
-	}{{"memory", nil}, {"data", []string{"-data", t.TempDir()}}} {
+	for _, mode := range floodPlaces {
 		t.Run(mode.name, func(t *testing.T) {
-			_, addr, _ := startBinaryDefaults(t, bin, append([]string{"-rate", "0"}, mode.args...)...)
+			addrs := mode.start(t, bin, "-rate", "0")
+			addr, other := addrs[0], addrs[len(addrs)-1]
 			alice := listen(dialFromAddr(t, "127.0.0.2", addr, "/ws/chat?name=alice&room=busy"))
 			alice.next(t) // welcome
 			var said []string
@@ -68,7 +94,7 @@ func TestFloodOfRoomsLeavesOthersHistory(t *testing.T) {
 				alice.expect(t, line)
 			}
 
-			mallory := listen(dialFromAddr(t, "127.0.0.3", addr, "/ws/chat?name=mallory"))
+			mallory := listen(dialFromAddr(t, "127.0.0.3", other, "/ws/chat?name=mallory"))
 			mallory.next(t)
 			var msgs []string
 			for i := range 1000 {
@@ -98,7 +124,18 @@ func TestFloodOfIdleRoomsLeavesTheLobbyOpen(t *testing.T) {
 	if testing.Short() {
 		skip(t, "-short: it builds the binary")
 	}
-	_, addr, _ := startBinaryDefaults(t, buildBinary(t))
+	bin := buildBinary(t)
+	for _, mode := range floodPlaces {
+		t.Run(mode.name, func(t *testing.T) {
+			addrs := mode.start(t, bin)
+			floodIdleRooms(t, addrs[len(addrs)-1], addrs[0])
+		})
+	}
+}
+
+// floodIdleRooms floods the node at addr with idle rooms, and checks that
+// others may still join the lobby, and open rooms, at home.
+func floodIdleRooms(t *testing.T, addr, home string) {
 	// Each in a room of its own: 20 are opened, the rest refused.
 	var opened, roomLimit int
 	for i := range 100 {
@@ -133,10 +170,10 @@ func TestFloodOfIdleRoomsLeavesTheLobbyOpen(t *testing.T) {
 		t.Errorf("%d connections from one address at once, over 64", admitted)
 	}
 	// Others: the lobby, empty, and a room of their own.
-	bob := joinFromAddr(t, "127.0.0.2", addr, "bob")
+	bob := joinFromAddr(t, "127.0.0.2", home, "bob")
 	bob.c.sendText("/join mine")
 	bob.expect(t, "* welcome to mine, bob! 1 online: bob")
-	enter := listen(dialFromAddr(t, "127.0.0.3", addr, "/ws/chat?name=carol&room=idle3"))
+	enter := listen(dialFromAddr(t, "127.0.0.3", home, "/ws/chat?name=carol&room=idle3"))
 	if m := enter.next(t); !strings.HasPrefix(m, "* welcome to idle3, carol! ") {
 		t.Errorf("joining a room the flood opened: %q", m)
 	}
@@ -176,27 +213,38 @@ func TestFloodOfMailLeavesOthersMail(t *testing.T) {
 	if testing.Short() {
 		skip(t, "-short: it builds the binary")
 	}
-	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "jwt.key")
+	keyFile := filepath.Join(t.TempDir(), "jwt.key")
 	secret := bytes.Repeat([]byte("k"), 32)
 	if err := os.WriteFile(keyFile, secret, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, addr, _ := startBinaryDefaults(t, buildBinary(t), "-rate", "0", "-jwt-key", keyFile, "-data", filepath.Join(dir, "data"))
+	bin := buildBinary(t)
+	for _, mode := range floodPlaces {
+		t.Run(mode.name, func(t *testing.T) {
+			addrs := mode.start(t, bin, "-rate", "0", "-jwt-key", keyFile)
+			floodMail(t, secret, addrs[0], addrs[len(addrs)-1])
+		})
+	}
+}
+
+// floodMail floods the node at other with mail, to names that never
+// connected and to bob, who connected at home; then alice, there too,
+// writes to bob, who gets it at home.
+func floodMail(t *testing.T, secret []byte, home, other string) {
 	token := func(name string) string {
 		return hs256(t, secret, fmt.Sprintf(`{"sub":%q,"exp":%d}`, name, time.Now().Add(time.Hour).Unix()))
 	}
-	connect := func(from, name string) *inbox {
+	connect := func(from, addr, name string) *inbox {
 		in := listen(dialFromAddr(t, from, addr, "/ws/chat?format=json&token="+token(name)))
 		if e := in.event(t); e.Type != "welcome" {
 			t.Fatalf("%s: %+v", name, e)
 		}
 		return in
 	}
-	bob := connect("127.0.0.2", "bob") // bob has connected: he has a mailbox
+	bob := connect("127.0.0.2", home, "bob") // bob has connected: he has a mailbox
 	bob.c.nc.Close()
 
-	mallory := connect("127.0.0.3", "mallory")
+	mallory := connect("127.0.0.3", other, "mallory")
 	var msgs []string
 	for i := range 1000 {
 		msgs = append(msgs, fmt.Sprintf("/msg ghost%d boo", i))
@@ -211,14 +259,14 @@ func TestFloodOfMailLeavesOthersMail(t *testing.T) {
 		t.Errorf("mallory was told %v; want no-mailbox 1000 times, then mail kept for bob until her share of his mailbox", got)
 	}
 
-	alice := connect("127.0.0.4", "alice")
+	alice := connect("127.0.0.4", other, "alice")
 	alice.c.sendText("/msg bob hello bob")
 	for e := alice.event(t); e.Code != "mail-kept"; e = alice.event(t) {
 		if e.Type == "notice" {
 			t.Fatalf("alice's letter: %+v", e)
 		}
 	}
-	bob = connect("127.0.0.2", "bob")
+	bob = connect("127.0.0.2", home, "bob")
 	bob.c.sendText("/who") // answered once the mail is replayed
 	found := false
 	for e := bob.event(t); e.Type != "who"; e = bob.event(t) {
