@@ -146,7 +146,9 @@ type Mail interface {
 	// sender, then a copy in the writer's own, charged to nobody, and
 	// hands both to every node (Handler.Mail), each copy with its own
 	// id. It fails with ErrNoMailbox when the recipient has none, and
-	// with a *store.LimitError past a bound; nothing is handed over then.
+	// with a *store.LimitError past a bound; nothing is kept or handed
+	// over then. The writer's copy is kept if there is room for it: the
+	// letter has reached its recipient either way.
 	Keep(ctx context.Context, l Letter) error
 	// Read returns at most n messages of owner's mailbox after id,
 	// oldest first.

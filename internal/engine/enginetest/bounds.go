@@ -233,4 +233,14 @@ func testMailBounds(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	refused(t, "past the total of mail", e.Keep(c, letter("bob", "b", "p1")), store.ErrFull, total)
+
+	// Room for the recipient's copy alone: the letter gets there.
+	e = open(t, rec, Limits{Mail: store.Bounds{Total: store.Charge(2) + store.RoomOverhead}})
+	e.Open(c, "bob")
+	if err := e.Keep(c, letter("bob", "a", "p2")); err != nil {
+		t.Fatalf("with room for the recipient's copy alone: %v", err)
+	}
+	if got, _ := e.Latest(c, "bob", 10); len(got) != 1 {
+		t.Errorf("bob has %d letters, want the one", len(got))
+	}
 }

@@ -101,12 +101,10 @@ func (e *Engine) Keep(_ context.Context, l engine.Letter) error {
 	if err != nil {
 		return err
 	}
-	var from store.Record
 	if l.From != l.To {
-		if from, err = e.keep(l.From, "", l.Payload); err != nil {
-			return err
+		if from, err := e.keep(l.From, "", l.Payload); err == nil {
+			e.h.Mail(l.From, from)
 		}
-		e.h.Mail(l.From, from)
 	}
 	e.h.Mail(l.To, to)
 	return nil

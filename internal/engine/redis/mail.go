@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"wschat/internal/engine"
@@ -53,8 +54,9 @@ func (e *Engine) Keep(ctx context.Context, l engine.Letter) error {
 		return err
 	}
 	if l.From != l.To {
-		_, err := e.append(ctx, e.mail, l.From, "", l.Payload)
-		return err
+		if _, err := e.append(ctx, e.mail, l.From, "", l.Payload); err != nil && !errors.Is(err, store.ErrFull) {
+			e.log.Warn("keep the writer's copy of a letter", "owner", l.From, "err", err)
+		}
 	}
 	return nil
 }
