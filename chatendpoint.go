@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -28,20 +29,47 @@ type chatEngine interface {
 }
 
 // openEngine opens the engine cfg asks for: several nodes sharing Redis,
-// or this node's own room log, in -data or in memory.
+// or this node's own: the room log and the mail log, with the record of
+// mailboxes, in -data (history, mail and mailboxes there) or in memory.
 func openEngine(cfg Config, log *slog.Logger) (chatEngine, error) {
 	if cfg.Redis != "" {
-		return redis.Open(redis.Options{URL: cfg.Redis, TTL: cfg.RedisTTL, Keep: cfg.HistoryKeep, Logger: log})
+		return redis.Open(redis.Options{URL: cfg.Redis, TTL: cfg.RedisTTL, Keep: cfg.HistoryKeep,
+			History: cfg.historyBounds(), Mail: cfg.mailBounds(), Mailboxes: maxMailboxes, Logger: log})
 	}
-	opts := store.Options{Keep: cfg.HistoryKeep, MaxRooms: cfg.MaxRooms, Logger: log}
-	if cfg.DataDir != "" {
-		opts.Dir = filepath.Join(cfg.DataDir, "history")
-	}
-	l, err := store.Open(opts)
+	history, err := openLog(cfg, "history", cfg.historyBounds(), log)
 	if err != nil {
 		return nil, err
 	}
-	return memory.New(l), nil
+	mail, err := openLog(cfg, "mail", cfg.mailBounds(), log)
+	if err != nil {
+		history.Close()
+		return nil, err
+	}
+	var path string
+	if cfg.DataDir != "" {
+		path = filepath.Join(cfg.DataDir, "mailboxes")
+	}
+	boxes, err := memory.OpenMailboxes(path, maxMailboxes)
+	if err != nil {
+		history.Close()
+		mail.Close()
+		return nil, err
+	}
+	return memory.New(history, mail, boxes), nil
+}
+
+// openLog opens a log of this node's, in -data's directory dir or in
+// memory, within bounds.
+func openLog(cfg Config, dir string, bounds store.Bounds, log *slog.Logger) (*store.Log, error) {
+	opts := store.Options{Keep: cfg.HistoryKeep, Bounds: bounds, Logger: log}
+	if cfg.DataDir != "" {
+		opts.Dir = filepath.Join(cfg.DataDir, dir)
+	}
+	l, err := store.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("open the %s log: %w", dir, err)
+	}
+	return l, nil
 }
 
 // chatOptions is the chat's policy, from the flags.
@@ -53,17 +81,23 @@ func (s *Server) chatOptions() chat.Options {
 		Rate:       cfg.Rate,
 		Burst:      cfg.Burst,
 		MaxRooms:   cfg.MaxRooms,
+		RoomsEach:  cfg.RoomsEach,
 		Replay:     cfg.HistoryReplay,
 		ReplayPage: max(1, min(64, cfg.MaxQueue/int(max(cfg.MaxMessage, 1)))),
 		HoldBytes:  cfg.MaxQueue,
 		Logger:     s.log,
 	}
 	if a := s.auth; a != nil {
+		// With tokens from another service, only a name that has
+		// connected here has a mailbox; with built-in accounts, every
+		// account does.
 		o.Accounts = true
-		o.MailFor = func(_, name string) bool {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			return a.Known(ctx, name)
+		if a.Mode() == "accounts" {
+			o.MailFor = func(_, name string) bool {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				defer cancel()
+				return a.Known(ctx, name)
+			}
 		}
 		o.Renew = func(token string) (string, time.Time, error) {
 			c, err := a.Verify(token)
@@ -92,7 +126,8 @@ func (s *Server) chatEndpoint(r *http.Request) (func(*Conn) func() bool, error) 
 }
 
 // joinRequest reads what a /ws/chat request asks for, with tokens on the
-// token that says who the connection is.
+// token that says who the connection is, and who it counts as: its
+// account, or without tokens its address.
 func (s *Server) joinRequest(r *http.Request) (chat.JoinRequest, error) {
 	var subject string
 	var expires time.Time
@@ -109,6 +144,7 @@ func (s *Server) joinRequest(r *http.Request) (chat.JoinRequest, error) {
 	}
 	req, err := chat.ParseJoin(r.URL.Query(), subject, expires)
 	req.Addr = r.RemoteAddr
+	req.Participant = chat.ParticipantOf(subject, s.clientIP(r))
 	return req, err
 }
 

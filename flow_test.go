@@ -139,7 +139,7 @@ func TestManySendersWithinTheirRateKeepEveryReader(t *testing.T) {
 	text := strings.Repeat("y", 8000)
 	var clients []*wsClient
 	for i := range senders {
-		c := dial(t, addr, fmt.Sprintf("/ws/chat?name=s%d", i))
+		c := dialFromAddr(t, fmt.Sprintf("127.0.1.%d", i+1), addr, fmt.Sprintf("/ws/chat?name=s%d", i)) // a rate each
 		go drainFrames(c)
 		clients = append(clients, c)
 	}

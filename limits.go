@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -97,13 +98,60 @@ func checkLimits(cfg Config) error {
 		return errors.New("-max-reassembly must be at least 1")
 	case cfg.MaxHandshakes < 0 || cfg.MaxHandshakesPerIP < 0:
 		return errors.New("-max-handshakes and -max-handshakes-per-ip must be 0 or more")
+	case cfg.RoomsEach < 0:
+		return errors.New("-rooms-per-participant must be 0 (no limit) or more")
+	case cfg.HistoryBytes < 0 || cfg.HistoryRoomBytes < 0 || cfg.HistoryShare < 0 || cfg.HistoryAge < 0:
+		return errors.New("-history-bytes, -history-room-bytes, -history-share and -history-age must be 0 or more")
+	case cfg.MailBytes < 0 || cfg.MailBox < 0 || cfg.MailShare < 0 || cfg.MailAge < 0:
+		return errors.New("-mail-bytes, -mail-box, -mail-share and -mail-age must be 0 or more")
+	case cfg.FilesShare < 0:
+		return errors.New("-files-share must be 0 (a quarter of the budget) or more")
 	}
 	return nil
 }
 
-// clientIP is the address a connection counts against for
-// -max-conns-per-ip: see addrKey.
-func clientIP(r *http.Request) string { return addrKey(r.RemoteAddr) }
+// The totals of history and mail when their flags leave them 0: in
+// memory (and in Redis), what keeps the resident memory a flood can fill
+// to a few hundred MiB; on disk, more, since memory then holds only an
+// index of what is on disk.
+const (
+	defaultHistoryMemory = 128 << 20
+	defaultHistoryDisk   = 1 << 30
+	defaultMailMemory    = 32 << 20
+	defaultMailDisk      = 256 << 20
+)
+
+// maxMailboxes is how many owners the record of mailboxes holds (those
+// that connected with a token, and so may be written to): past it, the
+// one that connected longest ago is forgotten, unless it holds mail.
+const maxMailboxes = 100_000
+
+// onDisk reports whether history and mail are kept on this node's disk.
+func (cfg Config) onDisk() bool { return cfg.DataDir != "" && cfg.Redis == "" }
+
+// historyBounds is what the rooms' history is kept within.
+func (cfg Config) historyBounds() store.Bounds {
+	total := cmp.Or(cfg.HistoryBytes, defaultHistoryMemory)
+	if cfg.HistoryBytes == 0 && cfg.onDisk() {
+		total = defaultHistoryDisk
+	}
+	return store.Bounds{RoomBytes: cfg.HistoryRoomBytes, MaxAge: cfg.HistoryAge, Total: total, Share: cfg.HistoryShare}
+}
+
+// mailBounds is what the mailboxes are kept within: a sender may fill
+// half of one mailbox.
+func (cfg Config) mailBounds() store.Bounds {
+	total := cmp.Or(cfg.MailBytes, defaultMailMemory)
+	if cfg.MailBytes == 0 && cfg.onDisk() {
+		total = defaultMailDisk
+	}
+	return store.Bounds{RoomBytes: cfg.MailBox, RoomShare: cfg.MailBox / 2, MaxAge: cfg.MailAge, Total: total, Share: cfg.MailShare}
+}
+
+// clientIP is the client a request counts as, for -max-conns-per-ip and
+// the participants' quotas: its address (see proxies.clientAddr) as
+// addrKey groups them.
+func (s *Server) clientIP(r *http.Request) string { return addrKey(s.cfg.TrustedProxies.clientAddr(r)) }
 
 // admit counts a WebSocket connection from ip in before its upgrade, for
 // the connection limits and for Shutdown to wait on, or tells why it

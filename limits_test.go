@@ -75,13 +75,13 @@ func TestPerAddressLimitsCountIPv6ByItsSlash64(t *testing.T) {
 	defer s.Shutdown(t.Context())
 	r1 := &http.Request{RemoteAddr: "[2001:db8::1]:1000"}
 	r2 := &http.Request{RemoteAddr: "[2001:db8::2]:1000"}
-	if _, e := s.admit(clientIP(r1)); e != nil {
+	if _, e := s.admit(s.clientIP(r1)); e != nil {
 		t.Fatal(e.reason)
 	}
-	if _, e := s.admit(clientIP(r2)); e == nil || e.status != http.StatusTooManyRequests {
+	if _, e := s.admit(s.clientIP(r2)); e == nil || e.status != http.StatusTooManyRequests {
 		t.Fatalf("a second address of the same /64: got %v, want 429", e)
 	}
-	s.release(clientIP(r1))
+	s.release(s.clientIP(r1))
 }
 
 func TestConnectionLimitsFitTheOpenFileLimit(t *testing.T) {

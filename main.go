@@ -58,17 +58,28 @@ func run(args []string) error {
 	fs.DurationVar(&cfg.MessageTimeout, "message-timeout", 30*time.Second, "longest a message may take to arrive whole, all its fragments")
 	bytesize.Var(fs, &cfg.MaxReassembly, "max-reassembly", 64<<20, "memory (a `size`) that messages still arriving may hold together, on all connections")
 	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "most WebSocket connections at once, all endpoints together; 0 means as many as the open-file limit allows")
-	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 0, "most WebSocket connections from one IP address (IPv6: one /64); 0 means no limit (100 suits clients that connect directly; leave 0 behind a reverse proxy)")
+	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 64, "most WebSocket connections from one client address (IPv6: one /64; behind a reverse proxy, set -trusted-proxies); 0 means no limit")
+	trusted := fs.String("trusted-proxies", "", "comma-separated addresses or prefixes (10.0.0.0/8) of reverse proxies whose X-Forwarded-For names the client, for every limit by address; empty trusts none")
 	fs.IntVar(&cfg.MaxHandshakes, "max-handshakes", 0, fmt.Sprintf("most connections waiting to send a request header; 0 means %d, or a quarter of the open-file limit if that is less", defaultMaxHandshakes))
 	fs.IntVar(&cfg.MaxHandshakesPerIP, "max-handshakes-per-ip", 64, "most connections from one IP address (IPv6: one /64) waiting to send a request header; 0 means no limit")
-	fs.Float64Var(&cfg.Rate, "rate", 3, "chat messages and commands a second one participant may send, on average; 0 means no limit")
+	fs.Float64Var(&cfg.Rate, "rate", 3, "chat messages and commands a second one participant (an account, or one address) may send, on average, all its connections together; 0 means no limit")
 	fs.IntVar(&cfg.Burst, "burst", 20, "chat messages and commands one participant may send at once, when -rate is set")
-	fs.IntVar(&cfg.MaxRooms, "max-rooms", 1000, "most chat rooms open at once; a room is open while someone is in it; 0 means no limit")
+	fs.IntVar(&cfg.MaxRooms, "max-rooms", 1000, "most chat rooms open at once, the lobby aside; a room is open while someone is in it; past it only new rooms are refused; 0 means no limit")
+	fs.IntVar(&cfg.RoomsEach, "rooms-per-participant", 20, "most open rooms one participant may have opened; 0 means no limit")
 	fs.StringVar(&cfg.DataDir, "data", "", "directory where the room log is kept, so history survives restarts and crashes; empty keeps history in memory")
 	fs.IntVar(&cfg.HistoryKeep, "history-keep", 1000, "messages kept per room")
 	fs.IntVar(&cfg.HistoryReplay, "history-replay", 50, "messages a newcomer to a room is shown first")
+	bytesize.Var(fs, &cfg.HistoryBytes, "history-bytes", 0, fmt.Sprintf("`size` of every room's history together, past which new messages are refused; 0 means %s in memory, %s with -data", bytesize.Format(defaultHistoryMemory), bytesize.Format(defaultHistoryDisk)))
+	bytesize.Var(fs, &cfg.HistoryRoomBytes, "history-room-bytes", 8<<20, "`size` of one room's history, past which its oldest go; 0 means no limit")
+	bytesize.Var(fs, &cfg.HistoryShare, "history-share", 16<<20, "`size` of one participant's messages kept in history, every room together, past which its new messages are refused; 0 means no limit")
+	fs.DurationVar(&cfg.HistoryAge, "history-age", 30*24*time.Hour, "how long a message is kept; 0 means until newer ones push it out")
+	bytesize.Var(fs, &cfg.MailBytes, "mail-bytes", 0, fmt.Sprintf("`size` of all mail together, past which new mail is refused; 0 means %s in memory, %s with -data", bytesize.Format(defaultMailMemory), bytesize.Format(defaultMailDisk)))
+	bytesize.Var(fs, &cfg.MailBox, "mail-box", 1<<20, "`size` of one mailbox, past which its oldest go; one sender may fill half of it; 0 means no limit")
+	bytesize.Var(fs, &cfg.MailShare, "mail-share", 4<<20, "`size` of the mail one participant has left for others, every mailbox together, past which its new mail is refused; 0 means no limit")
+	fs.DurationVar(&cfg.MailAge, "mail-age", 30*24*time.Hour, "how long a private message is kept for its recipient; 0 means until newer ones push it out")
 	bytesize.Var(fs, &cfg.MaxFile, "max-file", 10<<20, "largest file a participant may share, a `size`")
-	bytesize.Var(fs, &cfg.FilesBudget, "files-budget", 0, "`size` of the shared files kept, the oldest removed first; 0 means 1 GiB with -data, 64 MiB in memory without")
+	bytesize.Var(fs, &cfg.FilesBudget, "files-budget", 0, "`size` of the shared files kept, the oldest of whoever holds most removed first; 0 means 1 GiB with -data, 64 MiB in memory without")
+	bytesize.Var(fs, &cfg.FilesShare, "files-share", 0, "`size` one participant's shared files may hold, past which its own oldest go; 0 means a quarter of -files-budget")
 	fs.StringVar(&cfg.JWTKey, "jwt-key", "", "file of the key that checks tokens: an HMAC secret (HS256) or a PEM public key (RS256, ES256, EdDSA); turns tokens on")
 	fs.StringVar(&cfg.JWTIssuer, "jwt-issuer", "", "with -jwt-key: the iss tokens must have; empty checks none")
 	fs.StringVar(&cfg.JWTAudience, "jwt-audience", "", "with -jwt-key: the aud tokens must have; empty checks none")
@@ -94,6 +105,11 @@ func run(args []string) error {
 	}
 	cfg.MaxQueue = int(maxQueue)
 	cfg.Origins = splitList(*origins)
+	proxies, err := parseProxies(*trusted)
+	if err != nil {
+		return err
+	}
+	cfg.TrustedProxies = proxies
 	if err := checkLimits(cfg); err != nil {
 		return err
 	}

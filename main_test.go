@@ -25,12 +25,13 @@ func buildBinary(t testing.TB) string {
 }
 
 // startBinary starts the server binary on free loopback ports, its
-// metrics listener included, without a rate limit: the tests that use it
-// send faster than a person types. It returns the process with its
+// metrics listener included, without a rate limit or a limit of
+// connections from one address: the tests that use it send faster than
+// a person types, all from loopback. It returns the process with its
 // address, read from its start-up log line, and its log as it goes on.
 func startBinary(t testing.TB, bin string, args ...string) (*exec.Cmd, string, *syncBuffer) {
 	t.Helper()
-	return startBinaryDefaults(t, bin, append([]string{"-rate", "0"}, args...)...)
+	return startBinaryDefaults(t, bin, append([]string{"-rate", "0", "-max-conns-per-ip", "0"}, args...)...)
 }
 
 // startBinaryDefaults is startBinary with the binary's own rate limit.

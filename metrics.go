@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"wschat/internal/chat"
+	"wschat/internal/files"
 	exposition "wschat/internal/metrics"
 	"wschat/internal/store"
 )
@@ -34,6 +35,8 @@ type metrics struct {
 
 	chat    *chat.Stats        // the chat's own counts; nil before it opens
 	history func() store.Stats // the room log's own counts; nil for none
+	mail    func() store.Stats // the mail log's own counts; nil for none
+	files   func() files.Stats // the shared files' counts; nil before they open
 	redisUp func() bool        // whether Redis answers; nil without -redis
 }
 
@@ -47,6 +50,9 @@ var chatRefusals = [...]chat.Code{chat.CodeBadName, chat.CodeNameTaken, chat.Cod
 func (m *metrics) watch(e chatEngine) {
 	if h, ok := e.(interface{ Stats() store.Stats }); ok {
 		m.history = h.Stats
+	}
+	if h, ok := e.(interface{ MailStats() store.Stats }); ok {
+		m.mail = h.MailStats
 	}
 	if r, ok := e.(interface{ Up() bool }); ok {
 		m.redisUp = r.Up
@@ -174,6 +180,7 @@ func (m *metrics) write(p *exposition.Page) {
 		p.Counter("wschat_messages_limited_total", "Chat messages not broadcast because their sender was over its rate.", st.Limited.Load())
 		p.Counter("wschat_private_messages_total", "Private messages delivered with /msg.", st.Private.Load())
 		p.Counter("wschat_messages_not_stored_total", "Chat messages refused to their sender because they could not be kept.", st.NotStored.Load())
+		p.Counter("wschat_messages_over_bounds_total", "Chat messages and private messages refused because they would pass a share or a total of history or mail.", st.OverBounds.Load())
 		p.Histogram("wschat_broadcast_seconds", "Time to queue one chat message to every peer.", &st.Broadcast)
 	}
 	p.Counter("wschat_received_bytes_total", "WebSocket frame bytes read from clients, headers included.", m.bytesIn.Load())
@@ -204,6 +211,17 @@ func (m *metrics) write(p *exposition.Page) {
 	if m.history != nil {
 		writeHistory(p, m.history())
 	}
+	if m.mail != nil {
+		st := m.mail()
+		p.Gauge("wschat_mail_messages", "Letters kept, every mailbox together.", int64(st.Records))
+		p.Gauge("wschat_mail_charged_bytes", "What the letters kept are charged against -mail-bytes.", st.Charged)
+	}
+	if m.files != nil {
+		st := m.files()
+		p.Gauge("wschat_files_bytes", "Bytes of shared files kept, within -files-budget.", st.Bytes)
+		p.Gauge("wschat_files_pending_bytes", "Bytes of uploads in progress.", st.Pending)
+		p.Counter("wschat_files_evictions_total", "Shared files removed to make room.", uint64(st.Evictions))
+	}
 	if m.redisUp != nil {
 		up := int64(0)
 		if m.redisUp() {
@@ -227,6 +245,7 @@ func writeHistory(p *exposition.Page, st store.Stats) {
 		{"wschat_history_messages", "gauge", "Messages kept, every room together.", uint64(st.Records)},
 		{"wschat_history_rooms", "gauge", "Rooms with history.", uint64(st.Rooms)},
 		{"wschat_history_disk_bytes", "gauge", "Bytes of the room log on disk.", uint64(st.DiskBytes)},
+		{"wschat_history_charged_bytes", "gauge", "What the messages kept are charged against -history-bytes.", uint64(st.Charged)},
 	} {
 		p.Family(c.name, c.typ, c.help)
 		p.Sample(c.name, "", strconv.FormatUint(c.value, 10))

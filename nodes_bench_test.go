@@ -59,7 +59,7 @@ func (t *nodesTarget) ready(b *testing.B) {
 		before = append(before, n.srv.chat.Stats.Delivered.Load())
 	}
 	warmup := []byte(`{"type":"message","name":"warmup","text":"-"}`)
-	if _, _, err := t.nodes[0].srv.engine.Publish(context.Background(), "lobby", warmup); err != nil {
+	if _, _, err := t.nodes[0].srv.engine.Publish(context.Background(), "lobby", "", warmup); err != nil {
 		b.Fatal(err)
 	}
 	deadline := time.Now().Add(time.Minute)

@@ -202,7 +202,8 @@ func TestRateLimitWarnsThenCloses(t *testing.T) {
 	cfg.Rate, cfg.Burst = 0.001, 3
 	srv, addr := startHTTP(t, cfg)
 	alice := join(t, addr, "alice")
-	bob := listen(dial(t, addr, "/ws/chat?name=bob&format=json"))
+	// Bob comes from an address of his own: the rate is a participant's.
+	bob := listen(dialFromAddr(t, "127.0.0.2", addr, "/ws/chat?name=bob&format=json"))
 	bob.next(t) // welcome
 	alice.expect(t, "* bob joined")
 

@@ -116,7 +116,7 @@ func parseTestID(t testing.TB, s string) store.ID {
 
 func TestRoomsRefusals(t *testing.T) {
 	cfg := testConfig()
-	cfg.MaxRooms = 2
+	cfg.MaxRooms = 1 // the lobby aside
 	_, addr := startServer(t, cfg)
 	join(t, addr, "alice")
 	enter(t, addr, "bob", "go")
@@ -125,7 +125,7 @@ func TestRoomsRefusals(t *testing.T) {
 	}{
 		{"bad room name", "?name=carol&room=a%20b", `bad-request: room name may use only letters, digits, "_", "-" and "."`},
 		{"room name too long", "?name=carol&room=" + strings.Repeat("r", 33), "bad-request: room name is too long: at most 32 characters"},
-		{"one room too many", "?name=carol&room=rust", "room-limit: the server has its most rooms open (2): choose one that exists"},
+		{"one room too many", "?name=carol&room=rust", "room-limit: the server has its most rooms open (1): choose one that exists"},
 		{"name taken in another room", "?name=ALICE&room=go", `name-taken: name "ALICE" is taken: choose another`},
 	}
 	for _, tt := range tests {
@@ -308,7 +308,7 @@ func TestRoomsRateCoversCommands(t *testing.T) {
 	cfg.Rate, cfg.Burst = 0.001, 2
 	_, addr := startServer(t, cfg)
 	alice := join(t, addr, "alice")
-	bob := join(t, addr, "bob")
+	bob := joinFromAddr(t, "127.0.0.2", addr, "bob") // a rate of his own
 	alice.expect(t, "* bob joined")
 	alice.c.sendText("/who")
 	alice.expect(t, "* in lobby (2): alice, bob")

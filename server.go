@@ -31,14 +31,28 @@ type Config struct {
 	MessageTimeout time.Duration // longest a message may take to arrive whole; 0 means no limit
 	MaxReassembly  int64         // memory of all partial messages together; 0 means no limit
 
-	MaxConns      int     // WebSocket connections at once; 0 means no limit
-	MaxConnsPerIP int     // WebSocket connections from one IP; 0 means no limit
-	Rate          float64 // chat messages a second per participant; 0 means no limit
-	Burst         int     // chat messages a participant may send at once
-	MaxRooms      int     // rooms open at once; 0 means no limit
-	DataDir       string  // where the room log is kept; "" keeps it in memory
-	HistoryKeep   int     // messages kept per room
-	HistoryReplay int     // messages a newcomer is replayed
+	MaxConns       int     // WebSocket connections at once; 0 means no limit
+	MaxConnsPerIP  int     // WebSocket connections from one IP; 0 means no limit
+	TrustedProxies proxies // reverse proxies whose X-Forwarded-For names the client
+	Rate           float64 // chat messages a second per participant; 0 means no limit
+	Burst          int     // chat messages a participant may send at once
+	MaxRooms       int     // rooms open at once, the lobby aside; 0 means no limit
+	RoomsEach      int     // rooms one participant may have opened and still open; 0 means no limit
+	DataDir        string  // where the room log is kept; "" keeps it in memory
+	HistoryKeep    int     // messages kept per room
+	HistoryReplay  int     // messages a newcomer is replayed
+
+	// What history and mail may hold, in bytes as package store charges
+	// them (a message's payload and store.RecordOverhead); 0 is no limit,
+	// but for the totals, where 0 is the default for memory or disk.
+	HistoryBytes     int64         // every room's history together
+	HistoryRoomBytes int64         // one room's
+	HistoryShare     int64         // one participant's messages, in every room
+	HistoryAge       time.Duration // how long a message is kept; 0 is until pushed out
+	MailBytes        int64         // every mailbox together
+	MailBox          int64         // one mailbox; a sender may hold half of it
+	MailShare        int64         // one sender's letters, in every mailbox
+	MailAge          time.Duration // how long a letter is kept; 0 is until pushed out
 
 	JWTKey                 string // file of the key that checks tokens from another service
 	JWTIssuer, JWTAudience string // what such tokens' iss and aud must say; "" checks nothing
@@ -47,6 +61,7 @@ type Config struct {
 
 	MaxFile          int64         // largest shared file, in bytes
 	FilesBudget      int64         // bytes of shared files kept; 0: the files package's default for disk or memory
+	FilesShare       int64         // bytes one uploader's files may hold; 0: a quarter of the budget
 	HandshakeTimeout time.Duration // longest from accepting a connection to a whole request header
 
 	MaxHandshakes      int    // connections waiting to send a request header; 0 means no limit
@@ -161,6 +176,7 @@ func (s *Server) open() error {
 	if s.files, err = openFiles(cfg, s.log); err != nil {
 		return err
 	}
+	s.metrics.files = s.files.Stats
 	if cfg.Compress {
 		s.deflater = new(deflater)
 	}
@@ -177,7 +193,7 @@ func (s *Server) open() error {
 func (s *Server) authOptions() auth.Options {
 	cfg := s.cfg
 	o := auth.Options{JWTKey: cfg.JWTKey, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience,
-		Accounts: cfg.Accounts, DataDir: cfg.DataDir, Signup: cfg.Signup, Logger: s.log}
+		Accounts: cfg.Accounts, DataDir: cfg.DataDir, Signup: cfg.Signup, ClientAddr: s.clientIP, Logger: s.log}
 	if r, ok := s.engine.(*redis.Engine); ok {
 		o.Records, o.TokenKey = r.Accounts(), r.TokenKey
 	}

@@ -188,7 +188,7 @@ func TestDefaultRateLimitCutsAFloodButNotAPaste(t *testing.T) {
 		alice.expect(t, fmt.Sprintf("alice: line %d", i))
 	}
 
-	flood := join(t, addr, "flood")
+	flood := joinFromAddr(t, "127.0.0.2", addr, "flood") // not alice, who spent half her burst
 	bob.expect(t, "* flood joined")
 	const n = 3000
 	go func() {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"wschat/internal/auth"
 	"wschat/internal/bytesize"
@@ -24,7 +25,8 @@ import (
 // openFiles opens the store of shared files: in dir/files when dir is
 // set, in memory otherwise.
 func openFiles(cfg Config, log *slog.Logger) (*files.Store, error) {
-	opts := files.Options{MaxFile: cfg.MaxFile, Budget: cfg.FilesBudget, Logger: log}
+	opts := files.Options{MaxFile: cfg.MaxFile, Budget: cfg.FilesBudget, Share: cfg.FilesShare,
+		IdleTimeout: cfg.HandshakeTimeout, Logger: log}
 	if cfg.DataDir != "" {
 		opts.Dir = filepath.Join(cfg.DataDir, "files")
 	}
@@ -35,7 +37,19 @@ func openFiles(cfg Config, log *slog.Logger) (*files.Store, error) {
 	return s, nil
 }
 
-// handleUpload answers POST /files.
+// Upload refusals' codes, in the JSON body beside the words ("code"):
+// each says which limit was met.
+const (
+	codeFileTooLarge = "file-too-large" // 413: past -max-file
+	codeEmptyFile    = "empty-file"     // 400
+	codeUploadShare  = "upload-share"   // 429: the uploader's uploads in progress hold its share
+	codeUploadsBusy  = "uploads-busy"   // 503: uploads in progress hold all the room for them
+	codeFilesFull    = "files-full"     // 507: the disk is full
+	codeNotPosted    = "not-posted"     // 503: the file was kept, but its message could not be
+)
+
+// handleUpload answers POST /files. The file is the uploader's
+// participant's (see chat.ParticipantOf): it counts against that share.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	p, status, refusal := s.uploader(r)
 	if p == nil {
@@ -44,39 +58,48 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	if !p.Allow() {
 		w.Header().Set("Retry-After", "1")
-		auth.Error(w, http.StatusTooManyRequests, "slow-down", "slow down: uploads count against your message rate")
+		auth.Error(w, http.StatusTooManyRequests, string(chat.CodeSlowDown), "slow down: uploads count against your message rate")
 		return
 	}
 	body, err := s.files.Limit(w, r)
 	var f files.File
 	if err == nil {
-		f, err = s.files.Put(r.URL.Query().Get("name"), body)
+		f, err = s.files.Put(p.Participant(), r.URL.Query().Get("name"), body)
 	}
-	switch {
-	case errors.Is(err, files.ErrTooLarge):
-		auth.Error(w, http.StatusRequestEntityTooLarge, "too-large", fmt.Sprintf("the file is too large: at most %s", bytesize.Approx(s.cfg.MaxFile)))
-		return
-	case errors.Is(err, files.ErrEmpty):
-		auth.Error(w, http.StatusBadRequest, "empty", "the file is empty")
-		return
-	case errors.Is(err, files.ErrFull):
-		w.Header().Set("Retry-After", "10")
-		auth.Error(w, http.StatusServiceUnavailable, "files-full", "the server has no room for files just now: try again later")
-		return
-	case err != nil:
-		s.log.Error("store an upload", "name", p.Name(), "err", err)
-		auth.Error(w, http.StatusInternalServerError, "server-error", "the server could not store the file")
+	if err != nil {
+		s.uploadFailed(w, p, err)
 		return
 	}
 	info := chat.FileInfo{Name: f.Name, Size: f.Size, Type: f.Type, URL: scheme(r) + "://" + r.Host + f.URLPath()}
 	if !p.Share(info) {
-		auth.Error(w, http.StatusServiceUnavailable, "not-stored", "the server could not post the file's message: try again later")
+		auth.Error(w, http.StatusServiceUnavailable, codeNotPosted, "the file was kept, but its message could not be posted (your room or your share of history may be full): try again later")
 		return
 	}
 	s.log.Info("upload", "name", p.Name(), "room", p.RoomName(), "size", f.Size, "type", f.Type)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	json.NewEncoder(w).Encode(info)
+}
+
+// uploadFailed answers an upload Put refused, naming the limit it met.
+func (s *Server) uploadFailed(w http.ResponseWriter, p *chat.Session, err error) {
+	switch {
+	case errors.Is(err, files.ErrTooLarge):
+		auth.Error(w, http.StatusRequestEntityTooLarge, codeFileTooLarge, fmt.Sprintf("the file is too large: at most %s (-max-file)", bytesize.Approx(s.cfg.MaxFile)))
+	case errors.Is(err, files.ErrEmpty):
+		auth.Error(w, http.StatusBadRequest, codeEmptyFile, "the file is empty")
+	case errors.Is(err, files.ErrShare):
+		w.Header().Set("Retry-After", "10")
+		auth.Error(w, http.StatusTooManyRequests, codeUploadShare, "your uploads in progress hold your share of the room for files: wait for them to finish")
+	case errors.Is(err, files.ErrBusy):
+		w.Header().Set("Retry-After", "10")
+		auth.Error(w, http.StatusServiceUnavailable, codeUploadsBusy, "uploads in progress hold all the room the server gives them: try again shortly")
+	case errors.Is(err, syscall.ENOSPC):
+		auth.Error(w, http.StatusInsufficientStorage, codeFilesFull, "the server's disk is full: the file was not kept")
+	default:
+		s.log.Error("store an upload", "name", p.Name(), "err", err)
+		auth.Error(w, http.StatusInternalServerError, "server-error", "the server could not store the file")
+	}
 }
 
 // uploader returns the participant an upload comes from, who must be in

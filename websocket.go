@@ -27,7 +27,7 @@ func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc 
 			s.refuse(w, r, refusalOf(r, e), e)
 			return
 		}
-		ip := clientIP(r)
+		ip := s.clientIP(r)
 		if why, e := s.admit(ip); e != nil {
 			s.refuse(w, r, why, e)
 			return

@@ -30,9 +30,10 @@ type Options struct {
 
 	Encoder Encoder // required
 
-	Rate     float64 // chat messages a second per participant; 0 means no limit
-	Burst    int     // chat messages a participant may send at once
-	MaxRooms int     // rooms open at once; 0 means no limit
+	Rate      float64 // chat messages a second per participant; 0 means no limit
+	Burst     int     // chat messages a participant may send at once
+	MaxRooms  int     // rooms open at once, the lobby aside; 0 means no limit
+	RoomsEach int     // rooms one participant may have opened and still open; 0 means no limit
 
 	Replay     int // messages a newcomer is replayed when it names no id
 	ReplayPage int // messages read from the engine at a time while replaying; default 64
@@ -41,8 +42,9 @@ type Options struct {
 	// Accounts: names are accounts (tokens are on). An account may have
 	// several connections; private messages are kept in mailboxes.
 	Accounts bool
-	// MailFor reports whether a private message may wait for the
-	// offline account called name (key as compared); nil: none may.
+	// MailFor reports whether the account called name (key as compared)
+	// exists, so that mail to it may open its mailbox; nil: only an
+	// account that has connected has one (tokens from another service).
 	MailFor func(key, name string) bool
 	// Renew checks a token a connection sends with /token, and returns
 	// its subject and expiry; nil: /token is refused.
@@ -61,6 +63,7 @@ type Chat struct {
 	enc      Encoder
 	log      *slog.Logger
 	hub      *hub
+	people   *participants
 	uploads  uploads
 	limit    rateLimit
 	slowDown payloads // the notice for a message over the rate
@@ -75,11 +78,10 @@ func New(opts Options) (*Chat, error) {
 		return nil, fmt.Errorf("chat: no Encoder")
 	}
 	if opts.Broker == nil || opts.History == nil || opts.Presence == nil || opts.Mail == nil {
-		log, err := store.Open(store.Options{})
+		e, err := memoryEngine()
 		if err != nil {
-			return nil, fmt.Errorf("chat: open an in-memory room log: %w", err)
+			return nil, err
 		}
-		e := memory.New(log)
 		opts.Broker = cmp.Or[engine.Broker](opts.Broker, e)
 		opts.History = cmp.Or[engine.History](opts.History, e)
 		opts.Presence = cmp.Or[engine.Presence](opts.Presence, e)
@@ -90,16 +92,37 @@ func New(opts Options) (*Chat, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	limit := rateLimit{Rate: opts.Rate, Burst: opts.Burst}
+	people := newParticipants(limit, maxParticipants)
 	c := &Chat{
 		opts: opts, broker: opts.Broker, history: opts.History, presence: opts.Presence, mail: opts.Mail,
 		enc: opts.Encoder, log: opts.Logger,
-		hub:     newHub(opts.MaxRooms),
+		hub:     newHub(opts.MaxRooms, opts.RoomsEach, people),
+		people:  people,
 		uploads: uploads{byCredential: make(map[string]*Session)},
-		limit:   rateLimit{Rate: opts.Rate, Burst: opts.Burst},
+		limit:   limit,
 	}
 	c.slowDown = notice(CodeSlowDown, "slow down: the limit is "+c.limit.describe()+"; this message was not sent")
 	c.broker.Attach(handler{c})
 	return c, nil
+}
+
+// memoryEngine is the engine a chat has when it is given none: the
+// single node's, in memory, without bounds.
+func memoryEngine() (*memory.Engine, error) {
+	history, err := store.Open(store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("chat: open an in-memory room log: %w", err)
+	}
+	mail, err := store.Open(store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("chat: open an in-memory mail log: %w", err)
+	}
+	boxes, err := memory.OpenMailboxes("", maxParticipants)
+	if err != nil {
+		return nil, fmt.Errorf("chat: open a record of mailboxes: %w", err)
+	}
+	return memory.New(history, mail, boxes), nil
 }
 
 // Close stops the engine.

@@ -14,7 +14,7 @@ const (
 	CodeBadRequest   Code = "bad-request"     // a malformed room, format or since
 	CodeAuthRequired Code = "auth-required"   // no token, or one that is no good
 	CodeTokenExpired Code = "token-expired"   // the token ran out, at the handshake or later
-	CodeRoomLimit    Code = "room-limit"      // no more rooms may be opened
+	CodeRoomLimit    Code = "room-limit"      // no more rooms may be opened: on the server, or by this participant
 	CodeUnavailable  Code = "unavailable"     // the chat cannot reach the other nodes (Redis)
 	CodeTooFast      Code = "too-fast"        // closed for sending over the rate, again and again
 	CodeNotInRoom    Code = "not-in-room"     // an upload to a room the uploader is not in
@@ -26,6 +26,11 @@ const (
 	CodeSameRoom     Code = "same-room"       // notice: /join to the room one is in
 	CodeNotOnline    Code = "not-online"      // notice: a private message to nobody
 	CodeMailKept     Code = "mail-kept"       // notice: a private message kept for an account that is offline
+	CodeNoMailbox    Code = "no-mailbox"      // notice: a private message to an account with no mailbox: nothing was kept
+	CodeHistoryShare Code = "history-share"   // notice: the sender's messages kept in history reached its share: not sent
+	CodeHistoryFull  Code = "history-full"    // notice: history holds all the server keeps: not sent
+	CodeMailShare    Code = "mail-share"      // notice: the sender's mail reached its share, in all or in one mailbox: not kept
+	CodeMailFull     Code = "mail-full"       // notice: the mail holds all the server keeps: not kept
 	CodeTokenRenewed Code = "token-renewed"   // notice: /token took the new token
 	CodeTokenRefused Code = "token-refused"   // notice: /token did not
 	CodeHelp         Code = "help"            // notice: the answer to /help

@@ -29,6 +29,12 @@ const (
 	tokenHelp = "; /token TOKEN renews a connection's token"
 )
 
+// isTyping reports whether the command line cmd is /typing.
+func isTyping(cmd string) bool {
+	verb, _, _ := strings.Cut(cmd, " ")
+	return strings.EqualFold(verb, "typing")
+}
+
 // command carries out the command line cmd ("join go", say) that s sent.
 func (s *Session) command(cmd string) {
 	verb, arg, _ := strings.Cut(cmd, " ")

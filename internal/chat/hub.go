@@ -15,14 +15,17 @@ import (
 // A room exists here while someone is in it here: the last to leave takes
 // it away, so an empty room costs nothing.
 type hub struct {
-	mu       sync.RWMutex
-	names    map[string][]*Session // by name key: an account may have several
-	rooms    map[string]*room      // by key
-	maxRooms int                   // most rooms at once; 0 means no limit
+	mu        sync.RWMutex
+	names     map[string][]*Session // by name key: an account may have several
+	rooms     map[string]*room      // by key
+	maxRooms  int                   // most rooms at once, the lobby aside; 0 means no limit
+	roomsEach int                   // most rooms one participant may have opened at once; 0 means no limit
+	people    *participants
 }
 
-func newHub(maxRooms int) *hub {
-	return &hub{names: make(map[string][]*Session), rooms: make(map[string]*room), maxRooms: maxRooms}
+func newHub(maxRooms, roomsEach int, people *participants) *hub {
+	return &hub{names: make(map[string][]*Session), rooms: make(map[string]*room),
+		maxRooms: maxRooms, roomsEach: roomsEach, people: people}
 }
 
 // add puts s into the room called name (key as compared), opening it
@@ -31,7 +34,7 @@ func newHub(maxRooms int) *hub {
 func (h *hub) add(s *Session, name, key string, everyone roster, recovered bool) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	r, err := h.roomLocked(s.c, name, key)
+	r, err := h.roomLocked(s, name, key)
 	if err != nil {
 		return err
 	}
@@ -68,7 +71,7 @@ func (h *hub) remove(s *Session) *room {
 func (h *hub) move(s *Session, name, key string, everyone roster) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	r, err := h.roomLocked(s.c, name, key)
+	r, err := h.roomLocked(s, name, key)
 	if err != nil {
 		return err
 	}
@@ -89,19 +92,34 @@ func (h *hub) exitLocked(s *Session) {
 	r.mu.Unlock()
 	if empty {
 		delete(h.rooms, r.key)
+		if r.opener != nil {
+			h.people.closeRoom(r.opener)
+		}
 	}
 }
 
-// roomLocked returns the room called name, opening it unless that makes
-// one room too many. The caller holds h.mu.
-func (h *hub) roomLocked(c *Chat, name, key string) (*room, error) {
+// roomLocked returns the room called name, which s opens if it is not
+// open. The lobby, and a room with someone in it, can always be joined:
+// only a new room is refused, when the server has its most rooms open,
+// or s's participant has opened its most. The caller holds h.mu.
+func (h *hub) roomLocked(s *Session, name, key string) (*room, error) {
 	if r, ok := h.rooms[key]; ok {
 		return r, nil
 	}
-	if h.maxRooms > 0 && len(h.rooms) >= h.maxRooms {
-		return nil, refuse(CodeRoomLimit, fmt.Sprintf("the server has its most rooms open (%d): choose one that exists", h.maxRooms))
+	r := newRoom(s.c, name, key)
+	if key != lobby {
+		open := len(h.rooms)
+		if _, ok := h.rooms[lobby]; ok {
+			open--
+		}
+		if h.maxRooms > 0 && open >= h.maxRooms {
+			return nil, refuse(CodeRoomLimit, fmt.Sprintf("the server has its most rooms open (%d): choose one that exists", h.maxRooms))
+		}
+		if !h.people.openRoom(s.p, h.roomsEach) {
+			return nil, refuse(CodeRoomLimit, fmt.Sprintf("you have opened %d rooms that are still open, the most one person may: join one that exists, or leave one you opened", h.roomsEach))
+		}
+		r.opener = s.p
 	}
-	r := newRoom(c, name, key)
 	h.rooms[key] = r
 	return r, nil
 }

@@ -21,6 +21,9 @@ type JoinRequest struct {
 	Since   *store.ID // the last message the client saw in the room, or nil
 	Expires time.Time // when the connection's token runs out; zero without tokens
 	Addr    string    // the client's address, for the log
+	// Participant is who the connection counts as (ParticipantOf); ""
+	// counts it as its name's.
+	Participant string
 }
 
 // ParseJoin reads a /ws/chat query. subject is who the connection's token
@@ -67,6 +70,7 @@ func ParseJoin(q url.Values, subject string, expires time.Time) (JoinRequest, er
 func (c *Chat) Join(t Transport, req JoinRequest) (*Session, error) {
 	s := c.newSession(t, req)
 	if err := c.claim(s); err != nil {
+		c.people.leave(s.p)
 		return nil, err
 	}
 	from, recovered, err := c.locate(req.Room, req.Since)
@@ -77,7 +81,11 @@ func (c *Chat) Join(t Transport, req JoinRequest) (*Session, error) {
 	if err != nil {
 		c.uploads.revoke(s)
 		c.release(s)
+		c.people.leave(s.p)
 		return nil, err
+	}
+	if c.opts.Accounts {
+		c.openMailbox(s)
 	}
 	c.Stats.Joins.Add(1)
 	c.log.Info("join", "name", s.name, "room", req.Room, "remote", req.Addr)
@@ -94,10 +102,24 @@ const tokenExpired = "token expired: log in again"
 
 // newSession returns the session of a connection, not yet in the chat.
 func (c *Chat) newSession(t Transport, req JoinRequest) *Session {
-	s := &Session{c: c, t: t, name: req.Name, key: textrules.Fold(req.Name), json: req.JSON,
+	key := textrules.Fold(req.Name)
+	if req.Participant == "" {
+		req.Participant = ParticipantOf(key, "")
+	}
+	s := &Session{c: c, t: t, name: req.Name, key: key, json: req.JSON,
 		deflate: t.Compressed(), account: c.opts.Accounts, holder: rand.Text(), addr: req.Addr,
-		lim: newLimiter(c.limit, time.Now())}
+		p: c.people.join(req.Participant)}
 	return s
+}
+
+// openMailbox gives s's account a mailbox, so that it may be written to
+// while it is away.
+func (c *Chat) openMailbox(s *Session) {
+	ctx, cancel := call()
+	defer cancel()
+	if err := c.mail.Open(ctx, s.key); err != nil && !quiet(err) {
+		c.log.Warn("open a mailbox", "name", s.name, "err", err)
+	}
 }
 
 // claim takes s's name on every node.

@@ -2,8 +2,12 @@ package chat
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
+
+	"wschat/internal/bytesize"
+	"wschat/internal/engine"
 
 	"wschat/internal/store"
 	"wschat/internal/textrules"
@@ -15,7 +19,10 @@ import (
 // With tokens a name is an account: a private message is kept in the
 // mailbox of each of the two before either gets it; one to an account
 // that is offline waits there, and every connection of an account is
-// replayed its mailbox's latest messages when it connects.
+// replayed its mailbox's latest messages when it connects. Mail is kept
+// only for an account that has a mailbox: one online, one that has
+// connected before, or one MailFor knows to exist; and within the mail's
+// bounds, the recipient's copy charged to the sender's participant.
 
 // private sends text from s to the participant called to, in whatever
 // room, and back to s: the two of them see it, and nobody else.
@@ -68,21 +75,19 @@ func (s *Session) privateElsewhere(key string, m message) {
 
 // mail keeps m, from s to the account whose key is key, in both
 // mailboxes; the engine then gives it to every connection of the two.
-// If it cannot be kept, nobody gets it and s is told.
+// If it cannot be kept, nobody gets it and s is told why.
 func (s *Session) mail(key string, m message) {
 	c := s.c
-	if len(c.hub.find(key)) == 0 && (c.opts.MailFor == nil || !c.opts.MailFor(key, m.To)) {
-		s.tell(CodeNotOnline, fmt.Sprintf("%s is not online", m.To))
-		return
-	}
-	owners := []string{s.key}
-	if key != s.key {
-		owners = append(owners, key)
-	}
+	exists := len(c.hub.find(key)) > 0 || c.opts.MailFor != nil && c.opts.MailFor(key, m.To)
 	ctx, cancel := call()
 	defer cancel()
-	if err := c.mail.Keep(ctx, owners, encodeMessage(m)); err != nil {
-		s.notKept(err)
+	err := c.mail.Keep(ctx, engine.Letter{From: s.key, To: key, Sender: s.p.key, Create: exists, Payload: encodeMessage(m)})
+	switch {
+	case errors.Is(err, engine.ErrNoMailbox):
+		s.tell(CodeNoMailbox, fmt.Sprintf("%s is not online, and nothing was kept: there is no mailbox for %s (no account of that name has connected here)", m.To, m.To))
+		return
+	case err != nil:
+		s.refused(err, mailWords(m.To))
 		return
 	}
 	c.Stats.Private.Add(1)
@@ -127,15 +132,50 @@ func (s *Session) post(m message) bool {
 	room := s.c.hub.roomOf(s).key
 	ctx, cancel := call()
 	defer cancel()
-	_, d, err := s.c.broker.Publish(ctx, room, encodeMessage(m))
+	_, d, err := s.c.broker.Publish(ctx, room, s.p.key, encodeMessage(m))
 	if err != nil {
-		s.notKept(err)
+		s.refused(err, historyWords)
 		return false
 	}
 	if d != nil {
 		d.Wait()
 	}
 	return true
+}
+
+// refused tells s its message was not kept, and so went to nobody: past
+// a bound, in the words words gives, or for want of a store.
+func (s *Session) refused(err error, words func(*store.LimitError) (Code, string)) {
+	var le *store.LimitError
+	if errors.As(err, &le) {
+		s.c.Stats.OverBounds.Add(1)
+		s.tell(words(le))
+		return
+	}
+	s.notKept(err)
+}
+
+// historyWords says why a message past a bound of history was not sent.
+func historyWords(le *store.LimitError) (Code, string) {
+	size := bytesize.Approx(le.Max)
+	if le.Err == store.ErrFull {
+		return CodeHistoryFull, "your message was not sent: the server keeps as much history as it may (" + size + ") until older messages age out; try again later"
+	}
+	return CodeHistoryShare, "your message was not sent: the messages of yours the rooms keep have reached your share (" + size + "); it frees as rooms move on and as messages age out"
+}
+
+// mailWords says why a letter to to past a bound of mail was not kept.
+func mailWords(to string) func(*store.LimitError) (Code, string) {
+	return func(le *store.LimitError) (Code, string) {
+		size := bytesize.Approx(le.Max)
+		switch le.Err {
+		case store.ErrFull:
+			return CodeMailFull, "nothing was kept: the server holds as much mail as it may (" + size + "); try again later"
+		case store.ErrRoomShare:
+			return CodeMailShare, "nothing was kept: " + to + "'s mailbox holds as much from you as one person may leave there (" + size + ") until older letters age out"
+		}
+		return CodeMailShare, "nothing was kept: the mail you have left for others has reached your share (" + size + ") until older letters age out"
+	}
 }
 
 // notKept tells s its message could not be kept, and so went to nobody.

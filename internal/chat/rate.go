@@ -71,6 +71,15 @@ func (l *limiter) check(now time.Time) verdict {
 	return overLimit
 }
 
+// rested reports whether the limit has come back whole by now: a
+// participant's record may then go, since a new one would be the same.
+func (l *limiter) rested(now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucket
+	return l.over == 0 && b.tokens+now.Sub(b.last).Seconds()*b.rate >= b.burst
+}
+
 // tokenBucket holds up to burst tokens and gains rate tokens a second;
 // each message takes one.
 type tokenBucket struct {

@@ -16,9 +16,10 @@ import (
 // every broadcast, so all of them see the same sequence; a broadcast only
 // queues bytes, so it never waits on a member's socket.
 type room struct {
-	c    *Chat
-	name string // as spelled by whoever opened it
-	key  string // name folded, the room's identity
+	c      *Chat
+	name   string       // as spelled by whoever opened it
+	key    string       // name folded, the room's identity
+	opener *participant // who opened it, counted against its rooms; nil for the lobby
 
 	mu        sync.Mutex
 	members   []*Session     // in join order, but for swaps on leave

@@ -22,6 +22,7 @@ type Session struct {
 	holder  string // this connection's claim on the name, unique to it
 	addr    string // the client's address, for the log
 	upload  string // the credential the connection uploads files with
+	p       *participant
 
 	// Where the session is. Its own reader moves it, holding hub.mu and
 	// the rooms' locks; others read these holding the room's lock.
@@ -41,7 +42,6 @@ type Session struct {
 	replay *replayer // the replay under way, or nil
 
 	// Owned by the reader.
-	lim        *limiter    // the message rate, nil when there is no limit
 	lastTyping time.Time   // when the last typing event went out
 	expiry     *time.Timer // closes the connection when its token runs out; nil without tokens
 }
@@ -55,6 +55,10 @@ type heldMessage struct {
 // Name is the participant's name, as spelled.
 func (s *Session) Name() string { return s.name }
 
+// Participant is the key of the participant the session counts as (see
+// ParticipantOf): what it keeps is charged to that.
+func (s *Session) Participant() string { return s.p.key }
+
 // Receive acts on one text message the client sent: a chat message goes
 // to the room, a command is carried out. Only the connection's reader
 // calls it. While the session is catching up with its room's history it
@@ -64,11 +68,18 @@ func (s *Session) Receive(msg []byte) {
 	c.Stats.Received.Add(1)
 	s.awaitReplay()
 	text := textrules.CleanMessage(string(msg))
-	if text == "" || !s.withinLimit() {
+	if text == "" {
 		return
 	}
 	if cmd, ok := strings.CutPrefix(text, "/"); ok && !strings.HasPrefix(cmd, "/") {
-		s.command(cmd)
+		// /typing has a limit of its own (typingEvery), so that a
+		// household behind one address does not spend its rate on it.
+		if isTyping(cmd) || s.withinLimit() {
+			s.command(cmd)
+		}
+		return
+	}
+	if !s.withinLimit() {
 		return
 	}
 	s.say(strings.TrimPrefix(text, "/")) // "//text" says "/text"
@@ -78,10 +89,10 @@ func (s *Session) Receive(msg []byte) {
 // whether it may go ahead. One over the limit is answered with a notice
 // to the sender alone; the maxOverLimit-th in a row closes the connection.
 func (s *Session) withinLimit() bool {
-	if s.lim == nil {
+	if s.p.lim == nil {
 		return true
 	}
-	switch s.lim.check(time.Now()) {
+	switch s.p.lim.check(time.Now()) {
 	case withinLimit:
 		return true
 	case persistent:
@@ -109,6 +120,7 @@ func (s *Session) Leave(cause error) {
 	if r == nil {
 		return
 	}
+	c.people.leave(s.p)
 	c.depart(s.placeIn(r))
 	c.release(s)
 	c.Stats.Leaves.Add(1)

@@ -20,6 +20,7 @@ type Stats struct {
 	RateDrops     atomic.Uint64 // connections closed for sending over the rate again and again
 	Private       atomic.Uint64 // private messages delivered
 	NotStored     atomic.Uint64 // messages not sent because they could not be kept
+	OverBounds    atomic.Uint64 // messages and mail not sent because they would pass a bound (a share, a total)
 
 	Broadcast metrics.Histogram // time to queue one chat message to every member
 }

@@ -23,6 +23,17 @@ import (
 // reason, until it is back.
 var ErrUnavailable = errors.New("engine unavailable")
 
+// ErrNoMailbox is Mail.Keep's error for a letter to an owner that has no
+// mailbox: nothing was kept.
+var ErrNoMailbox = errors.New("engine: the recipient has no mailbox")
+
+// Bounds. Every engine keeps a room's messages, and a mailbox's, within
+// the bounds of package store, with the same meaning: a room or mailbox
+// drops its own oldest past its count, bytes and age, and a message
+// that would take the whole, or the share of the participant it is
+// charged to, past its bound is refused with a *store.LimitError, so
+// that nothing anyone does removes what another room keeps.
+
 // A Broker orders each room's messages, keeps them, and hands every one,
 // in that order, to the Handler of every node.
 type Broker interface {
@@ -30,12 +41,14 @@ type Broker interface {
 	// to h. It is called once, before anything is published.
 	Attach(h Handler)
 
-	// Publish keeps payload as the newest message of room. It returns
-	// once the message is kept. On a single node the message has then
-	// been handed to the Handler too, and Delivery is what Deliver
-	// returned, for the publisher to wait on (flow control); elsewhere
-	// it is handed over later, and Delivery is nil.
-	Publish(ctx context.Context, room string, payload []byte) (store.ID, Delivery, error)
+	// Publish keeps payload as the newest message of room, charged to
+	// the participant whose key is sender. It returns once the message
+	// is kept. On a single node the message has then been handed to
+	// the Handler too, and Delivery is what Deliver returned, for the
+	// publisher to wait on (flow control); elsewhere it is handed over
+	// later, and Delivery is nil. A message past a bound is refused
+	// with a *store.LimitError.
+	Publish(ctx context.Context, room, sender string, payload []byte) (store.ID, Delivery, error)
 
 	// Private hands payload, kept nowhere, to the node where the name
 	// whose key is key is held (Handler.Private there). It reports
@@ -122,16 +135,36 @@ type Room struct {
 	Count     int // names in it
 }
 
-// Mail keeps private messages between accounts, in a mailbox for each.
+// Mail keeps private messages between accounts, in a mailbox for each,
+// apart from the rooms. Only an owner that has a mailbox gets mail: one
+// is opened when an account connects (Open), or by a letter to an
+// account known to exist (Letter.Create). The record of mailboxes is
+// bounded: past its size the one opened longest ago is forgotten, unless
+// it holds mail.
 type Mail interface {
-	// Keep stores payload in the mailbox of every owner, then hands it
-	// to every node (Handler.Mail), each owner's copy with its own id.
-	Keep(ctx context.Context, owners []string, payload []byte) error
+	// Open gives owner a mailbox, or renews the one it has.
+	Open(ctx context.Context, owner string) error
+	// Keep stores a letter in the recipient's mailbox, charged to the
+	// sender, then a copy in the writer's own, charged to nobody, and
+	// hands both to every node (Handler.Mail), each copy with its own
+	// id. It fails with ErrNoMailbox when the recipient has none, and
+	// with a *store.LimitError past a bound; nothing is kept or handed
+	// over then. The writer's copy is kept if there is room for it: the
+	// letter has reached its recipient either way.
+	Keep(ctx context.Context, l Letter) error
 	// Read returns at most n messages of owner's mailbox after id,
 	// oldest first.
 	Read(ctx context.Context, owner string, after store.ID, n int) ([]store.Record, error)
 	// Latest returns the newest n messages of owner's mailbox, oldest first.
 	Latest(ctx context.Context, owner string, n int) ([]store.Record, error)
+}
+
+// Letter is one private message, as Mail keeps it.
+type Letter struct {
+	From, To string // the writer's and the recipient's mailboxes, by name key; the same for a letter to oneself
+	Sender   string // the participant key the recipient's copy is charged to
+	Create   bool   // open the recipient's mailbox if it has none: an account that exists
+	Payload  []byte
 }
 
 // Handler is the chat on one node, as an engine sees it: what the

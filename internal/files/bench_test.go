@@ -28,7 +28,7 @@ func BenchmarkPut(b *testing.B) {
 					file += timed(b, func() error { return copyToFile(b.TempDir(), newStream(size)) })
 				}
 				runtime.ReadMemStats(&before)
-				put += timed(b, func() error { _, err := s.Put("big.bin", newStream(size)); return err })
+				put += timed(b, func() error { _, err := s.Put("", "big.bin", newStream(size)); return err })
 				runtime.ReadMemStats(&after)
 				alloc += after.TotalAlloc - before.TotalAlloc
 			}
@@ -76,14 +76,14 @@ func BenchmarkPutSmall(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%dKiB", m.name, size>>10), func(b *testing.B) {
 				s := open(b, m.disk, Options{MaxFile: size, Budget: 16 * size})
 				for range 16 {
-					if _, err := s.Put("old.bin", newStream(size)); err != nil {
+					if _, err := s.Put("", "old.bin", newStream(size)); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.SetBytes(size)
 				b.ReportAllocs()
 				for b.Loop() {
-					if _, err := s.Put("a.bin", newStream(size)); err != nil {
+					if _, err := s.Put("", "a.bin", newStream(size)); err != nil {
 						b.Fatal(err)
 					}
 				}

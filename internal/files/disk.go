@@ -30,6 +30,7 @@ const (
 // for it.
 type meta struct {
 	Name    string    `json:"name"`
+	Owner   string    `json:"owner,omitempty"` // absent in sidecars written before uploaders were kept
 	Size    int64     `json:"size"`
 	Created time.Time `json:"created"`
 }
@@ -79,7 +80,7 @@ func (s *Store) commitFile(f *os.File, e *entry) error {
 
 // writeMeta writes e's sidecar to its temporary name and syncs it.
 func (s *Store) writeMeta(e *entry) error {
-	data, err := json.Marshal(meta{Name: e.Name, Size: e.Size, Created: e.Created})
+	data, err := json.Marshal(meta{Name: e.Name, Owner: e.Owner, Size: e.Size, Created: e.Created})
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,8 @@ func (s *Store) removeFiles(id string) {
 
 // load reads the directory on Open: it keeps every file that has both
 // its bytes and a valid sidecar, removes the rest of what it recognises,
-// leaves other names alone, and applies the budget, oldest first.
+// leaves other names alone, and applies the budget as a finished upload
+// does.
 func (s *Store) load() error {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("files: open: %w", err)
@@ -136,6 +138,7 @@ func (s *Store) load() error {
 		return fmt.Errorf("files: open: %w", err)
 	}
 	ids := map[string]bool{}
+	var all []*entry
 	for _, de := range des {
 		id, _, _ := strings.Cut(de.Name(), ".")
 		if !validID(id) {
@@ -151,21 +154,22 @@ func (s *Store) load() error {
 			s.removeFiles(id)
 			continue
 		}
-		s.files[id] = e
-		s.order = append(s.order, e)
-		s.used += e.Size
+		all = append(all, e)
 	}
-	slices.SortFunc(s.order, func(a, b *entry) int {
+	slices.SortFunc(all, func(a, b *entry) int {
 		if c := a.Created.Compare(b.Created); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	var gone []*entry
-	for s.used > s.budget {
-		gone = append(gone, s.evictOldest())
+	for _, e := range all {
+		s.files[e.ID] = e
+		h := s.holderLocked(e.Owner)
+		h.files = append(h.files, e)
+		h.used += e.Size
+		s.used += e.Size
 	}
-	s.removeAll(gone)
+	s.removeAll(s.fitLocked(nil))
 	return nil
 }
 
@@ -198,7 +202,7 @@ func (s *Store) loadOne(id string) (*entry, error) {
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, err
 	}
-	return &entry{File: File{ID: id, Name: m.Name, Type: http.DetectContentType(head[:n]), Size: m.Size, Created: m.Created}}, nil
+	return &entry{File: File{ID: id, Owner: m.Owner, Name: m.Name, Type: http.DetectContentType(head[:n]), Size: m.Size, Created: m.Created}}, nil
 }
 
 // readMeta reads and checks the sidecar of id.

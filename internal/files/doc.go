@@ -6,8 +6,14 @@
 // ([Store.ServeHTTP]). With a directory ([Options.Dir]) each file is kept
 // on disk beside a small JSON sidecar and survives restarts; without one
 // the files live in memory, so the budget is small by default (64 MiB).
-// Either way the total size is bounded by [Options.Budget]: the oldest
-// files are removed first to make room.
+// Either way the total size is bounded by [Options.Budget], shared
+// fairly among uploaders: a finished upload that takes the files past it
+// removes the oldest file of whoever holds most, so that one uploader
+// filling the budget removes its own files first; each uploader's files
+// are also held to [Options.Share], past which its own oldest go.
+// Uploads in progress are bounded apart ([Options.Pending], and the
+// uploader's share), never remove a file, and give their room back as
+// soon as they stall ([Options.IdleTimeout]).
 //
 // # Safety
 //
@@ -32,5 +38,5 @@
 //     characters (which can make "exe.png" of "gnp.exe"), bounded length.
 //   - An upload is read in small pieces and refused as soon as it passes
 //     [Options.MaxFile]; a file is never held whole in memory on its way to
-//     disk, and uploads in progress count against the budget as they grow.
+//     disk, and uploads in progress count as they grow.
 package files

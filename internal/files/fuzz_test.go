@@ -78,7 +78,7 @@ func FuzzServe(f *testing.F) {
 		f.Fatal(err)
 	}
 	page := []byte("<html><script>alert(1)</script></html>")
-	file, err := s.Put("page.png", strings.NewReader(string(page)))
+	file, err := s.Put("", "page.png", strings.NewReader(string(page)))
 	if err != nil {
 		f.Fatal(err)
 	}

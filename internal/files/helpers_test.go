@@ -61,7 +61,7 @@ func open(t testing.TB, disk bool, o Options) *Store {
 // mustPut stores data, failing the test on error.
 func mustPut(t testing.TB, s *Store, name string, data []byte) File {
 	t.Helper()
-	f, err := s.Put(name, bytes.NewReader(data))
+	f, err := s.Put("", name, bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("Put(%q, %d bytes): %v", name, len(data), err)
 	}

@@ -20,14 +20,14 @@ func upload(s *Store) http.HandlerFunc {
 		body, err := s.Limit(w, r)
 		var f File
 		if err == nil {
-			f, err = s.Put(r.URL.Query().Get("name"), body)
+			f, err = s.Put("", r.URL.Query().Get("name"), body)
 		}
 		switch {
 		case errors.Is(err, ErrTooLarge):
 			http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
 		case errors.Is(err, ErrEmpty):
 			http.Error(w, err.Error(), http.StatusBadRequest)
-		case errors.Is(err, ErrFull):
+		case errors.Is(err, ErrBusy):
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		case err != nil:
 			http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"time"
 )
 
 const (
@@ -20,7 +21,10 @@ const (
 // so the caller can answer 413 at once, and wraps the body with
 // [http.MaxBytesReader] so that a body without a declared length is cut
 // off past MaxFile (Put then returns ErrTooLarge) and the server closes
-// the connection instead of reading the rest.
+// the connection instead of reading the rest. Each read of the body must
+// bring something within IdleTimeout, which replaces the server's
+// deadline for the whole request: an upload may take as long as it
+// keeps sending, and one that stalls gives back what it reserved.
 func (s *Store) Limit(w http.ResponseWriter, r *http.Request) (io.Reader, error) {
 	if r.ContentLength > s.maxFile {
 		return nil, fmt.Errorf("%w: %d bytes declared, at most %d accepted", ErrTooLarge, r.ContentLength, s.maxFile)
@@ -28,16 +32,31 @@ func (s *Store) Limit(w http.ResponseWriter, r *http.Request) (io.Reader, error)
 	if r.ContentLength == 0 {
 		return nil, ErrEmpty
 	}
-	return http.MaxBytesReader(w, r.Body, s.maxFile), nil
+	return idleReader{r: http.MaxBytesReader(w, r.Body, s.maxFile), rc: http.NewResponseController(w), idle: s.idle}, nil
 }
 
-// Put stores the bytes of body under a new id, as a file shown with the
-// uploader's name cleaned by CleanName. It reads body in small pieces,
-// counting them against the budget as they come (removing the oldest
-// files to make room), and stops with ErrTooLarge as soon as more than
-// MaxFile bytes have been read. A failed Put leaves nothing behind, but
-// the files it removed to make room stay removed.
-func (s *Store) Put(name string, body io.Reader) (File, error) {
+// idleReader sets the connection's read deadline before each read.
+type idleReader struct {
+	r    io.Reader
+	rc   *http.ResponseController
+	idle time.Duration
+}
+
+func (ir idleReader) Read(p []byte) (int, error) {
+	ir.rc.SetReadDeadline(time.Now().Add(ir.idle)) // an error: not a net.Conn deadline; the server's own then holds
+	return ir.r.Read(p)
+}
+
+// Put stores the bytes of body under a new id, as a file of owner (the
+// uploader, as the caller counts uploaders; "" for nobody known) shown
+// with the uploader's name cleaned by CleanName. It reads body in small
+// pieces, counting them as an upload in progress as they come (ErrBusy
+// or ErrShare past Pending or the owner's share, removing nothing), and
+// stops with ErrTooLarge as soon as more than MaxFile bytes have been
+// read. Once the upload is whole it is kept, and files are removed to
+// fit (see fitLocked). A failed Put leaves nothing behind and removes
+// nothing.
+func (s *Store) Put(owner, name string, body io.Reader) (File, error) {
 	id, err := newID()
 	if err != nil {
 		return File{}, err
@@ -46,19 +65,19 @@ func (s *Store) Put(name string, body io.Reader) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	e := &entry{File: File{ID: id, Name: CleanName(name)}}
-	size, head, err := s.receive(w, body)
+	e := &entry{File: File{ID: id, Owner: owner, Name: CleanName(name)}}
+	size, head, err := s.receive(owner, w, body)
 	if err == nil && size == 0 {
 		err = ErrEmpty
 	}
 	if err != nil {
-		s.release(size)
+		s.release(owner, size)
 		s.discard(w)
 		return File{}, err
 	}
 	e.Size, e.Type, e.Created = size, http.DetectContentType(head), s.now()
 	if err := s.keep(w, e); err != nil {
-		s.release(size)
+		s.release(owner, size)
 		s.discard(w)
 		return File{}, err
 	}
@@ -69,9 +88,9 @@ func (s *Store) Put(name string, body io.Reader) (File, error) {
 	return e.File, nil
 }
 
-// receive copies body to w, reserving budget for each piece. It returns
-// the bytes reserved and, on success, the first sniffLen bytes.
-func (s *Store) receive(w io.Writer, body io.Reader) (int64, []byte, error) {
+// receive copies body to w, reserving room for each piece as owner's. It
+// returns the bytes reserved and, on success, the first sniffLen bytes.
+func (s *Store) receive(owner string, w io.Writer, body io.Reader) (int64, []byte, error) {
 	buf := make([]byte, copyBuf)
 	head := make([]byte, 0, sniffLen)
 	var n int64
@@ -81,7 +100,7 @@ func (s *Store) receive(w io.Writer, body io.Reader) (int64, []byte, error) {
 			if n+int64(k) > s.maxFile {
 				return n, nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, s.maxFile)
 			}
-			if err := s.reserve(int64(k)); err != nil {
+			if err := s.reserve(owner, int64(k)); err != nil {
 				return n, nil, err
 			}
 			n += int64(k)

@@ -35,7 +35,7 @@ func TestPutLimits(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(m.name+"/"+tt.name, func(t *testing.T) {
 				s := open(t, m.disk, Options{MaxFile: max, Budget: 4 * max})
-				f, err := s.Put("a.bin", tt.body())
+				f, err := s.Put("", "a.bin", tt.body())
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("Put: %v, want %v", err, tt.wantErr)
 				}
@@ -130,7 +130,7 @@ func TestClosed(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			s := open(t, m.disk, Options{})
 			s.Close()
-			if _, err := s.Put("a", strings.NewReader("a")); !errors.Is(err, ErrClosed) {
+			if _, err := s.Put("", "a", strings.NewReader("a")); !errors.Is(err, ErrClosed) {
 				t.Errorf("Put after Close: %v, want ErrClosed", err)
 			}
 			if m.disk {
@@ -179,7 +179,7 @@ func TestCloseDuringPut(t *testing.T) {
 			slow := &blocking{r: strings.NewReader("hello"), sent: make(chan struct{}), release: make(chan struct{})}
 			done := make(chan error)
 			go func() {
-				_, err := s.Put("slow", slow)
+				_, err := s.Put("", "slow", slow)
 				done <- err
 			}()
 			<-slow.sent

@@ -1,6 +1,7 @@
 package files
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,9 +24,11 @@ var (
 	ErrTooLarge = errors.New("files: file too large")
 	// ErrEmpty: the upload had no bytes (HTTP 400).
 	ErrEmpty = errors.New("files: empty file")
-	// ErrFull: uploads in progress hold the whole budget, so there is
-	// nothing older to remove to make room (HTTP 503).
-	ErrFull = errors.New("files: store full")
+	// ErrShare: the uploader's uploads in progress hold its share
+	// (HTTP 429: it can wait for them).
+	ErrShare = errors.New("files: the uploader's uploads in progress hold its share")
+	// ErrBusy: uploads in progress hold all Options.Pending (HTTP 503).
+	ErrBusy = errors.New("files: uploads in progress hold all the room for them")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("files: store closed")
 )
@@ -38,9 +41,23 @@ type Options struct {
 	// MaxFile is the largest file accepted, in bytes (DefaultMaxFile if 0).
 	MaxFile int64
 	// Budget is the total of file sizes kept, in bytes (DefaultDiskBudget
-	// with Dir, DefaultMemoryBudget without). Uploads in progress count
-	// too. The oldest files are removed first to make room.
+	// with Dir, DefaultMemoryBudget without). When a finished upload
+	// takes the files past it, the oldest file of whoever holds most
+	// goes, until they fit.
 	Budget int64
+	// Share is what one uploader's files may hold (a quarter of the
+	// budget if 0, at least MaxFile): past it, when an upload of its
+	// finishes, its own oldest files go. Its uploads in progress may
+	// hold no more than that either (ErrShare). Files of nobody known
+	// (owner "") have no share.
+	Share int64
+	// Pending is what all uploads in progress may hold together, beside
+	// the budget (half the budget if 0, at least MaxFile): they never
+	// remove a file; past it an upload is refused (ErrBusy).
+	Pending int64
+	// IdleTimeout is how long an upload may send nothing before it is
+	// cut, and its reservation given back (see Limit); 0 is 10 s.
+	IdleTimeout time.Duration
 	// Logger receives removals of old files and leftovers (none if nil).
 	Logger *slog.Logger
 	// Now gives the creation time of files (time.Now if nil).
@@ -50,6 +67,7 @@ type Options struct {
 // File describes a stored file.
 type File struct {
 	ID      string    // 32 hex digits, 128 random bits
+	Owner   string    // who uploaded it, as Put was told; "" for nobody known
 	Name    string    // display name, cleaned by CleanName
 	Type    string    // media type sniffed from the content
 	Size    int64     // bytes, at least 1
@@ -76,8 +94,9 @@ func (f File) Inline() bool {
 type Stats struct {
 	Files     int   // files stored
 	Bytes     int64 // their total size
-	Pending   int64 // bytes of uploads in progress, counted in the budget
+	Pending   int64 // bytes of uploads in progress
 	Evictions int64 // files removed to make room since Open
+	Owners    int   // uploaders with files stored or uploads in progress
 }
 
 // A Store keeps uploaded files within a budget and serves them. Its
@@ -86,16 +105,28 @@ type Store struct {
 	dir     string
 	maxFile int64
 	budget  int64
+	share   int64
+	maxPend int64
+	idle    time.Duration
 	log     *slog.Logger
 	now     func() time.Time
 
 	mu        sync.Mutex
 	files     map[string]*entry
-	order     []*entry // stored files, oldest first
-	used      int64    // total size of stored files
-	pending   int64    // bytes read by uploads in progress
+	owners    map[string]*holder // by owner, while it has files or uploads in progress
+	used      int64              // total size of stored files
+	pending   int64              // bytes read by uploads in progress
 	evictions int64
 	closed    bool
+}
+
+// holder is what one uploader holds: its stored files, oldest first,
+// their size, and the bytes of its uploads in progress.
+type holder struct {
+	key     string
+	files   []*entry
+	used    int64
+	pending int64
 }
 
 // entry is a stored file; data holds its bytes in memory mode.
@@ -109,11 +140,8 @@ type entry struct {
 // until the rest fit the budget.
 func Open(o Options) (*Store, error) {
 	s := &Store{
-		dir: o.Dir, maxFile: o.MaxFile, budget: o.Budget,
-		log: o.Logger, now: o.Now, files: map[string]*entry{},
-	}
-	if s.maxFile == 0 {
-		s.maxFile = DefaultMaxFile
+		dir: o.Dir, maxFile: cmp.Or(o.MaxFile, DefaultMaxFile), budget: o.Budget, idle: cmp.Or(o.IdleTimeout, 10*time.Second),
+		log: o.Logger, now: o.Now, files: map[string]*entry{}, owners: map[string]*holder{},
 	}
 	if s.budget == 0 {
 		s.budget = DefaultMemoryBudget
@@ -124,6 +152,8 @@ func Open(o Options) (*Store, error) {
 	if s.maxFile < 0 || s.budget < s.maxFile {
 		return nil, fmt.Errorf("files: max file %d bytes must be positive and within the budget of %d bytes", s.maxFile, s.budget)
 	}
+	s.share = max(cmp.Or(o.Share, s.budget/4), s.maxFile)
+	s.maxPend = max(cmp.Or(o.Pending, s.budget/2), s.maxFile)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -159,7 +189,7 @@ func (s *Store) lookup(id string) (*entry, bool) {
 func (s *Store) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Files: len(s.files), Bytes: s.used, Pending: s.pending, Evictions: s.evictions}
+	return Stats{Files: len(s.files), Bytes: s.used, Pending: s.pending, Evictions: s.evictions, Owners: len(s.owners)}
 }
 
 // Close stops the store: uploads in progress and later fail with
@@ -169,65 +199,122 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.files, s.order, s.used = map[string]*entry{}, nil, 0
+	s.files, s.owners, s.used, s.pending = map[string]*entry{}, map[string]*holder{}, 0, 0
 	return nil
 }
 
-// reserve counts n more bytes of an upload in progress against the
-// budget, removing the oldest files as needed.
-func (s *Store) reserve(n int64) error {
+// holderLocked returns owner's holder, making one if need be. s.mu is
+// held.
+func (s *Store) holderLocked(owner string) *holder {
+	h := s.owners[owner]
+	if h == nil {
+		h = &holder{key: owner}
+		s.owners[owner] = h
+	}
+	return h
+}
+
+// forgetLocked drops h once it holds nothing. s.mu is held.
+func (s *Store) forgetLocked(h *holder) {
+	if len(h.files) == 0 && h.pending == 0 {
+		delete(s.owners, h.key)
+	}
+}
+
+// reserve counts n more bytes of an upload of owner in progress, within
+// the uploads' room (Pending) and the owner's share. It removes nothing.
+func (s *Store) reserve(owner string, n int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	h := s.holderLocked(owner)
+	switch {
+	case owner != "" && h.pending+n > s.share:
+		s.forgetLocked(h)
+		return fmt.Errorf("%w: %d of %d bytes", ErrShare, h.pending, s.share)
+	case s.pending+n > s.maxPend:
+		s.forgetLocked(h)
+		return fmt.Errorf("%w: %d of %d bytes", ErrBusy, s.pending, s.maxPend)
+	}
+	h.pending += n
+	s.pending += n
+	return nil
+}
+
+// release gives back n bytes reserved by an upload of owner that failed.
+func (s *Store) release(owner string, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.owners[owner]; h != nil {
+		h.pending -= n
+		s.pending -= n
+		s.forgetLocked(h)
+	}
+}
+
+// add turns the reservation of a finished upload into a stored file,
+// then removes files until the uploader is within its share and the
+// files within the budget (see fit).
+func (s *Store) add(e *entry) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	var gone []*entry
-	for s.used+s.pending+n > s.budget && len(s.order) > 0 {
-		gone = append(gone, s.evictOldest())
-	}
-	ok := s.used+s.pending+n <= s.budget
-	if ok {
-		s.pending += n
-	}
-	budget, pending := s.budget, s.pending
+	h := s.owners[e.Owner]
+	h.pending -= e.Size
+	s.pending -= e.Size
+	s.files[e.ID] = e
+	h.files = append(h.files, e)
+	h.used += e.Size
+	s.used += e.Size
+	gone := s.fitLocked(e)
 	s.mu.Unlock()
 	s.removeAll(gone)
-	if !ok {
-		return fmt.Errorf("%w: %d of %d bytes held by uploads in progress", ErrFull, pending, budget)
-	}
 	return nil
 }
 
-// release gives back n bytes reserved by an upload that failed.
-func (s *Store) release(n int64) {
-	s.mu.Lock()
-	s.pending -= n
-	s.mu.Unlock()
-}
-
-// add turns the reservation of a finished upload into a stored file.
-func (s *Store) add(e *entry) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.pending -= e.Size
-	if s.closed {
-		return ErrClosed
-	}
-	s.files[e.ID] = e
-	s.order = append(s.order, e)
-	s.used += e.Size
-	return nil
-}
-
-// evictOldest forgets the oldest file and returns it; s.mu is held, or
+// fitLocked removes files, never keep, until keep's uploader is within
+// its share, then until the files fit the budget, each time the oldest
+// file of whoever holds most: the one who fills the budget loses its
+// own files first, and someone who holds little loses nothing while
+// another holds more. It returns the files removed; s.mu is held, or
 // Open has not returned the store yet.
-func (s *Store) evictOldest() *entry {
-	e := s.order[0]
-	s.order[0] = nil
-	s.order = s.order[1:]
+func (s *Store) fitLocked(keep *entry) []*entry {
+	var gone []*entry
+	if keep != nil && keep.Owner != "" {
+		for h := s.owners[keep.Owner]; h.used > s.share && h.files[0] != keep; {
+			gone = append(gone, s.evictLocked(h))
+		}
+	}
+	for s.used > s.budget {
+		var most *holder
+		for _, h := range s.owners {
+			if len(h.files) > 0 && h.files[0] != keep && (most == nil || h.used > most.used) {
+				most = h
+			}
+		}
+		if most == nil {
+			break
+		}
+		gone = append(gone, s.evictLocked(most))
+	}
+	return gone
+}
+
+// evictLocked forgets h's oldest file and returns it. s.mu is held, or
+// Open has not returned the store yet.
+func (s *Store) evictLocked(h *holder) *entry {
+	e := h.files[0]
+	h.files[0] = nil
+	h.files = h.files[1:]
+	h.used -= e.Size
 	delete(s.files, e.ID)
 	s.used -= e.Size
 	s.evictions++
+	s.forgetLocked(h)
 	return e
 }
 
@@ -235,7 +322,7 @@ func (s *Store) evictOldest() *entry {
 // way keeps reading its open file: unlinking does not affect open files.
 func (s *Store) removeAll(gone []*entry) {
 	for _, e := range gone {
-		s.log.Info("files: removed the oldest file to make room", "id", e.ID, "size", e.Size)
+		s.log.Info("files: removed a file to make room", "id", e.ID, "size", e.Size, "owner", e.Owner)
 		s.removeFiles(e.ID)
 	}
 }

@@ -36,7 +36,7 @@ func BenchmarkAppend(b *testing.B) {
 				name := fmt.Sprint("room", room.Add(1)%16)
 				ack := make(chan struct{}, 1)
 				for pb.Next() {
-					l.Append(name, payload, func(_ Record, err error) {
+					l.Append(name, "", payload, func(_ Record, err error) {
 						if err != nil {
 							b.Error(err)
 						}

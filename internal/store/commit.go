@@ -59,8 +59,18 @@ func (l *Log) commit(batch []pending, buf []byte) {
 	l.space.Broadcast()
 	if err == nil {
 		l.blocked = false
-		for _, p := range batch {
-			l.add(p.room, entry{id: p.id, seg: seg, off: base + int64(p.off), size: int64(p.size)}, nil)
+	}
+	for _, p := range batch {
+		p.room.pending--
+		e := entry{id: p.id, seg: seg, off: base + int64(p.off), size: int64(p.size), own: p.own, charge: Charge(len(p.payload))}
+		switch {
+		case err == nil:
+			l.add(p.room, e, nil)
+		default:
+			l.unreserve(p.room, e.own, e.charge)
+			if r := p.room; !r.gone && len(r.ents) == 0 && r.pending == 0 {
+				l.delete(r) // opened by a record that was not kept
+			}
 		}
 	}
 	l.mu.Unlock()

@@ -93,7 +93,7 @@ func TestBackpressure(t *testing.T) {
 		writers.Go(func() {
 			for range 100 {
 				acked.Add(1)
-				l.Append(fmt.Sprint("r", w), payload, func(_ Record, err error) {
+				l.Append(fmt.Sprint("r", w), "", payload, func(_ Record, err error) {
 					defer acked.Done()
 					if err != nil {
 						t.Error(err)
@@ -134,7 +134,7 @@ func TestAppendCopiesPayload(t *testing.T) {
 		l := mustOpen(t, o)
 		p := []byte("original")
 		ch := make(chan struct{})
-		l.Append("lobby", p, func(Record, error) { close(ch) })
+		l.Append("lobby", "", p, func(Record, error) { close(ch) })
 		copy(p, "MODIFIED")
 		<-ch
 		if got := payloads(l.Last("lobby", 1)); len(got) != 1 || got[0] != "original" {
@@ -148,7 +148,7 @@ func TestAppendCopiesPayload(t *testing.T) {
 func TestGroupCommit(t *testing.T) {
 	l := mustOpen(t, Options{Dir: t.TempDir()})
 	started, release := make(chan struct{}), make(chan struct{})
-	l.Append("lobby", []byte("first"), func(Record, error) {
+	l.Append("lobby", "", []byte("first"), func(Record, error) {
 		close(started)
 		<-release // hold the committer inside this batch's done calls
 	})
@@ -156,7 +156,7 @@ func TestGroupCommit(t *testing.T) {
 	var acked sync.WaitGroup
 	for i := range 100 {
 		acked.Add(1)
-		l.Append(fmt.Sprint("room", i%7), []byte("queued"), func(_ Record, err error) {
+		l.Append(fmt.Sprint("room", i%7), "", []byte("queued"), func(_ Record, err error) {
 			if err != nil {
 				t.Error(err)
 			}

@@ -120,7 +120,7 @@ func crashChild(t *testing.T, dir string) {
 		room := fmt.Sprint("room", w%4)
 		wg.Go(func() {
 			for i := 0; i < 25000 && time.Now().Before(deadline); i++ {
-				l.Append(room, []byte(strings.Repeat("z", i%300)), func(r Record, err error) {
+				l.Append(room, "", []byte(strings.Repeat("z", i%300)), func(r Record, err error) {
 					if err == nil {
 						os.Stdout.WriteString(room + " " + r.ID.String() + "\n")
 					}

@@ -249,16 +249,16 @@ func TestDiskStaysBounded(t *testing.T) {
 	}
 }
 
-// A forgotten room's records leave the disk through compaction and do
-// not come back on reopen.
-func TestForgottenRoomLeavesDisk(t *testing.T) {
+// A room emptied by age leaves the disk through compaction, does not
+// come back on reopen, and is not vouched for afterwards.
+func TestAgedRoomLeavesDisk(t *testing.T) {
 	dir := t.TempDir()
 	clock := newClock(1000)
-	o := Options{Dir: dir, Keep: 5, MaxRooms: 2, SegmentSize: 1024, Now: clock.now}
+	o := Options{Dir: dir, Keep: 5, SegmentSize: 1024, Now: clock.now, Bounds: Bounds{MaxAge: time.Minute}}
 	l := mustOpen(t, o)
 	mustAppend(t, l, "a", "secret of room a")
 	for i := range 200 {
-		clock.set(int64(1001 + i))
+		clock.set(int64(1000 + 61_000 + i))
 		mustAppend(t, l, fmt.Sprint("r", i%2), fmt.Sprint("filler ", i))
 	}
 	hasSecret := func() bool {
@@ -271,10 +271,13 @@ func TestForgottenRoomLeavesDisk(t *testing.T) {
 		return false
 	}
 	waitFor(t, "room a's record to leave the disk", func() bool { return !hasSecret() })
+	if loc := l.Locate("a", ID{}); loc.Complete {
+		t.Errorf("room a, emptied by age, vouches for itself: %+v", loc)
+	}
 	l.Close()
 	l = mustOpen(t, o)
 	if got := l.Last("a", 10); got != nil {
-		t.Errorf("forgotten room came back: %q", payloads(got))
+		t.Errorf("aged room came back: %q", payloads(got))
 	}
 	if s := l.Stats(); s.Rooms != 2 || s.Records != 10 {
 		t.Errorf("after reopen Rooms=%d Records=%d, want 2 and 10", s.Rooms, s.Records)

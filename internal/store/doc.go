@@ -4,8 +4,11 @@
 // key of 1 to 255 bytes.
 //
 // Each room keeps its newest Options.Keep records, each with an ID that
-// orders it within the room (see ID). Options.MaxRooms bounds the number
-// of rooms: past it the room whose newest record is oldest is forgotten.
+// orders it within the room (see ID), within Options.Bounds: a room's
+// own bounds (RoomBytes, MaxAge) drop its oldest records, and the bounds
+// of the log as a whole and of an owner (Total, Share, RoomShare) refuse
+// a new record; no room ever loses records for what happens in another.
+// A record may have an owner, whose key it is charged to (see Charge).
 //
 // # Memory and disk
 //
@@ -25,6 +28,9 @@
 //
 //	uint32 body length | uint32 CRC-32C of the body | body
 //	body: room length (1 byte) | room | ID.Ms (8) | ID.Seq (8) | payload
+//
+// where a record with an owner has the room key, a NUL byte and the
+// owner's key in its room field.
 //
 // integers little-endian, CRC-32C the Castagnoli polynomial. Only the
 // newest segment is written to; a new one starts once it passes

@@ -63,7 +63,7 @@ func TestFullDisk(t *testing.T) {
 	var failed int
 	for i := range 16 {
 		wg.Add(1)
-		l.Append("lobby", []byte(fmt.Sprint("failed ", i, chunk)), func(_ Record, err error) {
+		l.Append("lobby", "", []byte(fmt.Sprint("failed ", i, chunk)), func(_ Record, err error) {
 			defer wg.Done()
 			mu.Lock()
 			defer mu.Unlock()

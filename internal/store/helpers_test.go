@@ -24,7 +24,7 @@ type result struct {
 func appendWait(t testing.TB, l *Log, room, payload string) (Record, error) {
 	t.Helper()
 	ch := make(chan result, 1)
-	l.Append(room, []byte(payload), func(r Record, err error) { ch <- result{r, err} })
+	l.Append(room, "", []byte(payload), func(r Record, err error) { ch <- result{r, err} })
 	select {
 	case r := <-ch:
 		return r.rec, r.err

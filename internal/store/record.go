@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
@@ -9,7 +10,8 @@ import (
 // MaxPayload is the largest payload Append accepts.
 const MaxPayload = 1 << 20
 
-// MaxRoom is the longest room key Append accepts, in bytes.
+// MaxRoom is the longest room key and owner key Append accepts
+// together, in bytes, with the byte between them.
 const MaxRoom = 255
 
 // The encoded form of a record, all integers little-endian:
@@ -17,6 +19,10 @@ const MaxRoom = 255
 //	offset 0  uint32  body length
 //	offset 4  uint32  CRC-32C (Castagnoli) of the body
 //	offset 8  body:   room length (1 byte), room, ID.Ms (8), ID.Seq (8), payload
+//
+// The room field is the room key, then, for a record with an owner, a
+// NUL byte and the owner's key: no room key has a NUL, and records
+// written before owners were kept have none.
 const (
 	headerSize  = 8
 	minBodySize = 1 + 16
@@ -34,28 +40,37 @@ var (
 	errRoomLen   = errors.New("room longer than the record")
 )
 
-// rawRecord is a record decoded in place: room and payload alias the
-// decoder's input.
+// rawRecord is a record decoded in place: room, owner and payload alias
+// the decoder's input.
 type rawRecord struct {
-	room    []byte
-	id      ID
-	payload []byte
+	room, owner []byte
+	id          ID
+	payload     []byte
+}
+
+// roomField is what a record's room field holds: the room key, and the
+// owner's after a NUL byte when there is one.
+func roomField(room, owner string) string {
+	if owner == "" {
+		return room
+	}
+	return room + "\x00" + owner
 }
 
 // encodedSize returns the size of the encoded record.
-func encodedSize(room string, payload []byte) int {
-	return headerSize + minBodySize + len(room) + len(payload)
+func encodedSize(field string, payload []byte) int {
+	return headerSize + minBodySize + len(field) + len(payload)
 }
 
-// appendRecord appends the encoded record to dst. room must be at most
-// MaxRoom bytes and payload at most MaxPayload.
-func appendRecord(dst []byte, room string, id ID, payload []byte) []byte {
+// appendRecord appends the encoded record to dst. field (roomField) must
+// be at most MaxRoom bytes and payload at most MaxPayload.
+func appendRecord(dst []byte, field string, id ID, payload []byte) []byte {
 	start := len(dst)
-	body := minBodySize + len(room) + len(payload)
+	body := minBodySize + len(field) + len(payload)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(body))
 	dst = binary.LittleEndian.AppendUint32(dst, 0) // checksum, set below
-	dst = append(dst, byte(len(room)))
-	dst = append(dst, room...)
+	dst = append(dst, byte(len(field)))
+	dst = append(dst, field...)
 	dst = binary.LittleEndian.AppendUint64(dst, id.Ms)
 	dst = binary.LittleEndian.AppendUint64(dst, id.Seq)
 	dst = append(dst, payload...)
@@ -88,8 +103,10 @@ func decodeRecord(b []byte) (rawRecord, int, error) {
 		return rawRecord{}, 0, errRoomLen
 	}
 	ids := p[1+roomLen:]
+	room, owner, _ := bytes.Cut(p[1:1+roomLen], []byte{0})
 	return rawRecord{
-		room:    p[1 : 1+roomLen],
+		room:    room,
+		owner:   owner,
 		id:      ID{Ms: binary.LittleEndian.Uint64(ids), Seq: binary.LittleEndian.Uint64(ids[8:])},
 		payload: ids[16:],
 	}, n, nil

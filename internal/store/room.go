@@ -7,11 +7,15 @@ import (
 
 // room is one room's history.
 type room struct {
-	name string
-	last ID       // newest ID issued, stored or not
-	ents []entry  // kept records, oldest first
-	pays [][]byte // memory mode: the payloads of ents
-	gone bool     // forgotten for MaxRooms
+	name    string
+	last    ID               // newest ID issued, stored or not
+	ents    []entry          // kept records, oldest first
+	pays    [][]byte         // memory mode: the payloads of ents
+	charge  int64            // what ents are charged
+	pending int              // records on their way to the disk
+	shares  map[*owner]int64 // with RoomShare: each owner's charge here, pending included
+	opener  *owner           // charged RoomOverhead for the room; nil: nobody
+	gone    bool             // deleted, emptied by age
 	// trimmed: records of the room have been dropped, or may have been
 	// before the log was opened, so that it does not keep all it had.
 	trimmed bool
@@ -19,54 +23,38 @@ type room struct {
 
 // entry locates a kept record. In memory mode seg is nil.
 type entry struct {
-	id   ID
-	seg  *segment
-	off  int64 // offset of the encoded record in seg
-	size int64 // its encoded size
+	id     ID
+	seg    *segment
+	off    int64  // offset of the encoded record in seg
+	size   int64  // its encoded size
+	own    *owner // nil: nobody's
+	charge int64  // see Charge
 }
 
-// roomFor returns the named room, creating it and forgetting another one
-// if MaxRooms is reached. l.mu must be held for writing.
+// roomFor returns the named room, creating it if need be. A new room
+// that may have had records before is not vouched for (mayHaveLost).
+// l.mu must be held for writing.
 func (l *Log) roomFor(name string) *room {
 	if r := l.rooms[name]; r != nil {
 		return r
 	}
-	if l.maxRooms > 0 && len(l.rooms) >= l.maxRooms {
-		l.forget(l.stalest())
-	}
-	r := &room{name: name}
+	r := &room{name: name, trimmed: l.mayHaveLost(name)}
 	l.rooms[name] = r
 	return r
 }
 
-// stalest returns the room whose newest record is oldest.
-func (l *Log) stalest() *room {
-	var old *room
-	for _, r := range l.rooms {
-		if old == nil || r.last.Less(old.last) {
-			old = r
-		}
-	}
-	return old
-}
-
-// forget drops a room and its records; their bytes on disk become dead
-// and go with compaction. l.mu must be held for writing.
-func (l *Log) forget(r *room) {
-	l.drop(r, len(r.ents))
-	r.gone = true
-	delete(l.rooms, r.name)
-	l.log.Debug("store: room forgotten", "room", r.name)
-}
-
-// add appends a record to r and drops what falls out of Keep. pay is the
-// payload in memory mode (e.seg nil), unused on disk. l.mu must be held
-// for writing.
+// add appends a record, already reserved (see accept), to r, and drops
+// the oldest ones that fall out of Keep or RoomBytes; the newest is
+// always kept. A room deleted meanwhile takes nothing: its reservation
+// is given back. pay is the payload in memory mode (e.seg nil), unused
+// on disk. l.mu must be held for writing.
 func (l *Log) add(r *room, e entry, pay []byte) {
 	if r.gone {
+		l.unreserve(r, e.own, e.charge)
 		return
 	}
 	r.ents = append(r.ents, e)
+	r.charge += e.charge
 	if e.seg == nil {
 		r.pays = append(r.pays, pay)
 	} else {
@@ -74,18 +62,33 @@ func (l *Log) add(r *room, e entry, pay []byte) {
 		e.seg.liveN++
 	}
 	l.records++
-	if len(r.ents) > l.keep {
-		l.drop(r, len(r.ents)-l.keep)
-	}
+	l.trim(r)
 }
 
-// drop removes the oldest n records of r.
+// trim drops r's oldest records past Keep or RoomBytes, leaving the
+// newest. l.mu must be held for writing.
+func (l *Log) trim(r *room) {
+	n := max(len(r.ents)-l.keep, 0)
+	charge := r.charge
+	for _, e := range r.ents[:n] {
+		charge -= e.charge
+	}
+	for l.bounds.RoomBytes > 0 && charge > l.bounds.RoomBytes && n < len(r.ents)-1 {
+		charge -= r.ents[n].charge
+		n++
+	}
+	l.drop(r, n)
+}
+
+// drop removes the oldest n records of r, and what they were charged.
 func (l *Log) drop(r *room, n int) {
 	for _, e := range r.ents[:n] {
 		if e.seg != nil {
 			e.seg.live -= e.size
 			e.seg.liveN--
 		}
+		r.charge -= e.charge
+		l.unreserve(r, e.own, e.charge)
 	}
 	r.ents = r.ents[n:]
 	r.trimmed = r.trimmed || n > 0
@@ -168,13 +171,14 @@ type Location struct {
 
 // Locate tells where id stands in the room's kept records. A room is
 // complete while it has dropped nothing; one read back from disk is not
-// taken as complete, since what compaction removed leaves no trace.
+// taken as complete, since what compaction removed leaves no trace, and
+// neither is a room that lost all it had (see mayHaveLost).
 func (l *Log) Locate(name string, id ID) Location {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	r := l.rooms[name]
 	if r == nil {
-		return Location{Older: id.IsZero(), Complete: true}
+		return Location{Older: id.IsZero(), Complete: !l.mayHaveLost(name)}
 	}
 	complete := !r.trimmed
 	if len(r.ents) == 0 {

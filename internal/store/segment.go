@@ -96,7 +96,8 @@ func (l *Log) replaySegment(num uint32, last bool) error {
 			r = &room{name: string(rec.room)}
 			l.rooms[r.name] = r
 		}
-		r.ents = append(r.ents, entry{id: rec.id, seg: s, off: int64(off), size: int64(n)})
+		r.ents = append(r.ents, entry{id: rec.id, seg: s, off: int64(off), size: int64(n),
+			own: l.ownerFor(string(rec.owner)), charge: Charge(len(rec.payload))})
 		off += n
 	}
 	s.size = int64(off)
@@ -133,10 +134,16 @@ func intactAfter(b []byte) bool {
 }
 
 // settle puts each replayed room in ID order, drops the older copy of a
-// record an interrupted compaction left twice, applies Keep and MaxRooms
-// and counts what each segment keeps alive.
+// record an interrupted compaction left twice, applies Keep, counts what
+// each segment keeps alive and what each record is charged, then
+// applies RoomBytes and MaxAge. A log read back from a directory that
+// held records vouches for no room that has none (mayHaveLost). The
+// Total and shares are not applied: records kept past them (the bounds
+// were lowered) stay, and appends are refused until they drain.
 func (l *Log) settle() {
+	now := l.now()
 	for _, r := range l.rooms {
+		l.unsure = true
 		if !slices.IsSortedFunc(r.ents, byID) {
 			slices.SortStableFunc(r.ents, byID)
 		}
@@ -147,11 +154,18 @@ func (l *Log) settle() {
 		for _, e := range r.ents {
 			e.seg.live += e.size
 			e.seg.liveN++
+			r.charge += e.charge
+			l.reserve(r, e.own, e.charge)
 		}
 		l.records += len(r.ents)
+		l.open(r, r.ents[0].own) // who opened it is not kept: its oldest record's owner pays
+		l.trim(r)
+		l.expire(r, now)
 	}
-	for l.maxRooms > 0 && len(l.rooms) > l.maxRooms {
-		l.forget(l.stalest())
+	for key, o := range l.owners {
+		if o.charge == 0 {
+			delete(l.owners, key)
+		}
 	}
 }
 

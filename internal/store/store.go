@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,17 +23,28 @@ type Record struct {
 type Options struct {
 	Dir         string           // "" keeps history in memory only (lost on restart)
 	Keep        int              // records kept per room; default 1000
-	MaxRooms    int              // rooms whose history is kept; past it, the room whose newest record is oldest is forgotten; 0 = no limit
 	SegmentSize int64            // a segment file is closed and a new one started past this size; default 4 MiB
 	MaxPending  int              // bytes (encoded records) waiting for the disk before Append blocks (backpressure); default 8 MiB
 	Logger      *slog.Logger     // nil: discard
 	Now         func() time.Time // nil: time.Now
+	Bounds                       // none by default
+}
+
+// Bounds are the sizes, in charged bytes (see Charge), a Log keeps
+// within; zero is no bound. RoomBytes and MaxAge drop a room's oldest
+// records; the others refuse an Append (see bounds.go).
+type Bounds struct {
+	RoomBytes int64         // the records of one room
+	MaxAge    time.Duration // how long a record is kept
+	Total     int64         // the records of every room together
+	Share     int64         // the records of one owner, in every room
+	RoomShare int64         // the records of one owner in one room
 }
 
 // Errors Append reports through its done function.
 var (
 	ErrClosed = errors.New("store: log is closed")
-	ErrRoom   = fmt.Errorf("store: room key must be 1 to %d bytes", MaxRoom)
+	ErrRoom   = fmt.Errorf("store: room key must be 1 to %d bytes with its owner's, and have no NUL", MaxRoom)
 	ErrTooBig = fmt.Errorf("store: payload larger than %d bytes", MaxPayload)
 )
 
@@ -49,16 +61,19 @@ type Stats struct {
 	Rooms        int    // rooms with history
 	Records      int    // kept records, all rooms
 	PendingBytes int    // encoded bytes waiting for the disk
+	Charged      int64  // what kept and pending records are charged (see Charge)
+	Owners       int    // owners with records kept or pending
 }
 
 // Log is the room log. Its methods are safe for concurrent use.
 type Log struct {
-	keep, maxRooms, maxPending int
-	segSize                    int64
-	dir                        string
-	log                        *slog.Logger
-	now                        func() time.Time
-	lock                       *os.File // the locked LOCK file; nil in memory mode
+	keep, maxPending int
+	segSize          int64
+	bounds           Bounds
+	dir              string
+	log              *slog.Logger
+	now              func() time.Time
+	lock             *os.File // the locked LOCK file; nil in memory mode
 
 	doneMu sync.Mutex   // held while done functions run: they never overlap
 	segMu  sync.RWMutex // read-held while segment files are read; write-held to close one
@@ -66,6 +81,11 @@ type Log struct {
 	mu           sync.RWMutex
 	rooms        map[string]*room
 	records      int
+	owners       map[string]*owner // by key, while charged
+	charge       int64             // of every kept and pending record
+	lost         [lostBits / 64]uint64
+	unsure       bool      // read back from a directory: see mayHaveLost
+	swept        time.Time // when every room was last checked for age
 	closed       bool
 	work, space  sync.Cond // committer waits on work, blocked Appends on space
 	queue        []pending // records waiting for the committer, in ID order per room
@@ -85,6 +105,7 @@ type Log struct {
 // pending is a record waiting for the committer.
 type pending struct {
 	room    *room
+	own     *owner
 	id      ID
 	off     int // offset in the batch buffer
 	size    int // encoded size
@@ -97,8 +118,8 @@ type pending struct {
 func Open(o Options) (*Log, error) {
 	o = o.withDefaults()
 	l := &Log{
-		keep: o.Keep, maxRooms: o.MaxRooms, maxPending: o.MaxPending, segSize: o.SegmentSize,
-		dir: o.Dir, log: o.Logger, now: o.Now, rooms: make(map[string]*room),
+		keep: o.Keep, maxPending: o.MaxPending, segSize: o.SegmentSize, bounds: o.Bounds,
+		dir: o.Dir, log: o.Logger, now: o.Now, rooms: make(map[string]*room), owners: make(map[string]*owner),
 	}
 	l.work.L, l.space.L = &l.mu, &l.mu
 	if l.dir == "" {
@@ -118,7 +139,6 @@ func (o Options) withDefaults() Options {
 	if o.Keep <= 0 {
 		o.Keep = 1000
 	}
-	o.MaxRooms = max(o.MaxRooms, 0)
 	if o.SegmentSize <= 0 {
 		o.SegmentSize = 4 << 20
 	}
@@ -151,26 +171,27 @@ func (l *Log) openDir() error {
 	return nil
 }
 
-// Append assigns the record its ID and stores it. done is called exactly
-// once: with the record, or with an error when it could not be stored
-// (then the Record has a zero ID, nothing of it is kept and the caller
-// must not deliver it). With a
+// Append assigns the record its ID and stores it in room, charged to
+// owner ("" for nobody). done is called exactly once: with the record,
+// or with an error when it could not be stored (then the Record has a
+// zero ID, nothing of it is kept and the caller must not deliver it); a
+// *LimitError when it would pass a bound. With a
 // Dir, done is called only once the record is written and fsynced, from
 // the committer goroutine; in memory mode, before Append returns. done
 // calls happen in ID order within a room and never overlap; done must not
 // call Append or Close, but may call Last, After and Stats. Append copies payload;
 // the Record passed to done carries the payload slice given here. Append
 // blocks while MaxPending bytes wait for the disk.
-func (l *Log) Append(room string, payload []byte, done func(Record, error)) {
+func (l *Log) Append(room, owner string, payload []byte, done func(Record, error)) {
 	switch {
-	case len(room) == 0 || len(room) > MaxRoom:
+	case len(room) == 0 || len(roomField(room, owner)) > MaxRoom || strings.IndexByte(room, 0) >= 0:
 		l.fail(payload, done, ErrRoom)
 	case len(payload) > MaxPayload:
 		l.fail(payload, done, ErrTooBig)
 	case l.dir == "":
-		l.appendMemory(room, payload, done)
+		l.appendMemory(room, owner, payload, done)
 	default:
-		l.appendDisk(room, payload, done)
+		l.appendDisk(room, owner, payload, done)
 	}
 }
 
@@ -184,20 +205,20 @@ func (l *Log) fail(payload []byte, done func(Record, error), err error) {
 
 // appendMemory stores a record in memory and calls done at once; the
 // ordering lock is held from the ID's assignment to done's return.
-func (l *Log) appendMemory(name string, payload []byte, done func(Record, error)) {
+func (l *Log) appendMemory(name, owner string, payload []byte, done func(Record, error)) {
 	l.doneMu.Lock()
 	defer l.doneMu.Unlock()
 	l.mu.Lock()
-	if l.closed {
+	r, o, err := l.accept(name, owner, payload)
+	if err != nil {
 		l.mu.Unlock()
 		l.failures.Add(1)
-		done(Record{Payload: payload}, ErrClosed)
+		done(Record{Payload: payload}, err)
 		return
 	}
-	r := l.roomFor(name)
 	r.last = next(r.last, l.now())
 	id := r.last
-	l.add(r, entry{id: id}, append([]byte(nil), payload...))
+	l.add(r, entry{id: id, own: o, charge: Charge(len(payload))}, append([]byte(nil), payload...))
 	l.mu.Unlock()
 	l.appends.Add(1)
 	done(Record{ID: id, Payload: payload}, nil)
@@ -205,25 +226,54 @@ func (l *Log) appendMemory(name string, payload []byte, done func(Record, error)
 
 // appendDisk queues a record for the committer, first waiting for room
 // under MaxPending.
-func (l *Log) appendDisk(name string, payload []byte, done func(Record, error)) {
-	size := encodedSize(name, payload)
+func (l *Log) appendDisk(name, owner string, payload []byte, done func(Record, error)) {
+	field := roomField(name, owner)
+	size := encodedSize(field, payload)
 	l.mu.Lock()
 	for !l.closed && l.pendingBytes > 0 && l.pendingBytes+size > l.maxPending {
 		l.space.Wait()
 	}
-	if l.closed {
+	r, o, err := l.accept(name, owner, payload)
+	if err != nil {
 		l.mu.Unlock()
-		l.fail(payload, done, ErrClosed)
+		l.fail(payload, done, err)
 		return
 	}
-	r := l.roomFor(name)
 	r.last = next(r.last, l.now())
+	r.pending++
 	off := len(l.buf)
-	l.buf = appendRecord(l.buf, name, r.last, payload)
-	l.queue = append(l.queue, pending{room: r, id: r.last, off: off, size: size, payload: payload, done: done})
+	l.buf = appendRecord(l.buf, field, r.last, payload)
+	l.queue = append(l.queue, pending{room: r, own: o, id: r.last, off: off, size: size, payload: payload, done: done})
 	l.pendingBytes += size
 	l.work.Signal()
 	l.mu.Unlock()
+}
+
+// accept checks a record for the log's state and bounds and, if it may
+// be kept, returns its room and owner with the record reserved against
+// them. Records past MaxAge go first, the room's own and, now and then,
+// every room's. l.mu must be held for writing.
+func (l *Log) accept(name, owner string, payload []byte) (*room, *owner, error) {
+	if l.closed {
+		return nil, nil, ErrClosed
+	}
+	now := l.now()
+	l.sweep(now)
+	r := l.rooms[name]
+	if r != nil {
+		l.expire(r, now)
+		r = l.rooms[name]
+	}
+	opens := r == nil
+	if err := l.admit(r, owner, Charge(len(payload))); err != nil {
+		return nil, nil, err
+	}
+	r, o := l.roomFor(name), l.ownerFor(owner)
+	if opens {
+		l.open(r, o)
+	}
+	l.reserve(r, o, Charge(len(payload)))
+	return r, o, nil
 }
 
 // Stats returns the log's counters.
@@ -242,6 +292,8 @@ func (l *Log) Stats() Stats {
 		Rooms:        len(l.rooms),
 		Records:      l.records,
 		PendingBytes: l.pendingBytes,
+		Charged:      l.charge,
+		Owners:       len(l.owners),
 	}
 }
 

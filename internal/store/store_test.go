@@ -179,7 +179,7 @@ func TestDoneOrder(t *testing.T) {
 			wg.Go(func() {
 				for i := range each {
 					wg.Add(1)
-					l.Append(room, []byte(fmt.Sprint(w, i)), func(r Record, err error) {
+					l.Append(room, "", []byte(fmt.Sprint(w, i)), func(r Record, err error) {
 						defer wg.Done()
 						if !mu.TryLock() {
 							bad = append(bad, "overlapping done calls")
@@ -207,32 +207,6 @@ func TestDoneOrder(t *testing.T) {
 	})
 }
 
-func TestMaxRooms(t *testing.T) {
-	modes(t, func(t *testing.T, o Options) {
-		clock := newClock(1000)
-		o.MaxRooms, o.Now = 2, clock.now
-		l := mustOpen(t, o)
-		a := mustAppend(t, l, "a", "in a")
-		clock.set(1001)
-		mustAppend(t, l, "b", "in b")
-		clock.set(1002)
-		mustAppend(t, l, "a", "a again") // now b is the stalest
-		mustAppend(t, l, "c", "in c")
-		if got := l.Last("b", 10); got != nil {
-			t.Errorf("forgotten room b still has %q", payloads(got))
-		}
-		if got := payloads(l.Last("a", 10)); !slices.Equal(got, []string{"in a", "a again"}) {
-			t.Errorf("room a = %q", got)
-		}
-		if recs := l.After("a", a, 10); len(recs) != 1 {
-			t.Errorf("After in a kept room = %q", payloads(recs))
-		}
-		if s := l.Stats(); s.Rooms != 2 || s.Records != 3 {
-			t.Errorf("Rooms=%d Records=%d, want 2 and 3", s.Rooms, s.Records)
-		}
-	})
-}
-
 func TestSecondOpenRefused(t *testing.T) {
 	dir := t.TempDir()
 	l := mustOpen(t, Options{Dir: dir})
@@ -255,7 +229,7 @@ func TestCloseIsClean(t *testing.T) {
 	var acked sync.WaitGroup
 	for i := range 500 {
 		acked.Add(1)
-		l.Append(fmt.Sprint("r", i%5), []byte(strings.Repeat("x", 100)), func(Record, error) { acked.Done() })
+		l.Append(fmt.Sprint("r", i%5), "", []byte(strings.Repeat("x", 100)), func(Record, error) { acked.Done() })
 	}
 	if err := l.Close(); err != nil {
 		t.Fatalf("Close: %v", err)

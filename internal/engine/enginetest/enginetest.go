@@ -24,9 +24,29 @@ type Engine interface {
 	engine.Mail
 }
 
-// Open returns a fresh engine for one test, attached to h, and closes it
-// when the test ends.
-type Open func(t *testing.T, h engine.Handler) Engine
+// Open returns a fresh engine for one test, within limits, attached to
+// h, and closes it when the test ends.
+type Open func(t *testing.T, h engine.Handler, limits Limits) Engine
+
+// Limits are the bounds an engine is opened with; a zero Keep or
+// Mailboxes means 1000.
+type Limits struct {
+	Keep      int          // messages a room, or a mailbox, keeps
+	History   store.Bounds // of the rooms' messages
+	Mail      store.Bounds // of the mailboxes
+	Mailboxes int          // owners the record of mailboxes holds
+}
+
+// WithDefaults returns l with its zero counts set.
+func (l Limits) WithDefaults() Limits {
+	if l.Keep == 0 {
+		l.Keep = 1000
+	}
+	if l.Mailboxes == 0 {
+		l.Mailboxes = 1000
+	}
+	return l
+}
 
 // Run runs the contract against engines open opens.
 func Run(t *testing.T, open Open) {
@@ -34,6 +54,12 @@ func Run(t *testing.T, open Open) {
 	t.Run("Places", func(t *testing.T) { testPlaces(t, open) })
 	t.Run("History", func(t *testing.T) { testHistory(t, open) })
 	t.Run("Mail", func(t *testing.T) { testMail(t, open) })
+	t.Run("RoomBounds", func(t *testing.T) { testRoomBounds(t, open) })
+	t.Run("Share", func(t *testing.T) { testShare(t, open) })
+	t.Run("Total", func(t *testing.T) { testTotal(t, open) })
+	t.Run("Age", func(t *testing.T) { testAge(t, open) })
+	t.Run("Mailboxes", func(t *testing.T) { testMailboxes(t, open) })
+	t.Run("MailBounds", func(t *testing.T) { testMailBounds(t, open) })
 }
 
 // Recorder is a Handler that keeps what it is handed, for a test to wait
@@ -106,7 +132,7 @@ func ctx(t *testing.T) context.Context {
 }
 
 func testClaims(t *testing.T, open Open) {
-	e := open(t, NewRecorder())
+	e := open(t, NewRecorder(), Limits{})
 	c := ctx(t)
 	bob1 := engine.Claim{Key: "bob", Name: "bob", Holder: "h1"}
 	bob2 := engine.Claim{Key: "bob", Name: "Bob", Holder: "h2"}
@@ -158,7 +184,7 @@ func testClaims(t *testing.T, open Open) {
 }
 
 func testPlaces(t *testing.T, open Open) {
-	e := open(t, NewRecorder())
+	e := open(t, NewRecorder(), Limits{})
 	c := ctx(t)
 	place := func(room, name, holder string) engine.Place {
 		return engine.Place{Room: room, RoomName: "Room-" + room, Name: name, Holder: holder}
@@ -222,11 +248,11 @@ func cmpString(a, b string) int {
 
 func testHistory(t *testing.T, open Open) {
 	rec := NewRecorder()
-	e := open(t, rec)
+	e := open(t, rec, Limits{})
 	c := ctx(t)
 	var ids []store.ID
 	for i := range 5 {
-		id, _, err := e.Publish(c, "go", fmt.Appendf(nil, "m%d", i))
+		id, _, err := e.Publish(c, "go", "alice", fmt.Appendf(nil, "m%d", i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,10 +326,13 @@ func testHistory(t *testing.T, open Open) {
 
 func testMail(t *testing.T, open Open) {
 	rec := NewRecorder()
-	e := open(t, rec)
+	e := open(t, rec, Limits{})
 	c := ctx(t)
+	if err := e.Open(c, "bob"); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 3 {
-		if err := e.Keep(c, []string{"alice", "bob"}, fmt.Appendf(nil, "p%d", i)); err != nil {
+		if err := e.Keep(c, engine.Letter{From: "alice", To: "bob", Sender: "ip 1", Payload: fmt.Appendf(nil, "p%d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -321,5 +350,11 @@ func testMail(t *testing.T, open Open) {
 	}
 	if none, _ := e.Latest(c, "carol", 10); len(none) != 0 {
 		t.Fatalf("carol, who got nothing, has %d", len(none))
+	}
+	if err := e.Keep(c, engine.Letter{From: "bob", To: "bob", Sender: "ip 2", Payload: []byte("note to self")}); err != nil {
+		t.Fatal(err)
+	}
+	if mine, _ := e.Latest(c, "bob", 10); len(mine) != 4 {
+		t.Fatalf("a letter to oneself is kept once: bob has %d", len(mine))
 	}
 }

@@ -1,12 +1,11 @@
-// Package memory is the engine of a single node: messages and mail are
-// kept in a room log (package store, in memory or on disk), and names and
-// rooms in maps. It is the chat's default engine.
+// Package memory is the engine of a single node: messages are kept in a
+// room log (package store, in memory or on disk), mail in a log of its
+// own, and names and rooms in maps. It is the chat's default engine.
 package memory
 
 import (
 	"context"
 	"errors"
-	"sync"
 
 	"wschat/internal/engine"
 	"wschat/internal/store"
@@ -15,36 +14,46 @@ import (
 // Engine keeps one node's messages, mail and presence. It implements
 // engine.Broker, engine.History, engine.Mail and engine.Presence.
 type Engine struct {
-	log *store.Log
-	h   engine.Handler // set by Attach
+	log   *store.Log // the rooms' messages
+	mail  *store.Log // the mailboxes, one "room" each, by owner
+	boxes *Mailboxes
+	h     engine.Handler // set by Attach
 	presence
 }
 
-// New returns an engine that keeps messages and mail in log, which it
-// owns from then on: Close closes it.
-func New(log *store.Log) *Engine {
-	return &Engine{log: log, presence: presence{claims: make(map[string]*claim), rooms: make(map[string]*roomPresence)}}
+// New returns an engine that keeps messages in history and mail in mail,
+// with the record of mailboxes boxes. It owns all three from then on:
+// Close closes them.
+func New(history, mail *store.Log, boxes *Mailboxes) *Engine {
+	return &Engine{log: history, mail: mail, boxes: boxes,
+		presence: presence{claims: make(map[string]*claim), rooms: make(map[string]*roomPresence)}}
 }
 
 // Attach implements engine.Broker.
 func (e *Engine) Attach(h engine.Handler) { e.h = h }
 
-// Close implements engine.Broker: it closes the room log.
-func (e *Engine) Close() error { return e.log.Close() }
+// Close implements engine.Broker: it closes the logs and the record of
+// mailboxes.
+func (e *Engine) Close() error {
+	return errors.Join(e.log.Close(), e.mail.Close(), e.boxes.Close())
+}
 
 // Stats returns the room log's counters.
 func (e *Engine) Stats() store.Stats { return e.log.Stats() }
 
+// MailStats returns the mail log's counters.
+func (e *Engine) MailStats() store.Stats { return e.mail.Stats() }
+
 // Publish implements engine.Broker: the message is kept, then delivered
 // here, before Publish returns.
-func (e *Engine) Publish(_ context.Context, room string, payload []byte) (store.ID, engine.Delivery, error) {
+func (e *Engine) Publish(_ context.Context, room, sender string, payload []byte) (store.ID, engine.Delivery, error) {
 	type result struct {
 		id  store.ID
 		d   engine.Delivery
 		err error
 	}
 	done := make(chan result, 1)
-	e.log.Append(room, payload, func(rec store.Record, err error) {
+	e.log.Append(room, sender, payload, func(rec store.Record, err error) {
 		if err != nil {
 			done <- result{err: err}
 			return
@@ -75,42 +84,50 @@ func (e *Engine) Before(_ context.Context, room string, id store.ID, n int) ([]s
 	return e.log.Before(room, id, n), nil
 }
 
-// mailbox is the room log's key for the mailbox of the account whose
-// name's key is key. No room has it: "@" is in no room name.
-func mailbox(key string) string { return "@" + key }
+// Open implements engine.Mail.
+func (e *Engine) Open(_ context.Context, owner string) error { return e.boxes.Open(owner) }
 
-// Keep implements engine.Mail: every owner's copy is kept before any is
-// handed over, and none is when one cannot be.
-func (e *Engine) Keep(_ context.Context, owners []string, payload []byte) error {
-	recs := make([]store.Record, len(owners))
-	var errs []error
-	var wg sync.WaitGroup
-	for i, owner := range owners {
-		wg.Add(1)
-		e.log.Append(mailbox(owner), payload, func(rec store.Record, err error) {
-			recs[i] = rec
-			if err != nil {
-				errs = append(errs, err) // done calls never overlap
-			}
-			wg.Done()
-		})
+// Keep implements engine.Mail: the recipient's copy is kept first, so
+// that a letter refused there is kept nowhere; then the writer's.
+func (e *Engine) Keep(_ context.Context, l engine.Letter) error {
+	if l.Create {
+		if err := e.boxes.Open(l.To); err != nil {
+			return err
+		}
+	} else if !e.boxes.Has(l.To) && len(e.mail.Last(l.To, 1)) == 0 {
+		return engine.ErrNoMailbox
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	to, err := e.keep(l.To, l.Sender, l.Payload)
+	if err != nil {
 		return err
 	}
-	for i, owner := range owners {
-		e.h.Mail(owner, recs[i])
+	if l.From != l.To {
+		if from, err := e.keep(l.From, "", l.Payload); err == nil {
+			e.h.Mail(l.From, from)
+		}
 	}
+	e.h.Mail(l.To, to)
 	return nil
+}
+
+// keep appends payload to owner's mailbox, charged to sender.
+func (e *Engine) keep(owner, sender string, payload []byte) (store.Record, error) {
+	type result struct {
+		rec store.Record
+		err error
+	}
+	done := make(chan result, 1)
+	e.mail.Append(owner, sender, payload, func(rec store.Record, err error) { done <- result{rec, err} })
+	r := <-done
+	return r.rec, r.err
 }
 
 // Read implements engine.Mail.
 func (e *Engine) Read(_ context.Context, owner string, after store.ID, n int) ([]store.Record, error) {
-	return e.log.After(mailbox(owner), after, n), nil
+	return e.mail.After(owner, after, n), nil
 }
 
 // Latest implements engine.Mail.
 func (e *Engine) Latest(_ context.Context, owner string, n int) ([]store.Record, error) {
-	return e.log.Last(mailbox(owner), n), nil
+	return e.mail.Last(owner, n), nil
 }

@@ -11,29 +11,11 @@ import (
 	"wschat/internal/store"
 )
 
-// appendScript keeps a message and announces it, in one step: Redis runs
-// a script whole, so nothing comes between its commands (EVAL,
-// "Atomicity of scripts"), and announcements leave in the order of the
-// ids. KEYS[1] stream; ARGV: cap, payload, channel, kind, key.
-const appendScript = `local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'm', ARGV[2])
-redis.call('PUBLISH', ARGV[3], ARGV[4] .. '\n' .. ARGV[5] .. '\n' .. id .. '\n' .. ARGV[2])
-return id`
-
 // Publish implements engine.Broker. The message reaches this node's chat
 // through the announcements, like every other node's.
-func (e *Engine) Publish(ctx context.Context, room string, payload []byte) (store.ID, engine.Delivery, error) {
-	id, err := e.append(ctx, 'm', room, streamKey(room), payload)
+func (e *Engine) Publish(ctx context.Context, room, sender string, payload []byte) (store.ID, engine.Delivery, error) {
+	id, err := e.append(ctx, e.rooms, room, sender, payload)
 	return id, nil, err
-}
-
-// append keeps payload as the next message of stream and announces it as
-// kind ('m' for a room, 'q' for a mailbox) of key to every node.
-func (e *Engine) append(ctx context.Context, kind byte, key, stream string, payload []byte) (store.ID, error) {
-	v, err := e.do(ctx, "EVAL", appendScript, "1", stream, strconv.Itoa(e.keep), string(payload), eventsChannel, string(kind), key)
-	if err != nil {
-		return store.ID{}, err
-	}
-	return store.ParseID(v.Str())
 }
 
 // Private implements engine.Broker: the message is announced to every
@@ -112,7 +94,7 @@ func (e *Engine) dispatch(ev []byte) {
 func (e *Engine) catchUp() bool {
 	for room, last := range e.h.Delivered() {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		recs, err := e.records(ctx, "XRANGE", streamKey(room), "("+last.String(), "+", e.keep)
+		recs, err := e.records(ctx, "XRANGE", e.rooms.streams+room, "("+last.String(), "+", e.rooms.keep)
 		cancel()
 		if err != nil {
 			e.log.Warn("catch up on a room: will try again when Redis is back", "room", room, "err", err)
@@ -146,16 +128,23 @@ func (e *Engine) records(ctx context.Context, cmd, stream, from, to string, n in
 	return recs, nil
 }
 
-// record reads one stream entry, [id, [field, value]]; only the chat
+// record reads one stream entry, [id, [field, value, ...]], whose
+// message is the field "m" (its sender, if any, is "o"); only the chat
 // writes these, so anything else is skipped.
 func record(entry resp.Value) (store.Record, bool) {
 	f := entry.Elems()
-	if len(f) != 2 || len(f[1].Elems()) != 2 {
+	if len(f) != 2 {
 		return store.Record{}, false
 	}
 	id, err := store.ParseID(f[0].Str())
 	if err != nil {
 		return store.Record{}, false
 	}
-	return store.Record{ID: id, Payload: f[1].Elems()[1].Bytes()}, true
+	kv := f[1].Elems()
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i].Str() == "m" {
+			return store.Record{ID: id, Payload: kv[i+1].Bytes()}, true
+		}
+	}
+	return store.Record{}, false
 }

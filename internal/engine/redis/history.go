@@ -10,21 +10,23 @@ import (
 // locateScript tells where an id stands in a stream, in one step:
 // whether the id is kept, whether it is older than everything kept, and
 // whether the stream keeps everything it was ever given (XINFO STREAM's
-// entries-added against its length; Redis 7). KEYS[1] stream; ARGV[1]
-// the id; ARGV[2] "1" if the id is zero. It returns {kept, older,
-// complete} as 0 or 1.
-const locateScript = `local k, id, zero = KEYS[1], ARGV[1], ARGV[2] == '1'
+// entries-added against its length; Redis 7) and never lost all it had
+// (its bit in META:lost). KEYS as family.keys; ARGV[1] and ARGV[2]
+// unused, ARGV[3] the id, ARGV[4] "1" if the id is zero, ARGV[5] the
+// room's key. It returns {kept, older, complete} as 0 or 1.
+const locateScript = logLib + `local k, id, zero = KEYS[1], ARGV[3], ARGV[4] == '1'
+local complete = 0
+if redis.call('GETBIT', KEYS[6], lostbit(ARGV[5])) == 0 then complete = 1 end
 if redis.call('EXISTS', k) == 0 then
-  if zero then return {0, 1, 1} end
-  return {0, 0, 1}
+  if zero then return {0, 1, complete} end
+  return {0, 0, complete}
 end
 local info = redis.call('XINFO', 'STREAM', k)
 local length, added = -1, -2
 for i = 1, #info, 2 do
   if info[i] == 'length' then length = info[i + 1] elseif info[i] == 'entries-added' then added = info[i + 1] end
 end
-local complete = 0
-if added == length then complete = 1 end
+if added ~= length then complete = 0 end
 if zero then return {0, 1, complete} end
 if #redis.call('XRANGE', k, id, id) > 0 then return {1, 0, complete} end
 if #redis.call('XRANGE', k, '-', '(' .. id, 'COUNT', 1) > 0 then return {0, 0, complete} end
@@ -37,7 +39,8 @@ func (e *Engine) Locate(ctx context.Context, room string, id store.ID) (engine.L
 	if id.IsZero() {
 		zero = "1"
 	}
-	v, err := e.do(ctx, "EVAL", locateScript, "1", streamKey(room), id.String(), zero)
+	args := append([]string{"EVAL", locateScript, "8"}, e.rooms.keys(room)...)
+	v, err := e.do(ctx, append(args, "0", "0", id.String(), zero, room)...)
 	if err != nil {
 		return engine.Location{}, err
 	}
@@ -50,7 +53,7 @@ func (e *Engine) Locate(ctx context.Context, room string, id store.ID) (engine.L
 
 // After implements engine.History.
 func (e *Engine) After(ctx context.Context, room string, id store.ID, n int) ([]store.Record, error) {
-	return e.after(ctx, streamKey(room), id, n)
+	return e.after(ctx, e.rooms.streams+room, id, n)
 }
 
 func (e *Engine) after(ctx context.Context, stream string, id store.ID, n int) ([]store.Record, error) {
@@ -62,7 +65,7 @@ func (e *Engine) after(ctx context.Context, stream string, id store.ID, n int) (
 
 // Before implements engine.History.
 func (e *Engine) Before(ctx context.Context, room string, id store.ID, n int) ([]store.Record, error) {
-	return e.before(ctx, streamKey(room), id, n)
+	return e.before(ctx, e.rooms.streams+room, id, n)
 }
 
 func (e *Engine) before(ctx context.Context, stream string, id store.ID, n int) ([]store.Record, error) {
@@ -74,26 +77,4 @@ func (e *Engine) before(ctx context.Context, stream string, id store.ID, n int) 
 		end = "+"
 	}
 	return e.records(ctx, "XREVRANGE", stream, end, "-", n)
-}
-
-// Keep implements engine.Mail: each owner's copy is appended to its
-// mailbox's stream and announced, and every node hands it to its
-// connections of the owner.
-func (e *Engine) Keep(ctx context.Context, owners []string, payload []byte) error {
-	for _, owner := range owners {
-		if _, err := e.append(ctx, 'q', owner, mailboxKey(owner), payload); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Read implements engine.Mail.
-func (e *Engine) Read(ctx context.Context, owner string, after store.ID, n int) ([]store.Record, error) {
-	return e.after(ctx, mailboxKey(owner), after, n)
-}
-
-// Latest implements engine.Mail.
-func (e *Engine) Latest(ctx context.Context, owner string, n int) ([]store.Record, error) {
-	return e.before(ctx, mailboxKey(owner), store.MaxID, n)
 }

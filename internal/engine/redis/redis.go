@@ -3,7 +3,9 @@
 // that every node connected to it serves the same chat.
 //
 //   - A room's messages are a stream, wschat:room:KEY (a mailbox's,
-//     wschat:room:@KEY). A message is appended and announced in one
+//     wschat:mailbox:KEY), kept within bounds (bounds.go), with what it
+//     is charged in wschat:history:* (wschat:mailstore:* for mail), and
+//     the mailboxes opened in wschat:mailboxes. A message is appended and announced in one
 //     script, XADD then PUBLISH on wschat:events: Redis runs a script
 //     whole, so the announcements leave in the order of the stream ids,
 //     and every node reads them, on one subscription, in that order, and
@@ -40,14 +42,18 @@ import (
 
 	"wschat/internal/engine"
 	"wschat/internal/resp"
+	"wschat/internal/store"
 )
 
 // Options configures an Engine.
 type Options struct {
-	URL    string        // redis:// or rediss:// URL
-	TTL    time.Duration // how long a node's claims outlive their last renewal; default 15 s
-	Keep   int           // messages a room's stream keeps, about; default 1000
-	Logger *slog.Logger  // nil: discard
+	URL       string        // redis:// or rediss:// URL
+	TTL       time.Duration // how long a node's claims outlive their last renewal; default 15 s
+	Keep      int           // messages a room's stream keeps, and a mailbox's; default 1000
+	History   store.Bounds  // the rooms' messages' bounds
+	Mail      store.Bounds  // the mailboxes' bounds
+	Mailboxes int           // owners the record of mailboxes holds; default 100,000
+	Logger    *slog.Logger  // nil: discard
 }
 
 // Engine is one node's link to the others through Redis. It implements
@@ -57,7 +63,9 @@ type Engine struct {
 	sub    *resp.Subscription
 	node   string // this node's id, random
 	ttl    time.Duration
-	keep   int
+	rooms  family // the rooms' messages
+	mail   family // the mailboxes
+	boxes  int    // owners the record of mailboxes holds
 	log    *slog.Logger
 
 	up      atomic.Bool
@@ -89,12 +97,18 @@ func Open(o Options) (*Engine, error) {
 	if o.Keep <= 0 {
 		o.Keep = 1000
 	}
+	if o.Mailboxes <= 0 {
+		o.Mailboxes = 100_000
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{node: rand.Text()[:16], ttl: o.TTL, keep: o.Keep, log: o.Logger,
-		stop: make(chan struct{}), resynch: make(chan struct{}, 1), reconnected: make(chan struct{}, 1),
-		claims: make(map[string]engine.Claim), places: make(map[string]engine.Place)}
+	e := &Engine{node: rand.Text()[:16], ttl: o.TTL, log: o.Logger, boxes: o.Mailboxes,
+		rooms: family{streams: "wschat:room:", meta: "wschat:history:", kind: 'm', keep: o.Keep, bounds: o.History},
+		mail:  family{streams: "wschat:mailbox:", meta: "wschat:mailstore:", kind: 'q', keep: o.Keep, bounds: o.Mail},
+		stop:  make(chan struct{}), resynch: make(chan struct{}, 1), reconnected: make(chan struct{}, 1),
+		claims: make(map[string]engine.Claim), places: make(map[string]engine.Place),
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := resp.Dial(ctx, o.URL, resp.Options{OnState: e.state})
@@ -174,8 +188,6 @@ func (e *Engine) background(what string, args ...string) (resp.Value, error) {
 	return v, err
 }
 
-func streamKey(key string) string      { return "wschat:room:" + key }
-func mailboxKey(owner string) string   { return "wschat:room:@" + owner }
 func claimKey(key string) string       { return "wschat:name:" + key }
 func membersKey(room string) string    { return "wschat:members:" + room }
 func hereKey(room, node string) string { return "wschat:here:" + room + ":" + node }

@@ -10,11 +10,13 @@ import (
 )
 
 func TestContract(t *testing.T) {
-	srv := resptest.Start(t)
+	srv := resptest.Start(t, "--databases", "64")
 	db := 0
-	enginetest.Run(t, func(t *testing.T, h engine.Handler) enginetest.Engine {
+	enginetest.Run(t, func(t *testing.T, h engine.Handler, limits enginetest.Limits) enginetest.Engine {
+		limits = limits.WithDefaults()
 		db++ // a database of each test's own: keys do not carry over
-		e, err := Open(Options{URL: srv.URL("", "/"+strconv.Itoa(db))})
+		e, err := Open(Options{URL: srv.URL("", "/"+strconv.Itoa(db)), Keep: limits.Keep,
+			History: limits.History, Mail: limits.Mail, Mailboxes: limits.Mailboxes})
 		if err != nil {
 			t.Fatal(err)
 		}
