@@ -291,7 +291,7 @@ func TestFloodOfUploadsLeavesOthersFiles(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("alice's upload: %s %v", resp.Status, answer)
 	}
-	report := answer["url"].(string)
+	report := "http://" + addr + answer["url"].(string)
 
 	big := make([]byte, 10<<20)
 	for i := range 7 {

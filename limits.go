@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"wschat/internal/store"
 )
@@ -193,4 +195,19 @@ func (s *Server) release(ip string) {
 	}
 	s.mu.Unlock()
 	s.wg.Done()
+}
+
+// checkPublicURL checks -public-url, and returns it without a trailing
+// slash: an http or https URL with a host, and no query or fragment.
+// Links are built from it, never from a request's Host header, which
+// whoever sends the request writes.
+func checkPublicURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("-public-url %q: want the address people reach the server at, such as https://chat.example", s)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
 }

@@ -59,6 +59,7 @@ func run(args []string) error {
 	bytesize.Var(fs, &cfg.MaxReassembly, "max-reassembly", 64<<20, "memory (a `size`) that messages still arriving may hold together, on all connections")
 	fs.IntVar(&cfg.MaxConns, "max-conns", 0, "most WebSocket connections at once, all endpoints together; 0 means as many as the open-file limit allows")
 	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", 64, "most WebSocket connections from one client address (IPv6: one /64; behind a reverse proxy, set -trusted-proxies); 0 means no limit")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the address people reach this server at, such as https://chat.example: links the server writes (to shared files) start with it; empty writes them relative to the page (/files/...)")
 	trusted := fs.String("trusted-proxies", "", "comma-separated addresses or prefixes (10.0.0.0/8) of reverse proxies whose X-Forwarded-For names the client, for every limit by address; empty trusts none")
 	fs.IntVar(&cfg.MaxHandshakes, "max-handshakes", 0, fmt.Sprintf("most connections waiting to send a request header; 0 means %d, or a quarter of the open-file limit if that is less", defaultMaxHandshakes))
 	fs.IntVar(&cfg.MaxHandshakesPerIP, "max-handshakes-per-ip", 64, "most connections from one IP address (IPv6: one /64) waiting to send a request header; 0 means no limit")
@@ -110,6 +111,9 @@ func run(args []string) error {
 		return err
 	}
 	cfg.TrustedProxies = proxies
+	if cfg.PublicURL, err = checkPublicURL(cfg.PublicURL); err != nil {
+		return err
+	}
 	if err := checkLimits(cfg); err != nil {
 		return err
 	}

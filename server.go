@@ -34,6 +34,7 @@ type Config struct {
 	MaxConns       int     // WebSocket connections at once; 0 means no limit
 	MaxConnsPerIP  int     // WebSocket connections from one IP; 0 means no limit
 	TrustedProxies proxies // reverse proxies whose X-Forwarded-For names the client
+	PublicURL      string  // what links the server writes start with: scheme and host, no trailing slash; "" for links relative to the page
 	Rate           float64 // chat messages a second per participant; 0 means no limit
 	Burst          int     // chat messages a participant may send at once
 	MaxRooms       int     // rooms open at once, the lobby aside; 0 means no limit

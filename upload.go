@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"wschat/internal/auth"
 	"wschat/internal/bytesize"
@@ -46,11 +48,28 @@ const (
 	codeUploadsBusy  = "uploads-busy"   // 503: uploads in progress hold all the room for them
 	codeFilesFull    = "files-full"     // 507: the disk is full
 	codeNotPosted    = "not-posted"     // 503: the file was kept, but its message could not be
+	codeTooSlow      = "too-slow"       // 408: the body came slower than files.Options.MinRate
+)
+
+// What is left of a refused upload's body is read and dropped, after the
+// answer is out, up to lingerBytes and for at most lingerTime, as nginx's
+// lingering close does: a client that sends its whole body before it
+// reads the answer (Python's urllib, a browser's fetch; all but those that
+// send Expect: 100-continue) would otherwise see the connection reset, the
+// answer lost, when the server closes with body still coming.
+const (
+	lingerBytes = 64 << 20
+	lingerTime  = 30 * time.Second
 )
 
 // handleUpload answers POST /files. The file is the uploader's
 // participant's (see chat.ParticipantOf): it counts against that share.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	if rc.EnableFullDuplex() == nil { // read the body after answering: see linger
+		body := r.Body
+		defer linger(rc, body)
+	}
 	p, status, refusal := s.uploader(r)
 	if p == nil {
 		auth.Error(w, status, string(refusal.Code), refusal.Text)
@@ -70,7 +89,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		s.uploadFailed(w, p, err)
 		return
 	}
-	info := chat.FileInfo{Name: f.Name, Size: f.Size, Type: f.Type, URL: scheme(r) + "://" + r.Host + f.URLPath()}
+	info := chat.FileInfo{Name: f.Name, Size: f.Size, Type: f.Type, URL: s.cfg.PublicURL + f.URLPath()}
 	if !p.Share(info) {
 		auth.Error(w, http.StatusServiceUnavailable, codeNotPosted, "the file was kept, but its message could not be posted (your room or your share of history may be full): try again later")
 		return
@@ -94,6 +113,8 @@ func (s *Server) uploadFailed(w http.ResponseWriter, p *chat.Session, err error)
 	case errors.Is(err, files.ErrBusy):
 		w.Header().Set("Retry-After", "10")
 		auth.Error(w, http.StatusServiceUnavailable, codeUploadsBusy, "uploads in progress hold all the room the server gives them: try again shortly")
+	case errors.Is(err, files.ErrTooSlow):
+		auth.Error(w, http.StatusRequestTimeout, codeTooSlow, "the file came too slowly: "+err.Error())
 	case errors.Is(err, syscall.ENOSPC):
 		auth.Error(w, http.StatusInsufficientStorage, codeFilesFull, "the server's disk is full: the file was not kept")
 	default:
@@ -130,10 +151,12 @@ func (s *Server) uploader(r *http.Request) (*chat.Session, int, *chat.Refusal) {
 	return nil, http.StatusInternalServerError, &chat.Refusal{Code: "server-error", Text: err.Error()}
 }
 
-// scheme is how the request came: https or http.
-func scheme(r *http.Request) string {
-	if r.TLS != nil {
-		return "https"
+// linger drops what the client still sends of body, once the answer is
+// out, within lingerBytes and lingerTime.
+func linger(rc *http.ResponseController, body io.Reader) {
+	if rc.Flush() != nil {
+		return
 	}
-	return "http"
+	rc.SetReadDeadline(time.Now().Add(lingerTime))
+	io.CopyN(io.Discard, body, lingerBytes)
 }

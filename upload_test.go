@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"wschat/internal/bytesize"
 )
@@ -86,7 +90,10 @@ func TestUploadSharesAFileWithTheRoom(t *testing.T) {
 		t.Errorf("got %+v, want the file event", e)
 	}
 
-	got, body := fetch(t, link)
+	if !strings.HasPrefix(link, "/files/") {
+		t.Errorf("link %q: want a path relative to the page, with no -public-url", link)
+	}
+	got, body := fetch(t, "http://"+addr+link)
 	if got.StatusCode != 200 || !bytes.Equal(body, pic) || got.Header.Get("Content-Type") != "image/png" ||
 		!strings.HasPrefix(got.Header.Get("Content-Disposition"), "inline") || got.Header.Get("X-Content-Type-Options") != "nosniff" ||
 		!strings.Contains(got.Header.Get("Content-Security-Policy"), "sandbox") || got.Header.Get("ETag") == "" {
@@ -111,7 +118,7 @@ func TestUploadServesNothingButPicturesInline(t *testing.T) {
 			if resp.StatusCode != http.StatusCreated {
 				t.Fatalf("upload: %s %v", resp.Status, answer)
 			}
-			got, _ := fetch(t, answer["url"].(string))
+			got, _ := fetch(t, "http://"+addr+answer["url"].(string))
 			if got.Header.Get("Content-Type") != tt.wantType || !strings.HasPrefix(got.Header.Get("Content-Disposition"), "attachment") ||
 				got.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(got.Header.Get("Content-Security-Policy"), "sandbox") {
 				t.Errorf("served as %v", got.Header)
@@ -178,14 +185,14 @@ func TestUploadSurvivesARestartWithData(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("upload: %s %v", resp.Status, answer)
 	}
-	path := answer["url"].(string)[len("http://"+addr):]
+	path := answer["url"].(string)
 	shutdown(t, s)
 	_, addr = startServer(t, cfg)
 	if got, body := fetch(t, "http://"+addr+path); got.StatusCode != 200 || string(body) != "kept on disk" {
 		t.Errorf("after a restart: %s %q", got.Status, body)
 	}
 	bob := join(t, addr, "bob")
-	if m := bob.next(t); !strings.HasPrefix(m, "alice: [file] notes.txt (12 B) http://") {
+	if m := bob.next(t); !strings.HasPrefix(m, "alice: [file] notes.txt (12 B) /files/") {
 		t.Errorf("history after a restart: %q", m)
 	}
 }
@@ -199,5 +206,109 @@ func TestUploadWithAnAccountsToken(t *testing.T) {
 	}
 	if resp, _ := upload(t, addr, token, "lobby", "f.txt", []byte("hi")); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("into a room alice is not in: %s, want 403", resp.Status)
+	}
+}
+
+// TestUploadsOnTheRealBinary tries uploads as the tracker found them
+// failing, on the real binary: a forged Host header does not get into
+// the link the server writes; an honest slow upload, slower than the
+// handshake timeout allows a request, goes through; a client that sends
+// its whole body past the limit, without waiting for the answer, reads
+// the 413 rather than a reset.
+func TestUploadsOnTheRealBinary(t *testing.T) {
+	if testing.Short() {
+		skip(t, "-short: it builds the binary")
+	}
+	_, addr, _ := startBinary(t, buildBinary(t), "-max-file", "1MiB", "-handshake-timeout", "2s", "-public-url", "https://chat.example")
+	in := listen(dial(t, addr, "/ws/chat?format=json&name=alice"))
+	credential := in.event(t).Upload
+
+	t.Run("the link is the server's own", func(t *testing.T) {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/files?name=a.txt", strings.NewReader("hello"))
+		req.Host = "evil.example"
+		req.Header.Set("Authorization", "Bearer "+credential)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var answer map[string]any
+		json.NewDecoder(resp.Body).Decode(&answer)
+		resp.Body.Close()
+		if u, _ := answer["url"].(string); resp.StatusCode != http.StatusCreated || !strings.HasPrefix(u, "https://chat.example/files/") {
+			t.Fatalf("upload with a forged Host: %s %v, want a link on https://chat.example", resp.Status, answer)
+		}
+		if e := in.event(t); e.File == nil || !strings.HasPrefix(e.Text, "[file] a.txt (5 B) https://chat.example/files/") {
+			t.Errorf("the room's message: %+v", e)
+		}
+	})
+
+	t.Run("a slow upload goes through", func(t *testing.T) {
+		const size, perSecond = 256 << 10, 64 << 10 // 4 s, twice the handshake timeout
+		pr, pw := io.Pipe()
+		go func() {
+			piece := make([]byte, perSecond/8)
+			for sent := 0; sent < size; sent += len(piece) {
+				if _, err := pw.Write(piece); err != nil {
+					return
+				}
+				time.Sleep(time.Second / 8) // the client's pace, not a wait for the server
+			}
+			pw.Close()
+		}()
+		req, _ := http.NewRequest("POST", "http://"+addr+"/files?name=slow.bin", pr)
+		req.ContentLength = size
+		req.Header.Set("Authorization", "Bearer "+credential)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("an upload at 64 KiB/s: %s", resp.Status)
+		}
+		in.event(t) // its message
+	})
+
+	for _, declared := range []bool{true, false} {
+		t.Run(fmt.Sprintf("past the limit, length declared %v", declared), func(t *testing.T) {
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			const size = 4 << 20 // three MiB over
+			head := fmt.Sprintf("POST /files?name=big.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n", credential)
+			if declared {
+				head += fmt.Sprintf("Content-Length: %d\r\n\r\n", size)
+			} else {
+				head += "Transfer-Encoding: chunked\r\n\r\n"
+			}
+			// Send it all first, as urllib and fetch do, then read.
+			nc.Write([]byte(head))
+			piece := make([]byte, 64<<10)
+			for sent := 0; sent < size; sent += len(piece) {
+				if !declared {
+					fmt.Fprintf(nc, "%x\r\n", len(piece))
+				}
+				if _, err := nc.Write(piece); err != nil {
+					t.Fatalf("sending the body: %v, after %d bytes: the server did not let the client finish", err, sent)
+				}
+				if !declared {
+					nc.Write([]byte("\r\n"))
+				}
+			}
+			if !declared {
+				nc.Write([]byte("0\r\n\r\n"))
+			}
+			resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+			if err != nil {
+				t.Fatalf("reading the answer: %v, want a 413", err)
+			}
+			var answer map[string]string
+			json.NewDecoder(resp.Body).Decode(&answer)
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || answer["code"] != "file-too-large" {
+				t.Errorf("got %s %v, want 413 file-too-large", resp.Status, answer)
+			}
+		})
 	}
 }

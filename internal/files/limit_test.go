@@ -29,6 +29,8 @@ func upload(s *Store) http.HandlerFunc {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		case errors.Is(err, ErrBusy):
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		case errors.Is(err, ErrTooSlow):
+			http.Error(w, err.Error(), http.StatusRequestTimeout)
 		case err != nil:
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 		default:

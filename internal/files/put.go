@@ -20,11 +20,12 @@ const (
 // that declares a Content-Length over MaxFile before anything is read,
 // so the caller can answer 413 at once, and wraps the body with
 // [http.MaxBytesReader] so that a body without a declared length is cut
-// off past MaxFile (Put then returns ErrTooLarge) and the server closes
-// the connection instead of reading the rest. Each read of the body must
-// bring something within IdleTimeout, which replaces the server's
-// deadline for the whole request: an upload may take as long as it
-// keeps sending, and one that stalls gives back what it reserved.
+// off past MaxFile (Put then returns ErrTooLarge). Each read of the body
+// must bring something within IdleTimeout, and the body must average
+// MinRate once it has been going for IdleTimeout: these replace the
+// server's deadlines for the whole request, read and answer, so that an
+// upload may take as long as it keeps sending at a reasonable pace, and
+// one that stalls gives back what it reserved.
 func (s *Store) Limit(w http.ResponseWriter, r *http.Request) (io.Reader, error) {
 	if r.ContentLength > s.maxFile {
 		return nil, fmt.Errorf("%w: %d bytes declared, at most %d accepted", ErrTooLarge, r.ContentLength, s.maxFile)
@@ -32,19 +33,36 @@ func (s *Store) Limit(w http.ResponseWriter, r *http.Request) (io.Reader, error)
 	if r.ContentLength == 0 {
 		return nil, ErrEmpty
 	}
-	return idleReader{r: http.MaxBytesReader(w, r.Body, s.maxFile), rc: http.NewResponseController(w), idle: s.idle}, nil
+	return &paceReader{r: http.MaxBytesReader(w, r.Body, s.maxFile), rc: http.NewResponseController(w),
+		idle: s.idle, minRate: s.minRate, start: time.Now()}, nil
 }
 
-// idleReader sets the connection's read deadline before each read.
-type idleReader struct {
-	r    io.Reader
-	rc   *http.ResponseController
-	idle time.Duration
+// ErrTooSlow is why an upload that sends too slowly is cut off.
+var ErrTooSlow = errors.New("files: the upload is too slow")
+
+// paceReader moves the connection's deadlines on before each read of a
+// body, as long as the body keeps its pace.
+type paceReader struct {
+	r       io.Reader
+	rc      *http.ResponseController
+	idle    time.Duration
+	minRate int64 // bytes a second, on average, once idle has passed
+	start   time.Time
+	n       int64 // bytes read so far
 }
 
-func (ir idleReader) Read(p []byte) (int, error) {
-	ir.rc.SetReadDeadline(time.Now().Add(ir.idle)) // an error: not a net.Conn deadline; the server's own then holds
-	return ir.r.Read(p)
+func (pr *paceReader) Read(p []byte) (int, error) {
+	now := time.Now()
+	if took := now.Sub(pr.start); took > pr.idle && float64(pr.n) < float64(pr.minRate)*took.Seconds() {
+		return 0, fmt.Errorf("%w: %d bytes in %v, at least %d a second wanted", ErrTooSlow, pr.n, took.Round(time.Second), pr.minRate)
+	}
+	// Errors mean the writer is not a net.Conn's: the server's own
+	// deadlines then hold.
+	pr.rc.SetReadDeadline(now.Add(pr.idle))
+	pr.rc.SetWriteDeadline(now.Add(2 * pr.idle)) // the answer comes after the body
+	n, err := pr.r.Read(p)
+	pr.n += int64(n)
+	return n, err
 }
 
 // Put stores the bytes of body under a new id, as a file of owner (the

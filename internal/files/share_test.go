@@ -110,12 +110,13 @@ func TestOwnersSurviveARestart(t *testing.T) {
 }
 
 // An upload that stops sending is cut after the idle timeout, and what
-// it reserved is given back; one that keeps sending, however slowly, is
-// not cut by the server's deadline for requests.
+// it reserved is given back; one that keeps sending at the least rate, or
+// faster, however long it takes, is not cut by the server's deadline for
+// requests; one that trickles below it is.
 func TestStalledUploadIsCut(t *testing.T) {
-	s := open(t, false, Options{MaxFile: 1 << 20, IdleTimeout: time.Second})
+	s := open(t, false, Options{MaxFile: 1 << 20, IdleTimeout: time.Second, MinRate: 200})
 	srv := httptest.NewUnstartedServer(upload(s))
-	srv.Config.ReadTimeout = time.Second
+	srv.Config.ReadTimeout, srv.Config.WriteTimeout = time.Second, time.Second
 	srv.Start()
 	defer srv.Close()
 
@@ -128,22 +129,34 @@ func TestStalledUploadIsCut(t *testing.T) {
 	waitUntil(t, "the stalled upload to reserve its bytes", func() bool { return s.Stats().Pending > 0 })
 	waitUntil(t, "the stalled upload to give its bytes back", func() bool { return s.Stats().Pending == 0 })
 
-	pr, pw := io.Pipe()
-	go func() {
-		for range 10 { // 2 s, twice the server's deadline, a piece every fifth of the idle timeout
-			pw.Write(make([]byte, 100))
-			time.Sleep(200 * time.Millisecond)
+	for _, tc := range []struct {
+		name  string
+		piece int // bytes every 200 ms
+		want  int
+	}{
+		{"a slow upload above the least rate", 100, http.StatusCreated}, // 500 B/s
+		{"a trickle below it", 10, http.StatusRequestTimeout},           // 50 B/s
+	} {
+		pr, pw := io.Pipe()
+		go func() {
+			for range 10 { // 2 s, twice the server's deadlines, a piece every fifth of the idle timeout
+				if _, err := pw.Write(make([]byte, tc.piece)); err != nil {
+					return // cut off
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			pw.Close()
+		}()
+		req, _ := http.NewRequest("POST", srv.URL+"/files?name=slow", pr)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
 		}
-		pw.Close()
-	}()
-	req, _ := http.NewRequest("POST", srv.URL+"/files?name=slow", pr)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusCreated {
-		t.Errorf("a slow upload that keeps sending: %s", res.Status)
+		res.Body.Close()
+		pr.Close()
+		if res.StatusCode != tc.want {
+			t.Errorf("%s: %s, want %d", tc.name, res.Status, tc.want)
+		}
 	}
 }
 

@@ -58,6 +58,10 @@ type Options struct {
 	// IdleTimeout is how long an upload may send nothing before it is
 	// cut, and its reservation given back (see Limit); 0 is 10 s.
 	IdleTimeout time.Duration
+	// MinRate is the least an upload must average, in bytes a second,
+	// once it has been going for IdleTimeout (default 8 KiB/s): a client
+	// that sends a byte now and then is not an upload.
+	MinRate int64
 	// Logger receives removals of old files and leftovers (none if nil).
 	Logger *slog.Logger
 	// Now gives the creation time of files (time.Now if nil).
@@ -108,6 +112,7 @@ type Store struct {
 	share   int64
 	maxPend int64
 	idle    time.Duration
+	minRate int64
 	log     *slog.Logger
 	now     func() time.Time
 
@@ -140,7 +145,7 @@ type entry struct {
 // until the rest fit the budget.
 func Open(o Options) (*Store, error) {
 	s := &Store{
-		dir: o.Dir, maxFile: cmp.Or(o.MaxFile, DefaultMaxFile), budget: o.Budget, idle: cmp.Or(o.IdleTimeout, 10*time.Second),
+		dir: o.Dir, maxFile: cmp.Or(o.MaxFile, DefaultMaxFile), budget: o.Budget, idle: cmp.Or(o.IdleTimeout, 10*time.Second), minRate: cmp.Or(o.MinRate, 8<<10),
 		log: o.Logger, now: o.Now, files: map[string]*entry{}, owners: map[string]*holder{},
 	}
 	if s.budget == 0 {
