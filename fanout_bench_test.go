@@ -290,13 +290,6 @@ func newServerTarget(b *testing.B, receivers, senders int, data, deflate bool, s
 	return startServerTarget(b, cfg, 0, receivers, senders, deflate, start)
 }
 
-// benchConfig is the configuration of a server under a benchmark.
-func benchConfig() Config {
-	cfg := testConfig()
-	cfg.MaxQueue = 64 << 20 // saturation piles up; losing receivers is not what is measured
-	return cfg
-}
-
 // startServerTarget serves cfg with receivers from to to (exclusive),
 // offering permessage-deflate when deflate is set, and senders benchmark
 // senders.

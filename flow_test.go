@@ -169,20 +169,8 @@ func TestManySendersWithinTheirRateKeepEveryReader(t *testing.T) {
 	}
 }
 
-// drainFrames reads and drops whatever c is sent, as a client that keeps
-// up does, until the connection ends.
-func drainFrames(c *wsClient) {
-	c.nc.SetReadDeadline(time.Time{})
-	buf := make([]byte, 64<<10)
-	for {
-		if _, err := c.br.Read(buf); err != nil {
-			return
-		}
-	}
-}
-
 func TestStalledReaderHoldsTheRoomNoLongerThanTheWriteTimeout(t *testing.T) {
-	cfg := opsConfig()
+	cfg := testConfig()
 	cfg.WriteTimeout = 500 * time.Millisecond
 	cfg.MaxQueue = 64 << 10
 	srv, addr := startHTTP(t, cfg)

@@ -14,7 +14,7 @@ import (
 // open-file limit.
 
 func TestRequestHeaderLimitIs8KiB(t *testing.T) {
-	_, addr := startHTTP(t, opsConfig())
+	_, addr := startHTTP(t, testConfig())
 	for _, tt := range []struct {
 		name string
 		size int // the whole request header, blank line included
@@ -118,7 +118,7 @@ func TestConnectionLimitsFitTheOpenFileLimit(t *testing.T) {
 }
 
 func TestWaitingConnectionsAreLimitedAndHealthzAnswers(t *testing.T) {
-	cfg := opsConfig()
+	cfg := testConfig()
 	cfg.MaxHandshakes, cfg.MaxHandshakesPerIP = 40, 20
 	s, addr := startHTTP(t, cfg)
 	// A flood of half-sent requests, from one address and another.

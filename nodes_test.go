@@ -15,52 +15,6 @@ import (
 	"wschat/internal/resp/resptest"
 )
 
-// await reads messages until want, skipping others (notices of joins and
-// leaves, which other nodes send when they happen).
-func (in *inbox) await(t testing.TB, want string) {
-	t.Helper()
-	deadline := time.After(testTimeout)
-	var seen []string
-	for {
-		select {
-		case m := <-in.msgs:
-			if m == want {
-				return
-			}
-			seen = append(seen, m)
-		case <-deadline:
-			t.Fatalf("no %q within %v; got %q", want, testTimeout, seen)
-		}
-	}
-}
-
-// chatLines reads messages until it has n chat lines ("name: text"),
-// skipping notices, and returns them.
-func (in *inbox) chatLines(t testing.TB, n int) []string {
-	t.Helper()
-	var out []string
-	for len(out) < n {
-		if m := in.next(t); !strings.HasPrefix(m, "* ") {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// refusedWith dials path on addr and returns the first message: the
-// close frame of a refusal, or else a welcome.
-func refusedWith(t testing.TB, addr, path string) string {
-	t.Helper()
-	return listen(dial(t, addr, path)).next(t)
-}
-
-// status returns the status of GET path on addr.
-func status(t testing.TB, addr, path string) int {
-	t.Helper()
-	resp, _ := get(t, addr, path)
-	return resp.StatusCode
-}
-
 func TestRedisNodesChatInOneOrderForEveryone(t *testing.T) {
 	nodes := startNodes(t, resptest.Start(t), 3, 3*time.Second)
 	const clients, perClient = 6, 30
@@ -213,17 +167,6 @@ func TestRedisNodeKilledItsMembersLeaveAndNamesComeFreeWithinTheTTL(t *testing.T
 	}
 	if since := time.Since(died); since > 2*ttl {
 		t.Fatalf("alice's name came free after %v, want within the ttl, %v", since, ttl)
-	}
-}
-
-// whoSays sends /who for in and returns the answer.
-func whoSays(t testing.TB, in *inbox) string {
-	t.Helper()
-	in.c.sendText("/who")
-	for {
-		if m := in.next(t); strings.HasPrefix(m, "* in ") {
-			return m
-		}
 	}
 }
 

@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,24 +14,6 @@ import (
 // This file tests what a person starting the server meets: the flags, the
 // start-up errors, the logs, the metrics listener and the default rate
 // limit.
-
-// runBinary runs bin with args until it exits and returns its exit code,
-// standard output and standard error.
-func runBinary(t testing.TB, bin string, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		return exit.ExitCode(), stdout.String(), stderr.String()
-	case err != nil:
-		t.Fatalf("run %v: %v", args, err)
-	}
-	return 0, stdout.String(), stderr.String()
-}
 
 func TestBinaryFlagsAndStartUpErrors(t *testing.T) {
 	if testing.Short() {

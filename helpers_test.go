@@ -2,67 +2,43 @@ package main
 
 import (
 	"bufio"
-	"context"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
+// The top-level package's shared test helpers live in the helpers_*
+// files; the other test files hold tests, and what only they use.
+//
+//	helpers_test.go          the test client: wsClient (dial, tryDial,
+//	                         handshakeOn, frames in and out), syncBuffer,
+//	                         eventually, testTimeout
+//	helpers_inbox_test.go    the chat as a client sees it: inbox (listen,
+//	                         expect, await, event), join, enter, joinWith
+//	helpers_http_test.go     HTTP as clients and operators use it: get,
+//	                         status, apiCall, register, and /metrics
+//	                         (scrape, scrapeUntil, scrapeAddr)
+//	helpers_servers_test.go  servers in the test's process and their
+//	                         configurations: testConfig, accountsConfig,
+//	                         benchConfig, redisConfig; startServer,
+//	                         startHTTP, startLiveServer, startNode(s)
+//	helpers_binary_test.go   the server as a process: buildBinary,
+//	                         startBinary, runBinary, stopBinary, rssKiB,
+//	                         needTool
+//
 // This file holds the test side of the protocol: a minimal client built
-// on the project's own frame codec, and a test server to point it at.
+// on the project's own frame codec.
 
 // testTimeout bounds every wait in the tests.
 const testTimeout = 10 * time.Second
-
-// testConfig is the server configuration the tests start from.
-func testConfig() Config {
-	return Config{
-		MaxMessage:     64 << 10,
-		MaxEchoMessage: 1 << 20,
-		PingInterval:   30 * time.Second,
-		WriteTimeout:   5 * time.Second,
-		MaxQueue:       4 << 20,
-		HistoryKeep:    1000,
-		HistoryReplay:  50,
-		MaxFile:        1 << 20,
-		Echo:           true,
-		Compress:       true,
-	}
-}
-
-// newTestServer returns a server for cfg, or ends the test.
-func newTestServer(t testing.TB, cfg Config, log *slog.Logger) *Server {
-	t.Helper()
-	s, err := NewServer(cfg, log)
-	if err != nil {
-		t.Fatalf("new server: %v", err)
-	}
-	return s
-}
-
-// startServer runs a server on loopback until the test ends.
-func startServer(t testing.TB, cfg Config) (*Server, string) {
-	t.Helper()
-	s := newTestServer(t, cfg, slog.New(slog.DiscardHandler))
-	hs := httptest.NewServer(s)
-	t.Cleanup(func() {
-		hs.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return s, strings.TrimPrefix(hs.URL, "http://")
-}
 
 // wsClient is a test client: it writes masked frames and reads whole
 // frames, control frames included, so tests see exactly what the server
@@ -250,4 +226,61 @@ func eventually(cond func() bool) bool {
 		time.Sleep(time.Millisecond)
 	}
 	return true
+}
+
+// handshakeOn sends the opening handshake on nc and reads the answer. It
+// returns a client when the server switched protocols, and the response
+// with its body read otherwise.
+func handshakeOn(t testing.TB, nc net.Conn, host, path string) (*wsClient, *http.Response) {
+	t.Helper()
+	t.Cleanup(func() { nc.Close() })
+	c, resp, err := handshakeOver(nc, host, path, nil)
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	if c != nil {
+		c.t = t
+	}
+	return c, resp
+}
+
+// dialFrom opens a TCP connection to addr from the local IP from.
+func dialFrom(t testing.TB, from, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: testTimeout, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	nc, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial from %s: %v", from, err)
+	}
+	return nc
+}
+
+// drainFrames reads and drops whatever c is sent, as a client that keeps
+// up does, until the connection ends.
+func drainFrames(c *wsClient) {
+	c.nc.SetReadDeadline(time.Time{})
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := c.br.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// syncBuffer is a log destination tests can read while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
