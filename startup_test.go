@@ -47,6 +47,7 @@ func TestBinaryFlagsAndStartUpErrors(t *testing.T) {
 			[]string{"wschat: metrics listener (-metrics-addr, or off): listen tcp " + busy.Addr().String() + ": bind: address already in use"}, "listening"},
 		{"log format", []string{"-log-format", "xml"}, 1, nil, []string{`wschat: -log-format "xml": want text or json`}, "listening"},
 		{"log level", []string{"-log-level", "loud"}, 1, nil, []string{`wschat: -log-level "loud": want debug, info, warn or error`}, "listening"},
+		{"redis ttl too short", []string{"-redis-ttl", "1ms"}, 1, nil, []string{"wschat: -redis-ttl must be at least 100ms"}, "listening"},
 		{"stray word", []string{"stray", "-addr", ":9188"}, 1, nil, []string{`wschat: unexpected argument "stray"`}, "listening"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
