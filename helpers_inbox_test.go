@@ -18,17 +18,21 @@ import (
 
 // inbox reads a client's frames on a goroutine of its own, answering
 // pings, so a test can wait for messages with a deadline while the client
-// keeps up.
+// keeps up. It stays connected however long the server is silent, as a
+// person's client does, until the server hangs up or the test's cleanup
+// closes the connection.
 type inbox struct {
 	c    *wsClient
 	msgs chan string // text payloads, then "CLOSE <code> <reason>" or "EOF"
 }
 
+// listen starts reading c's frames into a new inbox.
 func listen(c *wsClient) *inbox {
 	in := &inbox{c: c, msgs: make(chan string, 1<<16)}
+	c.nc.SetReadDeadline(time.Time{})
 	go func() {
 		for {
-			h, p, err := c.readFrame()
+			h, p, err := c.receive()
 			if err != nil {
 				in.msgs <- "EOF"
 				c.nc.Close() // as real clients do once the server hangs up

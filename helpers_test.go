@@ -145,9 +145,16 @@ func (c *wsClient) sendText(s string) {
 	c.writeFrame(true, opText, []byte(s))
 }
 
-// readFrame reads the next frame the server sent.
+// readFrame reads the next frame the server sent, within testTimeout.
 func (c *wsClient) readFrame() (frameHeader, []byte, error) {
 	c.nc.SetReadDeadline(time.Now().Add(testTimeout))
+	return c.receive()
+}
+
+// receive reads the next frame the server sent, however long it takes:
+// for a reader that stays connected while the test does other things (an
+// inbox), whose waits are bounded where the test waits.
+func (c *wsClient) receive() (frameHeader, []byte, error) {
 	var hdr [maxHeaderSize]byte
 	if _, err := io.ReadFull(c.br, hdr[:2]); err != nil {
 		return frameHeader{}, nil, err
@@ -218,7 +225,13 @@ func decodeClose(p []byte) *CloseError {
 // whether it held: for states no event announces, such as a goroutine
 // count or a line a copier has yet to write.
 func eventually(cond func() bool) bool {
-	deadline := time.Now().Add(testTimeout)
+	return eventuallyWithin(testTimeout, cond)
+}
+
+// eventuallyWithin is eventually with a bound of d: for what takes long
+// by design, such as thousands of benchmark clients joining.
+func eventuallyWithin(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			return false
