@@ -39,7 +39,7 @@ func TestBrowserChat(t *testing.T) {
 		})
 	// Chromium offers permessage-deflate on every WebSocket: the pages'
 	// connections to the server running now must have taken it.
-	if n := live.srv.metrics.compressedConns.Load(); n == 0 {
+	if n := scrape(t, live.srv.MetricsHandler())["wschat_compressed_connections_total"]; n == 0 {
 		t.Error("no connection of the pages negotiated permessage-deflate")
 	}
 }
