@@ -19,8 +19,11 @@ import (
 // files; the other test files hold tests, and what only they use.
 //
 //	helpers_test.go          the test client: wsClient (dial, tryDial,
-//	                         handshakeOn, frames in and out), syncBuffer,
-//	                         eventually, testTimeout
+//	                         handshakeOn, frames in and out, masked,
+//	                         expectMessage), syncBuffer, eventually,
+//	                         testTimeout
+//	helpers_deflate_test.go  the client's permessage-deflate:
+//	                         deflateClient, writeCompressed, readMessage
 //	helpers_inbox_test.go    the chat as a client sees it: inbox (listen,
 //	                         expect, await, event), join, enter, joinWith
 //	helpers_http_test.go     HTTP as clients and operators use it: get,
@@ -296,4 +299,38 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// testKey is the masking key the tests' frames use.
+var testKey = [4]byte{0x12, 0x34, 0x56, 0x78}
+
+// masked is a client frame, masked as §5.3 requires.
+func masked(fin bool, op opcode, payload []byte) []byte {
+	return clientFrame(fin, op, true, testKey, payload)
+}
+
+// expectMessage reads the next frame and checks that it is the whole
+// message op/payload as a server must send it: final, unmasked, no RSV
+// bits (§5.1, §5.2).
+func expectMessage(t *testing.T, c *wsClient, op opcode, payload []byte) {
+	t.Helper()
+	h, p, err := c.readFrame()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if h.opcode == opClose {
+		t.Fatalf("got close %v, want opcode %#x", decodeClose(p), byte(op))
+	}
+	if h.opcode != op || !h.fin || h.masked || h.rsv != 0 {
+		t.Fatalf("got frame opcode %#x fin %v masked %v rsv %#x, want opcode %#x, fin, unmasked, no RSV",
+			byte(h.opcode), h.fin, h.masked, h.rsv, byte(op))
+	}
+	if !bytes.Equal(p, payload) {
+		t.Fatalf("got %d bytes %.40q, want %d bytes %.40q", len(p), p, len(payload), payload)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -175,11 +175,6 @@ func TestJoinedClientOutlivesTheHandshakeTimeout(t *testing.T) {
 	}
 }
 
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
 func TestOversizedRequestHeaderIsRefusedWith431(t *testing.T) {
 	_, addr := startHTTP(t, testConfig())
 	_, resp, err := tryDial(addr, "/ws/chat?name=alice", http.Header{"X-Padding": {strings.Repeat("a", 4*maxHeaderBytes)}})
