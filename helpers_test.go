@@ -27,8 +27,8 @@ import (
 //	helpers_inbox_test.go    the chat as a client sees it: inbox (listen,
 //	                         expect, await, event), join, enter, joinWith
 //	helpers_http_test.go     HTTP as clients and operators use it: get,
-//	                         status, apiCall, register, and /metrics
-//	                         (scrape, scrapeUntil, scrapeAddr)
+//	                         status, expectRefused, apiCall, register,
+//	                         and /metrics (scrape, scrapeUntil)
 //	helpers_servers_test.go  servers in the test's process and their
 //	                         configurations: testConfig, accountsConfig,
 //	                         benchConfig, redisConfig; startServer,
