@@ -308,9 +308,11 @@ func TestChatDropsStalledReaderOnly(t *testing.T) {
 
 func TestChatDropsPeerThatStopsAnsweringPings(t *testing.T) {
 	cfg := testConfig()
-	// Long enough that alice, who answers, always does within two
-	// intervals on a busy machine.
-	cfg.PingInterval = 200 * time.Millisecond
+	// A peer is pinged after a whole interval of silence and dropped if
+	// it sends nothing for another: alice, who answers from a goroutine
+	// of her own, has an interval to do it, which she has on a busy
+	// machine when it is a second, not when it is a fraction of one.
+	cfg.PingInterval = time.Second
 	_, addr := startServer(t, cfg)
 	alice := join(t, addr, "alice") // answers pings
 	mute := dial(t, addr, "/ws/chat?name=mute")
@@ -323,13 +325,16 @@ func TestChatDropsPeerThatStopsAnsweringPings(t *testing.T) {
 
 func TestChatKeepsPeerThatAnswersPings(t *testing.T) {
 	cfg := testConfig()
-	cfg.PingInterval = 50 * time.Millisecond
+	// The client has an interval to answer each ping (see the test
+	// above): a second, which it has on a busy machine.
+	cfg.PingInterval = time.Second
 	_, addr := startServer(t, cfg)
 	c := dial(t, addr, "/ws/chat?name=alice")
 	c.next() // welcome
-	// Five pings answered span far more than two intervals of the client's
-	// own silence but for its pongs.
-	for range 5 {
+	// Two pings answered span four intervals of the client's own silence
+	// but for its pongs: had the server not counted the first pong, it
+	// would have dropped the client instead of pinging it again.
+	for range 2 {
 		h, p, err := c.readFrame()
 		if err != nil || h.opcode != opPing {
 			t.Fatalf("got %v %v, want a ping", h.opcode, err)
