@@ -191,7 +191,7 @@ func TestPartialMessagesShareOneBudget(t *testing.T) {
 }
 
 func TestEchoCanBeTurnedOff(t *testing.T) {
-	cfg := opsConfig()
+	cfg := testConfig()
 	cfg.Echo = false
 	_, addr := startHTTP(t, cfg)
 	_, resp, err := tryDial(addr, "/ws/echo", nil)

@@ -91,6 +91,7 @@ func run(args []string) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key file (PEM) for -tls-cert")
 	fs.BoolVar(&cfg.Compress, "compress", true, "negotiate permessage-deflate (RFC 7692) with clients that offer it: chat broadcasts are compressed once for every peer")
 	fs.StringVar(&cfg.Redis, "redis", "", "redis://[user:password@]host:port[/db] (rediss:// for TLS) shared by several nodes that serve one chat; empty serves alone")
+	fs.DurationVar(&cfg.RedisTTL, "redis-ttl", 15*time.Second, "with -redis: how long a node's names and members outlive it when it dies without a word; it renews them every third of this")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -133,22 +132,6 @@ func scrapeRuntimeMemory(b *testing.B, addr string) map[string]float64 {
 		classes[m[1]], _ = strconv.ParseFloat(m[2], 64)
 	}
 	return classes
-}
-
-// rssKiB is a process's resident set size, from /proc.
-func rssKiB(b testing.TB, pid int) int64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		b.Skipf("no /proc on this system: %v", err)
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	b.Fatal("no VmRSS")
-	return 0
 }
 
 // tail is the last n bytes of s.
