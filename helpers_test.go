@@ -26,9 +26,11 @@ import (
 //	                         deflateClient, writeCompressed, readMessage
 //	helpers_inbox_test.go    the chat as a client sees it: inbox (listen,
 //	                         expect, await, event), join, enter, joinWith
+//	helpers_addrs_test.go    clients from loopback addresses of their own,
+//	                         other people's: dialFromAddr, joinFromAddr
 //	helpers_http_test.go     HTTP as clients and operators use it: get,
-//	                         status, expectRefused, apiCall, register,
-//	                         and /metrics (scrape, scrapeUntil)
+//	                         status, expectRefused, apiCall, apiCallFrom,
+//	                         register, and /metrics (scrape, scrapeUntil)
 //	helpers_servers_test.go  servers in the test's process and their
 //	                         configurations: testConfig, accountsConfig,
 //	                         benchConfig, redisConfig; startServer,
