@@ -27,7 +27,7 @@ func TestOutboxCountsEveryFrameAsMemory(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// No flusher: nothing is written, so everything stays queued.
-			c := newConn(nopConn{}, nil, connConfig{maxQueue: maxQueue, writeTimeout: time.Second, closeTimeout: time.Second}, nil, nil)
+			c := newConn(nopConn{}, nil, &connConfig{maxQueue: maxQueue, writeTimeout: time.Second, closeTimeout: time.Second}, nil, nil)
 			c.scheduled = true // the outbox is in hand: no writer starts
 			frame := make([]byte, tt.frame)
 			taken, behindAt := 0, -1

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"net"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -33,52 +33,56 @@ const readBufferSize = 256
 // connection's flusher, which serves many connections and never waits on
 // one; when the peer's socket is full, a writer goroutine of the
 // connection's own takes over until the outbox is empty again.
+//
+// A connection holds only what it needs between messages: what it needs
+// to read one (see readState), and the writer goroutine's batch, are taken
+// while it is in use and given back after, so that thousands of quiet
+// connections cost little more than their sockets.
 type Conn struct {
 	nc  net.Conn
-	cfg connConfig
+	cfg *connConfig // shared by the connections of an endpoint
 
 	// Read side, owned by the goroutine that calls ReadMessage.
-	src  connReader
-	br   *bufio.Reader
-	ctrl [maxControlPayload]byte // payload of the control frame being read
+	rd          *readState // nil while parked and before the first read
+	lastMessage monotime   // when the peer's last message arrived
+	peerClosed  bool       // the peer's close frame has arrived
 
-	peerClosed  bool      // the peer's close frame has arrived
-	lastMessage time.Time // when the peer's last message arrived
-	armed       armed     // which read deadline of its own the reader has set
-	held        int64     // what the message being read holds of the reassembly budget
+	// idleTicks counts keepalive ticks since the peer last sent a frame.
+	idleTicks atomic.Int32
 
 	// deflate compresses and inflates messages when the handshake
 	// negotiated permessage-deflate (RFC 7692), nil otherwise; it is
 	// shared by every connection and holds nothing of this one.
 	deflate       *deflater
-	deflateParams deflateParams
-
-	// idleTicks counts keepalive ticks since the peer last sent a frame.
-	idleTicks atomic.Int32
+	deflateParams deflateParams // what the handshake agreed on, with deflate
 
 	// Write side.
 	mu         sync.Mutex
 	queue      [][]byte      // frames waiting to be written, in order
-	spare      [][]byte      // the writer goroutine's last batch, kept for reuse
-	bufs       net.Buffers   // the frames of the writev under way
+	one        [1][]byte     // the room queue starts in, so that a frame to an idle peer allocates nothing
 	queued     int           // what the outbox costs, queued or being written (see frameCost)
-	pongAt     int           // 1 + the index of the last pong in queue, 0 if none is queued
-	pongs      int           // pongs in queue, at most maxPendingPongs
-	drained    chan struct{} // closed when queued falls to the low-water mark, nil if nobody waits
 	sent       int64         // bytes that have left the outbox, ever: the peer's progress
+	pongAt     int32         // 1 + the index of the last pong in queue, 0 if none is queued
+	pongs      int32         // pongs in queue, at most maxPendingPongs
+	drained    chan struct{} // closed when queued falls to the low-water mark, nil if nobody waits
 	lastChance bool          // a write timed out: the close frame is being tried once more
 	headCut    bool          // queue[0] is what a write left over, and may begin inside a frame
 	scheduled  bool          // the flusher or a writer goroutine has the outbox in hand
 	closing    bool          // a close frame is queued: nothing may follow it
 	discarding bool          // dropped: what the writer has not written yet goes nowhere
+	done       bool          // the close frame is written, or the connection has broken
+	parked     bool          // held by the poller, with no goroutine of its own
+	woken      bool          // unparked, and not yet read since
 	cause      error         // why the connection is ending, once known
-	writeFn    func()        // c.writeLoop, bound once so that starting it allocates nothing
-	done       bool          // closeSent is closed
+	// closeSent is closed once done, for finish to wait on; made only
+	// when finish has to wait.
+	closeSent chan struct{}
 
-	// flusher writes for this connection without blocking; nil for a
-	// connection it cannot reach (TLS), which always uses writeLoop.
+	// flusher writes for this connection without blocking, through raw;
+	// nil for a connection it cannot reach (TLS), which always uses
+	// writeLoop.
 	flusher *flusher
-	raw     rawWriter
+	raw     syscall.RawConn
 
 	// The connection's loop, and what ends it; the poller that holds the
 	// connection while it is parked between messages, nil where it
@@ -86,25 +90,24 @@ type Conn struct {
 	loop   func() (ended bool)
 	ended  func()
 	poller *poller
-	parked bool   // held by the poller, with no goroutine of its own
-	woken  bool   // unparked, and not yet read since
-	pollID uint64 // the poller's id for it while parked
-
-	// closeSent is closed once the close frame is written, or the
-	// connection has broken and nothing more can be.
-	closeSent chan struct{}
+	pollID uint64 // the poller's id for it while parked (see parked)
 }
 
 // newConn wraps a hijacked connection. early holds bytes the client sent
-// right behind its handshake, which are read before anything else. f is
-// the flusher to write through, or nil for a writer goroutine only; p is
-// the poller to park with between messages, or nil.
-func newConn(nc net.Conn, early []byte, cfg connConfig, f *flusher, p *poller) *Conn {
-	c := &Conn{nc: nc, cfg: cfg, src: connReader{nc: nc, early: early}, closeSent: make(chan struct{})}
-	c.br = bufio.NewReaderSize(&c.src, readBufferSize)
-	c.writeFn = c.writeLoop
-	if f != nil && c.raw.init(nc) {
-		c.flusher, c.poller = f, p
+// right behind its handshake, which are read before anything else. cfg
+// is shared, and must not change. f is the flusher to write through, or
+// nil for a writer goroutine only; p is the poller to park with between
+// messages, or nil.
+func newConn(nc net.Conn, early []byte, cfg *connConfig, f *flusher, p *poller) *Conn {
+	c := &Conn{nc: nc, cfg: cfg}
+	c.queue = c.one[:0]
+	if len(early) > 0 {
+		c.rd = takeReadState(nc, early)
+	}
+	if f != nil {
+		if c.raw = rawConn(nc); c.raw != nil {
+			c.flusher, c.poller = f, p
+		}
 	}
 	return c
 }
@@ -162,14 +165,38 @@ func (c *Conn) abort(err error) {
 	c.nc.Close()
 }
 
-// signalLocked closes closeSent, once. The caller holds c.mu.
+// signalLocked marks the close frame sent, or the connection broken, and
+// wakes finish if it waits. The caller holds c.mu.
 func (c *Conn) signalLocked() {
 	if !c.done {
 		c.done = true
-		close(c.closeSent)
+		if c.closeSent != nil {
+			close(c.closeSent)
+		}
 		c.wakeDrainedLocked()
 	}
 }
+
+// closeSentChan returns a channel closed once the close frame is sent,
+// or the connection has broken.
+func (c *Conn) closeSentChan() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return closedChan
+	}
+	if c.closeSent == nil {
+		c.closeSent = make(chan struct{})
+	}
+	return c.closeSent
+}
+
+// closedChan is a channel that is always closed.
+var closedChan = func() chan struct{} {
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}()
 
 // finish ends the connection once its reader is done, within the close
 // timeout. After both close frames have crossed, it closes TCP as soon as
@@ -192,7 +219,7 @@ func (c *Conn) finish(readErr error) {
 	t := time.NewTimer(c.cfg.closeTimeout)
 	defer t.Stop()
 	select {
-	case <-c.closeSent:
+	case <-c.closeSentChan():
 	case <-t.C:
 		return
 	}
@@ -200,7 +227,7 @@ func (c *Conn) finish(readErr error) {
 		return
 	}
 	for {
-		if _, err := c.br.Discard(readBufferSize); err != nil {
+		if _, err := c.rd.br.Discard(readBufferSize); err != nil {
 			return
 		}
 	}

@@ -73,7 +73,7 @@ func TestNegotiateDeflate(t *testing.T) {
 			if got != tc.want || ok != (tc.want != "") {
 				t.Fatalf("negotiateDeflate(%q) = %q, %v; want %q", tc.header, got, ok, tc.want)
 			}
-			if ok && p.serverWindowBits != tc.bits {
+			if ok && int(p.serverWindowBits) != tc.bits {
 				t.Errorf("server window %d bits, want %d", p.serverWindowBits, tc.bits)
 			}
 		})
@@ -353,7 +353,7 @@ func TestBroadcastCompressedOnce(t *testing.T) {
 	kinds := []struct{ json, deflate bool }{{false, true}, {false, true}, {false, false}, {true, true}, {true, true}, {true, false}}
 	var peers []*peer
 	for i, k := range kinds {
-		c := newConn(nopConn{}, nil, connConfig{maxQueue: 1 << 20, writeTimeout: time.Second, closeTimeout: time.Second}, nil, nil)
+		c := newConn(nopConn{}, nil, &connConfig{maxQueue: 1 << 20, writeTimeout: time.Second, closeTimeout: time.Second}, nil, nil)
 		c.scheduled = true // nothing writes: the outbox is inspected
 		p := &peer{conn: c, name: string(rune('a' + i)), json: k.json, deflate: k.deflate, index: i, room: r}
 		peers = append(peers, p)

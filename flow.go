@@ -130,5 +130,5 @@ func (c *Conn) sendPong(payload []byte) {
 	c.queued += frameCost(pong)
 	c.enqueueLocked(pong)
 	c.pongs++
-	c.pongAt = len(c.queue)
+	c.pongAt = int32(len(c.queue))
 }

@@ -22,7 +22,22 @@ const parkAfter = 2 * time.Second
 // quiet reports whether the peer has sent no message for parkAfter. Pings
 // and pongs do not count: a participant who only listens still answers
 // the server's pings.
-func (c *Conn) quiet() bool { return time.Since(c.lastMessage) > parkAfter }
+func (c *Conn) quiet() bool { return now()-c.lastMessage > monotime(parkAfter) }
+
+// monotime is a moment on the process's monotonic clock: the time since
+// processStart. It takes a third of the room of a time.Time.
+type monotime time.Duration
+
+// processStart is when monotime began.
+var processStart = time.Now()
+
+// now is the monotime of the present.
+func now() monotime { return monotime(time.Since(processStart)) }
+
+// add returns the time.Time d after m.
+func (m monotime) add(d time.Duration) time.Time {
+	return processStart.Add(time.Duration(m) + d)
+}
 
 // errParked tells a connection's loop that ReadMessage parked the
 // connection: the loop returns, and runs again when there is more to read.
@@ -33,11 +48,17 @@ var errParked = errors.New("parked until the peer sends more")
 func (c *Conn) run() {
 	if c.loop() {
 		c.ended()
+		if c.rd != nil {
+			c.rd.give()
+			c.rd = nil
+		}
 	}
 }
 
 // park hands the connection to its poller, and reports whether it did.
 // The caller's goroutine must then return without touching the read side.
+// Nothing is buffered, and no message under way: the read state goes back
+// to the pool, and the next goroutine to read takes one.
 func (c *Conn) park() bool {
 	if c.poller == nil {
 		return false
@@ -50,10 +71,17 @@ func (c *Conn) park() bool {
 		c.woken = false
 		return false
 	}
-	if c.closing || c.poller.add(c) != nil {
+	if c.closing {
+		return false
+	}
+	rd := c.rd
+	c.rd = nil // from poller.add on, the connection may wake and read
+	if c.poller.add(c) != nil {
+		c.rd = rd
 		return false
 	}
 	c.parked = true
+	rd.give()
 	return true
 }
 

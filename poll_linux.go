@@ -62,7 +62,7 @@ func (p *poller) add(c *Conn) error {
 		Pad:    int32(uint32(id >> 32)),
 	}
 	var err error
-	ctlErr := c.raw.conn.Control(func(fd uintptr) {
+	ctlErr := c.raw.Control(func(fd uintptr) {
 		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
 	})
 	if err == nil {
@@ -78,7 +78,7 @@ func (p *poller) add(c *Conn) error {
 // set with its descriptor. The caller holds c.mu.
 func (p *poller) remove(c *Conn) {
 	p.forget(c.pollID)
-	c.raw.conn.Control(func(fd uintptr) {
+	c.raw.Control(func(fd uintptr) {
 		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
 	})
 }

@@ -153,10 +153,10 @@ func newServer(cfg Config, log *slog.Logger, bp *backplane) (*Server, error) {
 
 		stopFlushers: make(chan struct{}),
 	}
-	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
 	if cfg.MaxReassembly > 0 {
 		s.partial = &budget{limit: cfg.MaxReassembly}
 	}
+	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
 	s.mux.HandleFunc("/ws/echo", s.echoHandler())
 	registerPage(s.mux)
 	s.mux.HandleFunc("GET /api/config", s.pageConfig)
@@ -215,6 +215,16 @@ type endpoint func(r *http.Request) (start func(*Conn) (loop func() (ended bool)
 // small and stays small while the connection is idle, which is most of
 // what a chat connection costs.
 func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc {
+	cfg := &connConfig{
+		maxMessage:   maxMessage,
+		maxQueue:     s.cfg.MaxQueue,
+		writeTimeout: s.cfg.WriteTimeout,
+		closeTimeout: closeTimeout,
+		metrics:      s.metrics,
+
+		messageTimeout: s.cfg.MessageTimeout,
+		reassembly:     s.partial,
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if e := checkHandshake(r, s.cfg.Origins); e != nil {
 			s.refuse(w, r, refusalOf(r, e), e)
@@ -225,7 +235,7 @@ func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc 
 			s.refuse(w, r, why, e)
 			return
 		}
-		c, start := s.accept(w, r, maxMessage, prepare)
+		c, start := s.accept(w, r, cfg, prepare)
 		if c == nil {
 			s.release(ip)
 			return
@@ -270,7 +280,7 @@ func refusalOf(r *http.Request, e *handshakeError) refusal {
 
 // accept prepares the session and upgrades the connection, or answers
 // with the reason it cannot. It returns a nil Conn when it did not upgrade.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64, prepare endpoint) (*Conn, func(*Conn) func() bool) {
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, cfg *connConfig, prepare endpoint) (*Conn, func(*Conn) func() bool) {
 	start, err := prepare(r)
 	if err != nil {
 		s.log.Error("prepare session", "remote", r.RemoteAddr, "err", err)
@@ -290,16 +300,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		s.log.Warn("upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return nil, nil
 	}
-	c := newConn(nc, early, connConfig{
-		maxMessage:   maxMessage,
-		maxQueue:     s.cfg.MaxQueue,
-		writeTimeout: s.cfg.WriteTimeout,
-		closeTimeout: closeTimeout,
-		metrics:      s.metrics,
-
-		messageTimeout: s.cfg.MessageTimeout,
-		reassembly:     s.partial,
-	}, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))], s.poller)
+	c := newConn(nc, early, cfg, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))], s.poller)
 	if compress {
 		c.deflate, c.deflateParams = s.deflater, params
 		s.metrics.compressedConns.Add(1)
