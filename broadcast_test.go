@@ -62,7 +62,7 @@ func BenchmarkBroadcast(b *testing.B) {
 // discardConn is a connection whose flusher writes to w, a file that takes
 // everything.
 func discardConn(w *os.File, f *flusher) *Conn {
-	c := newConn(nopConn{}, nil, &connConfig{maxQueue: 1 << 20, writeTimeout: time.Second, closeTimeout: time.Second}, nil, nil)
+	c := newConn(nopConn{}, nil, &connConfig{maxQueue: 1 << 20, writeTimeout: time.Second, closeTimeout: time.Second}, nil)
 	raw, err := w.SyscallConn()
 	if err != nil {
 		panic(err)

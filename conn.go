@@ -20,6 +20,17 @@ type connConfig struct {
 
 	messageTimeout time.Duration // longest a message may take to arrive whole; 0 is no limit
 	reassembly     *budget       // shared by the partial messages of every connection; nil is no limit
+
+	// deflater compresses and inflates for the connections that
+	// negotiated permessage-deflate (RFC 7692); it holds nothing of any
+	// of them. nil with compression off.
+	deflater *deflater
+	// poller holds connections while they are parked between messages;
+	// nil where there is none.
+	poller *poller
+	// ended is called once a connection's loop has ended rather than
+	// parked; nil calls nothing.
+	ended func(*Conn)
 }
 
 // readBufferSize is the read buffer of a connection: room for a frame
@@ -50,11 +61,9 @@ type Conn struct {
 	// idleTicks counts keepalive ticks since the peer last sent a frame.
 	idleTicks atomic.Int32
 
-	// deflate compresses and inflates messages when the handshake
-	// negotiated permessage-deflate (RFC 7692), nil otherwise; it is
-	// shared by every connection and holds nothing of this one.
-	deflate       *deflater
-	deflateParams deflateParams // what the handshake agreed on, with deflate
+	// deflateParams is what the handshake agreed on for
+	// permessage-deflate (RFC 7692); the zero value when it did not.
+	deflateParams deflateParams
 
 	// Write side.
 	mu         sync.Mutex
@@ -84,21 +93,18 @@ type Conn struct {
 	flusher *flusher
 	raw     syscall.RawConn
 
-	// The connection's loop, and what ends it; the poller that holds the
-	// connection while it is parked between messages, nil where it
-	// cannot be parked.
-	loop   func() (ended bool)
-	ended  func()
-	poller *poller
-	pollID uint64 // the poller's id for it while parked (see parked)
+	// The connection's loop, which ends it or parks it; its id with the
+	// poller while it is parked; its place in its server's list.
+	loop    func() (ended bool)
+	pollID  uint64
+	tracked int
 }
 
 // newConn wraps a hijacked connection. early holds bytes the client sent
 // right behind its handshake, which are read before anything else. cfg
 // is shared, and must not change. f is the flusher to write through, or
-// nil for a writer goroutine only; p is the poller to park with between
-// messages, or nil.
-func newConn(nc net.Conn, early []byte, cfg *connConfig, f *flusher, p *poller) *Conn {
+// nil for a writer goroutine only.
+func newConn(nc net.Conn, early []byte, cfg *connConfig, f *flusher) *Conn {
 	c := &Conn{nc: nc, cfg: cfg}
 	c.queue = c.one[:0]
 	if len(early) > 0 {
@@ -106,18 +112,37 @@ func newConn(nc net.Conn, early []byte, cfg *connConfig, f *flusher, p *poller) 
 	}
 	if f != nil {
 		if c.raw = rawConn(nc); c.raw != nil {
-			c.flusher, c.poller = f, p
+			c.flusher = f
 		}
 	}
 	return c
+}
+
+// poller returns the poller that holds c while it is parked, or nil
+// where c cannot be parked: the poller watches the socket that the
+// flusher writes to, which a connection without a flusher does not show.
+func (c *Conn) poller() *poller {
+	if c.flusher == nil {
+		return nil
+	}
+	return c.cfg.poller
+}
+
+// compressor returns the deflater when permessage-deflate was
+// negotiated, nil otherwise.
+func (c *Conn) compressor() *deflater {
+	if c.deflateParams.serverWindowBits == 0 {
+		return nil
+	}
+	return c.cfg.deflater
 }
 
 // encodeMessage encodes one whole message for the peer: compressed when
 // permessage-deflate was negotiated and the message gains by it, plain
 // otherwise (RFC 7692 §6 lets each message choose).
 func (c *Conn) encodeMessage(op opcode, payload []byte) []byte {
-	if c.deflate != nil {
-		if f := c.deflate.compressedFrame(op, payload, c.deflateParams.fullWindow()); f != nil {
+	if d := c.compressor(); d != nil {
+		if f := d.compressedFrame(op, payload, c.deflateParams.fullWindow()); f != nil {
 			return f
 		}
 	}
@@ -129,7 +154,7 @@ func (c *Conn) encodeMessage(op opcode, payload []byte) []byte {
 // full 32 KiB window: it negotiated permessage-deflate and did not limit
 // the server's window (RFC 7692 §7.1.2.1).
 func (c *Conn) takesBroadcastDeflate() bool {
-	return c.deflate != nil && c.deflateParams.fullWindow()
+	return c.compressor() != nil && c.deflateParams.fullWindow()
 }
 
 // RemoteAddr is the peer's network address.

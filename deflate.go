@@ -44,7 +44,7 @@ const deflateExtension = "permessage-deflate"
 // deflateParams is what negotiation agreed on for one connection.
 type deflateParams struct {
 	// serverWindowBits is the largest LZ77 window the server may use when
-	// it compresses, 8 to 15 (§7.1.2.1).
+	// it compresses, 8 to 15 (§7.1.2.1); 0 when nothing was agreed.
 	serverWindowBits uint8
 }
 

@@ -353,7 +353,7 @@ func TestBroadcastCompressedOnce(t *testing.T) {
 	kinds := []struct{ json, deflate bool }{{false, true}, {false, true}, {false, false}, {true, true}, {true, true}, {true, false}}
 	var peers []*peer
 	for i, k := range kinds {
-		c := newConn(nopConn{}, nil, &connConfig{maxQueue: 1 << 20, writeTimeout: time.Second, closeTimeout: time.Second}, nil, nil)
+		c := newConn(nopConn{}, nil, &connConfig{maxQueue: 1 << 20, writeTimeout: time.Second, closeTimeout: time.Second}, nil)
 		c.scheduled = true // nothing writes: the outbox is inspected
 		p := &peer{conn: c, name: string(rune('a' + i)), json: k.json, deflate: k.deflate, index: i, room: r}
 		peers = append(peers, p)

@@ -115,7 +115,7 @@ func readUntilError(t *testing.T, r io.Reader) ([]string, *fuzzConn, error) {
 		maxQueue:     1 << 30, // never drop the peer as too slow here
 		writeTimeout: time.Second,
 		closeTimeout: time.Second,
-	}, nil, nil)
+	}, nil)
 	var msgs []string
 	for {
 		op, msg, err := c.ReadMessage()

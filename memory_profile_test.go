@@ -133,7 +133,7 @@ func waitAllParked(b *testing.B, s *Server, n int) {
 	for {
 		parked := 0
 		s.mu.Lock()
-		for c := range s.conns {
+		for _, c := range s.conns {
 			c.mu.Lock()
 			if c.parked && !c.scheduled {
 				parked++

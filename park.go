@@ -47,7 +47,9 @@ var errParked = errors.New("parked until the peer sends more")
 // once the loop has ended rather than parked.
 func (c *Conn) run() {
 	if c.loop() {
-		c.ended()
+		if c.cfg.ended != nil {
+			c.cfg.ended(c)
+		}
 		if c.rd != nil {
 			c.rd.give()
 			c.rd = nil
@@ -60,7 +62,8 @@ func (c *Conn) run() {
 // Nothing is buffered, and no message under way: the read state goes back
 // to the pool, and the next goroutine to read takes one.
 func (c *Conn) park() bool {
-	if c.poller == nil {
+	p := c.poller()
+	if p == nil {
 		return false
 	}
 	c.mu.Lock()
@@ -76,7 +79,7 @@ func (c *Conn) park() bool {
 	}
 	rd := c.rd
 	c.rd = nil // from poller.add on, the connection may wake and read
-	if c.poller.add(c) != nil {
+	if p.add(c) != nil {
 		c.rd = rd
 		return false
 	}
@@ -92,6 +95,6 @@ func (c *Conn) unparkLocked() {
 		return
 	}
 	c.parked, c.woken = false, true
-	c.poller.remove(c)
+	c.poller().remove(c)
 	go c.run()
 }

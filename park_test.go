@@ -22,7 +22,7 @@ func TestQuietConnectionsParkAndWake(t *testing.T) {
 	allParked := eventually(func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		for c := range s.conns {
+		for _, c := range s.conns {
 			c.mu.Lock()
 			parked := c.parked
 			c.mu.Unlock()

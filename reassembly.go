@@ -72,7 +72,7 @@ const (
 // quiet for parkAfter, so that a connection waiting for its next frame
 // parks then, rather than at that frame.
 func (c *Conn) armParking() {
-	if c.poller != nil && c.rd.armed != armedPark {
+	if c.poller() != nil && c.rd.armed != armedPark {
 		c.arm(armedPark, c.lastMessage.add(parkAfter))
 	}
 }

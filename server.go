@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,7 +78,7 @@ type Server struct {
 	deflater *deflater
 
 	mu       sync.Mutex
-	conns    map[*Conn]struct{}
+	conns    []*Conn        // the live connections, each at its Conn.tracked
 	admitted int            // connections admitted and not yet released
 	perIP    map[string]int // admitted connections by client IP, when limited
 	shutdown bool
@@ -147,7 +148,6 @@ func newServer(cfg Config, log *slog.Logger, bp *backplane) (*Server, error) {
 		metrics:  m,
 		gate:     newGate(cfg.MaxHandshakes, cfg.MaxHandshakesPerIP, m),
 		deflater: d,
-		conns:    make(map[*Conn]struct{}),
 		perIP:    make(map[string]int),
 		stop:     make(chan struct{}),
 
@@ -155,6 +155,9 @@ func newServer(cfg Config, log *slog.Logger, bp *backplane) (*Server, error) {
 	}
 	if cfg.MaxReassembly > 0 {
 		s.partial = &budget{limit: cfg.MaxReassembly}
+	}
+	if s.poller = newPoller(); s.poller != nil {
+		s.flushersDone.Go(s.poller.run)
 	}
 	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
 	s.mux.HandleFunc("/ws/echo", s.echoHandler())
@@ -174,9 +177,6 @@ func newServer(cfg Config, log *slog.Logger, bp *backplane) (*Server, error) {
 	}
 	s.wg.Add(1)
 	go s.keepalive()
-	if s.poller = newPoller(); s.poller != nil {
-		s.flushersDone.Go(s.poller.run)
-	}
 	for range runtime.GOMAXPROCS(0) {
 		f := newFlusher()
 		s.flushers = append(s.flushers, f)
@@ -224,6 +224,10 @@ func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc 
 
 		messageTimeout: s.cfg.MessageTimeout,
 		reassembly:     s.partial,
+
+		deflater: s.deflater,
+		poller:   s.poller,
+		ended:    s.ended,
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if e := checkHandshake(r, s.cfg.Origins); e != nil {
@@ -241,12 +245,20 @@ func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc 
 			return
 		}
 		c.loop = start(c)
-		c.ended = func() {
-			s.untrack(c)
-			s.release(ip)
-		}
 		go c.run()
 	}
+}
+
+// ended counts out a connection whose loop has ended. Its address is
+// the one clientIP read off its request: net/http gives a request the
+// RemoteAddr of the connection it came on.
+func (s *Server) ended(c *Conn) {
+	s.untrack(c)
+	ip := ""
+	if s.cfg.MaxConnsPerIP > 0 {
+		ip = addrKey(c.RemoteAddr().String())
+	}
+	s.release(ip)
 }
 
 // refuse answers a refused handshake, counts it and logs it: the
@@ -300,9 +312,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, cfg *connConfig,
 		s.log.Warn("upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return nil, nil
 	}
-	c := newConn(nc, early, cfg, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))], s.poller)
+	c := newConn(nc, early, cfg, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))])
 	if compress {
-		c.deflate, c.deflateParams = s.deflater, params
+		c.deflateParams = params
 		s.metrics.compressedConns.Add(1)
 	}
 	s.track(c)
@@ -314,7 +326,8 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, cfg *connConfig,
 func (s *Server) track(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.conns[c] = struct{}{}
+	c.tracked = len(s.conns)
+	s.conns = append(s.conns, c)
 	s.metrics.connections.Add(1)
 	if s.shutdown {
 		c.Close(closeGoingAway, "server shutting down")
@@ -324,7 +337,13 @@ func (s *Server) track(c *Conn) {
 func (s *Server) untrack(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.conns, c)
+	last := s.conns[len(s.conns)-1]
+	s.conns[c.tracked], last.tracked = last, c.tracked
+	s.conns[len(s.conns)-1] = nil
+	s.conns = s.conns[:len(s.conns)-1]
+	if len(s.conns) < cap(s.conns)/4 {
+		s.conns = slices.Clone(s.conns) // let go of the room a crowd took
+	}
 	s.metrics.connections.Add(-1)
 }
 
@@ -392,7 +411,7 @@ var errPingTimeout = errors.New("no answer to pings")
 func (s *Server) pingAll() {
 	var silent []*Conn
 	s.mu.Lock()
-	for c := range s.conns {
+	for _, c := range s.conns {
 		// Counted in ticks since the peer's last frame: two mean it has
 		// been quiet for a whole interval, three for at least two.
 		switch n := c.idleTicks.Add(1); n {
@@ -425,7 +444,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.shutdown = true
 		close(s.stop)
 	}
-	for c := range s.conns {
+	for _, c := range s.conns {
 		c.Close(closeGoingAway, "server shutting down")
 	}
 	s.mu.Unlock()
@@ -441,7 +460,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = ctx.Err()
 		s.mu.Lock()
-		for c := range s.conns {
+		for _, c := range s.conns {
 			c.abort(err)
 		}
 		s.mu.Unlock()
