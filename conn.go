@@ -31,6 +31,8 @@ type connConfig struct {
 	// ended is called once a connection's loop has ended rather than
 	// parked; nil calls nothing.
 	ended func(*Conn)
+	// release is told when a connection parks; nil is told nothing.
+	release *memoryRelease
 }
 
 // readBufferSize is the read buffer of a connection: room for a frame

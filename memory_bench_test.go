@@ -21,8 +21,9 @@ import (
 // BenchmarkIdleMemory runs the real binary, joins 10,000 chat clients
 // from this process, has one of them say something everyone hears, waits
 // until the server holds a goroutine for none of them (every connection
-// is parked), and reports the server's resident memory per connection:
-// what an idle chat user costs. It runs twice, with clients that do not
+// is parked) and, when the server says it does that, has given memory
+// back once quiet, and reports the server's resident memory per
+// connection: what an idle chat user costs. It runs twice, with clients that do not
 // offer permessage-deflate and with clients that offer it as Chromium
 // does, the message then sent and broadcast compressed, and reports the
 // ratio: compression keeps no state on an idle connection. (Two file
@@ -109,12 +110,24 @@ func idleMemory(b *testing.B, bin, offer string) idleFigures {
 			b.Fatalf("waiting for the message, %v after start: %v; server log ends %q", time.Since(began), err, tail(log.String(), 600))
 		}
 	}
-	// Parked, a connection has no goroutine: the sender's parks once it
-	// has been quiet for parkAfter.
+	// The sender parks parkAfter after its message, and a server that
+	// gives memory back once quiet does so releaseAfter later: counted
+	// from now, the next release is that one.
+	releases, releasing := scrapeMetric(b, metrics, "wschat_memory_releases_total")
+	// Parked, a connection has no goroutine.
 	settled := time.Now().Add(time.Minute)
 	for scrapeGauge(b, metrics, "go_goroutines") > goroutines+idleConns/100 {
 		if time.Now().After(settled) {
 			b.Fatalf("the server still has %v goroutines a minute after the message", scrapeGauge(b, metrics, "go_goroutines"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for releasing {
+		if n, _ := scrapeMetric(b, metrics, "wschat_memory_releases_total"); n > releases {
+			break
+		}
+		if time.Now().After(settled) {
+			b.Fatal("the server gave no memory back within a minute of the message")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -301,6 +314,15 @@ func scrapeRuntimeMemory(b *testing.B, addr string) map[string]float64 {
 // scrapeGauge reads the value of an unlabelled metric from /metrics on
 // the server's metrics listener at addr.
 func scrapeGauge(b *testing.B, addr, name string) float64 {
+	v, ok := scrapeMetric(b, addr, name)
+	if !ok {
+		b.Fatalf("no %s in /metrics", name)
+	}
+	return v
+}
+
+// scrapeMetric is scrapeGauge for a metric the server may not have.
+func scrapeMetric(b *testing.B, addr, name string) (float64, bool) {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		b.Fatal(err)
@@ -309,10 +331,10 @@ func scrapeGauge(b *testing.B, addr, name string) float64 {
 	body, _ := io.ReadAll(resp.Body)
 	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindSubmatch(body)
 	if m == nil {
-		b.Fatalf("no %s in /metrics", name)
+		return 0, false
 	}
 	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v
+	return v, true
 }
 
 // rssKiB is a process's resident set size, from /proc.

@@ -38,6 +38,7 @@ type metrics struct {
 	protocolErrors [16]atomic.Uint64 // by close code - 1000
 	refused        [numRefusals]atomic.Uint64
 	waitingCut     atomic.Uint64 // connections closed before a whole request header, over -max-handshakes
+	memoryReleases atomic.Uint64 // free heap given back to the system once quiet (memoryRelease)
 
 	broadcast histogram // time to queue one chat message to every peer
 
@@ -120,6 +121,12 @@ func (m *metrics) writeFailed(err error) {
 
 // cutWaiting counts a connection closed before it sent a whole request
 // header, to keep the waiting ones within their limits.
+func (m *metrics) memoryReleased() {
+	if m != nil {
+		m.memoryReleases.Add(1)
+	}
+}
+
 func (m *metrics) cutWaiting() {
 	if m != nil {
 		m.waitingCut.Add(1)
@@ -216,6 +223,7 @@ func (m *metrics) write(b *bytes.Buffer) {
 		sample(b, "wschat_refused_total", fmt.Sprintf(`reason=%q`, r), count(&m.refused[r]))
 	}
 
+	counter(b, "wschat_memory_releases_total", "Times the server, quiet after connections parked, gave the heap's free memory back to the system.", &m.memoryReleases)
 	counter(b, "wschat_unfinished_requests_closed_total", "Connections closed while waiting for their request header, the longest waiting first, to stay within -max-handshakes and -max-handshakes-per-ip.", &m.waitingCut)
 
 	const bname = "wschat_broadcast_seconds"

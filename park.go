@@ -85,6 +85,7 @@ func (c *Conn) park() bool {
 	}
 	c.parked = true
 	rd.give()
+	c.cfg.release.parked()
 	return true
 }
 

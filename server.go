@@ -86,6 +86,7 @@ type Server struct {
 	stop     chan struct{}  // closed when shutdown begins
 
 	poller       *poller        // holds idle connections between messages; nil where there is none
+	memory       *memoryRelease // gives memory back once the server is quiet
 	flushers     []*flusher     // one per processor, connections spread over them
 	nextFlusher  atomic.Uint32  // which flusher the next connection gets
 	stopFlushers chan struct{}  // closed once every connection has ended
@@ -159,6 +160,7 @@ func newServer(cfg Config, log *slog.Logger, bp *backplane) (*Server, error) {
 	if s.poller = newPoller(); s.poller != nil {
 		s.flushersDone.Go(s.poller.run)
 	}
+	s.memory = newMemoryRelease(m)
 	s.mux.HandleFunc("/ws/chat", s.websocket(s.cfg.MaxMessage, s.chat.handle))
 	s.mux.HandleFunc("/ws/echo", s.echoHandler())
 	registerPage(s.mux)
@@ -228,6 +230,7 @@ func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc 
 		deflater: s.deflater,
 		poller:   s.poller,
 		ended:    s.ended,
+		release:  s.memory,
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if e := checkHandshake(r, s.cfg.Origins); e != nil {
@@ -476,6 +479,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if cerr := s.chat.files.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("close the shared files: %w", cerr)
 		}
+		s.memory.stop()
 		close(s.stopFlushers)
 		if s.poller != nil {
 			s.poller.stop()

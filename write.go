@@ -167,7 +167,10 @@ const maxBatch = 32
 // the outbox with the array of its last batch, so a long burst reuses two
 // arrays.
 func (c *Conn) writeLoop() {
-	var spare [][]byte
+	var (
+		spare [][]byte
+		bufs  = new(net.Buffers) // the writev under way; one for the whole loop
+	)
 	for {
 		c.mu.Lock()
 		batch := c.queue
@@ -189,7 +192,7 @@ func (c *Conn) writeLoop() {
 		c.headCut = false
 		c.mu.Unlock()
 
-		partial, err := c.writeBatch(batch, cut)
+		partial, err := c.writeBatch(bufs, batch, cut)
 
 		clear(batch)
 		spare = batch[:0]
@@ -227,8 +230,9 @@ func (c *Conn) closeSending() {
 // within the write timeout (the close timeout once the peer is dropped),
 // and counts what leaves the outbox. When a write fails, partial is what
 // is left of the frame it cut short: either one of batch, or its first
-// when cut says it is the rest of an earlier write.
-func (c *Conn) writeBatch(batch [][]byte, cut bool) (partial []byte, err error) {
+// when cut says it is the rest of an earlier write. Each writev goes
+// through bufs, the writer's own.
+func (c *Conn) writeBatch(bufs *net.Buffers, batch [][]byte, cut bool) (partial []byte, err error) {
 	for ; len(batch) > 0; cut = false {
 		timeout := c.cfg.writeTimeout
 		if c.isDiscarding() {
@@ -246,13 +250,14 @@ func (c *Conn) writeBatch(batch [][]byte, cut bool) (partial []byte, err error) 
 				ends[i] += ends[i-1]
 			}
 		}
-		bufs := net.Buffers(batch[:k])
+		*bufs = batch[:k]
 		n, err := bufs.WriteTo(c.nc)
 		// WriteTo leaves in bufs what it did not write: the first frame
 		// cut short, when the write stopped inside one.
-		if i := k - len(bufs); err != nil && i < k && (n > 0 || cut) && (i == 0 || ends[i-1] < n) {
-			partial = bufs[0]
+		if i := k - len(*bufs); err != nil && i < k && (n > 0 || cut) && (i == 0 || ends[i-1] < n) {
+			partial = (*bufs)[0]
 		}
+		*bufs = nil
 		c.cfg.metrics.addBytesOut(n)
 		discarding := c.wrote(n)
 		if err != nil || discarding {
