@@ -89,16 +89,18 @@ func idleMemory(b *testing.B, bin, offer string) idleFigures {
 		h.Set("Sec-WebSocket-Extensions", offer)
 	}
 	said := strings.TrimSpace(strings.Repeat("something everyone hears, compressed when it can be; ", 4))
-	clients := dialIdle(b, addr, h, offer != "")
+	heard := make(chan error, idleConns)
+	clients := dialIdle(b, addr, h, offer != "", func(c *wsClient) { heard <- waitFor(c.br, "c0: "+said) })
+	// A server that gives memory back once quiet does so releaseAfter
+	// after the last connection has parked: after the last of these has
+	// joined, or after the sender's connection parks again, parkAfter
+	// after its message. The release counted from now is one of those.
+	releases, releasing := scrapeMetric(b, metrics, "wschat_memory_releases_total")
 	defer func() {
 		for _, c := range clients {
 			c.nc.Close()
 		}
 	}()
-	heard := make(chan error, len(clients))
-	for _, c := range clients {
-		go func() { heard <- waitFor(c.br, "c0: "+said) }()
-	}
 	c0 := &wsClient{t: b, nc: clients[0].nc, br: clients[0].br, key: clients[0].key}
 	if offer != "" {
 		c0.writeCompressed(opText, []byte(said), 0)
@@ -110,10 +112,6 @@ func idleMemory(b *testing.B, bin, offer string) idleFigures {
 			b.Fatalf("waiting for the message, %v after start: %v; server log ends %q", time.Since(began), err, tail(log.String(), 600))
 		}
 	}
-	// The sender parks parkAfter after its message, and a server that
-	// gives memory back once quiet does so releaseAfter later: counted
-	// from now, the next release is that one.
-	releases, releasing := scrapeMetric(b, metrics, "wschat_memory_releases_total")
 	// Parked, a connection has no goroutine.
 	settled := time.Now().Add(time.Minute)
 	for scrapeGauge(b, metrics, "go_goroutines") > goroutines+idleConns/100 {
@@ -127,12 +125,13 @@ func idleMemory(b *testing.B, bin, offer string) idleFigures {
 			break
 		}
 		if time.Now().After(settled) {
-			b.Fatal("the server gave no memory back within a minute of the message")
+			b.Fatalf("the server gave no memory back within a minute of the message; its log ends %q", tail(log.String(), 600))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	rss := rssKiB(b, srv.Process.Pid)
 	runtimeMem := scrapeRuntimeMemory(b, metrics)
+
 	return idleFigures{
 		rss:         float64(rss-base) / idleConns,
 		heapObjects: runtimeMem["heap/objects"] / 1024 / idleConns,
@@ -143,7 +142,9 @@ func idleMemory(b *testing.B, bin, offer string) idleFigures {
 
 // dialIdle joins idleConns chat clients to addr with extra headers, a few
 // at a time, and checks whether compression was negotiated as wanted.
-func dialIdle(b *testing.B, addr string, h http.Header, compressed bool) []*wsClient {
+// Each client reads from the moment it has joined, as a real one does,
+// with read on a goroutine of its own.
+func dialIdle(b *testing.B, addr string, h http.Header, compressed bool, read func(*wsClient)) []*wsClient {
 	const dialers = 8
 	clients := make([]*wsClient, idleConns)
 	errs := make(chan error, dialers)
@@ -161,6 +162,7 @@ func dialIdle(b *testing.B, addr string, h http.Header, compressed bool) []*wsCl
 				}
 				c.nc.SetDeadline(time.Now().Add(5 * time.Minute))
 				clients[i] = c
+				go read(c)
 			}
 			errs <- nil
 		}()
