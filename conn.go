@@ -58,14 +58,14 @@ type Conn struct {
 	// Read side, owned by the goroutine that calls ReadMessage.
 	rd          *readState // nil while parked and before the first read
 	lastMessage monotime   // when the peer's last message arrived
-	peerClosed  bool       // the peer's close frame has arrived
 
 	// idleTicks counts keepalive ticks since the peer last sent a frame.
-	idleTicks atomic.Int32
-
+	idleTicks  atomic.Int32
+	peerClosed bool // the peer's close frame has arrived, read side
 	// deflateParams is what the handshake agreed on for
 	// permessage-deflate (RFC 7692); the zero value when it did not.
 	deflateParams deflateParams
+	pongs         uint8 // pongs in queue, at most maxPendingPongs; write side
 
 	// Write side.
 	mu         sync.Mutex
@@ -74,7 +74,7 @@ type Conn struct {
 	queued     int           // what the outbox costs, queued or being written (see frameCost)
 	sent       int64         // bytes that have left the outbox, ever: the peer's progress
 	pongAt     int32         // 1 + the index of the last pong in queue, 0 if none is queued
-	pongs      int32         // pongs in queue, at most maxPendingPongs
+	tracked    int32         // its place in its server's list of connections
 	drained    chan struct{} // closed when queued falls to the low-water mark, nil if nobody waits
 	lastChance bool          // a write timed out: the close frame is being tried once more
 	headCut    bool          // queue[0] is what a write left over, and may begin inside a frame
@@ -95,11 +95,10 @@ type Conn struct {
 	flusher *flusher
 	raw     syscall.RawConn
 
-	// The connection's loop, which ends it or parks it; its id with the
-	// poller while it is parked; its place in its server's list.
-	loop    func() (ended bool)
-	pollID  uint64
-	tracked int
+	// The connection's loop, which ends it or parks it, and its id with
+	// the poller while it is parked.
+	loop   func() (ended bool)
+	pollID uint64
 }
 
 // newConn wraps a hijacked connection. early holds bytes the client sent

@@ -329,7 +329,7 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, cfg *connConfig,
 func (s *Server) track(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c.tracked = len(s.conns)
+	c.tracked = int32(len(s.conns))
 	s.conns = append(s.conns, c)
 	s.metrics.connections.Add(1)
 	if s.shutdown {
