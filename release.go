@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"runtime/debug"
 	runtimemetrics "runtime/metrics"
 	"sync"
@@ -34,7 +35,7 @@ type memoryRelease struct {
 	least   uint64        // spare heap that makes a release, at the least
 
 	spare    func() (live, spare uint64) // heapSpare
-	giveBack func()                      // debug.FreeOSMemory
+	giveBack func()                      // giveBack
 
 	mu      sync.Mutex
 	parks   uint64      // connections parked so far
@@ -46,7 +47,16 @@ type memoryRelease struct {
 
 // newMemoryRelease returns the memoryRelease of a server, counting in m.
 func newMemoryRelease(m *metrics) *memoryRelease {
-	return &memoryRelease{metrics: m, after: releaseAfter, least: minRelease, spare: heapSpare, giveBack: debug.FreeOSMemory}
+	return &memoryRelease{metrics: m, after: releaseAfter, least: minRelease, spare: heapSpare, giveBack: giveBack}
+}
+
+// giveBack collects garbage twice, which empties the pools of what only
+// talking connections use (read states, compressors and decompressors:
+// a collection moves what a sync.Pool holds aside, and the next drops
+// it), and gives the free heap back to the system.
+func giveBack() {
+	runtime.GC()
+	debug.FreeOSMemory()
 }
 
 // parked notes that a connection parked, and sets the timer if it is not.

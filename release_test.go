@@ -63,9 +63,11 @@ func TestMemoryReleaseStoppedReleasesNothing(t *testing.T) {
 	}
 }
 
-func TestMemoryReleaseGivesTheFreeHeapBack(t *testing.T) {
+func TestMemoryReleaseGivesTheFreeHeapBackAndEmptiesPools(t *testing.T) {
 	r := newMemoryRelease(new(metrics))
 	defer r.stop()
+	pooled := takeReadState(nil, nil)
+	pooled.give()
 	keep := make([][]byte, 0, 1024)
 	for range 1024 {
 		keep = append(keep, make([]byte, 16<<10))
@@ -79,5 +81,8 @@ func TestMemoryReleaseGivesTheFreeHeapBack(t *testing.T) {
 	r.giveBack()
 	if _, after := heapSpare(); after > spare/2 {
 		t.Errorf("%d spare heap bytes before the release, %d after", spare, after)
+	}
+	if readStates.Get() == pooled {
+		t.Error("a read state pooled before the release is still pooled after it")
 	}
 }
