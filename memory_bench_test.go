@@ -51,6 +51,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 				b.ReportMetric(now.heapObjects, "KiB-heap-objects/conn")
 				b.ReportMetric(now.stacks, "KiB-stacks/conn")
 				b.ReportMetric(now.rssAtStart, "KiB-RSS-at-start")
+				b.ReportMetric(now.peakGoroutines, "peak-goroutines")
 				if baseline != "" {
 					b.ReportMetric(was.rss, "KiB-RSS/conn-baseline")
 					b.ReportMetric(now.rss/was.rss, "RSS-vs-baseline")
@@ -73,6 +74,7 @@ const idleConns = 10000
 type idleFigures struct {
 	rss, heapObjects, stacks float64
 	rssAtStart               float64
+	peakGoroutines           float64 // the most the server had, as sampled
 }
 
 // idleMemory measures one run of BenchmarkIdleMemory against the binary
@@ -89,6 +91,7 @@ func idleMemory(b *testing.B, bin, offer string) idleFigures {
 		h.Set("Sec-WebSocket-Extensions", offer)
 	}
 	said := strings.TrimSpace(strings.Repeat("something everyone hears, compressed when it can be; ", 4))
+	peak := watchPeak(metrics, "go_goroutines")
 	heard := make(chan error, idleConns)
 	clients := dialIdle(b, addr, h, offer != "", func(c *wsClient) { heard <- waitFor(c.br, "c0: "+said) })
 	// A server that gives memory back once quiet does so releaseAfter
@@ -113,6 +116,7 @@ func idleMemory(b *testing.B, bin, offer string) idleFigures {
 		}
 	}
 	// Parked, a connection has no goroutine.
+	peakGoroutines := peak()
 	settled := time.Now().Add(time.Minute)
 	for scrapeGauge(b, metrics, "go_goroutines") > goroutines+idleConns/100 {
 		if time.Now().After(settled) {
@@ -133,10 +137,40 @@ func idleMemory(b *testing.B, bin, offer string) idleFigures {
 	runtimeMem := scrapeRuntimeMemory(b, metrics)
 
 	return idleFigures{
-		rss:         float64(rss-base) / idleConns,
-		heapObjects: runtimeMem["heap/objects"] / 1024 / idleConns,
-		stacks:      runtimeMem["heap/stacks"] / 1024 / idleConns,
-		rssAtStart:  float64(base),
+		rss:            float64(rss-base) / idleConns,
+		heapObjects:    runtimeMem["heap/objects"] / 1024 / idleConns,
+		stacks:         runtimeMem["heap/stacks"] / 1024 / idleConns,
+		rssAtStart:     float64(base),
+		peakGoroutines: peakGoroutines,
+	}
+}
+
+// watchPeak samples the metric name on the server's metrics listener at
+// addr every 50 ms until the function it returns is called, which
+// returns the largest value seen. The runtime keeps the structure of
+// every goroutine it has had at once for reuse: a goroutine in a burst
+// costs some 500 bytes for good.
+func watchPeak(addr, name string) func() float64 {
+	stop, peak := make(chan struct{}), make(chan float64)
+	go func() {
+		most := 0.0
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v, ok, _ := metricValue(addr, name); ok {
+				most = max(most, v)
+			}
+			select {
+			case <-stop:
+				peak <- most
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() float64 {
+		close(stop)
+		return <-peak
 	}
 }
 
@@ -325,18 +359,31 @@ func scrapeGauge(b *testing.B, addr, name string) float64 {
 
 // scrapeMetric is scrapeGauge for a metric the server may not have.
 func scrapeMetric(b *testing.B, addr, name string) (float64, bool) {
-	resp, err := http.Get("http://" + addr + "/metrics")
+	v, ok, err := metricValue(addr, name)
 	if err != nil {
 		b.Fatal(err)
 	}
+	return v, ok
+}
+
+// metricValue reads the value of an unlabelled metric, and whether the
+// server has it, from /metrics on its metrics listener at addr.
+func metricValue(addr, name string) (float64, bool, error) {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0, false, err
+	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, false, err
+	}
 	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindSubmatch(body)
 	if m == nil {
-		return 0, false
+		return 0, false, nil
 	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return v, true
+	v, err := strconv.ParseFloat(string(m[1]), 64)
+	return v, err == nil, err
 }
 
 // rssKiB is a process's resident set size, from /proc.

@@ -19,13 +19,16 @@ import (
 // every message would cost more than the goroutine, and delay what it says.
 const parkAfter = 2 * time.Second
 
-// quiet reports whether the peer has sent no message for parkAfter. Pings
-// and pongs do not count: a participant who only listens still answers
-// the server's pings.
-func (c *Conn) quiet() bool { return now()-c.lastMessage > monotime(parkAfter) }
+// quiet reports whether the peer has sent no message for parkAfter, or
+// none yet. Pings and pongs do not count: a participant who only listens
+// still answers the server's pings.
+func (c *Conn) quiet() bool {
+	return c.lastMessage == 0 || now()-c.lastMessage > monotime(parkAfter)
+}
 
 // monotime is a moment on the process's monotonic clock: the time since
-// processStart. It takes a third of the room of a time.Time.
+// processStart. It takes a third of the room of a time.Time. Zero is
+// never.
 type monotime time.Duration
 
 // processStart is when monotime began.
