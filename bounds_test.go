@@ -59,7 +59,10 @@ func TestOutboxCountsEveryFrameAsMemory(t *testing.T) {
 func closeOf(c *Conn) (closeCode, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if ce, ok := c.cause.(*CloseError); ok {
+	if c.rare == nil {
+		return 0, ""
+	}
+	if ce, ok := c.rare.cause.(*CloseError); ok {
 		return ce.Code, ce.Reason
 	}
 	return 0, ""

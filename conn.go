@@ -69,25 +69,21 @@ type Conn struct {
 
 	// Write side.
 	mu         sync.Mutex
-	queue      [][]byte      // frames waiting to be written, in order
-	one        [1][]byte     // the room queue starts in, so that a frame to an idle peer allocates nothing
-	queued     int           // what the outbox costs, queued or being written (see frameCost)
-	sent       int64         // bytes that have left the outbox, ever: the peer's progress
-	pongAt     int32         // 1 + the index of the last pong in queue, 0 if none is queued
-	tracked    int32         // its place in its server's list of connections
-	drained    chan struct{} // closed when queued falls to the low-water mark, nil if nobody waits
-	lastChance bool          // a write timed out: the close frame is being tried once more
-	headCut    bool          // queue[0] is what a write left over, and may begin inside a frame
-	scheduled  bool          // the flusher or a writer goroutine has the outbox in hand
-	closing    bool          // a close frame is queued: nothing may follow it
-	discarding bool          // dropped: what the writer has not written yet goes nowhere
-	done       bool          // the close frame is written, or the connection has broken
-	parked     bool          // held by the poller, with no goroutine of its own
-	woken      bool          // unparked, and not yet read since
-	cause      error         // why the connection is ending, once known
-	// closeSent is closed once done, for finish to wait on; made only
-	// when finish has to wait.
-	closeSent chan struct{}
+	queue      [][]byte   // frames waiting to be written, in order
+	one        [1][]byte  // the room queue starts in, so that a frame to an idle peer allocates nothing
+	queued     int        // what the outbox costs, queued or being written (see frameCost)
+	sent       int64      // bytes that have left the outbox, ever: the peer's progress
+	pongAt     int32      // 1 + the index of the last pong in queue, 0 if none is queued
+	tracked    int32      // its place in its server's list of connections
+	rare       *rareState // made when a sender first waits on the peer, or the connection ends
+	lastChance bool       // a write timed out: the close frame is being tried once more
+	headCut    bool       // queue[0] is what a write left over, and may begin inside a frame
+	scheduled  bool       // the flusher or a writer goroutine has the outbox in hand
+	closing    bool       // a close frame is queued: nothing may follow it
+	discarding bool       // dropped: what the writer has not written yet goes nowhere
+	done       bool       // the close frame is written, or the connection has broken
+	parked     bool       // held by the poller, with no goroutine of its own
+	woken      bool       // unparked, and not yet read since
 
 	// flusher writes for this connection without blocking, through raw;
 	// nil for a connection it cannot reach (TLS), which always uses
@@ -117,6 +113,26 @@ func newConn(nc net.Conn, early []byte, cfg *connConfig, f *flusher) *Conn {
 		}
 	}
 	return c
+}
+
+// rareState is what a connection needs only once a sender waits for its
+// peer to catch up, or once it ends: a quiet connection has none. It is
+// guarded by the connection's mu.
+type rareState struct {
+	cause   error         // why the connection is ending, once known
+	drained chan struct{} // closed when queued falls to the low-water mark, nil if nobody waits
+	// closeSent is closed once done, for finish to wait on; made only
+	// when finish has to wait.
+	closeSent chan struct{}
+}
+
+// rareLocked returns c's rareState, making it if c has none. The caller
+// holds c.mu.
+func (c *Conn) rareLocked() *rareState {
+	if c.rare == nil {
+		c.rare = new(rareState)
+	}
+	return c.rare
 }
 
 // poller returns the poller that holds c while it is parked, or nil
@@ -164,8 +180,8 @@ func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 // setCause records why the connection is ending, if nothing has yet.
 // The caller holds c.mu.
 func (c *Conn) setCause(err error) {
-	if c.cause == nil {
-		c.cause = err
+	if r := c.rareLocked(); r.cause == nil {
+		r.cause = err
 	}
 }
 
@@ -176,7 +192,7 @@ func (c *Conn) Cause(readErr error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.setCause(readErr)
-	return c.cause
+	return c.rare.cause
 }
 
 // abort ends the connection at once, without a closing handshake: for a
@@ -196,8 +212,8 @@ func (c *Conn) abort(err error) {
 func (c *Conn) signalLocked() {
 	if !c.done {
 		c.done = true
-		if c.closeSent != nil {
-			close(c.closeSent)
+		if c.rare != nil && c.rare.closeSent != nil {
+			close(c.rare.closeSent)
 		}
 		c.wakeDrainedLocked()
 	}
@@ -211,10 +227,11 @@ func (c *Conn) closeSentChan() <-chan struct{} {
 	if c.done {
 		return closedChan
 	}
-	if c.closeSent == nil {
-		c.closeSent = make(chan struct{})
+	r := c.rareLocked()
+	if r.closeSent == nil {
+		r.closeSent = make(chan struct{})
 	}
-	return c.closeSent
+	return r.closeSent
 }
 
 // closedChan is a channel that is always closed.
