@@ -80,7 +80,8 @@ type idleFigures struct {
 // idleMemory measures one run of BenchmarkIdleMemory against the binary
 // bin, clients offering offer.
 func idleMemory(b *testing.B, bin, offer string) idleFigures {
-	srv, addr, log := startBinary(b, bin)
+	// The clients answer no pings: none may come before the end.
+	srv, addr, log := startBinary(b, bin, "-ping-interval", "10m")
 	defer srv.Process.Kill()
 	metrics := metricsAddr(b, log)
 	began := time.Now()

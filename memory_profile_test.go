@@ -47,6 +47,7 @@ func idleHeap(b *testing.B, offer string) {
 
 	cfg := testConfig()
 	cfg.Rate, cfg.Burst = 3, 20 // the binary's defaults: each participant has a limiter
+	cfg.PingInterval = 10 * time.Minute // the clients answer no pings: none may come before the end
 	s := newTestServer(b, cfg, slog.New(slog.DiscardHandler))
 	if s.poller == nil {
 		b.Skip("no poller on this system: connections do not park")
