@@ -64,7 +64,7 @@ func TestNegotiateDeflate(t *testing.T) {
 			if got != tc.want || ok != (tc.want != "") {
 				t.Fatalf("negotiateDeflate(%q) = %q, %v; want %q", tc.header, got, ok, tc.want)
 			}
-			if ok && p.serverWindowBits != tc.bits {
+			if ok && int(p.serverWindowBits) != tc.bits {
 				t.Errorf("server window %d bits, want %d", p.serverWindowBits, tc.bits)
 			}
 		})

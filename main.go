@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +24,10 @@ import (
 )
 
 func main() {
+	// The binary serves no profiles: sampling allocations for one would
+	// only keep a record of every allocating stack, a megabyte or more
+	// under thousands of connections.
+	runtime.MemProfileRate = 0
 	var err error
 	if len(os.Args) > 1 && os.Args[1] == "user" {
 		err = userCommand(os.Args[2:], os.Stdin)
