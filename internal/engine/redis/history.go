@@ -37,7 +37,7 @@ func (e *Engine) Locate(ctx context.Context, room string, id store.ID) (engine.L
 	if id.IsZero() {
 		zero = "1"
 	}
-	v, err := e.do(ctx, "EVAL", locateScript, "1", streamKey(room), id.String(), zero)
+	v, err := e.read(ctx, "EVAL", locateScript, "1", streamKey(room), id.String(), zero)
 	if err != nil {
 		return engine.Location{}, err
 	}
