@@ -51,16 +51,18 @@ var contractEngines = []contractEngine{
 			cfg.Redis, cfg.RedisTTL = r.URL("", ""), 3*time.Second
 			d := &deployment{}
 			for range 2 {
-				d.addrs = append(d.addrs, startNode(t, cfg).addr)
+				n := startNode(t, cfg)
+				d.addrs, d.servers = append(d.addrs, n.addr), append(d.servers, n.s)
 			}
 			return d
 		},
 	},
 }
 
-// deployment is a running chat: the addresses of its nodes.
+// deployment is a running chat: its nodes and their addresses.
 type deployment struct {
-	addrs []string
+	addrs   []string
+	servers []*Server
 	// restart stops the chat as SIGTERM does and starts it again on the
 	// same data; nil where the chat keeps nothing across a restart.
 	restart func(t *testing.T)
@@ -78,7 +80,7 @@ func startSingleNode(t *testing.T, cfg Config) *deployment {
 	run := func() {
 		s := newTestServer(t, cfg, slog.New(slog.DiscardHandler))
 		hs := httptest.NewServer(s)
-		d.addrs = []string{strings.TrimPrefix(hs.URL, "http://")}
+		d.addrs, d.servers = []string{strings.TrimPrefix(hs.URL, "http://")}, []*Server{s}
 		stop = func() {
 			hs.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
