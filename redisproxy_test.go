@@ -18,18 +18,20 @@ import (
 
 // redisProxy is a TCP proxy on loopback in front of a redis-server, for
 // the connections of one node. It reads the commands each connection
-// sends, and can hold back the ones a test picks for a while: Redis
-// answers a connection's commands in order, so whatever that connection
-// sends after a held command waits with it, as it would behind a slow
-// reply.
+// sends, tells the test of those it watches, and can hold back the ones
+// it picks for a while: Redis answers a connection's commands in order,
+// so whatever that connection sends after a held command waits with it,
+// as it would behind a slow reply.
 type redisProxy struct {
 	ln      net.Listener
 	target  string
 	maxHold time.Duration // how long a command is held at most
 
-	mu   sync.Mutex
-	hold func(args []string) bool // the commands to hold; nil holds none
-	gate chan struct{}            // closed when held commands may go
+	mu    sync.Mutex
+	hold  func(args []string) bool // the commands to hold; nil holds none
+	gate  chan struct{}            // closed when held commands may go
+	watch func(args []string) bool // the commands to report on seen
+	seen  chan []string
 
 	held    chan string  // each held command's name, as it is held
 	holding atomic.Int32 // commands held now
@@ -69,6 +71,16 @@ func (p *redisProxy) holdWhere(pick func(args []string) bool) {
 	p.hold, p.gate = pick, make(chan struct{})
 }
 
+// watchWhere reports on the channel it returns every command for which
+// pick is true, from then on; one the test is too slow to take is not
+// reported.
+func (p *redisProxy) watchWhere(pick func(args []string) bool) <-chan []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.watch, p.seen = pick, make(chan []string, 64)
+	return p.seen
+}
+
 // release lets every held command go on, and stops holding.
 func (p *redisProxy) release() {
 	p.mu.Lock()
@@ -79,10 +91,17 @@ func (p *redisProxy) release() {
 	p.hold, p.gate = nil, nil
 }
 
-// gateFor returns what a command waits on, or nil if it is not held.
+// gateFor reports the command if it is watched, and returns what it
+// waits on, or nil if it is not held.
 func (p *redisProxy) gateFor(args []string) chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.watch != nil && p.watch(args) {
+		select {
+		case p.seen <- args:
+		default:
+		}
+	}
 	if p.hold != nil && p.hold(args) {
 		return p.gate
 	}
