@@ -96,7 +96,7 @@ const tokenExpired = "token expired: log in again"
 func (c *Chat) newSession(t Transport, req JoinRequest) *Session {
 	s := &Session{c: c, t: t, name: req.Name, key: textrules.Fold(req.Name), json: req.JSON,
 		deflate: t.Compressed(), account: c.opts.Accounts, holder: rand.Text(), addr: req.Addr,
-		lim: newLimiter(c.limit, time.Now())}
+		lim: newLimiter(c.limit, time.Now()), mailCatching: c.opts.Accounts}
 	return s
 }
 
