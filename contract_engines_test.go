@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +15,7 @@ import (
 	"time"
 
 	"wschat/internal/resp/resptest"
+	"wschat/internal/store"
 )
 
 // The engines the contract suite (contract_test.go) runs its cases
@@ -191,3 +196,90 @@ func roomList(t testing.TB, line string) (room string, count int, names []string
 	slices.Sort(names)
 	return room, count, names
 }
+
+// keepHistory sets how many messages a room keeps, and how many a
+// newcomer is replayed.
+func keepHistory(n, replay int) func(*testing.T, *Config) {
+	return func(_ *testing.T, cfg *Config) { cfg.HistoryKeep, cfg.HistoryReplay = n, replay }
+}
+
+// contractSecret is the HS256 key of the tokens of tokensOn.
+const contractSecret = "the contract suite's token key, 32 bytes or more"
+
+// tokensOn turns tokens on with contractSecret (-jwt-key), which makes
+// every name an account with a mailbox, on every engine: built-in
+// accounts (-accounts) would need -data, which the memory engine is
+// without.
+func tokensOn(t *testing.T, cfg *Config) {
+	cfg.JWTKey = filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(cfg.JWTKey, []byte(contractSecret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// contractToken is a token for name, good for an hour.
+func contractToken(t testing.TB, name string) string {
+	return hs256(t, []byte(contractSecret), fmt.Sprintf(`{"sub":%q,"exp":%d}`, name, time.Now().Add(time.Hour).Unix()))
+}
+
+// withHistory is a live JSON message event as it is replayed: the same,
+// marked as history.
+func withHistory(live string) string {
+	return strings.TrimSuffix(live, "}") + `,"history":true}`
+}
+
+// joinAsJSON connects to addr with query (name, since...) in the JSON
+// format and returns the client with its first event, the welcome.
+func joinAsJSON(t testing.TB, addr, query string) (*inbox, event) {
+	t.Helper()
+	in := listen(dial(t, addr, "/ws/chat?format=json&"+query))
+	w := in.event(t)
+	if w.Type != "welcome" {
+		t.Fatalf("%s: got %+v, want a welcome", query, w)
+	}
+	return in, w
+}
+
+// sayLive sends each text from a JSON client, in a millisecond of its own
+// so that no two ids share one, and returns each message's event as the
+// room broadcast it, and its id.
+func sayLive(t testing.TB, in *inbox, texts ...string) (events []string, ids []store.ID) {
+	t.Helper()
+	for _, text := range texts {
+		if len(ids) > 0 {
+			for last := ids[len(ids)-1].Ms; uint64(time.Now().UnixMilli()) <= last; {
+				time.Sleep(100 * time.Microsecond)
+			}
+		}
+		in.c.sendText(text)
+		m := in.nextNotPresence(t)
+		if !strings.HasPrefix(m, `{"type":"message",`) || !strings.Contains(m, `"text":"`+text+`"`) {
+			t.Fatalf("got %q, want the message %q", m, text)
+		}
+		events = append(events, m)
+		ids = append(ids, parseTestID(t, decodeEvent(t, m).ID))
+	}
+	return events, ids
+}
+
+// decodeEvent decodes a JSON event.
+func decodeEvent(t testing.TB, m string) event {
+	t.Helper()
+	var e event
+	if err := json.Unmarshal([]byte(m), &e); err != nil {
+		t.Fatalf("got %q, want a JSON event: %v", m, err)
+	}
+	return e
+}
+
+// sameNames reports whether list, "a, b, c", names exactly want, in any
+// order: each node lists its own members first.
+func sameNames(list string, want ...string) bool {
+	got := strings.Split(list, ", ")
+	slices.Sort(got)
+	return slices.Equal(got, slices.Sorted(slices.Values(want)))
+}
+
+// notRecoveredText is the notice to a text client whose since the room
+// cannot answer in full.
+const notRecoveredText = "some messages since you were last here could not be recovered: the room keeps only its latest"

@@ -1,15 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"wschat/internal/store"
 )
@@ -48,9 +44,9 @@ func TestContract(t *testing.T) {
 }
 
 var contractCases = []contractCase{
-	{name: "history replayed on join", config: keep(5, 3), run: contractReplayOnJoin},
-	{name: "since", config: keep(5, 2), run: contractSince},
-	{name: "since older than the room keeps", config: keep(5, 2), run: contractSinceTooOld},
+	{name: "history replayed on join", config: keepHistory(5, 3), run: contractReplayOnJoin},
+	{name: "since", config: keepHistory(5, 2), run: contractSince},
+	{name: "since older than the room keeps", config: keepHistory(5, 2), run: contractSinceTooOld},
 	{name: "malformed since", run: contractMalformedSince},
 	{name: "names unique on every node", run: contractNames},
 	{name: "mail with accounts", config: tokensOn, run: contractMail},
@@ -60,90 +56,15 @@ var contractCases = []contractCase{
 	{
 		// A restart keeps history only where it is kept on disk: memory
 		// loses it by design, and with redis it is Redis's, not a node's.
-		name: "history survives a restart", engines: []string{"data"}, config: keep(5, 2), run: contractRestart,
+		name: "history survives a restart", engines: []string{"data"}, config: keepHistory(5, 2), run: contractRestart,
 	},
-}
-
-// keep sets how many messages a room keeps, and how many a newcomer is
-// replayed.
-func keep(n, replay int) func(*testing.T, *Config) {
-	return func(_ *testing.T, cfg *Config) { cfg.HistoryKeep, cfg.HistoryReplay = n, replay }
-}
-
-// contractSecret is the HS256 key of the tokens of tokensOn.
-const contractSecret = "the contract suite's token key, 32 bytes or more"
-
-// tokensOn turns tokens on with contractSecret (-jwt-key), which makes
-// every name an account with a mailbox, on every engine: built-in
-// accounts (-accounts) would need -data, which the memory engine is
-// without.
-func tokensOn(t *testing.T, cfg *Config) {
-	cfg.JWTKey = filepath.Join(t.TempDir(), "key")
-	if err := os.WriteFile(cfg.JWTKey, []byte(contractSecret), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// contractToken is a token for name, good for an hour.
-func contractToken(t testing.TB, name string) string {
-	return hs256(t, []byte(contractSecret), fmt.Sprintf(`{"sub":%q,"exp":%d}`, name, time.Now().Add(time.Hour).Unix()))
-}
-
-// withHistory is a live JSON message event as it is replayed: the same,
-// marked as history.
-func withHistory(live string) string {
-	return strings.TrimSuffix(live, "}") + `,"history":true}`
-}
-
-// joinJSON connects to addr with query (name, since...) in the JSON
-// format and returns the client with its first event, the welcome.
-func joinJSON(t testing.TB, addr, query string) (*inbox, event) {
-	t.Helper()
-	in := listen(dial(t, addr, "/ws/chat?format=json&"+query))
-	w := in.event(t)
-	if w.Type != "welcome" {
-		t.Fatalf("%s: got %+v, want a welcome", query, w)
-	}
-	return in, w
-}
-
-// sayLive sends each text from a JSON client, in a millisecond of its own
-// so that no two ids share one, and returns each message's event as the
-// room broadcast it, and its id.
-func sayLive(t testing.TB, in *inbox, texts ...string) (events []string, ids []store.ID) {
-	t.Helper()
-	for _, text := range texts {
-		if len(ids) > 0 {
-			for last := ids[len(ids)-1].Ms; uint64(time.Now().UnixMilli()) <= last; {
-				time.Sleep(100 * time.Microsecond)
-			}
-		}
-		in.c.sendText(text)
-		m := in.nextNotPresence(t)
-		if !strings.HasPrefix(m, `{"type":"message",`) || !strings.Contains(m, `"text":"`+text+`"`) {
-			t.Fatalf("got %q, want the message %q", m, text)
-		}
-		events = append(events, m)
-		ids = append(ids, parseTestID(t, eventOf(t, m).ID))
-	}
-	return events, ids
-}
-
-// eventOf decodes a JSON event.
-func eventOf(t testing.TB, m string) event {
-	t.Helper()
-	var e event
-	if err := json.Unmarshal([]byte(m), &e); err != nil {
-		t.Fatalf("got %q, want a JSON event: %v", m, err)
-	}
-	return e
 }
 
 // contractReplayOnJoin: a newcomer is replayed the room's last messages,
 // text lines exactly as they were broadcast, JSON events the same but
 // marked history, then live messages.
 func contractReplayOnJoin(t *testing.T, e contractEngine, d *deployment) {
-	alice, _ := joinJSON(t, d.node(0), "name=alice")
+	alice, _ := joinAsJSON(t, d.node(0), "name=alice")
 	watcher := join(t, d.node(1), "watcher")
 	live, _ := sayLive(t, alice, "one", "two", "three", "four")
 	lines := watcher.chatLines(t, 4)
@@ -159,7 +80,7 @@ func contractReplayOnJoin(t *testing.T, e contractEngine, d *deployment) {
 	}
 	bob.nothingMore(t, "bob")
 
-	carol, cw := joinJSON(t, d.node(0), "name=carol")
+	carol, cw := joinAsJSON(t, d.node(0), "name=carol")
 	if cw.Recovered != nil || cw.Count != 4 {
 		t.Fatalf("got %+v, want a welcome with 4 online and no recovered", cw)
 	}
@@ -172,18 +93,10 @@ func contractReplayOnJoin(t *testing.T, e contractEngine, d *deployment) {
 	watcher.expectNotPresence(t, "alice: five")
 }
 
-// sameNames reports whether list, "a, b, c", names exactly want, in any
-// order: each node lists its own members first.
-func sameNames(list string, want ...string) bool {
-	got := strings.Split(list, ", ")
-	slices.Sort(got)
-	return slices.Equal(got, slices.Sorted(slices.Values(want)))
-}
-
 // contractSince: a client that says which message it saw last is
 // replayed exactly what followed, and told when that is not all.
 func contractSince(t *testing.T, e contractEngine, d *deployment) {
-	alice, _ := joinJSON(t, d.node(0), "name=alice")
+	alice, _ := joinAsJSON(t, d.node(0), "name=alice")
 	live, ids := sayLive(t, alice, "m1", "m2", "m3", "m4")
 	// ids[1] and ids[2] are a millisecond apart: nothing was ever issued
 	// between them.
@@ -204,7 +117,7 @@ func contractSince(t *testing.T, e contractEngine, d *deployment) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			name := fmt.Sprintf("bob%d", i)
-			bob, w := joinJSON(t, d.node(i+1), "name="+name+"&since="+tt.since)
+			bob, w := joinAsJSON(t, d.node(i+1), "name="+name+"&since="+tt.since)
 			if got := w.Recovered == nil; got != tt.recovered {
 				t.Fatalf("got %+v, want recovered %v", w, tt.recovered)
 			}
@@ -222,7 +135,7 @@ func contractSince(t *testing.T, e contractEngine, d *deployment) {
 // is one that asks for everything from a room that has lost some.
 func contractSinceTooOld(t *testing.T, e contractEngine, d *deployment) {
 	const sent = 300 // enough for Redis to trim whole blocks of its stream
-	alice, _ := joinJSON(t, d.node(0), "name=alice")
+	alice, _ := joinAsJSON(t, d.node(0), "name=alice")
 	for i := range sent {
 		alice.c.sendText(fmt.Sprint("n", i))
 	}
@@ -230,7 +143,7 @@ func contractSinceTooOld(t *testing.T, e contractEngine, d *deployment) {
 	for len(live) < sent {
 		live = append(live, alice.nextNotPresence(t))
 	}
-	first := eventOf(t, live[0]).ID
+	first := decodeEvent(t, live[0]).ID
 
 	// Text: the welcome, the notice, then the kept messages, the last of
 	// them the newest.
@@ -260,7 +173,7 @@ func contractSinceTooOld(t *testing.T, e contractEngine, d *deployment) {
 	// JSON, by the oldest id and by zero: the same messages, and
 	// recovered false.
 	for i, since := range []string{first, "0-0"} {
-		carol, w := joinJSON(t, d.node(i), fmt.Sprintf("name=carol%d&since=%s", i, since))
+		carol, w := joinAsJSON(t, d.node(i), fmt.Sprintf("name=carol%d&since=%s", i, since))
 		if w.Recovered == nil || *w.Recovered {
 			t.Fatalf("since %s: got %+v, want recovered false", since, w)
 		}
@@ -271,8 +184,8 @@ func contractSinceTooOld(t *testing.T, e contractEngine, d *deployment) {
 	}
 
 	// From the oldest kept: exactly the rest, recovered.
-	oldest := eventOf(t, live[sent-kept]).ID
-	dave, w := joinJSON(t, d.node(1), "name=dave&since="+oldest)
+	oldest := decodeEvent(t, live[sent-kept]).ID
+	dave, w := joinAsJSON(t, d.node(1), "name=dave&since="+oldest)
 	if w.Recovered != nil {
 		t.Fatalf("got %+v, want everything recovered", w)
 	}
@@ -281,10 +194,6 @@ func contractSinceTooOld(t *testing.T, e contractEngine, d *deployment) {
 	}
 	dave.nothingMore(t, "dave")
 }
-
-// notRecoveredText is the notice to a text client whose since the room
-// cannot answer in full.
-const notRecoveredText = "some messages since you were last here could not be recovered: the room keeps only its latest"
 
 // contractMalformedSince: a since that is no message id is refused.
 func contractMalformedSince(t *testing.T, e contractEngine, d *deployment) {
@@ -407,12 +316,12 @@ func contractRooms(t *testing.T, e contractEngine, d *deployment) {
 // answered from it. Zero is answered with everything kept, but not as
 // complete: what compaction removed before the restart leaves no trace.
 func contractRestart(t *testing.T, e contractEngine, d *deployment) {
-	alice, _ := joinJSON(t, d.node(0), "name=alice")
+	alice, _ := joinAsJSON(t, d.node(0), "name=alice")
 	live, ids := sayLive(t, alice, "m1", "m2", "m3")
 	d.restart(t)
 	alice.expect(t, "CLOSE 1001 server shutting down")
 
-	bob, w := joinJSON(t, d.node(0), "name=bob&since="+ids[0].String())
+	bob, w := joinAsJSON(t, d.node(0), "name=bob&since="+ids[0].String())
 	if w.Recovered != nil {
 		t.Fatalf("got %+v, want everything recovered", w)
 	}
@@ -420,7 +329,7 @@ func contractRestart(t *testing.T, e contractEngine, d *deployment) {
 		bob.expectNotPresence(t, withHistory(want))
 	}
 	bob.nothingMore(t, "bob")
-	carol, w := joinJSON(t, d.node(0), "name=carol&since=0-0")
+	carol, w := joinAsJSON(t, d.node(0), "name=carol&since=0-0")
 	if w.Recovered == nil || *w.Recovered {
 		t.Fatalf("got %+v, want recovered false", w)
 	}

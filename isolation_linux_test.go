@@ -24,7 +24,7 @@ func TestReplayFloodHoldsUpNoOtherRoom(t *testing.T) {
 			addr := e.start(t, cfg).node(0)
 			const kept, size = 1000, 63 << 10
 			began := time.Now()
-			heads := fillRoom(t, addr, "flood", kept, size, 8)
+			heads := fillRoom(t, addr, "flood", kept, size, 8, nil)
 			filled := time.Since(began)
 			pinger := enter(t, addr, "pinger", "other")
 			pinger.c.nc.SetWriteDeadline(time.Time{}) // it talks for longer than the dial's deadline

@@ -22,7 +22,7 @@ func TestRedisSlowHistoryReadHoldsUpNoOtherRoom(t *testing.T) {
 	nodeA := startNode(t, cfg)
 	nodeB := startNode(t, redisConfig(r, 3*time.Second))
 
-	alice, _ := joinJSON(t, nodeB.addr, "name=alice&room=a")
+	alice, _ := joinAsJSON(t, nodeB.addr, "name=alice&room=a")
 	live, ids := sayLive(t, alice, "m1", "m2", "m3")
 	bob := enter(t, nodeA.addr, "bob", "b")
 	bob.nothingMore(t, "bob") // his own replay is over

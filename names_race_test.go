@@ -46,6 +46,9 @@ func TestRedisNameClaimedOnTwoNodesAtOnceHasOneHolder(t *testing.T) {
 	nodes := startNodes(t, resptest.Start(t), 2, 3*time.Second)
 	addrs := []string{nodes[0].addr, nodes[1].addr}
 	senders := []*inbox{join(t, addrs[0], "alice"), join(t, addrs[1], "carol")}
+	for _, s := range senders {
+		s.c.nc.SetWriteDeadline(time.Time{}) // they talk for longer than the dial's deadline
+	}
 	holder := join(t, addrs[0], "bob")
 
 	const rounds, budget = 1000, 30 * time.Second

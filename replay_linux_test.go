@@ -128,15 +128,21 @@ func inflateMessage(data []byte) ([]byte, error) {
 // between them, as fast as the room takes them, and returns the heads of
 // the room's lines (see lineHead), in the order the room delivered them.
 // They send and take the messages compressed (each is mostly one letter
-// repeated), so that filling a room costs little but its history.
-func fillRoom(t testing.TB, addr, room string, n, size, senders int) []string {
+// repeated), so that filling a room costs little but its history. With
+// tokens on, token returns one for each name; nil otherwise.
+func fillRoom(t testing.TB, addr, room string, n, size, senders int, token func(testing.TB, string) string) []string {
 	t.Helper()
 	heads := make([][]string, senders)
 	errs := make(chan error, 2*senders)
 	var wg sync.WaitGroup
 	for s := range senders {
 		h := http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate; client_no_context_takeover"}}
-		c, resp, err := tryDial(addr, fmt.Sprintf("/ws/chat?room=%s&name=filler%d", room, s), h)
+		name := fmt.Sprint("filler", s)
+		path := "/ws/chat?room=" + room + "&name=" + name
+		if token != nil {
+			path += "&token=" + token(t, name)
+		}
+		c, resp, err := tryDial(addr, path, h)
 		if err != nil || resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Extensions") == "" {
 			t.Fatalf("filler %d: %v %v", s, err, resp)
 		}
@@ -204,9 +210,9 @@ func TestReplayCatchesUpASlowReaderUnderFlowControl(t *testing.T) {
 			cfg.MaxQueue = 128 << 10
 			d := e.start(t, cfg)
 			const n, size, rate = 48, 63 << 10, 256 << 10
-			alice, _ := joinJSON(t, d.node(0), "name=alice&room=big")
+			alice, _ := joinAsJSON(t, d.node(0), "name=alice&room=big")
 			_, ids := sayLive(t, alice, "before")
-			heads := fillRoom(t, d.node(0), "big", n, size, 2)
+			heads := fillRoom(t, d.node(0), "big", n, size, 2, nil)
 
 			srv := d.servers[1%len(d.servers)]
 			sent := func() int64 { return int64(scrape(t, srv.MetricsHandler())["wschat_sent_bytes_total"]) }
@@ -266,7 +272,7 @@ func TestReplayMemoryIsBoundedByTheOutboxNotTheHistory(t *testing.T) {
 			const maxQueue, clients = 1 << 20, 10
 			args := append([]string{"-max-queue", strconv.Itoa(maxQueue), "-history-keep", strconv.Itoa(n), "-write-timeout", "3s"}, v.args...)
 			srv, addr, logs := startBinary(t, bin, args...)
-			fillRoom(t, addr, "big", n, size, fillers)
+			fillRoom(t, addr, "big", n, size, fillers, nil)
 			maddr := metricsAddr(t, logs)
 			base := rssKiB(t, srv.Process.Pid)
 
@@ -337,4 +343,47 @@ func binaryMetrics(t testing.TB, addr string) map[string]float64 {
 		}
 	}
 	return out
+}
+
+func TestMailKeptWhileItsOwnerCatchesUpComesOnce(t *testing.T) {
+	for _, e := range contractEngines {
+		t.Run(e.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.MaxQueue = 128 << 10
+			tokensOn(t, &cfg)
+			d := e.start(t, cfg)
+			// More history than the kernels and an outbox hold: bob's
+			// replay cannot end until he reads.
+			heads := fillRoom(t, d.node(0), "big", 32, 63<<10, 2, contractToken)
+			alice := joinWith(t, d.node(0), contractToken(t, "alice"), "")
+			bob, _ := dialPaced(t, d.node(1), "/ws/chat?room=big&token="+contractToken(t, "bob"), 64<<20, true)
+			if w := bob.next(); !strings.HasPrefix(w, "* welcome to big, bob!") {
+				t.Fatalf("got %q, want bob's welcome", w)
+			}
+			const mail = "alice → bob: while you catch up"
+			alice.c.sendText("/msg bob while you catch up")
+			alice.expectNotPresence(t, mail)
+			alice.nothingMore(t, "alice") // kept, and bob is online
+
+			// bob reads on: the room's history, then his mail, once.
+			var got []string
+			if err := bob.readLines(len(heads)+1, func(line []byte) {
+				if h := lineHead(line); strings.HasPrefix(h, "filler") {
+					got = append(got, h)
+				} else {
+					got = append(got, string(line))
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got[:len(heads)], heads) || got[len(heads)] != mail {
+				t.Fatalf("bob read %q, want the room's history %q, then %q", got, heads, mail)
+			}
+			bob.writeFrame(true, opText, []byte("/msg bob marker"))
+			var next string
+			if err := bob.readLines(1, func(line []byte) { next = string(line) }); err != nil || next != "bob → bob: marker" {
+				t.Fatalf("after his mail: got %q %v, want nothing before his marker", next, err)
+			}
+		})
+	}
 }
