@@ -138,7 +138,9 @@ func fillRoom(t testing.TB, addr, room string, n, size, senders int, token func(
 	for s := range senders {
 		h := http.Header{"Sec-WebSocket-Extensions": {"permessage-deflate; client_no_context_takeover"}}
 		name := fmt.Sprint("filler", s)
-		path := "/ws/chat?room=" + room + "&name=" + name
+		// From the room's first message: one that joins after the others
+		// began is replayed what they sent so far, all of it.
+		path := "/ws/chat?since=0-0&room=" + room + "&name=" + name
 		if token != nil {
 			path += "&token=" + token(t, name)
 		}
