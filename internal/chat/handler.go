@@ -34,7 +34,7 @@ func (h handler) Mail(owner string, rec store.Record) {
 		return
 	}
 	for _, s := range h.c.hub.find(owner) {
-		s.send(privatePayload(s, m, rec.ID, false))
+		s.deliverMail(rec.ID, m)
 	}
 }
 

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"wschat/internal/engine"
@@ -40,6 +41,17 @@ type Session struct {
 	after     store.ID
 
 	replay *replayer // the replay under way, or nil
+
+	// While its mailbox is replayed (with accounts), the private messages
+	// kept meanwhile are held for the session, the newest mailHold of
+	// them, and go out after the replay unless it had them; mailAfter is
+	// the last one it was replayed, so that none is sent twice. The
+	// engine hands mail over on a goroutine of its own: mailMu guards
+	// these.
+	mailMu       sync.Mutex
+	mailCatching bool
+	mailHeld     []heldMessage
+	mailAfter    store.ID
 
 	// Owned by the reader.
 	lastTyping time.Time   // when the last typing event went out
