@@ -50,7 +50,7 @@ func (s *Session) command(cmd string) {
 	case "rooms":
 		s.rooms()
 	case "typing":
-		if now := time.Now(); now.Sub(s.lastTyping) >= typingEvery {
+		if now := time.Now().UnixNano(); time.Duration(now-s.lastTyping) >= typingEvery {
 			s.lastTyping = now
 			s.c.hub.roomOf(s).typing(s)
 		}

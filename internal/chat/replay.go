@@ -59,9 +59,12 @@ func (s *Session) hold(id store.ID, encoded []byte) {
 // of its own.
 func (s *Session) startReplay(r *room, from replayFrom, mail bool) {
 	rp := &replayer{stop: make(chan struct{}), done: make(chan struct{})}
-	s.replay = rp
+	s.replay.Store(rp)
 	go func() {
-		defer close(rp.done)
+		defer func() {
+			close(rp.done)
+			s.replay.CompareAndSwap(rp, nil)
+		}()
 		done := s.replayRoom(rp, r, from)
 		switch {
 		case done && mail:
@@ -75,19 +78,17 @@ func (s *Session) startReplay(r *room, from replayFrom, mail bool) {
 // awaitReplay waits for the replay under way, if any, to end. Only the
 // session's reader calls it.
 func (s *Session) awaitReplay() {
-	if rp := s.replay; rp != nil {
+	if rp := s.replay.Load(); rp != nil {
 		<-rp.done
-		s.replay = nil
 	}
 }
 
 // stopReplay stops the replay under way, if any, and waits for it to
 // stop. Only the session's reader calls it.
 func (s *Session) stopReplay() {
-	if rp := s.replay; rp != nil {
+	if rp := s.replay.Load(); rp != nil {
 		close(rp.stop)
 		<-rp.done
-		s.replay = nil
 	}
 }
 
@@ -253,15 +254,20 @@ const mailHold = 256
 // replay ends (mailLive). One it was replayed already is not sent.
 func (s *Session) deliverMail(id store.ID, m message) {
 	encoded := s.c.enc.Frame(privatePayload(s, m, id, false))
-	s.mailMu.Lock()
-	defer s.mailMu.Unlock()
+	ms := s.box
+	if ms == nil {
+		s.t.Send(encoded)
+		return
+	}
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
 	switch {
-	case s.mailCatching:
-		if len(s.mailHeld) == mailHold {
-			s.mailHeld = slices.Delete(s.mailHeld, 0, 1)
+	case ms.catching:
+		if len(ms.held) == mailHold {
+			ms.held = slices.Delete(ms.held, 0, 1)
 		}
-		s.mailHeld = append(s.mailHeld, heldMessage{id, encoded})
-	case s.mailAfter.Less(id):
+		ms.held = append(ms.held, heldMessage{id, encoded})
+	case ms.after.Less(id):
 		s.t.Send(encoded)
 	}
 }
@@ -269,9 +275,10 @@ func (s *Session) deliverMail(id store.ID, m message) {
 // mailLive ends the replay of the mailbox at cursor, the last message
 // sent: what was held after it goes out, in order, and mail from then on.
 func (s *Session) mailLive(cursor store.ID) {
-	s.mailMu.Lock()
-	defer s.mailMu.Unlock()
-	slices.SortFunc(s.mailHeld, func(a, b heldMessage) int {
+	ms := s.box
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	slices.SortFunc(ms.held, func(a, b heldMessage) int {
 		switch {
 		case a.id.Less(b.id):
 			return -1
@@ -280,13 +287,13 @@ func (s *Session) mailLive(cursor store.ID) {
 		}
 		return 0
 	})
-	for _, h := range s.mailHeld {
+	for _, h := range ms.held {
 		if cursor.Less(h.id) {
 			s.t.Send(h.encoded)
 			cursor = h.id
 		}
 	}
-	s.mailCatching, s.mailHeld, s.mailAfter = false, nil, cursor
+	ms.catching, ms.held, ms.after = false, nil, cursor
 }
 
 // stopped reports whether the replay has been told to stop.

@@ -3,6 +3,7 @@ package chat
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"wschat/internal/engine"
@@ -40,22 +41,28 @@ type Session struct {
 	overflow  bool
 	after     store.ID
 
-	replay *replayer // the replay under way, or nil
+	// The replay under way, or nil: set by the reader, and cleared by the
+	// replay once it is done, so that a quiet session keeps none.
+	replay atomic.Pointer[replayer]
 
-	// While its mailbox is replayed (with accounts), the private messages
-	// kept meanwhile are held for the session, the newest mailHold of
-	// them, and go out after the replay unless it had them; mailAfter is
-	// the last one it was replayed, so that none is sent twice. The
-	// engine hands mail over on a goroutine of its own: mailMu guards
-	// these.
-	mailMu       sync.Mutex
-	mailCatching bool
-	mailHeld     []heldMessage
-	mailAfter    store.ID
+	box *mailState // with accounts: the mailbox's replay; nil otherwise
 
 	// Owned by the reader.
-	lastTyping time.Time   // when the last typing event went out
+	lastTyping int64       // when the last typing event went out, in Unix nanoseconds
 	expiry     *time.Timer // closes the connection when its token runs out; nil without tokens
+}
+
+// mailState is where a session with a mailbox stands in it. While the
+// mailbox is replayed, the private messages kept meanwhile are held, the
+// newest mailHold of them, and go out after the replay unless it had
+// them; after is the last one it was replayed, so that none is sent
+// twice. The engine hands mail over on a goroutine of its own: mu guards
+// the rest.
+type mailState struct {
+	mu       sync.Mutex
+	catching bool
+	held     []heldMessage
+	after    store.ID
 }
 
 // heldMessage is a live message held for a session catching up.
