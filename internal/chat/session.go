@@ -25,6 +25,7 @@ type Session struct {
 	addr    string // the client's address, for the log
 	upload  string // the credential the connection uploads files with
 	p       *participant
+	same    *Session // the next session of the same name on this node (hub.names)
 
 	// Where the session is. Its own reader moves it, holding hub.mu and
 	// the rooms' locks; others read these holding the room's lock.
