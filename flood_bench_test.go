@@ -19,10 +19,11 @@ import (
 // The floods of what one participant may keep (history, files) and of
 // many participants filling the totals, against the real binary, its
 // peak resident memory measured (runAttack) against the bound its flags
-// set: twice what may be kept (the collector lets the heap grow to twice
-// what is live), and what connections hold while they are served, plus
-// the runtime's margin. The tests assert the bounds of one participant;
-// BenchmarkFloodRSS reports every figure:
+// set: twice what may be live (the collector lets the heap grow to twice
+// what it found live), that is what may be kept and what connections hold
+// queued while they are served, plus the runtime's margin. The tests
+// assert the bounds of one participant; BenchmarkFloodRSS reports every
+// figure:
 //
 //	go test -run '^$' -bench 'FloodRSS|FloodRedis' -benchtime 1x
 
@@ -100,7 +101,9 @@ var floods = []attack{
 			if refused := floodHistory(tb, addr, 1, 4, 8000); refused == 0 {
 				tb.Errorf("the flood was never refused")
 			}
-			return kib(2*historyShare + 4*maxQueue)
+			// Its share and the four connections' queues, both live
+			// while the flood runs, twice.
+			return kib(2 * (historyShare + 4*maxQueue))
 		},
 	},
 	{
@@ -109,7 +112,7 @@ var floods = []attack{
 		name: "history/many-participants",
 		run: func(tb testing.TB, addr string) int64 {
 			floodHistory(tb, addr, 12, 2, 400)
-			return kib(2*historyMemory + 24*maxQueue)
+			return kib(2 * (historyMemory + 24*maxQueue))
 		},
 	},
 	{
