@@ -28,7 +28,7 @@ import (
 // room, and back to s: the two of them see it, and nobody else.
 func (s *Session) private(to, words string) {
 	if to == "" || words == "" {
-		s.tell(CodeUsage, "usage: /msg NAME TEXT")
+		s.answer(CodeUsage, "usage: /msg NAME TEXT")
 		return
 	}
 	c := s.c
@@ -37,7 +37,7 @@ func (s *Session) private(to, words string) {
 	if len(here) > 0 {
 		to = here[0].name
 	}
-	m := message{Type: "private", Name: s.name, To: to, Text: words}
+	m := message{Type: "private", Name: s.name, To: to, Text: words, ClientID: s.req.clientID}
 	if c.opts.Accounts {
 		s.mail(key, m)
 		return
@@ -64,9 +64,9 @@ func (s *Session) privateElsewhere(key string, m message) {
 	switch {
 	case err != nil:
 		s.c.failed("send a private message", err)
-		s.tell(CodeUnavailable, unavailable)
+		s.answer(CodeUnavailable, unavailable)
 	case !online:
-		s.tell(CodeNotOnline, fmt.Sprintf("%s is not online", m.To))
+		s.answer(CodeNotOnline, fmt.Sprintf("%s is not online", m.To))
 	default:
 		s.send(privatePayload(s, m, store.ID{}, false))
 		s.c.Stats.Private.Add(1)
@@ -84,10 +84,11 @@ func (s *Session) mail(key string, m message) {
 	err := c.mail.Keep(ctx, engine.Letter{From: s.key, To: key, Sender: s.p.key, Create: exists, Payload: encodeMessage(m)})
 	switch {
 	case errors.Is(err, engine.ErrNoMailbox):
-		s.tell(CodeNoMailbox, fmt.Sprintf("%s is not online, and nothing was kept: there is no mailbox for %s (no account of that name has connected here)", m.To, m.To))
+		s.answer(CodeNoMailbox, fmt.Sprintf("%s is not online, and nothing was kept: there is no mailbox for %s (no account of that name has connected here)", m.To, m.To))
 		return
 	case err != nil:
-		s.refused(err, mailWords(m.To))
+		r := s.c.refusal(err, mailWords(m.To))
+		s.answer(r.Code, r.Text)
 		return
 	}
 	c.Stats.Private.Add(1)
@@ -102,7 +103,8 @@ func privatePayload(s *Session, m message, id store.ID, history bool) []byte {
 	if !s.json {
 		return m.line()
 	}
-	e := event{Type: "private", Time: time.Now().UTC().Format(timeFormat), Name: m.Name, To: m.To, Text: m.Text, File: m.File, History: history}
+	e := event{Type: "private", Time: time.Now().UTC().Format(timeFormat), Name: m.Name, To: m.To, Text: m.Text, File: m.File,
+		History: history, ClientID: m.ClientID}
 	if !id.IsZero() {
 		e.ID, e.Time = id.String(), id.Time().Format(timeFormat)
 	}
@@ -118,41 +120,39 @@ func encodeMessage(m message) []byte {
 	return b
 }
 
-// say posts a chat message from s to its room.
-func (s *Session) say(words string) {
-	s.post(message{Type: "message", Name: s.name, Text: words})
-}
-
 // post keeps m, from s, in the log of s's room, which then delivers it to
 // everyone in the room. It returns once that is done and the members it
 // put behind have drained (flow control), so that a sender runs neither
 // ahead of the log nor of its readers. A message that cannot be kept is
-// not delivered, s is told, and post reports false.
-func (s *Session) post(m message) bool {
+// not delivered, and post says why; s is not told.
+func (s *Session) post(m message) *Refusal {
 	room := s.c.hub.roomOf(s).key
 	ctx, cancel := call()
 	defer cancel()
 	_, d, err := s.c.broker.Publish(ctx, room, s.p.key, encodeMessage(m))
 	if err != nil {
-		s.refused(err, historyWords)
-		return false
+		return s.c.refusal(err, historyWords)
 	}
 	if d != nil {
 		d.Wait()
 	}
-	return true
+	return nil
 }
 
-// refused tells s its message was not kept, and so went to nobody: past
-// a bound, in the words words gives, or for want of a store.
-func (s *Session) refused(err error, words func(*store.LimitError) (Code, string)) {
+// refusal is why a message was not kept, and so went to nobody: past a
+// bound, in the words words gives, or for want of a store.
+func (c *Chat) refusal(err error, words func(*store.LimitError) (Code, string)) *Refusal {
 	var le *store.LimitError
 	if errors.As(err, &le) {
-		s.c.Stats.OverBounds.Add(1)
-		s.tell(words(le))
-		return
+		c.Stats.OverBounds.Add(1)
+		return refuse(words(le))
 	}
-	s.notKept(err)
+	c.Stats.NotStored.Add(1)
+	c.failed("keep a message", err)
+	if isUnavailable(err) {
+		return refuse(CodeUnavailable, unavailable)
+	}
+	return refuse(CodeNotStored, "your message was not sent: the server could not store it; try again later")
 }
 
 // historyWords says why a message past a bound of history was not sent.
@@ -178,13 +178,3 @@ func mailWords(to string) func(*store.LimitError) (Code, string) {
 	}
 }
 
-// notKept tells s its message could not be kept, and so went to nobody.
-func (s *Session) notKept(err error) {
-	s.c.Stats.NotStored.Add(1)
-	s.c.failed("keep a message", err)
-	if isUnavailable(err) {
-		s.tell(CodeUnavailable, unavailable)
-		return
-	}
-	s.tell(CodeNotStored, "your message was not sent: the server could not store it; try again later")
-}

@@ -83,7 +83,11 @@ func (c *Chat) Credential(credential string) bool {
 // whether the message was kept and delivered.
 func (s *Session) Share(f FileInfo) bool {
 	words := fmt.Sprintf("[file] %s (%s) %s", f.Name, bytesize.Approx(f.Size), f.URL)
-	return s.post(message{Type: "file", Name: s.name, File: &f, Text: words})
+	if r := s.post(message{Type: "file", Name: s.name, File: &f, Text: words, Owner: s.owner}); r != nil {
+		s.tell(r.Code, r.Text)
+		return false
+	}
+	return true
 }
 
 // RoomName is the name of the room s is in now.
