@@ -210,4 +210,3 @@ func pageSummary(kind, room, query string, n int, before string, partial bool) s
 	}
 	return fmt.Sprintf("%d messages of %s: the oldest it keeps", n, room)
 }
-

@@ -177,4 +177,3 @@ func mailWords(to string) func(*store.LimitError) (Code, string) {
 		return CodeMailShare, "nothing was kept: the mail you have left for others has reached your share (" + size + ") until older letters age out"
 	}
 }
-
