@@ -62,14 +62,18 @@ func assetHandler(file, contentType string) http.Handler {
 
 // pageConfig answers GET /api/config: how the page should let a person
 // in ("none": any name; "accounts": log in or register; "token": a token
-// from another service), and the limits a person may meet.
+// from another service), the limits a person may meet, and the hosts
+// pages may connect from (-origins; none: any), so that a page on
+// another host can say why it cannot connect, which a browser does not
+// tell it.
 func (s *Server) pageConfig(w http.ResponseWriter, r *http.Request) {
 	c := struct {
-		Auth       string `json:"auth"`
-		Signup     bool   `json:"signup"`
-		MaxMessage int64  `json:"maxMessage"`
-		MaxFile    int64  `json:"maxFile"`
-	}{Auth: "none", MaxMessage: s.cfg.MaxMessage, MaxFile: s.cfg.MaxFile}
+		Auth       string   `json:"auth"`
+		Signup     bool     `json:"signup"`
+		MaxMessage int64    `json:"maxMessage"`
+		MaxFile    int64    `json:"maxFile"`
+		Origins    []string `json:"origins,omitempty"`
+	}{Auth: "none", MaxMessage: s.cfg.MaxMessage, MaxFile: s.cfg.MaxFile, Origins: s.cfg.Origins}
 	if a := s.auth; a != nil {
 		c.Auth, c.Signup = a.Mode(), a.Signup()
 	}

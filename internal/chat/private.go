@@ -31,20 +31,27 @@ func (s *Session) private(to, words string) {
 		s.answer(CodeUsage, "usage: /msg NAME TEXT")
 		return
 	}
+	m := message{Type: "private", Name: s.name, To: to, Text: words, ClientID: s.req.clientID}
+	if r := s.sendPrivate(m); r != nil {
+		s.answer(r.Code, r.Text)
+	}
+}
+
+// sendPrivate delivers m, a private message from s, to its recipient
+// and back to s, or says why it could not. It may be called from any
+// goroutine: it tells s nothing but what needs no answer (mail kept).
+func (s *Session) sendPrivate(m message) *Refusal {
 	c := s.c
-	key := textrules.Fold(to)
+	key := textrules.Fold(m.To)
 	here := c.hub.find(key)
 	if len(here) > 0 {
-		to = here[0].name
+		m.To = here[0].name
 	}
-	m := message{Type: "private", Name: s.name, To: to, Text: words, ClientID: s.req.clientID}
 	if c.opts.Accounts {
-		s.mail(key, m)
-		return
+		return s.mail(key, m)
 	}
 	if len(here) == 0 {
-		s.privateElsewhere(key, m)
-		return
+		return s.privateElsewhere(key, m)
 	}
 	for _, q := range here {
 		q.send(privatePayload(q, m, store.ID{}, false))
@@ -53,30 +60,31 @@ func (s *Session) private(to, words string) {
 		s.send(privatePayload(s, m, store.ID{}, false))
 	}
 	c.Stats.Private.Add(1)
+	return nil
 }
 
 // privateElsewhere hands m to the node where the name whose key is key is
 // held, if any, and sends s its copy.
-func (s *Session) privateElsewhere(key string, m message) {
+func (s *Session) privateElsewhere(key string, m message) *Refusal {
 	ctx, cancel := call()
 	defer cancel()
 	online, err := s.c.broker.Private(ctx, key, encodeMessage(m))
 	switch {
 	case err != nil:
 		s.c.failed("send a private message", err)
-		s.answer(CodeUnavailable, unavailable)
+		return refuse(CodeUnavailable, unavailable)
 	case !online:
-		s.answer(CodeNotOnline, fmt.Sprintf("%s is not online", m.To))
-	default:
-		s.send(privatePayload(s, m, store.ID{}, false))
-		s.c.Stats.Private.Add(1)
+		return refuse(CodeNotOnline, fmt.Sprintf("%s is not online", m.To))
 	}
+	s.send(privatePayload(s, m, store.ID{}, false))
+	s.c.Stats.Private.Add(1)
+	return nil
 }
 
 // mail keeps m, from s to the account whose key is key, in both
 // mailboxes; the engine then gives it to every connection of the two.
-// If it cannot be kept, nobody gets it and s is told why.
-func (s *Session) mail(key string, m message) {
+// If it cannot be kept, nobody gets it, and mail says why.
+func (s *Session) mail(key string, m message) *Refusal {
 	c := s.c
 	exists := len(c.hub.find(key)) > 0 || c.opts.MailFor != nil && c.opts.MailFor(key, m.To)
 	ctx, cancel := call()
@@ -84,17 +92,15 @@ func (s *Session) mail(key string, m message) {
 	err := c.mail.Keep(ctx, engine.Letter{From: s.key, To: key, Sender: s.p.key, Create: exists, Payload: encodeMessage(m)})
 	switch {
 	case errors.Is(err, engine.ErrNoMailbox):
-		s.answer(CodeNoMailbox, fmt.Sprintf("%s is not online, and nothing was kept: there is no mailbox for %s (no account of that name has connected here)", m.To, m.To))
-		return
+		return refuse(CodeNoMailbox, fmt.Sprintf("%s is not online, and nothing was kept: there is no mailbox for %s (no account of that name has connected here)", m.To, m.To))
 	case err != nil:
-		r := s.c.refusal(err, mailWords(m.To))
-		s.answer(r.Code, r.Text)
-		return
+		return s.c.refusal(err, mailWords(m.To))
 	}
 	c.Stats.Private.Add(1)
 	if online, err := c.presence.Online(ctx, key); err == nil && !online {
 		s.tell(CodeMailKept, fmt.Sprintf("%s is offline: they will get your message when they next connect", m.To))
 	}
+	return nil
 }
 
 // privatePayload is a private message for s: sent now, or kept as id
