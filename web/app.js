@@ -1,17 +1,27 @@
 // The wschat page: join under a name in a room, then show what the chat
 // sends and send what the person writes. It speaks the JSON format of
-// /ws/chat; what kind of line something becomes (a message or a notice,
-// and whose) comes from the JSON fields, never from the text.
+// /ws/chat, and sends JSON requests with a client_id (outbox.js); what
+// kind of line something becomes (a message or a notice, and whose)
+// comes from the JSON fields, never from the text.
 //
 // The connection is in one room at a time. The log shows one view: the
 // room, or a private conversation with one person. Unread counts: a
-// private conversation counts what arrived while it was not in view; the
-// room the connection is in counts the same; another room counts the
-// messages it had since the person was last there, from the "messages"
-// of /rooms, which the page asks for now and then.
+// view not in sight counts what arrived meanwhile, and so does the one in
+// sight while the tab is hidden; another room counts the messages since
+// the person was last there (or first saw it listed), which the server
+// tells from the id of the last one seen (a rooms request).
 
-import { ui, messageLine, fileLine, noticeLine, renderOnline, renderRooms, renderConvs, renderLimit } from './view.js';
-import { sharedFile, setUpSharing } from './share.js';
+import { ui, renderOnline, renderRooms, renderConvs } from './view.js';
+import { session, LOBBY, setStatus, send, sendJSON } from './session.js';
+import { noticeLine } from './lines.js';
+import { log, key, view, fill, append, followEnd, showOlder } from './log.js';
+import { hooks, onMessage, onAction, onPrivate, restorePrivate, roomKey } from './messages.js';
+import { setUpComposer, startReply, startEdit, resetCompose, act, fits, flushOutbox, offline, settled, refused, tooBig, restoreDraft } from './compose.js';
+import { setUpFinder, answered, dropRequests, closeSearch } from './finder.js';
+import { showUnread, setUpNotifications } from './alerts.js';
+import { setUpSharing } from './share.js';
+import { restore as restoreOutbox, forget as forgetOutbox } from './outbox.js';
+import { keepName, keptName, forgetKept } from './keep.js';
 import { auth, loadConfig, restore, forget, enter, scheduleRenew, offeredName, takeOffered } from './auth.js';
 
 const FIRST_RETRY_MS = 1000; // the first wait before reconnecting
@@ -21,8 +31,8 @@ const MAX_RETRY_MS = 30000; // the longest wait: the delay doubles up to it
 // which for one that went quiet without closing (a phone gone offline)
 // takes its keepalive up to three ping intervals: 90 s by default.
 const TAKEN_RETRY_MS = 90000;
-const MAX_LOG_LINES = 500; // older lines of a view are dropped
 const ROOMS_EVERY_MS = 10000; // how often the room list is asked for
+const ROOMS_SOON_MS = 1000; // and how soon after someone comes or goes
 const TYPING_EVERY_MS = 2000; // the server passes on one typing event per 2 s
 const TYPING_SHOWN_MS = 3000; // how long "alice is typing…" stays without news
 const CLOSE_POLICY = 1008; // a refused name; later in a session, too slow
@@ -33,12 +43,13 @@ const CLOSE_TOO_BIG = 1009; // a message was over the server's limit
 // the words for the person: "name-taken: name "bob" is taken: choose
 // another". The codes are listed in the README.
 const REASON = /^([a-z][a-z-]*): (.*)$/s;
-// The code of a name that is in use.
-const TAKEN = 'name-taken';
+const TAKEN = 'name-taken'; // the code of a name that is in use
 // Codes that mean the token is no good: the person must log in again.
 const NOT_LET_IN = new Set(['auth-required', 'token-expired']);
-const LOBBY = 'lobby';
-const MAX_IDS = 2000; // message ids a view remembers, to show a replayed message once
+// The client_id of the page's rooms requests: the first answer after a
+// welcome, or a refusal of it, says the replay is through.
+const ROOMS_ID = 'rooms';
+const AWAY = 'Connected, but the chat cannot reach its other servers: what you send waits and goes when it can';
 
 /** Plain words for the close codes the server sends. */
 const closeWords = {
@@ -50,33 +61,8 @@ const closeWords = {
   1011: 'the server had a problem',
 };
 
-/** The session: one person, one name, a socket at a time. */
-const session = {
-  name: '', // the name chosen on the join form
-  room: LOBBY, // the room to be in, as the server spells it once there
-  ws: null, // the current socket, or null between connections
-  welcomed: false, // the current socket got its welcome
-  joinedOnce: false, // a welcome came since the name was chosen
-  moving: false, // a /join is on its way: the next welcome is a move
-  upload: '', // the credential this connection uploads files with
-  delay: FIRST_RETRY_MS, // the wait before the next reconnection
-  takenSince: 0, // when reconnecting first found the name taken; 0 if it did not
-  timer: 0, // the pending reconnection
-  ticker: 0, // the countdown shown meanwhile
-  roomsTimer: 0, // the next /rooms
-  online: new Set(), // who is in the room, as the server spells the names
-  views: new Map(), // key → { kind: 'room' | 'private', name, lines, unread }
-  current: '', // the key of the view in the log
-  rooms: [], // the last /rooms answer
-  seen: new Map(), // room key → its message count when the person was last there
-  typers: new Map(), // name → the timer that forgets they were typing
-  typingSent: 0, // when the page last said the person is typing
-  pending: '', // the text last sent, until it comes back: put back in the box if the server refuses it
-  atEnd: true, // the log shows its end, so new lines keep it there
-  logHeight: 0, // the log's height when last laid out
-};
-
-const key = (kind, name) => `${kind}:${name.toLowerCase()}`;
+/** Timers and what goes with them, apart from the session's state. */
+const timers = { reconnect: 0, ticker: 0, rooms: 0, roomsSoon: 0, delay: FIRST_RETRY_MS, takenSince: 0, typingSent: 0, typers: new Map() };
 
 /** chatURL returns the chat endpoint on this page's own host. */
 function chatURL() {
@@ -84,47 +70,16 @@ function chatURL() {
   const q = new URLSearchParams({ name: session.name, room: session.room, format: 'json' });
   if (auth.token) q.set('token', auth.token);
   // Back in a room it saw, the page asks for what it missed since.
-  const since = session.views.get(key('room', session.room))?.lastID;
+  const since = log.views.get(key('room', session.room))?.lastID;
   if (since) q.set('since', since);
   return `${scheme}//${location.host}/ws/chat?${q}`;
-}
-
-/** setStatus shows the connection state in the header. */
-function setStatus(text, kind = '') {
-  ui.status.textContent = text;
-  ui.status.dataset.kind = kind;
-}
-
-/** send sends a frame on the open socket, and reports whether it could. */
-function send(text) {
-  const ws = session.ws;
-  if (!ws || ws.readyState !== WebSocket.OPEN || !session.welcomed) return false;
-  ws.send(text);
-  return true;
-}
-
-/** wire is what text written in the view v becomes on the socket. */
-function wire(v, text) {
-  return v.kind === 'private' ? `/msg ${v.name} ${text}` : text;
-}
-
-const encoder = new TextEncoder();
-
-/** fits shows how the composer's text measures against the server's limit, in UTF-8 bytes on the socket, and reports whether it fits. */
-function fits() {
-  const v = session.views.get(session.current);
-  const bytes = v && ui.text.value !== '' ? encoder.encode(wire(v, ui.text.value)).length : 0;
-  renderLimit(bytes, auth.maxMessage);
-  return bytes <= auth.maxMessage;
 }
 
 /** connect opens a socket for the session's name and room. */
 function connect() {
   stopTimers();
   const ws = new WebSocket(chatURL());
-  session.ws = ws;
-  session.welcomed = false;
-  session.moving = false;
+  Object.assign(session, { ws, welcomed: false, caughtUp: false, moving: false });
   setStatus(session.joinedOnce ? 'Reconnecting…' : `Connecting as ${session.name}…`, 'busy');
   ws.addEventListener('message', (ev) => {
     if (ws === session.ws) receive(ev.data);
@@ -145,160 +100,171 @@ function receive(data) {
   if (ev === null || typeof ev !== 'object') return;
   const str = (v) => (typeof v === 'string' ? v : '');
   const name = str(ev.name);
-  const text = str(ev.text);
   const room = str(ev.room);
+  const cid = str(ev.client_id);
   switch (ev.type) {
     case 'welcome':
       session.upload = str(ev.upload);
       welcomed(name, room, Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name]);
-      if (ev.recovered === false) addLine(session.current, noticeLine('Some messages from while you were away could not be recovered'));
+      if (ev.recovered === false) append(view('room', session.room), noticeLine('Some messages from while you were away could not be recovered'), '');
       break;
     case 'join':
     case 'leave':
-      if (!name || room !== session.room) return;
+      if (!name || room.toLowerCase() !== session.room.toLowerCase()) return;
       if (ev.type === 'join') session.online.add(name);
       else session.online.delete(name);
       showOnline();
-      addLine(key('room', room), noticeLine(`${name} ${ev.type === 'join' ? 'joined' : 'left'}`));
+      append(view('room', session.room), noticeLine(`${name} ${ev.type === 'join' ? 'joined' : 'left'}`), '');
+      askRoomsSoon();
       break;
     case 'message':
-    case 'file': {
-      const file = ev.type === 'file' ? sharedFile(ev.file) : null;
-      if (!name || !text || room !== session.room || (ev.type === 'file' && !file)) return;
-      const v = view('room', room);
-      const id = str(ev.id);
-      if (id && v.ids.has(id)) return; // replayed, and shown already
-      if (id) remember(v, id);
-      if (ev.history !== true) {
-        stopTyping(name);
-        session.seen.set(key('room', room), (session.seen.get(key('room', room)) ?? 0) + 1);
-      }
-      const mine = name === session.name;
-      if (mine && ev.history !== true) session.pending = '';
-      addLine(key('room', room), file ? fileLine(name, file, mine, str(ev.time)) : messageLine(name, text, mine, str(ev.time)));
+    case 'file':
+      if (ev.history !== true) stopTyping(name);
+      onMessage(ev);
+      if (cid) settled(cid);
       break;
-    }
-    case 'private': {
-      const to = str(ev.to);
-      const other = name === session.name ? to : name;
-      if (!other || !text) return;
-      if (name === session.name) session.pending = '';
-      view('private', other);
-      addLine(key('private', other), messageLine(name, text, name === session.name, str(ev.time)));
+    case 'private':
+      onPrivate(ev);
+      if (cid) settled(cid);
       break;
-    }
+    case 'edit':
+    case 'delete':
+    case 'react':
+      onAction(ev);
+      if (cid) settled(cid);
+      break;
     case 'typing':
-      if (name && name !== session.name && room === session.room) startTyping(name);
+      if (name && name !== session.name && room.toLowerCase() === session.room.toLowerCase()) startTyping(name);
       break;
     case 'rooms':
       if (Array.isArray(ev.rooms)) gotRooms(ev.rooms);
+      back();
+      if (!session.caughtUp) caughtUp();
+      break;
+    case 'history':
+    case 'search':
+      answered(ev);
+      break;
+    case 'error':
+      if (ev.code === 'unavailable') away();
+      if (cid === ROOMS_ID && !session.caughtUp) caughtUp();
+      if (refused(ev) || answered(ev) || cid === ROOMS_ID) break;
+      if (str(ev.text)) append(currentView(), noticeLine(str(ev.text)), '');
       break;
     case 'renewed':
       break; // the connection took the renewed token
     case 'notice':
     case 'who':
-      if (text) addLine(session.current, noticeLine(text));
+      if (str(ev.text)) append(currentView(), noticeLine(str(ev.text)), '');
       break;
   }
 }
+
+/** currentView is the view in the log, or the room's. */
+const currentView = () => log.views.get(log.current) ?? view('room', session.room);
 
 /** welcomed starts the chat once the server took the name, or resumes it, or moves it to another room. */
 function welcomed(name, room, online) {
   if (name) session.name = name; // the server's spelling
   const again = session.joinedOnce;
-  const moved = session.moving;
-  session.welcomed = true;
-  session.joinedOnce = true;
-  session.moving = false;
-  session.delay = FIRST_RETRY_MS;
-  session.takenSince = 0;
-  session.room = room || LOBBY;
-  session.online = new Set(online);
+  // A second welcome on one connection is a move, however it was asked for (the room list, or /join typed).
+  const moved = session.moving || session.welcomed;
+  const from = session.room;
+  if (moved) session.seen.set(key('room', from), view('room', from).lastID);
+  Object.assign(session, { welcomed: true, caughtUp: false, joinedOnce: true, moving: false, room: room || LOBBY, online: new Set(online) });
+  timers.delay = FIRST_RETRY_MS;
+  timers.takenSince = 0;
   clearTyping();
   history.replaceState(null, '', session.room.toLowerCase() === LOBBY ? '/' : `/?${new URLSearchParams({ room: session.room })}`);
-  const roomKey = key('room', session.room);
-  view('room', session.room);
-  show(roomKey);
+  if (auth.mode === 'none') keepName(session.name, session.room);
+  const v = view('room', session.room);
+  if (moved || !log.current) show(v.key);
+  else showSide();
   showOnline();
   showChat();
   ui.send.disabled = false;
   if (moved) {
-    addLine(roomKey, noticeLine(`You are in ${session.room}`));
+    append(v, noticeLine(`You are in ${session.room}`), '');
+    setStatus('Connected', 'ok');
   } else if (again) {
     setStatus('Reconnected', 'ok');
-    addLine(roomKey, noticeLine('Reconnected'));
+    append(v, noticeLine('Reconnected'), '');
   } else {
     setStatus('Connected', 'ok');
-    addLine(roomKey, noticeLine(`You joined ${session.room} as ${session.name}`));
+    append(v, noticeLine(`You joined ${session.room} as ${session.name}`), '');
     ui.text.focus();
   }
   scheduleRenew((token) => send(`/token ${token}`));
   askRooms();
 }
 
-/** askRooms asks for the room list now, and again every so often while connected. */
+/** away says the chat cannot reach its other servers (Redis) for now: the connection is up, but nothing goes. */
+function away() {
+  if (session.away) return;
+  session.away = true;
+  setStatus(AWAY, 'warn');
+}
+
+/** back says the chat reaches its other servers again. */
+function back() {
+  if (!session.away) return;
+  session.away = false;
+  setStatus('Connected', 'ok');
+  flushOutbox();
+}
+
+/** caughtUp: the replay is through (the answer to the first rooms request comes after it), so what waits may go. */
+function caughtUp() {
+  session.caughtUp = true;
+  flushOutbox();
+}
+
+/** askRooms asks for the room list now, and again every so often while connected, saying what was seen in each room. */
 function askRooms() {
-  clearTimeout(session.roomsTimer);
-  if (!send('/rooms')) return;
-  session.roomsTimer = setTimeout(askRooms, ROOMS_EVERY_MS);
-}
-
-/** gotRooms takes a /rooms answer: the room the person is in is seen up to now. */
-function gotRooms(rooms) {
-  session.rooms = rooms.filter((r) => r && typeof r.name === 'string' && Number.isInteger(r.count));
-  const here = session.rooms.find((r) => r.name.toLowerCase() === session.room.toLowerCase());
-  if (here) session.seen.set(key('room', here.name), here.messages);
-  showSide();
-}
-
-/** view returns the view of a room or a private conversation, making it if new. */
-function view(kind, name) {
-  const k = key(kind, name);
-  let v = session.views.get(k);
-  if (!v) {
-    v = { kind, name, lines: [], unread: 0, ids: new Set(), lastID: '' };
-    session.views.set(k, v);
+  clearTimeout(timers.rooms);
+  clearTimeout(timers.roomsSoon);
+  timers.roomsSoon = 0;
+  const seen = {};
+  for (const r of session.rooms) {
+    const k = key('room', r.name);
+    const id = k === roomKey() ? view('room', session.room).lastID : session.seen.get(k);
+    seen[r.name] = id || '0-0';
   }
-  return v;
+  if (!sendJSON({ type: 'rooms', seen, client_id: ROOMS_ID })) return;
+  timers.rooms = setTimeout(askRooms, ROOMS_EVERY_MS);
 }
 
-/** remember notes a message id a view has shown: the latest, to ask what came after it, and the rest, to skip replays. */
-function remember(v, id) {
-  v.ids.add(id);
-  v.lastID = id;
-  if (v.ids.size > MAX_IDS) v.ids.delete(v.ids.values().next().value);
+/** askRoomsSoon asks for the room list shortly, once for a crowd coming or going. */
+function askRoomsSoon() {
+  if (!timers.roomsSoon) timers.roomsSoon = setTimeout(askRooms, ROOMS_SOON_MS);
+}
+
+/** gotRooms takes a rooms answer: a room seen for the first time counts from its latest message. */
+function gotRooms(rooms) {
+  session.rooms = rooms.filter((r) => r && typeof r.name === 'string' && Number.isInteger(r.count)).slice(0, 100);
+  for (const r of session.rooms) {
+    const k = key('room', r.name);
+    if (!session.seen.has(k)) session.seen.set(k, typeof r.last === 'string' ? r.last : '0-0');
+  }
+  showSide();
 }
 
 /** show puts a view in the log. */
 function show(k) {
-  const v = session.views.get(k);
+  const v = log.views.get(k);
   if (!v) return;
-  session.current = k;
+  fill(v);
   v.unread = 0;
-  ui.log.replaceChildren(...v.lines);
-  session.atEnd = true;
-  followEnd();
+  v.mentioned = false;
+  showOlder(v);
+  closeSearch();
+  ui.searchToggle.hidden = v.kind !== 'room';
   ui.viewTitle.textContent = v.kind === 'room' ? `# ${v.name}` : `Private with ${v.name}`;
   ui.text.placeholder = v.kind === 'room' ? `Message ${v.name}…` : `Message ${v.name} privately…`;
+  resetCompose();
   fits();
+  showTyping();
   showSide();
-}
-
-/** addLine adds a line to a view: in the log when in view, counted as unread when not. */
-function addLine(k, li) {
-  const v = session.views.get(k);
-  if (!v) return;
-  v.lines.push(li);
-  if (v.lines.length > MAX_LOG_LINES) v.lines.shift().remove();
-  if (k === session.current) {
-    ui.log.append(li);
-    followEnd();
-    return;
-  }
-  if (li.classList.contains('msg')) {
-    v.unread++;
-    showSide();
-  }
 }
 
 /** showOnline lists who is in the room. */
@@ -311,30 +277,37 @@ function showOnline() {
   }, !session.welcomed);
 }
 
-/** showSide lists the rooms and the private conversations, with what is unread. */
+/** showSide lists the rooms and the private conversations, with what is unread, and counts it for the title. */
 function showSide() {
-  const hereKey = key('room', session.room);
+  const hereKey = roomKey();
   const rooms = session.rooms.map((r) => {
     const k = key('room', r.name);
     const here = k === hereKey;
-    const seen = session.seen.get(k);
-    const unread = here ? (session.views.get(k)?.unread ?? 0) : Math.max(0, seen === undefined ? 0 : r.messages - seen);
-    return { name: r.name, count: here ? session.online.size : r.count, unread, current: k === session.current };
+    const v = log.views.get(k);
+    return {
+      name: r.name, count: here ? session.online.size : r.count, current: k === log.current,
+      unread: here ? v?.unread ?? 0 : Number.isInteger(r.unread) ? r.unread : 0, more: !here && r.unread_more === true,
+    };
   });
   renderRooms(rooms, goToRoom, !session.welcomed);
-  const convs = [...session.views.entries()].filter(([, v]) => v.kind === 'private')
-    .map(([k, v]) => ({ name: v.name, unread: v.unread, current: k === session.current }));
+  const convs = [...log.views.values()].filter((v) => v.kind === 'private')
+    .map((v) => ({ name: v.name, unread: v.unread, current: v.key === log.current }));
   renderConvs(convs, (name) => {
     show(key('private', name));
     closeSide();
   });
+  const views = [...log.views.values()];
+  const elsewhere = rooms.filter((r) => !r.current).reduce((n, r) => n + r.unread, 0)
+    + convs.filter((c) => !c.current).reduce((n, c) => n + c.unread, 0);
+  const here = log.views.get(log.current)?.unread ?? 0;
+  showUnread(elsewhere + here, views.some((v) => v.mentioned), elsewhere);
 }
 
 /** goToRoom shows the room, moving the connection there first when it is elsewhere. */
 function goToRoom(name) {
   closeSide();
   if (name.toLowerCase() === session.room.toLowerCase()) {
-    show(key('room', session.room));
+    show(roomKey());
     return;
   }
   if (send(`/join ${name}`)) session.moving = true;
@@ -342,28 +315,28 @@ function goToRoom(name) {
 
 /** startTyping shows that name is typing, until they send or go quiet. */
 function startTyping(name) {
-  clearTimeout(session.typers.get(name));
-  session.typers.set(name, setTimeout(() => stopTyping(name), TYPING_SHOWN_MS));
+  clearTimeout(timers.typers.get(name));
+  timers.typers.set(name, setTimeout(() => stopTyping(name), TYPING_SHOWN_MS));
   showTyping();
 }
 
 function stopTyping(name) {
-  if (!session.typers.has(name)) return;
-  clearTimeout(session.typers.get(name));
-  session.typers.delete(name);
+  if (!timers.typers.has(name)) return;
+  clearTimeout(timers.typers.get(name));
+  timers.typers.delete(name);
   showTyping();
 }
 
 function clearTyping() {
-  for (const t of session.typers.values()) clearTimeout(t);
-  session.typers.clear();
+  for (const t of timers.typers.values()) clearTimeout(t);
+  timers.typers.clear();
   showTyping();
 }
 
 /** showTyping says who is typing in the room, under the log of the room. */
 function showTyping() {
-  const names = [...session.typers.keys()];
-  const inRoom = session.current === key('room', session.room);
+  const names = [...timers.typers.keys()];
+  const inRoom = log.current === roomKey();
   ui.typing.textContent = !inRoom || names.length === 0 ? ''
     : names.length === 1 ? `${names[0]} is typing…`
       : names.length === 2 ? `${names[0]} and ${names[1]} are typing…`
@@ -377,44 +350,53 @@ function showTyping() {
  */
 function closed(ev) {
   const wasWelcomed = session.welcomed;
-  session.ws = null;
-  session.welcomed = false;
-  session.moving = false;
-  clearTimeout(session.roomsTimer);
+  Object.assign(session, { ws: null, welcomed: false, caughtUp: false, moving: false, away: false });
+  clearTimeout(timers.rooms);
+  clearTimeout(timers.roomsSoon);
+  timers.roomsSoon = 0;
   clearTyping();
+  dropRequests();
   ui.send.disabled = true;
   // Nothing written is lost: a message the server refused as too long
-  // goes back in the box, unless something new was written there since.
-  if (ev.code === CLOSE_TOO_BIG && session.pending && ui.text.value === '') {
-    ui.text.value = session.pending;
-    fits();
-  }
-  session.pending = '';
+  // goes back in the box; what else was on its way waits for the next
+  // connection.
+  if (ev.code === CLOSE_TOO_BIG) tooBig();
+  offline();
   showOnline();
   showSide();
   const [, code, words] = REASON.exec(ev.reason) || [, '', ev.reason];
   if (ev.code === CLOSE_POLICY && NOT_LET_IN.has(code)) {
     forget();
-    refused(`Please log in again — ${words}`);
+    backToJoin(`Please log in again — ${words}`);
     return;
   }
   if (ev.code === CLOSE_POLICY && !wasWelcomed) {
-    if (session.joinedOnce && code === TAKEN) {
-      stillTaken(words);
-    } else {
-      refused(`Could not join — ${words || 'the server refused this name'}`);
-    }
+    if (session.joinedOnce && code === TAKEN) stillTaken(words);
+    else backToJoin(`Could not join — ${words || 'the server refused this name'}`);
     return;
   }
-  session.takenSince = 0;
+  timers.takenSince = 0;
   const why = words || closeWords[ev.code] || (ev.code === CLOSE_ABNORMAL ? '' : `close code ${ev.code}`);
   if (!session.joinedOnce) {
-    refused(`Could not connect${why ? ` — ${why}` : ''}. Please try again.`);
+    backToJoin(`Could not connect${why ? ` — ${why}` : ''}. ${originAdvice() || 'Please try again.'}`);
     return;
   }
-  if (wasWelcomed) addLine(session.current, noticeLine(`Connection lost${why ? `: ${why}` : ''}`));
+  if (wasWelcomed) append(currentView(), noticeLine(`Connection lost${why ? `: ${why}` : ''}`), '');
   const lost = why ? `Connection lost (${why})` : 'Connection lost';
   scheduleReconnect((left) => `${lost} — reconnecting in ${left} s…`);
+}
+
+/**
+ * originAdvice says why a page may not connect at all: the server takes
+ * connections only from pages at the hosts -origins lists, and a browser
+ * tells a page nothing of the refusal. It returns '' when that is not it.
+ */
+function originAdvice() {
+  if (auth.origins.length === 0) return '';
+  const host = location.host.toLowerCase();
+  const hostname = location.hostname.toLowerCase();
+  if (auth.origins.some((o) => o.toLowerCase() === host || o.toLowerCase() === hostname)) return '';
+  return `This server takes connections only from pages at ${auth.origins.join(', ')} (its -origins), and this page is at ${location.host}: open the chat at one of those addresses, or ask whoever runs the server to add ${location.host}.`;
 }
 
 /**
@@ -425,21 +407,20 @@ function closed(ev) {
 function stillTaken(reason) {
   const now = Date.now();
   const secs = Math.round(TAKEN_RETRY_MS / 1000);
-  if (!session.takenSince) {
-    session.takenSince = now;
-    addLine(session.current, noticeLine(`Your previous connection is still open on the server, which keeps your name until it notices that connection is gone; trying again for up to ${secs} s`));
+  if (!timers.takenSince) {
+    timers.takenSince = now;
+    append(currentView(), noticeLine(`Your previous connection is still open on the server, which keeps your name until it notices that connection is gone; trying again for up to ${secs} s`), '');
   }
-  const left = session.takenSince + TAKEN_RETRY_MS - now;
+  const left = timers.takenSince + TAKEN_RETRY_MS - now;
   if (left <= 0) {
-    refused(`Could not reconnect — ${reason}. The server still had your previous connection open after ${secs} s.`);
+    backToJoin(`Could not reconnect — ${reason}. The server still had your previous connection open after ${secs} s.`);
     return;
   }
-  scheduleReconnect((s) => `Your previous connection is still open on the server; retrying in ${s} s…`,
-    Math.min(session.delay, left));
+  scheduleReconnect((s) => `Your previous connection is still open on the server; retrying in ${s} s…`, Math.min(timers.delay, left));
 }
 
-/** refused goes back to the join form, saying why. */
-function refused(why) {
+/** backToJoin goes back to the join form, saying why. */
+function backToJoin(why) {
   const { name, room } = session;
   resetSession();
   showJoin();
@@ -452,45 +433,50 @@ function refused(why) {
 }
 
 /**
- * scheduleReconnect waits wait ms (the session's delay unless shorter),
- * counting down in the status as say(seconds left), then connects again;
- * each delay doubles.
+ * scheduleReconnect waits wait ms (the delay unless shorter), counting
+ * down in the status as say(seconds left), then connects again; each
+ * delay doubles.
  */
-function scheduleReconnect(say, wait = session.delay) {
+function scheduleReconnect(say, wait = timers.delay) {
   stopTimers();
-  session.delay = Math.min(session.delay * 2, MAX_RETRY_MS);
+  timers.delay = Math.min(timers.delay * 2, MAX_RETRY_MS);
   let left = Math.ceil(wait / 1000);
   const tell = () => setStatus(say(left), 'warn');
   tell();
   ui.retry.hidden = false;
-  session.ticker = setInterval(() => {
+  timers.ticker = setInterval(() => {
     left = Math.max(left - 1, 1);
     tell();
   }, 1000);
-  session.timer = setTimeout(connect, wait);
+  timers.reconnect = setTimeout(connect, wait);
 }
 
 /** stopTimers cancels a pending reconnection. */
 function stopTimers() {
-  clearTimeout(session.timer);
-  clearInterval(session.ticker);
-  session.timer = 0;
-  session.ticker = 0;
+  clearTimeout(timers.reconnect);
+  clearInterval(timers.ticker);
+  timers.reconnect = 0;
+  timers.ticker = 0;
   ui.retry.hidden = true;
 }
 
 /** resetSession forgets the name, the room and the views, and closes any socket, without reconnecting. */
 function resetSession() {
   stopTimers();
-  clearTimeout(session.roomsTimer);
+  clearTimeout(timers.rooms);
   clearTyping();
+  dropRequests();
   const ws = session.ws;
   Object.assign(session, {
-    ws: null, name: '', room: LOBBY, welcomed: false, joinedOnce: false, moving: false,
-    delay: FIRST_RETRY_MS, takenSince: 0, online: new Set(), views: new Map(), current: '',
-    rooms: [], seen: new Map(),
+    ws: null, name: '', room: LOBBY, welcomed: false, caughtUp: false, joinedOnce: false, moving: false,
+    online: new Set(), rooms: [], seen: new Map(), away: false,
   });
+  timers.delay = FIRST_RETRY_MS;
+  timers.takenSince = 0;
+  log.views.clear();
+  log.current = '';
   ui.log.replaceChildren();
+  showUnread(0, false, 0);
   if (ws) ws.close(CLOSE_NORMAL, 'left');
 }
 
@@ -540,17 +526,15 @@ function closeSide() {
   ui.sideToggle.setAttribute('aria-expanded', 'false');
 }
 
-/** followEnd scrolls the log to its end when it should stay there. */
-function followEnd() {
-  if (session.atEnd) ui.log.scrollTop = ui.log.scrollHeight;
-}
-
-/** join connects under a name: the one typed, or the account's. */
-function join(name) {
+/** join connects under a name, in room: the one typed, or the account's, or the one kept from the last visit. */
+function join(name, room = ui.joinRoom.value.trim()) {
   ui.joinError.textContent = '';
   ui.log.replaceChildren();
   session.name = name;
-  session.room = ui.joinRoom.value.trim() || LOBBY;
+  session.room = room || LOBBY;
+  restoreOutbox(name);
+  restorePrivate();
+  restoreDraft();
   connect();
 }
 
@@ -590,37 +574,33 @@ ui.joinForm.addEventListener('submit', (e) => {
 
 ui.register.addEventListener('click', () => logIn('/api/register'));
 
-ui.sendForm.addEventListener('submit', (e) => {
-  e.preventDefault();
-  const text = ui.text.value;
-  const v = session.views.get(session.current);
-  if (text.trim() === '' || !v) return;
-  if (!fits()) {
-    ui.text.focus();
-    return;
-  }
-  if (!send(wire(v, text))) return;
-  session.pending = text;
-  ui.text.value = '';
-  fits();
-  session.typingSent = 0;
-});
+hooks.act = {
+  reply: startReply,
+  edit: startEdit,
+  remove: (id) => act({ type: 'delete', id }),
+  react: (id, emoji) => act({ type: 'react', id, emoji, want: true }),
+  toggle: (id, emoji) => {
+    const m = view('room', session.room).msgs.get(id);
+    const on = m?.reactions.find((r) => r.emoji === emoji)?.names.some((n) => n.toLowerCase() === session.name.toLowerCase());
+    act({ type: 'react', id, emoji, want: !on });
+  },
+};
+hooks.unread = showSide;
+hooks.open = (k) => show(k);
 
-ui.text.addEventListener('input', () => {
-  fits();
-  const v = session.views.get(session.current);
+setUpComposer(() => {
   const now = Date.now();
-  if (v?.kind !== 'room' || ui.text.value.trim() === '' || ui.text.value.startsWith('/')) return;
-  if (now - session.typingSent < TYPING_EVERY_MS) return;
-  if (send('/typing')) session.typingSent = now;
+  if (now - timers.typingSent >= TYPING_EVERY_MS && send('/typing')) timers.typingSent = now;
 });
+setUpFinder();
+setUpNotifications();
 
 setUpSharing(() => {
-  const v = session.views.get(session.current);
-  if (!session.upload || !session.welcomed) return { why: 'not connected' };
-  if (v?.kind !== 'room') return { why: 'Files go to a room: open the room to share one there' };
+  const v = log.views.get(log.current);
+  if (!session.upload || !session.welcomed) return { why: 'Not connected: share the file once the connection is back' };
+  if (v?.kind === 'private') return { to: v.name, credential: session.upload };
   return { room: session.room, credential: session.upload };
-}, (text) => addLine(session.current, noticeLine(text)));
+}, (text) => append(currentView(), noticeLine(text), ''));
 
 ui.roomForm.addEventListener('submit', (e) => {
   e.preventDefault();
@@ -638,6 +618,8 @@ ui.sideToggle.addEventListener('click', () => {
 ui.leave.addEventListener('click', () => {
   const name = session.name;
   forget();
+  forgetKept(name);
+  forgetOutbox();
   resetSession();
   showJoin();
   setStatus('');
@@ -653,16 +635,27 @@ window.addEventListener('online', () => {
   if (session.name && !session.ws) connect();
 });
 
+// Back in the tab: what came meanwhile in sight is read now.
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) return;
+  const v = log.views.get(log.current);
+  if (v) {
+    v.unread = 0;
+    v.mentioned = false;
+  }
+  showSide();
+  if (session.welcomed) askRoomsSoon();
+});
+
 // A scroll while the log's height changed is the layout's, not the person's.
 ui.log.addEventListener('scroll', () => {
-  const log = ui.log;
-  if (log.clientHeight !== session.logHeight) return;
-  session.atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  if (ui.log.clientHeight !== log.height) return;
+  log.atEnd = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 40;
 });
 
 // The log shrinks when the header grows to say the connection is lost.
 new ResizeObserver(() => {
-  session.logHeight = ui.log.clientHeight;
+  log.height = ui.log.clientHeight;
   followEnd();
 }).observe(ui.log);
 
@@ -670,7 +663,8 @@ new ResizeObserver(() => {
 ui.joinRoom.value = new URLSearchParams(location.search).get('room') ?? '';
 ui.send.disabled = true;
 
-// The form fits how the server lets people in; a kept token joins at once.
+// The form fits how the server lets people in; a kept token joins at
+// once, and so does the name kept from the last visit without accounts.
 await loadConfig();
 ui.passwordRow.hidden = auth.mode !== 'accounts';
 ui.join.hidden = auth.mode === 'accounts';
@@ -679,8 +673,12 @@ ui.tokenNote.hidden = auth.mode !== 'token';
 ui.leave.textContent = auth.mode === 'none' ? 'Leave' : 'Log out';
 const offered = auth.mode === 'none' ? '' : offeredName();
 const kept = auth.mode !== 'none' && restore();
+const keptHere = auth.mode === 'none' ? keptName() : null;
 if (offered && !(kept && auth.name === offered)) {
   offer(offered, kept ? auth.name : '');
 } else if (kept) {
   join(auth.name);
+} else if (keptHere) {
+  ui.name.value = keptHere.name;
+  join(keptHere.name, ui.joinRoom.value.trim() || keptHere.room);
 }
