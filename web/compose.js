@@ -64,10 +64,10 @@ export function fits() {
   return words <= room;
 }
 
-/** grow fits the box to its text, up to a few lines. */
+/** grow fits the box to its text, up to a few lines; hidden, it has no height to measure, and is left as the style sheet says. */
 function grow() {
-  ui.text.style.height = 'auto';
-  ui.text.style.height = `${Math.min(ui.text.scrollHeight, 160)}px`;
+  ui.text.style.height = '';
+  if (ui.text.scrollHeight > ui.text.clientHeight) ui.text.style.height = `${Math.min(ui.text.scrollHeight + 2, 160)}px`;
 }
 
 /** startReply makes the box answer the message id. */
@@ -290,7 +290,7 @@ export function setUpComposer(onTyping) {
     fits();
     keepDraft();
     const v = currentView();
-    if (v?.kind === 'room' && ui.text.value.trim() !== '' && !ui.text.value.startsWith('/')) onTyping();
+    if (v?.kind === 'room' && compose.mode !== 'edit' && ui.text.value.trim() !== '' && !ui.text.value.startsWith('/')) onTyping();
   });
   ui.composeCancel.addEventListener('click', () => {
     if (compose.mode === 'edit') ui.text.value = '';

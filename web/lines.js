@@ -99,7 +99,7 @@ export function renderText(node, text, me) {
     if (p.kind === 'mention') {
       const mine = me !== '' && p.name.toLowerCase() === me.toLowerCase();
       mentioned ||= mine;
-      made = el('span', mine ? 'mention me' : 'mention', p.text);
+      made = el('span', mine ? 'mention mention-me' : 'mention', p.text);
     }
     node.append(made ?? p.text);
     from = p.end;
@@ -145,7 +145,13 @@ export function messageLine(m, me, act) {
   li.append(body, el('span', 'edited', m.edited ? ' (edited)' : ''), timeStamp(m.time));
   li.append(el('span', 'reactions'));
   if (m.reactions) showReactions(li, m.reactions, me, act?.toggle);
-  if (act) li.append(actionBar(m, act));
+  if (act) {
+    li.append(actionBar(m, act));
+    // On a touch screen, where nothing hovers, a tap shows what may be done.
+    li.addEventListener('click', (e) => {
+      if (!e.target.closest('a, button')) li.classList.toggle('show-acts');
+    });
+  }
   if (m.pending) {
     li.classList.add('pending');
     li.append(el('span', 'pending-note', m.pending));
@@ -184,10 +190,10 @@ function actionBar(m, act) {
     bar.append(b);
     return b;
   };
-  button('↩', 'Reply', () => act.reply(m.id));
-  button('☺', 'React', () => togglePicker(bar, m, act));
-  if (m.mine && !m.file) button('✎', 'Edit', () => act.edit(m.id));
-  if (m.mine) button('🗑', 'Delete', () => act.remove(m.id));
+  button('Reply', 'Reply', () => act.reply(m.id));
+  button('React', 'React', () => togglePicker(bar, m, act));
+  if (m.mine && !m.file) button('Edit', 'Edit', () => act.edit(m.id));
+  if (m.mine) button('Delete', 'Delete', () => act.remove(m.id));
   return bar;
 }
 
