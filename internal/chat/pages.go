@@ -64,7 +64,7 @@ func (s *Session) history(beforeText string, limit int) {
 	var err error
 	if before != store.MaxID {
 		// Actions on the page's messages may come after before.
-		err = s.c.scan(b, room.key, justBefore(before), true, func(rec store.Record, m message) bool {
+		err = s.c.scanFor(b, room.key, justBefore(before), true, actionMark, func(rec store.Record, m message) bool {
 			full = m.isAction() && !f.add(rec.ID, m)
 			return !full
 		})

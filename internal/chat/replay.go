@@ -130,7 +130,7 @@ func (s *Session) prepare(rp *replayer, r *room, from replayFrom) (window, bool)
 	var err error
 	switch {
 	case !from.fromEnd:
-		err = s.c.scan(s.c.budget(), r.key, from.after, true, func(rec store.Record, m message) bool {
+		err = s.c.scanFor(s.c.budget(), r.key, from.after, true, actionMark, func(rec store.Record, m message) bool {
 			more := !m.isAction() || !w.inWindow(m) || w.fold.add(rec.ID, m)
 			w.horizon = rec.ID
 			return more && !stopped(rp)

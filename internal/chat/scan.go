@@ -30,6 +30,10 @@ const scanPage = 100
 // payload, as history counts it beside its bytes.
 const recordCost = 64
 
+// actionMark is what every action's payload holds and few messages do:
+// a scan for actions alone decodes only the records that hold it.
+var actionMark = []byte(`"target":"`)
+
 // errSpent is a scan's error when its budget ran out before it was
 // through.
 var errSpent = errors.New("chat: the budget for reading history is spent")
