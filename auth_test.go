@@ -9,7 +9,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,63 +20,6 @@ import (
 
 	"wschat/internal/jwt"
 )
-
-// accountsConfig is a test server with built-in accounts in a data
-// directory of its own.
-func accountsConfig(t testing.TB) Config {
-	cfg := testConfig()
-	cfg.DataDir, cfg.Accounts, cfg.Signup = t.TempDir(), true, true
-	return cfg
-}
-
-// apiCall posts body to path and returns the status, the decoded answer
-// and the response.
-func apiCall(t testing.TB, addr, path, body string) (int, map[string]string, *http.Response) {
-	t.Helper()
-	resp, err := http.Post("http://"+addr+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var answer map[string]string
-	json.NewDecoder(resp.Body).Decode(&answer)
-	return resp.StatusCode, answer, resp
-}
-
-// apiCallFrom is apiCall from the loopback address from, another person's.
-func apiCallFrom(t testing.TB, from, addr, path, body string) (int, map[string]string, *http.Response) {
-	t.Helper()
-	client := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}).DialContext}}
-	defer client.CloseIdleConnections()
-	resp, err := client.Post("http://"+addr+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var answer map[string]string
-	json.NewDecoder(resp.Body).Decode(&answer)
-	return resp.StatusCode, answer, resp
-}
-
-// register makes the account name and returns its token.
-func register(t testing.TB, addr, name string) string {
-	t.Helper()
-	status, answer, _ := apiCall(t, addr, "/api/register", fmt.Sprintf(`{"name":%q,"password":"correct horse"}`, name))
-	if status != http.StatusCreated || answer["token"] == "" || answer["name"] != name {
-		t.Fatalf("register %s: %d %v", name, status, answer)
-	}
-	return answer["token"]
-}
-
-// joinWith connects with token and reads the welcome.
-func joinWith(t testing.TB, addr, token, query string) *inbox {
-	t.Helper()
-	in := listen(dial(t, addr, "/ws/chat?token="+token+query))
-	if w := in.next(t); !strings.HasPrefix(w, "* welcome") {
-		t.Fatalf("got %q, want a welcome", w)
-	}
-	return in
-}
 
 func TestAccountsAPI(t *testing.T) {
 	cfg := accountsConfig(t)
@@ -344,14 +286,6 @@ func TestAccountsSeveralConnectionsAndMail(t *testing.T) {
 	c2.expect(t, "alice: from my phone")
 	c2.expect(t, "alice: still here")
 	c2.quiet(t, "carol")
-}
-
-// shutdown stops s and waits for it.
-func shutdown(t testing.TB, s *Server) {
-	t.Helper()
-	if err := s.Shutdown(t.Context()); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }

@@ -27,7 +27,7 @@ func TestOutboxCountsEveryFrameAsMemory(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// No flusher: nothing is written, so everything stays queued.
-			c := newConn(nopConn{}, nil, connConfig{maxQueue: maxQueue, writeTimeout: time.Second, closeTimeout: time.Second}, nil, nil)
+			c := newConn(nopConn{}, nil, &connConfig{maxQueue: maxQueue, writeTimeout: time.Second, closeTimeout: time.Second}, nil)
 			c.scheduled = true // the outbox is in hand: no writer starts
 			frame := make([]byte, tt.frame)
 			taken, behindAt := 0, -1
@@ -59,7 +59,10 @@ func TestOutboxCountsEveryFrameAsMemory(t *testing.T) {
 func closeOf(c *Conn) (closeCode, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if ce, ok := c.cause.(*CloseError); ok {
+	if c.rare == nil {
+		return 0, ""
+	}
+	if ce, ok := c.rare.cause.(*CloseError); ok {
 		return ce.Code, ce.Reason
 	}
 	return 0, ""
@@ -102,7 +105,7 @@ func onlyConn(t *testing.T, s *Server) *Conn {
 	if !eventually(func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		for c := range s.conns {
+		for _, c := range s.conns {
 			conn = c
 		}
 		return conn != nil
@@ -191,7 +194,7 @@ func TestPartialMessagesShareOneBudget(t *testing.T) {
 }
 
 func TestEchoCanBeTurnedOff(t *testing.T) {
-	cfg := opsConfig()
+	cfg := testConfig()
 	cfg.Echo = false
 	_, addr := startHTTP(t, cfg)
 	_, resp, err := tryDial(addr, "/ws/echo", nil)
@@ -261,7 +264,7 @@ func parkedCount(s *Server) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for c := range s.conns {
+	for _, c := range s.conns {
 		c.mu.Lock()
 		if c.parked {
 			n++

@@ -66,12 +66,12 @@ func BenchmarkBroadcast(b *testing.B) {
 // discardConn is a connection whose flusher writes to w, a file that takes
 // everything.
 func discardConn(w *os.File, f *flusher) *Conn {
-	c := newConn(nopConn{}, nil, connConfig{maxQueue: 1 << 20, writeTimeout: time.Second, closeTimeout: time.Second}, nil, nil)
+	c := newConn(nopConn{}, nil, &connConfig{maxQueue: 1 << 20, writeTimeout: time.Second, closeTimeout: time.Second}, nil)
 	raw, err := w.SyscallConn()
 	if err != nil {
 		panic(err)
 	}
-	c.flusher, c.raw.conn, c.raw.fn = f, raw, c.raw.writeFD
+	c.flusher, c.raw = f, raw
 	return c
 }
 

@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,7 +39,7 @@ func TestBrowserChat(t *testing.T) {
 		})
 	// Chromium offers permessage-deflate on every WebSocket: the pages'
 	// connections to the server running now must have taken it.
-	if n := live.srv.metrics.compressedConns.Load(); n == 0 {
+	if n := scrape(t, live.srv.MetricsHandler())["wschat_compressed_connections_total"]; n == 0 {
 		t.Error("no connection of the pages negotiated permessage-deflate")
 	}
 }
@@ -189,74 +187,6 @@ func needE2EModules(t testing.TB) {
 		}
 		skip(t, "%s", msg)
 	}
-}
-
-// liveServer is a chat server on a loopback address that the test can
-// stop, and start again on the same address, as a restart would.
-type liveServer struct {
-	t      testing.TB
-	addr   string
-	cfg    Config
-	srv    *Server
-	hs     *http.Server
-	served chan error // what hs.Serve returned
-}
-
-// startLiveServer starts a server on a free loopback port; it is stopped
-// when the test ends.
-func startLiveServer(t testing.TB, cfg Config) *liveServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &liveServer{t: t, addr: ln.Addr().String(), cfg: cfg}
-	l.serve(ln)
-	t.Cleanup(func() {
-		if err := l.stop(); err != nil {
-			t.Errorf("stop the server: %v", err)
-		}
-	})
-	return l
-}
-
-// start listens again on the server's address and serves.
-func (l *liveServer) start() error {
-	if l.hs != nil {
-		return errors.New("the server is already running")
-	}
-	ln, err := net.Listen("tcp", l.addr)
-	if err != nil {
-		return err
-	}
-	l.serve(ln)
-	return nil
-}
-
-// serve runs a new server on ln.
-func (l *liveServer) serve(ln net.Listener) {
-	l.srv = newTestServer(l.t, l.cfg, slog.New(slog.NewTextHandler(l.t.Output(), nil)))
-	l.hs = &http.Server{Handler: l.srv, ReadHeaderTimeout: testTimeout}
-	l.served = make(chan error, 1)
-	go func() { l.served <- l.hs.Serve(ln) }()
-}
-
-// stop shuts the server down as the command does: no new connections,
-// then every WebSocket closed with 1001. Stopping a stopped server does
-// nothing.
-func (l *liveServer) stop() error {
-	if l.hs == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	err := l.hs.Shutdown(ctx)
-	if serr := <-l.served; !errors.Is(serr, http.ErrServerClosed) {
-		err = errors.Join(err, serr)
-	}
-	err = errors.Join(err, l.srv.Shutdown(ctx))
-	l.srv, l.hs, l.served = nil, nil, nil
-	return err
 }
 
 // halfOpenProxy forwards TCP connections to the server, and can leave

@@ -143,7 +143,7 @@ func growInflated(out []byte, limit int64) []byte {
 // was negotiated and h is the first frame of a data message. RFC 7692 §6
 // sets RSV1 there only, never on a continuation or control frame.
 func (c *Conn) compressedStart(h frameHeader) bool {
-	return c.deflate != nil && h.rsv == bitRsv1 && (h.opcode == opText || h.opcode == opBinary)
+	return c.compressor() != nil && h.rsv == bitRsv1 && (h.opcode == opText || h.opcode == opBinary)
 }
 
 // inflateMessage inflates a reassembled compressed message of type op
@@ -151,7 +151,7 @@ func (c *Conn) compressedStart(h frameHeader) bool {
 // that text is UTF-8 once inflated. Inflating past the limit fails the
 // connection with 1009, data that does not inflate with 1007.
 func (c *Conn) inflateMessage(op opcode, compressed []byte) ([]byte, error) {
-	msg, err := c.deflate.inflate(compressed, c.cfg.maxMessage)
+	msg, err := c.compressor().inflate(compressed, c.cfg.maxMessage)
 	if errors.Is(err, errInflatedTooBig) {
 		return nil, protocolError(closeMessageTooBig,
 			fmt.Sprintf("message too big: the limit is %d bytes once inflated", c.cfg.maxMessage))

@@ -132,15 +132,6 @@ func segments(t *testing.T, dir string) []string {
 	return segs
 }
 
-// stopBinary stops the server gracefully.
-func stopBinary(t *testing.T, cmd *exec.Cmd) {
-	t.Helper()
-	cmd.Process.Signal(os.Interrupt)
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("stop: %v", err)
-	}
-}
-
 func TestHistoryRepairsATornTail(t *testing.T) {
 	if testing.Short() {
 		skip(t, "-short: it builds the binary")

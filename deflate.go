@@ -44,8 +44,8 @@ const deflateExtension = "permessage-deflate"
 // deflateParams is what negotiation agreed on for one connection.
 type deflateParams struct {
 	// serverWindowBits is the largest LZ77 window the server may use when
-	// it compresses, 8 to 15 (§7.1.2.1).
-	serverWindowBits int
+	// it compresses, 8 to 15 (§7.1.2.1); 0 when nothing was agreed.
+	serverWindowBits uint8
 }
 
 // fullWindow reports whether the server may compress with the 32 KiB
@@ -105,7 +105,7 @@ func acceptDeflate(params []extensionParam) (deflateParams, string, bool) {
 			if !q.hasValue || err != nil {
 				return p, "", false // §7.1.2.1: a value is required
 			}
-			p.serverWindowBits, askedWindow = bits, true
+			p.serverWindowBits, askedWindow = uint8(bits), true
 		case "client_max_window_bits":
 			if q.hasValue {
 				if _, err := windowBits(q.value); err != nil {
@@ -118,7 +118,7 @@ func acceptDeflate(params []extensionParam) (deflateParams, string, bool) {
 	}
 	response := deflateExtension + "; server_no_context_takeover; client_no_context_takeover"
 	if askedWindow {
-		response += "; server_max_window_bits=" + strconv.Itoa(p.serverWindowBits)
+		response += "; server_max_window_bits=" + strconv.Itoa(int(p.serverWindowBits))
 	}
 	return p, response, true
 }

@@ -36,7 +36,7 @@ func FuzzNegotiateDeflate(f *testing.F) {
 		}
 		want := deflateAnswer
 		if strings.Contains(response, "server_max_window_bits") {
-			want += "; server_max_window_bits=" + strconv.Itoa(p.serverWindowBits)
+			want += "; server_max_window_bits=" + strconv.Itoa(int(p.serverWindowBits))
 		}
 		if response != want {
 			t.Fatalf("response %q, want %q", response, want)

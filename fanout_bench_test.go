@@ -175,9 +175,10 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int, load f
 	}
 	b.ReportMetric(rssPerConn, "KiB-process-RSS/conn")
 	if t, ok := f.(*serverTarget); ok {
-		st := t.srv.metrics.history()
-		b.ReportMetric(float64(st.Syncs)/float64(max(st.Appends, 1)), "syncs/message")
-		b.ReportMetric(float64(st.Appends)/elapsed.Seconds(), "messages/s")
+		m := scrape(b, t.srv.MetricsHandler())
+		syncs, appends := m["wschat_history_syncs_total"], m["wschat_history_appends_total"]
+		b.ReportMetric(syncs/max(appends, 1), "syncs/message")
+		b.ReportMetric(appends/elapsed.Seconds(), "messages/s")
 	}
 	_ = sendEnd
 	f.close()
@@ -278,6 +279,7 @@ func pace(n, rate, size int, write func(msg []byte) error) error {
 type serverTarget struct {
 	srv     *Server
 	hs      *http.Server
+	addr    string
 	clients []*wsClient
 	senders []*wsClient
 }
@@ -288,13 +290,6 @@ func newServerTarget(b *testing.B, receivers, senders int, data, deflate bool, s
 		cfg.DataDir = b.TempDir()
 	}
 	return startServerTarget(b, cfg, 0, receivers, senders, deflate, start)
-}
-
-// benchConfig is the configuration of a server under a benchmark.
-func benchConfig() Config {
-	cfg := testConfig()
-	cfg.MaxQueue = 64 << 20 // saturation piles up; losing receivers is not what is measured
-	return cfg
 }
 
 // startServerTarget serves cfg with receivers from to to (exclusive),
@@ -309,6 +304,7 @@ func startServerTarget(b *testing.B, cfg Config, from, to, senders int, deflate 
 	t.hs = &http.Server{Handler: t.srv}
 	go t.hs.Serve(ln)
 	addr := ln.Addr().String()
+	t.addr = addr
 	for i := from; i < to; i++ {
 		c := dialBench(b, addr, fmt.Sprintf("r%d", i), deflate)
 		t.clients = append(t.clients, c)
@@ -338,17 +334,14 @@ func dialBench(b *testing.B, addr, name string, deflate bool) *wsClient {
 }
 
 func (t *serverTarget) ready(b *testing.B) {
-	// The last sender's join notice reaches everyone once all are in.
-	deadline := time.Now().Add(time.Minute)
-	for {
-		n := int(t.srv.chat.Stats.Joins.Load())
-		if n == len(t.clients)+len(t.senders) {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("only %d peers joined", n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	// Every peer is in once /metrics counts all their joins.
+	want := float64(len(t.clients) + len(t.senders))
+	var joins float64
+	if !eventuallyWithin(time.Minute, func() bool {
+		joins = scrape(b, t.srv.MetricsHandler())["wschat_joins_total"]
+		return joins == want
+	}) {
+		b.Fatalf("only %v of %v peers joined", joins, want)
 	}
 }
 

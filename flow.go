@@ -37,7 +37,7 @@ func (cfg connConfig) lowWater() int { return cfg.maxQueue / 2 }
 func (c *Conn) wroteLocked(n int) {
 	c.queued -= n
 	c.sent += int64(n)
-	if c.drained != nil && c.queued <= c.cfg.lowWater() {
+	if c.rare != nil && c.rare.drained != nil && c.queued <= c.cfg.lowWater() {
 		c.wakeDrainedLocked()
 	}
 }
@@ -45,9 +45,9 @@ func (c *Conn) wroteLocked(n int) {
 // wakeDrainedLocked wakes every sender waiting on the outbox. The caller
 // holds c.mu.
 func (c *Conn) wakeDrainedLocked() {
-	if c.drained != nil {
-		close(c.drained)
-		c.drained = nil
+	if c.rare != nil && c.rare.drained != nil {
+		close(c.rare.drained)
+		c.rare.drained = nil
 	}
 }
 
@@ -60,10 +60,11 @@ func (c *Conn) waitDrained(deadline time.Time) bool {
 		c.mu.Unlock()
 		return true
 	}
-	if c.drained == nil {
-		c.drained = make(chan struct{})
+	r := c.rareLocked()
+	if r.drained == nil {
+		r.drained = make(chan struct{})
 	}
-	drained := c.drained
+	drained := r.drained
 	c.mu.Unlock()
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
@@ -128,5 +129,5 @@ func (c *Conn) sendPong(payload []byte) {
 	c.queued += frameCost(pong)
 	c.enqueueLocked(pong)
 	c.pongs++
-	c.pongAt = len(c.queue)
+	c.pongAt = int32(len(c.queue))
 }

@@ -26,6 +26,7 @@ type flusher struct {
 
 	wake chan struct{} // signalled when ready becomes non-empty
 	buf  []byte        // where small frames are gathered
+	raw  rawWriter     // what writes, from the flusher's goroutine
 }
 
 func newFlusher() *flusher {
@@ -89,7 +90,7 @@ func (f *flusher) flush(c *Conn) {
 	data, gathered := f.gatherLocked(c)
 	c.mu.Unlock()
 
-	n, err := c.raw.write(data)
+	n, err := f.raw.write(c.raw, data)
 	c.cfg.metrics.addBytesOut(int64(n))
 
 	c.mu.Lock()
@@ -106,7 +107,7 @@ func (f *flusher) flush(c *Conn) {
 			rest = append([]byte(nil), rest...) // f.buf is reused
 		}
 		c.requeueLocked(rest)
-		go c.writeFn()
+		go c.writeLoop()
 	}
 	c.mu.Unlock()
 	if closed {

@@ -415,14 +415,6 @@ func BenchmarkMask(b *testing.B) {
 // way a client meets them: each broken rule fails the connection with
 // the close code §7.4.1 gives it, then the server closes TCP.
 
-// testKey is the masking key the tests' frames use.
-var testKey = [4]byte{0x12, 0x34, 0x56, 0x78}
-
-// masked is a client frame, masked as §5.3 requires.
-func masked(fin bool, op opcode, payload []byte) []byte {
-	return clientFrame(fin, op, true, testKey, payload)
-}
-
 // withRSV sets RSV bits in the first byte of an encoded frame.
 func withRSV(frame []byte, rsv byte) []byte {
 	frame = bytes.Clone(frame)
@@ -451,27 +443,6 @@ func expectCloseCode(t *testing.T, c *wsClient, want closeCode) {
 	}
 	if !utf8.ValidString(reason) {
 		t.Errorf("close reason %q is not valid UTF-8", reason)
-	}
-}
-
-// expectMessage reads the next frame and checks that it is the whole
-// message op/payload as a server must send it: final, unmasked, no RSV
-// bits (§5.1, §5.2).
-func expectMessage(t *testing.T, c *wsClient, op opcode, payload []byte) {
-	t.Helper()
-	h, p, err := c.readFrame()
-	if err != nil {
-		t.Fatalf("read: %v", err)
-	}
-	if h.opcode == opClose {
-		t.Fatalf("got close %v, want opcode %#x", decodeClose(p), byte(op))
-	}
-	if h.opcode != op || !h.fin || h.masked || h.rsv != 0 {
-		t.Fatalf("got frame opcode %#x fin %v masked %v rsv %#x, want opcode %#x, fin, unmasked, no RSV",
-			byte(h.opcode), h.fin, h.masked, h.rsv, byte(op))
-	}
-	if !bytes.Equal(p, payload) {
-		t.Fatalf("got %d bytes %.40q, want %d bytes %.40q", len(p), p, len(payload), payload)
 	}
 }
 

@@ -110,12 +110,12 @@ const fuzzMaxMessage = 1000
 // connection and the error.
 func readUntilError(t *testing.T, r io.Reader) ([]string, *fuzzConn, error) {
 	fc := newFuzzConn(r)
-	c := newConn(fc, nil, connConfig{
+	c := newConn(fc, nil, &connConfig{
 		maxMessage:   fuzzMaxMessage,
 		maxQueue:     1 << 30, // never drop the peer as too slow here
 		writeTimeout: time.Second,
 		closeTimeout: time.Second,
-	}, nil, nil)
+	}, nil)
 	var msgs []string
 	for {
 		op, msg, err := c.ReadMessage()

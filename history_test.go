@@ -7,31 +7,6 @@ import (
 	"testing"
 )
 
-// say sends each text from in, and waits until in has it back.
-func (in *inbox) say(t testing.TB, name string, texts ...string) {
-	t.Helper()
-	for _, text := range texts {
-		in.c.sendText(text)
-		in.expect(t, name+": "+text)
-	}
-}
-
-// sayJSON sends each text from a JSON client, and returns the ids the
-// room gave them.
-func (in *inbox) sayJSON(t testing.TB, name string, texts ...string) []string {
-	t.Helper()
-	var ids []string
-	for _, text := range texts {
-		in.c.sendText(text)
-		e := in.event(t)
-		if e.Type != "message" || e.Name != name || e.Text != text {
-			t.Fatalf("got %+v, want %s's message %q", e, name, text)
-		}
-		ids = append(ids, e.ID)
-	}
-	return ids
-}
-
 func TestHistoryNewcomerGetsTheLatestMessagesFirst(t *testing.T) {
 	cfg := testConfig()
 	cfg.HistoryKeep, cfg.HistoryReplay = 5, 3

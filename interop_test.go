@@ -14,7 +14,7 @@ import (
 
 // These tests talk to the server through golang.org/x/net/websocket, a
 // client written independently of this project's frame codec, so that a
-// mistake shared by the server and the test client in client_test.go
+// mistake shared by the server and the test client in helpers_test.go
 // cannot go unnoticed.
 
 // xnetOrigin is the Origin the x/net client sends; it requires one.

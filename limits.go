@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"wschat/internal/store"
 )
@@ -63,6 +64,10 @@ func fitFileLimit(cfg *Config, nofile int) error {
 	return nil
 }
 
+// minRedisTTL is the shortest -redis-ttl: Redis counts expiry in whole
+// milliseconds, and a node renews every third of it.
+const minRedisTTL = 100 * time.Millisecond
+
 // checkLimits reports the first limit in cfg that makes no sense.
 func checkLimits(cfg Config) error {
 	switch {
@@ -78,6 +83,8 @@ func checkLimits(cfg Config) error {
 		return errors.New("-burst must be at least 1 when -rate is set")
 	case cfg.HandshakeTimeout <= 0:
 		return errors.New("-handshake-timeout must be more than 0")
+	case cfg.RedisTTL != 0 && cfg.RedisTTL < minRedisTTL:
+		return fmt.Errorf("-redis-ttl must be at least %v", minRedisTTL)
 	case cfg.PingInterval <= 0:
 		return errors.New("-ping-interval must be more than 0")
 	case cfg.WriteTimeout <= 0:

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +25,10 @@ import (
 )
 
 func main() {
+	// The binary serves no profiles: sampling allocations for one would
+	// only keep a record of every allocating stack, a megabyte or more
+	// under thousands of connections.
+	runtime.MemProfileRate = 0
 	var err error
 	if len(os.Args) > 1 && os.Args[1] == "user" {
 		err = userCommand(os.Args[2:], os.Stdin)
@@ -92,6 +97,7 @@ func run(args []string) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key file (PEM) for -tls-cert")
 	fs.BoolVar(&cfg.Compress, "compress", true, "negotiate permessage-deflate (RFC 7692) with clients that offer it: chat broadcasts are compressed once for every peer")
 	fs.StringVar(&cfg.Redis, "redis", "", "redis://[user:password@]host:port[/db] (rediss:// for TLS) shared by several nodes that serve one chat; empty serves alone")
+	fs.DurationVar(&cfg.RedisTTL, "redis-ttl", 15*time.Second, "with -redis: how long a node's names and members outlive it when it dies without a word; it renews them every third of this")
 	// A mistake in a flag is one line; the ninety of the usage are for -h.
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {

@@ -32,6 +32,7 @@ type metrics struct {
 	refused        [numRefusals]atomic.Uint64
 	refusedChat    [len(chatRefusals)]atomic.Uint64 // by chat.Code, as chatRefusals lists them
 	waitingCut     atomic.Uint64                    // connections closed before a whole request header, over -max-handshakes
+	memoryReleases atomic.Uint64                    // free heap given back to the system once quiet (memoryRelease)
 
 	chat    *chat.Stats        // the chat's own counts; nil before it opens
 	history func() store.Stats // the room log's own counts; nil for none
@@ -143,6 +144,13 @@ func (m *metrics) cutWaiting() {
 	}
 }
 
+// memoryReleased counts the free heap given back once quiet.
+func (m *metrics) memoryReleased() {
+	if m != nil {
+		m.memoryReleases.Add(1)
+	}
+}
+
 // protocolError counts a connection failed with code.
 func (m *metrics) protocolError(code closeCode) {
 	if m != nil && code >= 1000 && int(code-1000) < len(m.protocolErrors) {
@@ -207,6 +215,7 @@ func (m *metrics) write(p *exposition.Page) {
 	for i, code := range chatRefusals {
 		p.Sample("wschat_refused_total", fmt.Sprintf(`reason=%q`, code), count(&m.refusedChat[i]))
 	}
+	p.Counter("wschat_memory_releases_total", "Times the server, quiet after connections parked, gave the heap's free memory back to the system.", m.memoryReleases.Load())
 	p.Counter("wschat_unfinished_requests_closed_total", "Connections closed while waiting for their request header, the longest waiting first, to stay within -max-handshakes and -max-handshakes-per-ip.", m.waitingCut.Load())
 	if m.history != nil {
 		writeHistory(p, m.history())

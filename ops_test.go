@@ -6,13 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,101 +18,8 @@ import (
 // builds, /healthz, /metrics, the connection and rate limits, and slow or
 // stuck handshakes.
 
-// opsConfig is testConfig with the settings newHTTPServer needs.
-func opsConfig() Config {
-	cfg := testConfig()
-	cfg.HandshakeTimeout = testTimeout
-	return cfg
-}
-
-// startHTTP runs a server on loopback behind the same HTTP server main
-// runs, until the test ends.
-func startHTTP(t testing.TB, cfg Config) (*Server, string) {
-	t.Helper()
-	s := newTestServer(t, cfg, slog.New(slog.DiscardHandler))
-	hs, err := newHTTPServer(s, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- serve(hs, ln) }()
-	t.Cleanup(func() {
-		hs.Close()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return s, ln.Addr().String()
-}
-
-// handshakeOn sends the opening handshake on nc and reads the answer. It
-// returns a client when the server switched protocols, and the response
-// with its body read otherwise.
-func handshakeOn(t testing.TB, nc net.Conn, host, path string) (*wsClient, *http.Response) {
-	t.Helper()
-	t.Cleanup(func() { nc.Close() })
-	c, resp, err := handshakeOver(nc, host, path, nil)
-	if err != nil {
-		t.Fatalf("handshake: %v", err)
-	}
-	if c != nil {
-		c.t = t
-	}
-	return c, resp
-}
-
-// dialFrom opens a TCP connection to addr from the local IP from.
-func dialFrom(t testing.TB, from, addr string) net.Conn {
-	t.Helper()
-	d := net.Dialer{Timeout: testTimeout, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
-	nc, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatalf("dial from %s: %v", from, err)
-	}
-	return nc
-}
-
-// expectRefused checks a handshake was answered with status and a
-// one-line body saying reason.
-func expectRefused(t testing.TB, resp *http.Response, status int, reason string) {
-	t.Helper()
-	if resp == nil {
-		t.Fatalf("got 101, want %d %q", status, reason)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != status || string(body) != reason+"\n" {
-		t.Fatalf("got %d %q, want %d %q", resp.StatusCode, body, status, reason+"\n")
-	}
-}
-
-// get fetches path from the server at addr.
-func get(t testing.TB, addr, path string) (*http.Response, string) {
-	t.Helper()
-	client := &http.Client{Timeout: testTimeout}
-	defer client.CloseIdleConnections()
-	resp, err := client.Get("http://" + addr + path)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	return resp, string(body)
-}
-
 func TestHealthzIsOKUntilShutdownBegins(t *testing.T) {
-	s, addr := startHTTP(t, opsConfig())
+	s, addr := startHTTP(t, testConfig())
 	resp, body := get(t, addr, "/healthz")
 	if resp.StatusCode != http.StatusOK || body != "ok" {
 		t.Fatalf("got %d %q, want 200 ok", resp.StatusCode, body)
@@ -137,7 +39,7 @@ func TestHealthzIsOKUntilShutdownBegins(t *testing.T) {
 }
 
 func TestMaxConnsRefusesWith503BeforeTheUpgrade(t *testing.T) {
-	cfg := opsConfig()
+	cfg := testConfig()
 	cfg.MaxConns = 2
 	srv, addr := startHTTP(t, cfg)
 	first := dial(t, addr, "/ws/echo")
@@ -178,7 +80,7 @@ func dialUntilAdmitted(t testing.TB, addr string) {
 }
 
 func TestMaxConnsPerIPRefusesWith429BeforeTheUpgrade(t *testing.T) {
-	cfg := opsConfig()
+	cfg := testConfig()
 	cfg.MaxConnsPerIP = 2
 	srv, addr := startHTTP(t, cfg)
 	for range 2 {
@@ -196,7 +98,7 @@ func TestMaxConnsPerIPRefusesWith429BeforeTheUpgrade(t *testing.T) {
 }
 
 func TestRateLimitWarnsThenCloses(t *testing.T) {
-	cfg := opsConfig()
+	cfg := testConfig()
 	// A rate this low adds no token while the test runs: the burst is all
 	// there is.
 	cfg.Rate, cfg.Burst = 0.001, 3
@@ -240,7 +142,7 @@ func TestRateLimitWarnsThenCloses(t *testing.T) {
 }
 
 func TestUnfinishedRequestHeaderIsCutAtTheHandshakeTimeout(t *testing.T) {
-	cfg := opsConfig()
+	cfg := testConfig()
 	cfg.HandshakeTimeout = 100 * time.Millisecond
 	_, addr := startHTTP(t, cfg)
 	nc := dialFrom(t, "127.0.0.1", addr)
@@ -257,7 +159,7 @@ func TestUnfinishedRequestHeaderIsCutAtTheHandshakeTimeout(t *testing.T) {
 }
 
 func TestJoinedClientOutlivesTheHandshakeTimeout(t *testing.T) {
-	cfg := opsConfig()
+	cfg := testConfig()
 	cfg.HandshakeTimeout = 200 * time.Millisecond
 	_, addr := startHTTP(t, cfg)
 	c := dial(t, addr, "/ws/chat?name=alice")
@@ -274,13 +176,8 @@ func TestJoinedClientOutlivesTheHandshakeTimeout(t *testing.T) {
 	}
 }
 
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
 func TestOversizedRequestHeaderIsRefusedWith431(t *testing.T) {
-	_, addr := startHTTP(t, opsConfig())
+	_, addr := startHTTP(t, testConfig())
 	_, resp, err := tryDial(addr, "/ws/chat?name=alice", http.Header{"X-Padding": {strings.Repeat("a", 4*maxHeaderBytes)}})
 	if err != nil {
 		t.Fatal(err)
@@ -291,7 +188,7 @@ func TestOversizedRequestHeaderIsRefusedWith431(t *testing.T) {
 }
 
 func TestSlowHandshakesDoNotHoldUpOthers(t *testing.T) {
-	_, addr := startHTTP(t, opsConfig())
+	_, addr := startHTTP(t, testConfig())
 	const slow = 200
 	req := upgradeRequest(addr, "/ws/echo", nil)
 	started := make(chan struct{}, slow)
@@ -353,7 +250,7 @@ func trickle(nc net.Conn, req string, started chan<- struct{}) error {
 }
 
 func TestMetricsCountWhatClientsDo(t *testing.T) {
-	srv, addr := startHTTP(t, opsConfig())
+	srv, addr := startHTTP(t, testConfig())
 	alice := join(t, addr, "alice")
 	bob := join(t, addr, "bob")
 	alice.expect(t, "* bob joined")
@@ -399,7 +296,7 @@ func TestMetricsCountWhatClientsDo(t *testing.T) {
 }
 
 func TestMetricsCountFrameBytes(t *testing.T) {
-	srv, addr := startHTTP(t, opsConfig())
+	srv, addr := startHTTP(t, testConfig())
 	c := dial(t, addr, "/ws/echo")
 	c.sendText("hello") // 2 + 4 (mask) + 5 bytes in
 	if got := c.next(); got != "hello" {
@@ -409,123 +306,4 @@ func TestMetricsCountFrameBytes(t *testing.T) {
 		"wschat_received_bytes_total": 11,
 		"wschat_sent_bytes_total":     7, // 2 + 5
 	})
-}
-
-// scrapeUntil scrapes s's /metrics until every sample in want has its
-// value, and returns the last scrape. Counters move just after what the
-// clients see, so the first scrape may come too early.
-func scrapeUntil(t testing.TB, s *Server, want map[string]float64) map[string]float64 {
-	t.Helper()
-	deadline := time.Now().Add(testTimeout)
-	var got map[string]float64
-	for range 10000 {
-		got = scrape(t, s.MetricsHandler())
-		if matches(got, want) || time.Now().After(deadline) {
-			break
-		}
-	}
-	for name, v := range want {
-		if g, ok := got[name]; !ok || g != v {
-			t.Errorf("%s = %v (present: %v), want %v", name, g, ok, v)
-		}
-	}
-	if t.Failed() {
-		t.FailNow()
-	}
-	return got
-}
-
-func matches(got, want map[string]float64) bool {
-	for name, v := range want {
-		if g, ok := got[name]; !ok || g != v {
-			return false
-		}
-	}
-	return true
-}
-
-// sampleLine is one sample of the text exposition format: a metric name,
-// labels in braces if any, and a value.
-var sampleLine = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? (\S+)$`)
-
-// scrape asks h, the handler main serves on -metrics-addr, for /metrics
-// and parses the answer, checking the format as it goes: each sample
-// follows the HELP and TYPE lines of its metric, and each histogram's
-// buckets add up.
-func scrape(t testing.TB, h http.Handler) map[string]float64 {
-	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if ct := rec.Header().Get("Content-Type"); rec.Code != http.StatusOK || ct != "text/plain; version=0.0.4; charset=utf-8" {
-		t.Fatalf("GET /metrics: %d, Content-Type %q", rec.Code, ct)
-	}
-	body := rec.Body.Bytes()
-	samples := map[string]float64{}
-	help, types := map[string]bool{}, map[string]string{}
-	for line := range strings.Lines(string(body)) {
-		line = strings.TrimSuffix(line, "\n")
-		if f := strings.Fields(line); len(f) >= 4 && f[0] == "#" {
-			switch f[1] {
-			case "HELP":
-				help[f[2]] = true
-			case "TYPE":
-				types[f[2]] = f[3]
-			}
-			continue
-		}
-		m := sampleLine.FindStringSubmatch(line)
-		if m == nil {
-			t.Fatalf("not a sample: %q", line)
-		}
-		v, err := strconv.ParseFloat(m[4], 64)
-		if err != nil {
-			t.Fatalf("%q: %v", line, err)
-		}
-		family := m[1]
-		if types[family] == "" {
-			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-				if base, ok := strings.CutSuffix(family, suffix); ok && types[base] == "histogram" {
-					family = base
-				}
-			}
-		}
-		if !help[family] || types[family] == "" {
-			t.Fatalf("%q comes without HELP and TYPE lines", line)
-		}
-		samples[m[1]+m[2]] = v
-	}
-	checkHistogram(t, samples, "wschat_broadcast_seconds")
-	return samples
-}
-
-// checkHistogram checks that the buckets of a histogram never decrease
-// and end with +Inf, which equals its count.
-func checkHistogram(t testing.TB, samples map[string]float64, name string) {
-	t.Helper()
-	var bounds []float64
-	for k := range samples {
-		if le, ok := strings.CutPrefix(k, name+`_bucket{le="`); ok && le != `+Inf"}` {
-			b, err := strconv.ParseFloat(strings.TrimSuffix(le, `"}`), 64)
-			if err != nil {
-				t.Fatalf("%s: bucket %q", name, k)
-			}
-			bounds = append(bounds, b)
-		}
-	}
-	if len(bounds) == 0 {
-		t.Fatalf("%s: no buckets", name)
-	}
-	slices.Sort(bounds)
-	prev := 0.0
-	for _, b := range bounds {
-		v := samples[fmt.Sprintf(`%s_bucket{le="%s"}`, name, strconv.FormatFloat(b, 'g', -1, 64))]
-		if v < prev {
-			t.Fatalf("%s: bucket %v is %v after %v", name, b, v, prev)
-		}
-		prev = v
-	}
-	inf := samples[name+`_bucket{le="+Inf"}`]
-	if inf < prev || inf != samples[name+"_count"] {
-		t.Fatalf("%s: +Inf bucket %v, count %v, last bucket %v", name, inf, samples[name+"_count"], prev)
-	}
 }

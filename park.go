@@ -19,10 +19,28 @@ import (
 // every message would cost more than the goroutine, and delay what it says.
 const parkAfter = 2 * time.Second
 
-// quiet reports whether the peer has sent no message for parkAfter. Pings
-// and pongs do not count: a participant who only listens still answers
-// the server's pings.
-func (c *Conn) quiet() bool { return time.Since(c.lastMessage) > parkAfter }
+// quiet reports whether the peer has sent no message for parkAfter, or
+// none yet. Pings and pongs do not count: a participant who only listens
+// still answers the server's pings.
+func (c *Conn) quiet() bool {
+	return c.lastMessage == 0 || now()-c.lastMessage > monotime(parkAfter)
+}
+
+// monotime is a moment on the process's monotonic clock: the time since
+// processStart. It takes a third of the room of a time.Time. Zero is
+// never.
+type monotime time.Duration
+
+// processStart is when monotime began.
+var processStart = time.Now()
+
+// now is the monotime of the present.
+func now() monotime { return monotime(time.Since(processStart)) }
+
+// add returns the time.Time d after m.
+func (m monotime) add(d time.Duration) time.Time {
+	return processStart.Add(time.Duration(m) + d)
+}
 
 // errParked tells a connection's loop that ReadMessage parked the
 // connection: the loop returns, and runs again when there is more to read.
@@ -32,14 +50,23 @@ var errParked = errors.New("parked until the peer sends more")
 // once the loop has ended rather than parked.
 func (c *Conn) run() {
 	if c.loop() {
-		c.ended()
+		if c.cfg.ended != nil {
+			c.cfg.ended(c)
+		}
+		if c.rd != nil {
+			c.rd.give()
+			c.rd = nil
+		}
 	}
 }
 
 // park hands the connection to its poller, and reports whether it did.
 // The caller's goroutine must then return without touching the read side.
+// Nothing is buffered, and no message under way: the read state goes back
+// to the pool, and the next goroutine to read takes one.
 func (c *Conn) park() bool {
-	if c.poller == nil {
+	p := c.poller()
+	if p == nil {
 		return false
 	}
 	c.mu.Lock()
@@ -50,10 +77,18 @@ func (c *Conn) park() bool {
 		c.woken = false
 		return false
 	}
-	if c.closing || c.poller.add(c) != nil {
+	if c.closing {
+		return false
+	}
+	rd := c.rd
+	c.rd = nil // from poller.add on, the connection may wake and read
+	if p.add(c) != nil {
+		c.rd = rd
 		return false
 	}
 	c.parked = true
+	rd.give()
+	c.cfg.release.parked()
 	return true
 }
 
@@ -64,6 +99,6 @@ func (c *Conn) unparkLocked() {
 		return
 	}
 	c.parked, c.woken = false, true
-	c.poller.remove(c)
+	c.poller().remove(c)
 	go c.run()
 }

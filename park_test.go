@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 )
 
 func TestQuietConnectionsParkAndWake(t *testing.T) {
@@ -22,7 +23,7 @@ func TestQuietConnectionsParkAndWake(t *testing.T) {
 	allParked := eventually(func() bool {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		for c := range s.conns {
+		for _, c := range s.conns {
 			c.mu.Lock()
 			parked := c.parked
 			c.mu.Unlock()
@@ -65,5 +66,20 @@ func TestQuietConnectionsParkAndWake(t *testing.T) {
 				t.Fatalf("client %d: EOF without a close frame", i)
 			}
 		}
+	}
+}
+
+func TestConnectionThatHasSaidNothingIsQuiet(t *testing.T) {
+	// As in a process started a moment ago, where the clock that
+	// lastMessage reads has barely begun.
+	defer func(start time.Time) { processStart = start }(processStart)
+	processStart = time.Now()
+	c := newConn(nopConn{}, nil, &connConfig{}, nil)
+	if !c.quiet() {
+		t.Error("a connection whose peer has sent no message is not quiet: it would keep its goroutine for parkAfter")
+	}
+	c.lastMessage = now()
+	if c.quiet() {
+		t.Error("a connection whose peer has just spoken is quiet")
 	}
 }

@@ -10,15 +10,19 @@ import (
 // instance of its own beside the Go runtime's. Each parked connection is
 // registered one-shot, under an id rather than its file descriptor, so an
 // event for a connection that has meanwhile closed, and whose descriptor
-// number a new one has taken, wakes nobody.
+// number a new one has taken, wakes nobody. The id names a slot of the
+// poller's table and a generation: the connection keeps its id while
+// parked, and an event whose id is not the one of the connection now in
+// its slot is stale.
 type poller struct {
 	epfd int
 	wake [2]int // a pipe whose read end, under id 0, wakes run to stop
 
 	mu     sync.Mutex
-	parked map[uint64]*Conn
-	nextID uint64
-	done   bool // run has ended: nothing more may park
+	parked []*Conn  // by slot; nil where free
+	free   []uint32 // the free slots of parked
+	gen    uint32   // the generation of the last id given
+	done   bool     // run has ended: nothing more may park
 }
 
 // newPoller returns a poller, or nil where the system will not give one:
@@ -28,7 +32,7 @@ func newPoller() *poller {
 	if err != nil {
 		return nil
 	}
-	p := &poller{epfd: epfd, parked: make(map[uint64]*Conn)}
+	p := &poller{epfd: epfd}
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN}
 	if err := syscall.Pipe2(p.wake[:], syscall.O_CLOEXEC); err != nil {
 		syscall.Close(epfd)
@@ -51,9 +55,18 @@ func (p *poller) add(c *Conn) error {
 		p.mu.Unlock()
 		return errPollerDone
 	}
-	p.nextID++
-	id := p.nextID
-	p.parked[id] = c
+	var slot uint32
+	if n := len(p.free); n > 0 {
+		slot, p.free = p.free[n-1], p.free[:n-1]
+		p.parked[slot] = c
+	} else {
+		slot = uint32(len(p.parked))
+		p.parked = append(p.parked, c)
+	}
+	if p.gen++; p.gen == 0 {
+		p.gen = 1 // id 0 is the wake pipe's
+	}
+	id := uint64(p.gen)<<32 | uint64(slot)
 	p.mu.Unlock()
 	c.pollID = id
 	ev := syscall.EpollEvent{
@@ -62,7 +75,7 @@ func (p *poller) add(c *Conn) error {
 		Pad:    int32(uint32(id >> 32)),
 	}
 	var err error
-	ctlErr := c.raw.conn.Control(func(fd uintptr) {
+	ctlErr := c.raw.Control(func(fd uintptr) {
 		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(fd), &ev)
 	})
 	if err == nil {
@@ -78,14 +91,18 @@ func (p *poller) add(c *Conn) error {
 // set with its descriptor. The caller holds c.mu.
 func (p *poller) remove(c *Conn) {
 	p.forget(c.pollID)
-	c.raw.conn.Control(func(fd uintptr) {
+	c.raw.Control(func(fd uintptr) {
 		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(fd), nil)
 	})
 }
 
+// forget frees the slot of id, which the connection parked under id
+// holds.
 func (p *poller) forget(id uint64) {
+	slot := uint32(id)
 	p.mu.Lock()
-	delete(p.parked, id)
+	p.parked[slot] = nil
+	p.free = append(p.free, slot)
 	p.mu.Unlock()
 }
 
@@ -117,13 +134,17 @@ func (p *poller) run() {
 func (p *poller) end() {
 	p.mu.Lock()
 	p.done = true
-	ids := make([]uint64, 0, len(p.parked))
-	for id := range p.parked {
-		ids = append(ids, id)
+	var conns []*Conn
+	for _, c := range p.parked {
+		if c != nil {
+			conns = append(conns, c)
+		}
 	}
 	p.mu.Unlock()
-	for _, id := range ids {
-		p.resume(id)
+	for _, c := range conns {
+		c.mu.Lock()
+		c.unparkLocked()
+		c.mu.Unlock()
 	}
 	syscall.Close(p.epfd)
 	syscall.Close(p.wake[0])
@@ -134,8 +155,11 @@ func (p *poller) stop() { syscall.Close(p.wake[1]) }
 
 // resume runs the loop of the connection parked under id, if it still is.
 func (p *poller) resume(id uint64) {
+	var c *Conn
 	p.mu.Lock()
-	c := p.parked[id]
+	if slot := uint32(id); slot < uint32(len(p.parked)) {
+		c = p.parked[slot]
+	}
 	p.mu.Unlock()
 	if c == nil {
 		return

@@ -8,15 +8,13 @@ import (
 	"syscall"
 )
 
-// rawWriter is Unix only: elsewhere every connection writes through its
+// rawConn is Unix only: elsewhere every connection writes through its
 // writer goroutine, and no flusher is used.
-type rawWriter struct {
-	conn syscall.RawConn
-	fn   func(fd uintptr) bool
-}
+func rawConn(net.Conn) syscall.RawConn { return nil }
 
-func (w *rawWriter) init(net.Conn) bool        { return false }
-func (w *rawWriter) write([]byte) (int, error) { return 0, errNoRawWrites }
-func (w *rawWriter) writeFD(uintptr) bool      { return true }
+// rawWriter is Unix only.
+type rawWriter struct{}
+
+func (w *rawWriter) write(syscall.RawConn, []byte) (int, error) { return 0, errNoRawWrites }
 
 var errNoRawWrites = errors.New("no non-blocking writes on this system")

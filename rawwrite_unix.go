@@ -7,35 +7,37 @@ import (
 	"syscall"
 )
 
-// rawWriter makes non-blocking writes to a TCP socket through its file
-// descriptor. Its fields belong to whoever holds the outbox.
-type rawWriter struct {
-	conn syscall.RawConn
-	fn   func(fd uintptr) bool // writeFD, bound once so a write allocates nothing
-	p    []byte                // what writeFD writes
-	n    int                   // what it wrote
-	err  error                 // and how it failed
-}
-
-// init prepares w for nc, and reports whether nc can be written this way.
-func (w *rawWriter) init(nc net.Conn) bool {
+// rawConn returns nc's raw connection, for non-blocking writes to its
+// file descriptor, or nil where nc has none (TLS).
+func rawConn(nc net.Conn) syscall.RawConn {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
-		return false
+		return nil
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return false
+		return nil
 	}
-	w.conn, w.fn = rc, w.writeFD
-	return true
+	return rc
 }
 
-// write writes p without waiting: all of it, or as much as the socket
-// takes with errWouldBlock.
-func (w *rawWriter) write(p []byte) (int, error) {
+// rawWriter makes non-blocking writes to TCP sockets through their file
+// descriptors. Each flusher has one: its fields are the flusher's own.
+type rawWriter struct {
+	fn  func(fd uintptr) bool // writeFD, bound once so a write allocates nothing
+	p   []byte                // what writeFD writes
+	n   int                   // what it wrote
+	err error                 // and how it failed
+}
+
+// write writes p to rc without waiting: all of it, or as much as the
+// socket takes with errWouldBlock.
+func (w *rawWriter) write(rc syscall.RawConn, p []byte) (int, error) {
+	if w.fn == nil {
+		w.fn = w.writeFD
+	}
 	w.p = p
-	err := w.conn.Write(w.fn)
+	err := rc.Write(w.fn)
 	n, werr := w.n, w.err
 	w.p, w.err = nil, nil
 	switch {

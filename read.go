@@ -19,6 +19,7 @@ import (
 // errParked means there was nothing to read and the connection is parked:
 // the caller returns, and its loop runs again when there is.
 func (c *Conn) ReadMessage() (opcode, []byte, error) {
+	c.reader()
 	op, msg, err := c.readMessage()
 	if err != errParked { // parked, the read side is no longer this goroutine's
 		c.releaseHeld()
@@ -98,7 +99,7 @@ func (c *Conn) readMessage() (opcode, []byte, error) {
 			c.releaseHeld()
 			continue
 		}
-		c.lastMessage = time.Now()
+		c.lastMessage = now()
 		return msgOp, msg, nil
 	}
 }
@@ -106,7 +107,7 @@ func (c *Conn) readMessage() (opcode, []byte, error) {
 // readHeader reads the next frame header.
 func (c *Conn) readHeader() (frameHeader, error) {
 	for size := 2; ; {
-		b, err := c.br.Peek(size)
+		b, err := c.rd.br.Peek(size)
 		if err != nil {
 			return frameHeader{}, fmt.Errorf("read frame header: %w", err)
 		}
@@ -117,7 +118,7 @@ func (c *Conn) readHeader() (frameHeader, error) {
 		if n > 0 {
 			c.idleTicks.Store(0)
 			c.cfg.metrics.addBytesIn(int64(n))
-			_, err := c.br.Discard(n)
+			_, err := c.rd.br.Discard(n)
 			return h, err
 		}
 		size = headerSize(b)
@@ -164,8 +165,8 @@ func (c *Conn) checkHeader(h frameHeader, inMessage bool) error {
 // readControl reads the payload of a control frame and acts on it
 // (§5.5). It returns a *CloseError once a close frame has arrived.
 func (c *Conn) readControl(h frameHeader) error {
-	p := c.ctrl[:h.length]
-	if _, err := io.ReadFull(c.br, p); err != nil {
+	p := c.rd.ctrl[:h.length]
+	if _, err := io.ReadFull(c.rd.br, p); err != nil {
 		return fmt.Errorf("read control frame: %w", err)
 	}
 	c.cfg.metrics.addBytesIn(h.length)
@@ -207,7 +208,7 @@ func (c *Conn) readPayload(dst []byte, h frameHeader, utf *utf8Validator) ([]byt
 		}
 		chunk := dst[len(dst):cap(dst)]
 		chunk = chunk[:min(len(chunk), remaining)]
-		n, err := c.br.Read(chunk)
+		n, err := c.rd.br.Read(chunk)
 		if err != nil {
 			return dst, fmt.Errorf("read frame payload: %w", err)
 		}

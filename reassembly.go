@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sync/atomic"
 	"time"
@@ -47,16 +46,16 @@ func (c *Conn) hold(n int64) bool {
 	if !c.cfg.reassembly.take(n) {
 		return false
 	}
-	c.held += n
+	c.rd.held += n
 	return true
 }
 
 // releaseHeld gives back what the message buffer held of the budget: the
 // message is complete and the caller's, or it is dropped.
 func (c *Conn) releaseHeld() {
-	if c.held > 0 {
-		c.cfg.reassembly.give(c.held)
-		c.held = 0
+	if c.rd != nil && c.rd.held > 0 {
+		c.cfg.reassembly.give(c.rd.held)
+		c.rd.held = 0
 	}
 }
 
@@ -73,15 +72,15 @@ const (
 // quiet for parkAfter, so that a connection waiting for its next frame
 // parks then, rather than at that frame.
 func (c *Conn) armParking() {
-	if c.poller != nil && c.armed != armedPark {
-		c.arm(armedPark, c.lastMessage.Add(parkAfter))
+	if c.poller() != nil && c.rd.armed != armedPark {
+		c.arm(armedPark, c.lastMessage.add(parkAfter))
 	}
 }
 
 // armMessage sets the read deadline of a message that begins with h,
 // unless it has arrived whole already.
 func (c *Conn) armMessage(h frameHeader) {
-	if c.cfg.messageTimeout > 0 && (!h.fin || h.length > int64(c.br.Buffered())) {
+	if c.cfg.messageTimeout > 0 && (!h.fin || h.length > int64(c.rd.br.Buffered())) {
 		c.arm(armedMessage, time.Now().Add(c.cfg.messageTimeout))
 	}
 }
@@ -93,15 +92,15 @@ func (c *Conn) arm(what armed, t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.closing && c.nc.SetReadDeadline(t) == nil {
-		c.armed = what
+		c.rd.armed = what
 	}
 }
 
 // disarm clears the read deadline if the one set is what.
 func (c *Conn) disarm(what armed) {
-	if c.armed == what {
+	if c.rd.armed == what {
 		c.arm(armedNone, time.Time{})
-		c.armed = armedNone
+		c.rd.armed = armedNone
 	}
 }
 
@@ -112,7 +111,7 @@ func (c *Conn) ownTimeout(err error) armed {
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		return armedNone
 	}
-	what := c.armed
+	what := c.rd.armed
 	if what != armedNone {
 		c.disarm(what) // the connection may park, and must not wake to an expired deadline
 	}
@@ -136,28 +135,4 @@ func (c *Conn) messageTimedOut(err error) error {
 func (c *Conn) messageExpired() error {
 	return protocolError(closePolicyViolation,
 		fmt.Sprintf("message not completed within %v", c.cfg.messageTimeout))
-}
-
-// connReader reads first the bytes a client sent right behind its
-// handshake, which net/http had already read, then the connection.
-type connReader struct {
-	nc    net.Conn
-	early []byte
-}
-
-func (r *connReader) Read(p []byte) (int, error) {
-	if len(r.early) == 0 {
-		return r.nc.Read(p)
-	}
-	n := copy(p, r.early)
-	if r.early = r.early[n:]; len(r.early) == 0 {
-		r.early = nil
-	}
-	return n, nil
-}
-
-// nothingBuffered reports whether every byte the peer has sent so far has
-// been read: the connection may then park.
-func (c *Conn) nothingBuffered() bool {
-	return c.br.Buffered() == 0 && len(c.src.early) == 0
 }

@@ -2,46 +2,12 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"wschat/internal/store"
 )
-
-// enter connects as name to room, in the text format, and reads the
-// welcome.
-func enter(t testing.TB, addr, name, room string) *inbox {
-	t.Helper()
-	in := listen(dial(t, addr, "/ws/chat?name="+url.QueryEscape(name)+"&room="+url.QueryEscape(room)))
-	if w := in.next(t); !strings.HasPrefix(w, "* welcome to "+room+", "+name+"!") {
-		t.Fatalf("%s: got %q, want the welcome to %s", name, w, room)
-	}
-	return in
-}
-
-// enterJSON connects as name to room in the JSON format, and reads the
-// welcome.
-func enterJSON(t testing.TB, addr, name, room string) *inbox {
-	t.Helper()
-	in := listen(dial(t, addr, "/ws/chat?format=json&name="+url.QueryEscape(name)+"&room="+url.QueryEscape(room)))
-	if e := in.event(t); e.Type != "welcome" || e.Name != name {
-		t.Fatalf("%s: got %+v, want a welcome", name, e)
-	}
-	return in
-}
-
-// quiet checks that in, whose name is name, has received nothing more: it
-// sends itself a private marker, which reaches no one else, and expects
-// it to be the next thing it hears.
-func (in *inbox) quiet(t testing.TB, name string) {
-	t.Helper()
-	marker := fmt.Sprintf("marker %d", time.Now().UnixNano())
-	in.c.sendText("/msg " + name + " " + marker)
-	in.expect(t, name+" → "+name+": "+marker)
-}
 
 func TestRoomsKeepMessagesAndNoticesInside(t *testing.T) {
 	_, addr := startServer(t, testConfig())
@@ -102,16 +68,6 @@ func TestRoomsOneOrderForEveryone(t *testing.T) {
 			}
 		}
 	}
-}
-
-// parseTestID reads an id as events carry it.
-func parseTestID(t testing.TB, s string) store.ID {
-	t.Helper()
-	id, err := store.ParseID(s)
-	if err != nil {
-		t.Fatalf("id %q: %v", s, err)
-	}
-	return id
 }
 
 func TestRoomsRefusals(t *testing.T) {

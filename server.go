@@ -101,7 +101,7 @@ type Server struct {
 	deflater *deflater
 
 	mu       sync.Mutex
-	conns    map[*Conn]struct{}
+	conns    []*Conn        // the live connections, each at its Conn.tracked
 	admitted int            // connections admitted and not yet released
 	perIP    map[string]int // admitted connections by client IP, when limited
 	shutdown bool
@@ -109,6 +109,7 @@ type Server struct {
 	stop     chan struct{}  // closed when shutdown begins
 
 	poller       *poller        // holds idle connections between messages; nil where there is none
+	memory       *memoryRelease // gives memory back once the server is quiet
 	flushers     []*flusher     // one per processor, connections spread over them
 	nextFlusher  atomic.Uint32  // which flusher the next connection gets
 	stopFlushers chan struct{}  // closed once every connection has ended
@@ -133,7 +134,6 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		ping:         encodeFrame(opPing, nil),
 		metrics:      m,
 		gate:         newGate(cfg.MaxHandshakes, cfg.MaxHandshakesPerIP, m),
-		conns:        make(map[*Conn]struct{}),
 		perIP:        make(map[string]int),
 		stop:         make(chan struct{}),
 		stopFlushers: make(chan struct{}),
@@ -142,12 +142,13 @@ func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
 		s.closeStores()
 		return nil, err
 	}
-	s.route()
-	s.wg.Add(1)
-	go s.keepalive()
 	if s.poller = newPoller(); s.poller != nil {
 		s.flushersDone.Go(s.poller.run)
 	}
+	s.memory = newMemoryRelease(m)
+	s.route()
+	s.wg.Add(1)
+	go s.keepalive()
 	for range runtime.GOMAXPROCS(0) {
 		f := newFlusher()
 		s.flushers = append(s.flushers, f)
@@ -288,7 +289,7 @@ var errPingTimeout = errors.New("no answer to pings")
 func (s *Server) pingAll() {
 	var silent []*Conn
 	s.mu.Lock()
-	for c := range s.conns {
+	for _, c := range s.conns {
 		// Counted in ticks since the peer's last frame: two mean it has
 		// been quiet for a whole interval, three for at least two. A
 		// connection whose reader is busy with a message it sent (while
@@ -328,7 +329,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.shutdown = true
 		close(s.stop)
 	}
-	for c := range s.conns {
+	for _, c := range s.conns {
 		c.Close(closeGoingAway, "server shutting down")
 	}
 	s.mu.Unlock()
@@ -344,7 +345,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = ctx.Err()
 		s.mu.Lock()
-		for c := range s.conns {
+		for _, c := range s.conns {
 			c.abort(err)
 		}
 		s.mu.Unlock()
@@ -354,6 +355,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if cerr := s.closeStores(); cerr != nil && err == nil {
 			err = cerr
 		}
+		s.memory.stop()
 		close(s.stopFlushers)
 		if s.poller != nil {
 			s.poller.stop()

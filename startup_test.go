@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,24 +14,6 @@ import (
 // This file tests what a person starting the server meets: the flags, the
 // start-up errors, the logs, the metrics listener and the default rate
 // limit.
-
-// runBinary runs bin with args until it exits and returns its exit code,
-// standard output and standard error.
-func runBinary(t testing.TB, bin string, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		return exit.ExitCode(), stdout.String(), stderr.String()
-	case err != nil:
-		t.Fatalf("run %v: %v", args, err)
-	}
-	return 0, stdout.String(), stderr.String()
-}
 
 func TestBinaryFlagsAndStartUpErrors(t *testing.T) {
 	if testing.Short() {
@@ -67,6 +47,7 @@ func TestBinaryFlagsAndStartUpErrors(t *testing.T) {
 			[]string{"wschat: metrics listener (-metrics-addr, or off): listen tcp " + busy.Addr().String() + ": bind: address already in use"}, "listening"},
 		{"log format", []string{"-log-format", "xml"}, 1, nil, []string{`wschat: -log-format "xml": want text or json`}, "listening"},
 		{"log level", []string{"-log-level", "loud"}, 1, nil, []string{`wschat: -log-level "loud": want debug, info, warn or error`}, "listening"},
+		{"redis ttl too short", []string{"-redis-ttl", "1ms"}, 1, nil, []string{"wschat: -redis-ttl must be at least 100ms"}, "listening"},
 		{"stray word", []string{"stray", "-addr", ":9188"}, 1, nil, []string{`wschat: unexpected argument "stray"`}, "listening"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

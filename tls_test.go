@@ -72,7 +72,7 @@ func writePEM(t testing.TB, file, typ string, der []byte) {
 // offers HTTP/2 first, as browsers do.
 func startTLS(t testing.TB) (string, *tls.Config) {
 	t.Helper()
-	cfg := opsConfig()
+	cfg := testConfig()
 	var roots *x509.CertPool
 	cfg.TLSCert, cfg.TLSKey, roots = selfSigned(t, t.TempDir())
 	_, addr := startHTTP(t, cfg)

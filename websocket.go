@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 )
 
 // The WebSocket endpoints' common path: the handshake's checks, the
@@ -22,6 +23,21 @@ type endpoint func(r *http.Request) (start func(*Conn) (loop func() (ended bool)
 // small and stays small while the connection is idle, which is most of
 // what a chat connection costs.
 func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc {
+	cfg := &connConfig{
+		maxMessage:   maxMessage,
+		maxQueue:     s.cfg.MaxQueue,
+		writeTimeout: s.cfg.WriteTimeout,
+		closeTimeout: closeTimeout,
+		metrics:      s.metrics,
+
+		messageTimeout: s.cfg.MessageTimeout,
+		reassembly:     s.partial,
+
+		deflater: s.deflater,
+		poller:   s.poller,
+		ended:    s.ended,
+		release:  s.memory,
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if e := checkHandshake(r, s.cfg.Origins); e != nil {
 			s.refuse(w, r, refusalOf(r, e), e)
@@ -32,18 +48,21 @@ func (s *Server) websocket(maxMessage int64, prepare endpoint) http.HandlerFunc 
 			s.refuse(w, r, why, e)
 			return
 		}
-		c, start := s.accept(w, r, maxMessage, prepare)
+		c, start := s.accept(w, r, cfg, prepare)
 		if c == nil {
 			s.release(ip)
 			return
 		}
+		c.admittedAs = ip
 		c.loop = start(c)
-		c.ended = func() {
-			s.untrack(c)
-			s.release(ip)
-		}
 		go c.run()
 	}
+}
+
+// ended counts out a connection whose loop has ended.
+func (s *Server) ended(c *Conn) {
+	s.untrack(c)
+	s.release(c.admittedAs)
 }
 
 // refuse answers a refused handshake, counts it and logs it: the
@@ -77,7 +96,7 @@ func refusalOf(r *http.Request, e *handshakeError) refusal {
 
 // accept prepares the session and upgrades the connection, or answers
 // with the reason it cannot. It returns a nil Conn when it did not upgrade.
-func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64, prepare endpoint) (*Conn, func(*Conn) func() bool) {
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, cfg *connConfig, prepare endpoint) (*Conn, func(*Conn) func() bool) {
 	start, err := prepare(r)
 	if err != nil {
 		s.log.Error("prepare session", "remote", r.RemoteAddr, "err", err)
@@ -97,18 +116,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 		s.log.Warn("upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return nil, nil
 	}
-	c := newConn(nc, early, connConfig{
-		maxMessage:   maxMessage,
-		maxQueue:     s.cfg.MaxQueue,
-		writeTimeout: s.cfg.WriteTimeout,
-		closeTimeout: closeTimeout,
-		metrics:      s.metrics,
-
-		messageTimeout: s.cfg.MessageTimeout,
-		reassembly:     s.partial,
-	}, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))], s.poller)
+	c := newConn(nc, early, cfg, s.flushers[s.nextFlusher.Add(1)%uint32(len(s.flushers))])
 	if compress {
-		c.deflate, c.deflateParams = s.deflater, params
+		c.deflateParams = params
 		s.metrics.compressedConns.Add(1)
 	}
 	s.track(c)
@@ -120,7 +130,8 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request, maxMessage int64
 func (s *Server) track(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.conns[c] = struct{}{}
+	c.tracked = int32(len(s.conns))
+	s.conns = append(s.conns, c)
 	s.metrics.connections.Add(1)
 	if s.shutdown {
 		c.Close(closeGoingAway, "server shutting down")
@@ -130,6 +141,12 @@ func (s *Server) track(c *Conn) {
 func (s *Server) untrack(c *Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.conns, c)
+	last := s.conns[len(s.conns)-1]
+	s.conns[c.tracked], last.tracked = last, c.tracked
+	s.conns[len(s.conns)-1] = nil
+	s.conns = s.conns[:len(s.conns)-1]
+	if len(s.conns) < cap(s.conns)/4 {
+		s.conns = slices.Clone(s.conns) // let go of the room a crowd took
+	}
 	s.metrics.connections.Add(-1)
 }

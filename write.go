@@ -56,7 +56,7 @@ func (c *Conn) enqueueLocked(frame []byte) {
 	if c.flusher != nil {
 		c.flusher.add(c)
 	} else {
-		go c.writeFn()
+		go c.writeLoop()
 	}
 }
 
@@ -155,24 +155,22 @@ func (c *Conn) setPeerClose(peer *CloseError) error {
 	return peer
 }
 
-// Limits that keep an idle connection small.
-const (
-	// maxBatch is the most frames one writev takes. The kernel takes up
-	// to 1024, but each connection keeps an iovec array as long as its
-	// longest writev, and past a few dozen frames a longer one saves
-	// little.
-	maxBatch = 32
-	// idleQueueCap is the outbox capacity a connection keeps between
-	// bursts, so that a message to an idle peer allocates nothing; a
-	// larger one grown in a burst is let go.
-	idleQueueCap = 4
-)
+// maxBatch is the most frames one writev takes. The kernel takes up to
+// 1024, but each connection keeps an iovec array as long as its longest
+// writev, and past a few dozen frames a longer one saves little.
+const maxBatch = 32
 
 // writeLoop is the writer goroutine, for a peer that cannot take what is
 // queued at once: it waits for room on the socket, within the write
 // timeout, and writes everything queued with as few system calls as it
-// can (writev through net.Buffers), until the outbox is empty.
+// can (writev through net.Buffers), until the outbox is empty. It swaps
+// the outbox with the array of its last batch, so a long burst reuses two
+// arrays.
 func (c *Conn) writeLoop() {
+	var (
+		spare [][]byte
+		bufs  = new(net.Buffers) // the writev under way; one for the whole loop
+	)
 	for {
 		c.mu.Lock()
 		batch := c.queue
@@ -187,19 +185,17 @@ func (c *Conn) writeLoop() {
 			}
 			return
 		}
-		c.queue, c.spare = c.spare, nil
+		c.queue, spare = spare, nil
 		c.queued -= len(batch) * entryOverhead
 		c.pongAt, c.pongs = 0, 0
 		cut := c.headCut
 		c.headCut = false
 		c.mu.Unlock()
 
-		partial, err := c.writeBatch(batch, cut)
+		partial, err := c.writeBatch(bufs, batch, cut)
 
-		c.mu.Lock()
 		clear(batch)
-		c.spare = batch[:0]
-		c.mu.Unlock()
+		spare = batch[:0]
 		if err != nil && !c.writeFailed(err, partial) {
 			c.abort(fmt.Errorf("write: %w", err))
 			return
@@ -207,18 +203,16 @@ func (c *Conn) writeLoop() {
 	}
 }
 
-// idleLocked gives the outbox back once it is empty, and lets go of space
-// grown in a burst. It reports whether the connection is closing, which
+// idleLocked gives the outbox back once it is empty, and lets go of an
+// array grown in a burst: the outbox starts again in the connection's own
+// room for one frame. It reports whether the connection is closing, which
 // means the close frame has gone out: the caller then calls closeSending
-// once it has let go of c.mu. The caller holds c.mu.
+// once it has let go of c.mu. The caller holds c.mu, and no batch taken
+// from the outbox is still being written.
 func (c *Conn) idleLocked() (closing bool) {
 	c.scheduled = false
-	if cap(c.queue) > idleQueueCap {
-		c.queue = nil
-	}
-	if cap(c.spare) > idleQueueCap {
-		c.spare = nil
-	}
+	c.one[0] = nil
+	c.queue = c.one[:0]
 	return c.closing
 }
 
@@ -236,8 +230,9 @@ func (c *Conn) closeSending() {
 // within the write timeout (the close timeout once the peer is dropped),
 // and counts what leaves the outbox. When a write fails, partial is what
 // is left of the frame it cut short: either one of batch, or its first
-// when cut says it is the rest of an earlier write.
-func (c *Conn) writeBatch(batch [][]byte, cut bool) (partial []byte, err error) {
+// when cut says it is the rest of an earlier write. Each writev goes
+// through bufs, the writer's own.
+func (c *Conn) writeBatch(bufs *net.Buffers, batch [][]byte, cut bool) (partial []byte, err error) {
 	for ; len(batch) > 0; cut = false {
 		timeout := c.cfg.writeTimeout
 		if c.isDiscarding() {
@@ -255,14 +250,14 @@ func (c *Conn) writeBatch(batch [][]byte, cut bool) (partial []byte, err error) 
 				ends[i] += ends[i-1]
 			}
 		}
-		c.bufs = batch[:k]
-		n, err := c.bufs.WriteTo(c.nc)
-		// WriteTo leaves in c.bufs what it did not write: the first
-		// frame cut short, when the write stopped inside one.
-		if i := k - len(c.bufs); err != nil && i < k && (n > 0 || cut) && (i == 0 || ends[i-1] < n) {
-			partial = c.bufs[0]
+		*bufs = batch[:k]
+		n, err := bufs.WriteTo(c.nc)
+		// WriteTo leaves in bufs what it did not write: the first frame
+		// cut short, when the write stopped inside one.
+		if i := k - len(*bufs); err != nil && i < k && (n > 0 || cut) && (i == 0 || ends[i-1] < n) {
+			partial = (*bufs)[0]
 		}
-		c.bufs = nil
+		*bufs = nil
 		c.cfg.metrics.addBytesOut(n)
 		discarding := c.wrote(n)
 		if err != nil || discarding {

@@ -272,8 +272,8 @@ func TestWscatEcho(t *testing.T) {
 	w.quit()
 	w.expectExit()
 	// wscat offers permessage-deflate; the long line came back compressed.
-	if n := srv.metrics.compressedConns.Load(); n != 1 {
-		t.Errorf("%d connections negotiated permessage-deflate, want wscat's", n)
+	if n := scrape(t, srv.MetricsHandler())["wschat_compressed_connections_total"]; n != 1 {
+		t.Errorf("%v connections negotiated permessage-deflate, want wscat's", n)
 	}
 }
 
@@ -307,8 +307,8 @@ func TestWscatChat(t *testing.T) {
 			bob.quit()
 			bob.expectExit()
 			alice.expect(mode.received("* bob left"))
-			if n := srv.metrics.compressedConns.Load(); n != 2 {
-				t.Errorf("%d connections negotiated permessage-deflate, want both wscat's", n)
+			if n := scrape(t, srv.MetricsHandler())["wschat_compressed_connections_total"]; n != 2 {
+				t.Errorf("%v connections negotiated permessage-deflate, want both wscat's", n)
 			}
 		})
 	}

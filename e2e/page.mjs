@@ -27,6 +27,7 @@ const SIZES = [
   { label: 'phone', size: { width: 390, height: 844 } },
 ];
 const LIMIT = 65536; // the server's -max-message in the Go test
+const MAX_RETRY = 30_000; // the page's longest wait between reconnections (MAX_RETRY_MS in web/app.js)
 // A connection lost while the server stops is reported by Chromium.
 const EXPECTED_ERROR = /^WebSocket connection to 'ws:\/\/[^']+\/ws\/chat\?[^']*' failed/;
 
@@ -174,7 +175,10 @@ async function offline(ctx, problems) {
   console.log('offline: the people and rooms say so, and the box keeps what is typed');
   await ask('START', 'STARTED');
   for (const { page } of pages) {
-    await waitText(page, '#status', 'Reconnected');
+    // The page tries again on its own schedule, which has backed off
+    // while the server was away: up to MAX_RETRY apart.
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent.includes('Reconnected'), null,
+      { timeout: MAX_RETRY + WAIT });
     await page.waitForSelector('#online:not(.offline)', { state: 'attached', timeout: WAIT });
     await page.waitForSelector('#send:not([disabled])', { timeout: WAIT });
   }
@@ -185,10 +189,12 @@ async function offline(ctx, problems) {
       await page.waitForFunction((t) => [...document.querySelectorAll('#log li.msg .text')].some((el) => el.textContent === t), want, { timeout: WAIT });
     }
   }
+  // Both counted before either leaves: a page that closes is a leave
+  // the other hears.
   for (const { page } of pages) {
     check(await page.textContent('#online-count') === '2', `back online the count says ${await page.textContent('#online-count')}`);
-    await page.close();
   }
+  for (const { page } of pages) await page.close();
   console.log('back online: what was typed offline was sent');
 }
 
@@ -197,18 +203,18 @@ async function snippet(ctx, where, url) {
   const page = await ctx.newPage();
   try {
     await page.goto(where);
-    return await page.evaluate((u) => new Promise((resolve) => {
+    return await page.evaluate(([u, wait]) => new Promise((resolve) => {
       document.addEventListener('securitypolicyviolation', (e) => resolve(`blocked by the page's Content-Security-Policy (${e.violatedDirective})`));
       try {
         const ws = new WebSocket(u);
         ws.onopen = () => ws.send('Hello from the browser!');
         ws.onmessage = (e) => { resolve(`works: ${e.data}`); ws.close(); };
         ws.onclose = (e) => resolve(`closed ${e.code} ${e.reason}`);
-        setTimeout(() => resolve('no answer in 5 s'), 5000);
+        setTimeout(() => resolve(`no answer in ${wait} ms`), wait);
       } catch (err) {
         resolve(`refused: ${err.message}`);
       }
-    }), url);
+    }), [url, WAIT]);
   } finally {
     await page.close();
   }

@@ -305,25 +305,29 @@ func (r *room) welcome(s *Session, everyone roster, recovered bool) []byte {
 // here first in join order, then others from everyone, sorted; and how
 // many there are in all. The caller holds r.mu.
 func (r *room) names(everyone roster, limit int) ([]string, int) {
-	out := make([]string, 0, min(limit, len(r.present)+len(everyone.names)))
+	// One name has one spelling at a time (claims are by key), so names
+	// are told apart as spelled.
+	out := make([]string, 0, min(limit, len(r.present)))
 	seen := make(map[string]bool, cap(out))
 	for _, s := range r.members {
 		if len(out) == limit {
 			break
 		}
-		if !seen[s.key] {
-			seen[s.key] = true
+		if !seen[s.name] {
+			seen[s.name] = true
 			out = append(out, s.name)
 		}
 	}
-	var rest []string
-	for _, name := range everyone.names {
-		if k := textrules.Fold(name); !seen[k] {
-			seen[k] = true
-			rest = append(rest, name)
+	if len(out) < limit && everyone.count > len(r.present) {
+		var rest []string
+		for _, name := range everyone.names {
+			if !seen[name] {
+				seen[name] = true
+				rest = append(rest, name)
+			}
 		}
+		slices.SortFunc(rest, func(a, b string) int { return cmp.Compare(textrules.Fold(a), textrules.Fold(b)) })
+		out = append(out, rest[:min(len(rest), limit-len(out))]...)
 	}
-	slices.SortFunc(rest, func(a, b string) int { return cmp.Compare(textrules.Fold(a), textrules.Fold(b)) })
-	out = append(out, rest[:min(len(rest), limit-len(out))]...)
 	return out, max(everyone.count, len(r.present), len(out))
 }

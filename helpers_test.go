@@ -2,67 +2,51 @@ package main
 
 import (
 	"bufio"
-	"context"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
+// The top-level package's shared test helpers live in the helpers_*
+// files; the other test files hold tests, and what only they use.
+//
+//	helpers_test.go          the test client: wsClient (dial, tryDial,
+//	                         handshakeOn, frames in and out, masked,
+//	                         expectMessage), syncBuffer, eventually,
+//	                         testTimeout
+//	helpers_deflate_test.go  the client's permessage-deflate:
+//	                         deflateClient, writeCompressed, readMessage
+//	helpers_inbox_test.go    the chat as a client sees it: inbox (listen,
+//	                         expect, await, event), join, enter, joinWith
+//	helpers_addrs_test.go    clients from loopback addresses of their own,
+//	                         other people's: dialFromAddr, joinFromAddr
+//	helpers_http_test.go     HTTP as clients and operators use it: get,
+//	                         status, expectRefused, apiCall, apiCallFrom,
+//	                         register, and /metrics (scrape, scrapeUntil)
+//	helpers_servers_test.go  servers in the test's process and their
+//	                         configurations: testConfig, accountsConfig,
+//	                         benchConfig, redisConfig; startServer,
+//	                         startHTTP, startLiveServer, startNode(s)
+//	helpers_binary_test.go   the server as a process: buildBinary,
+//	                         startBinary, runBinary, stopBinary, rssKiB,
+//	                         needTool
+//	helpers_expect_test.go   acting on messages and finding them:
+//	                         wireEvent, ask, awaitEvent, awaitLine,
+//	                         joinJSONAt, everyEngine
+//
 // This file holds the test side of the protocol: a minimal client built
-// on the project's own frame codec, and a test server to point it at.
+// on the project's own frame codec.
 
 // testTimeout bounds every wait in the tests.
 const testTimeout = 10 * time.Second
-
-// testConfig is the server configuration the tests start from.
-func testConfig() Config {
-	return Config{
-		MaxMessage:     64 << 10,
-		MaxEchoMessage: 1 << 20,
-		PingInterval:   30 * time.Second,
-		WriteTimeout:   5 * time.Second,
-		MaxQueue:       4 << 20,
-		HistoryKeep:    1000,
-		HistoryReplay:  50,
-		MaxFile:        1 << 20,
-		Echo:           true,
-		Compress:       true,
-	}
-}
-
-// newTestServer returns a server for cfg, or ends the test.
-func newTestServer(t testing.TB, cfg Config, log *slog.Logger) *Server {
-	t.Helper()
-	s, err := NewServer(cfg, log)
-	if err != nil {
-		t.Fatalf("new server: %v", err)
-	}
-	return s
-}
-
-// startServer runs a server on loopback until the test ends.
-func startServer(t testing.TB, cfg Config) (*Server, string) {
-	t.Helper()
-	s := newTestServer(t, cfg, slog.New(slog.DiscardHandler))
-	hs := httptest.NewServer(s)
-	t.Cleanup(func() {
-		hs.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return s, strings.TrimPrefix(hs.URL, "http://")
-}
 
 // wsClient is a test client: it writes masked frames and reads whole
 // frames, control frames included, so tests see exactly what the server
@@ -169,9 +153,16 @@ func (c *wsClient) sendText(s string) {
 	c.writeFrame(true, opText, []byte(s))
 }
 
-// readFrame reads the next frame the server sent.
+// readFrame reads the next frame the server sent, within testTimeout.
 func (c *wsClient) readFrame() (frameHeader, []byte, error) {
 	c.nc.SetReadDeadline(time.Now().Add(testTimeout))
+	return c.receive()
+}
+
+// receive reads the next frame the server sent, however long it takes:
+// for a reader that stays connected while the test does other things (an
+// inbox), whose waits are bounded where the test waits.
+func (c *wsClient) receive() (frameHeader, []byte, error) {
 	var hdr [maxHeaderSize]byte
 	if _, err := io.ReadFull(c.br, hdr[:2]); err != nil {
 		return frameHeader{}, nil, err
@@ -242,7 +233,13 @@ func decodeClose(p []byte) *CloseError {
 // whether it held: for states no event announces, such as a goroutine
 // count or a line a copier has yet to write.
 func eventually(cond func() bool) bool {
-	deadline := time.Now().Add(testTimeout)
+	return eventuallyWithin(testTimeout, cond)
+}
+
+// eventuallyWithin is eventually with a bound of d: for what takes long
+// by design, such as thousands of benchmark clients joining.
+func eventuallyWithin(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			return false
@@ -250,4 +247,95 @@ func eventually(cond func() bool) bool {
 		time.Sleep(time.Millisecond)
 	}
 	return true
+}
+
+// handshakeOn sends the opening handshake on nc and reads the answer. It
+// returns a client when the server switched protocols, and the response
+// with its body read otherwise.
+func handshakeOn(t testing.TB, nc net.Conn, host, path string) (*wsClient, *http.Response) {
+	t.Helper()
+	t.Cleanup(func() { nc.Close() })
+	c, resp, err := handshakeOver(nc, host, path, nil)
+	if err != nil {
+		t.Fatalf("handshake: %v", err)
+	}
+	if c != nil {
+		c.t = t
+	}
+	return c, resp
+}
+
+// dialFrom opens a TCP connection to addr from the local IP from.
+func dialFrom(t testing.TB, from, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: testTimeout, LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	nc, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("dial from %s: %v", from, err)
+	}
+	return nc
+}
+
+// drainFrames reads and drops whatever c is sent, as a client that keeps
+// up does, until the connection ends.
+func drainFrames(c *wsClient) {
+	c.nc.SetReadDeadline(time.Time{})
+	buf := make([]byte, 64<<10)
+	for {
+		if _, err := c.br.Read(buf); err != nil {
+			return
+		}
+	}
+}
+
+// syncBuffer is a log destination tests can read while the server writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testKey is the masking key the tests' frames use.
+var testKey = [4]byte{0x12, 0x34, 0x56, 0x78}
+
+// masked is a client frame, masked as §5.3 requires.
+func masked(fin bool, op opcode, payload []byte) []byte {
+	return clientFrame(fin, op, true, testKey, payload)
+}
+
+// expectMessage reads the next frame and checks that it is the whole
+// message op/payload as a server must send it: final, unmasked, no RSV
+// bits (§5.1, §5.2).
+func expectMessage(t *testing.T, c *wsClient, op opcode, payload []byte) {
+	t.Helper()
+	h, p, err := c.readFrame()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if h.opcode == opClose {
+		t.Fatalf("got close %v, want opcode %#x", decodeClose(p), byte(op))
+	}
+	if h.opcode != op || !h.fin || h.masked || h.rsv != 0 {
+		t.Fatalf("got frame opcode %#x fin %v masked %v rsv %#x, want opcode %#x, fin, unmasked, no RSV",
+			byte(h.opcode), h.fin, h.masked, h.rsv, byte(op))
+	}
+	if !bytes.Equal(p, payload) {
+		t.Fatalf("got %d bytes %.40q, want %d bytes %.40q", len(p), p, len(payload), payload)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
