@@ -106,7 +106,7 @@ async function actions(alice, bob) {
   await waitFor(bob, () => [...document.querySelectorAll('#log li.msg')].some((li) => li.querySelector('.text').textContent.startsWith('hello @bob') && li.querySelector('.edited').textContent.includes('edited')));
   console.log('an edit showed on the other page');
 
-  await line(bob, 'hello').click();
+  await line(bob, 'hello').locator('.who').click(); // a tap: a phone has no hover
   await line(bob, 'hello').locator('button[title="React"]').click();
   await line(bob, 'hello').locator('button.pick', { hasText: '👍' }).click();
   await waitFor(alice, () => [...document.querySelectorAll('#log li.msg button.reaction')].some((b) => b.textContent === '👍 1'));
