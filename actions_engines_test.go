@@ -147,3 +147,19 @@ func TestScrollBackOnEveryEngine(t *testing.T) {
 		})
 	}
 }
+
+// TestMentionsOnEveryEngine: someone named with @ in a room they are not
+// in is told, on whichever node they are.
+func TestMentionsOnEveryEngine(t *testing.T) {
+	for _, setup := range everyEngine(t) {
+		t.Run(setup.name, func(t *testing.T) {
+			alice := joinJSONAt(t, setup.addrs[0], "alice", "talk-"+setup.name)
+			bob := joinJSONAt(t, setup.addrs[1], "bob", "elsewhere-"+setup.name)
+			alice.ask(t, map[string]any{"type": "message", "text": "ask @bob"})
+			id := alice.awaitEvent(t, "message").ID
+			if e := bob.awaitEvent(t, "mention"); e.ID != id || e.Room != "talk-"+setup.name || e.Name != "alice" || e.Text != "ask @bob" {
+				t.Errorf("bob got %+v", e)
+			}
+		})
+	}
+}

@@ -213,6 +213,20 @@ async function privately(alice, bob) {
   console.log('a reload kept the private conversation');
 }
 
+/** elsewhere: someone named in a room they are not in is told, and notified while the tab is hidden. */
+async function elsewhere(alice, carol) {
+  await hide(carol, true);
+  await alice.click('#rooms button.item >> text="# lobby"');
+  await waitFor(alice, () => document.getElementById('view-title').textContent === '# lobby');
+  await alice.fill('#text', 'have you seen this, @carol?');
+  await alice.press('#text', 'Enter');
+  await waitFor(carol, () => [...document.querySelectorAll('#log li.notice .text')].some((t) => t.textContent === 'alice mentioned you in lobby: have you seen this, @carol?'));
+  await waitFor(carol, () => document.title.startsWith('@ '));
+  await waitFor(carol, () => window.notified.some((n) => n.title === 'alice mentioned you in lobby'));
+  await hide(carol, false);
+  console.log('a mention in a room carol was not in reached her, and notified her while hidden');
+}
+
 async function scenario(ctx) {
   const problems = [];
   const alice = await open(ctx, DESKTOP, 'alice', problems);
@@ -222,6 +236,7 @@ async function scenario(ctx) {
   await privately(alice, bob);
   const carol = await open(ctx, PHONE, 'carol', problems);
   await older(carol, 'phone');
+  await elsewhere(alice, carol);
   if (problems.length > 0) throw new Error(`the pages reported problems:\n  ${problems.join('\n  ')}`);
 }
 

@@ -15,7 +15,7 @@ import { ui, renderOnline, renderRooms, renderConvs } from './view.js';
 import { session, LOBBY, setStatus, send, sendJSON } from './session.js';
 import { noticeLine } from './lines.js';
 import { log, key, view, fill, append, followEnd, showOlder } from './log.js';
-import { hooks, onMessage, onAction, onPrivate, restorePrivate, roomKey } from './messages.js';
+import { hooks, onMessage, onAction, onPrivate, onMention, restorePrivate, roomKey } from './messages.js';
 import { setUpComposer, startReply, startEdit, resetCompose, act, fits, flushOutbox, offline, settled, refused, tooBig, restoreDraft } from './compose.js';
 import { setUpFinder, answered, dropRequests, closeSearch } from './finder.js';
 import { showUnread, setUpNotifications } from './alerts.js';
@@ -132,6 +132,9 @@ function receive(data) {
     case 'react':
       onAction(ev);
       if (cid) settled(cid);
+      break;
+    case 'mention':
+      onMention(ev);
       break;
     case 'typing':
       if (name && name !== session.name && room.toLowerCase() === session.room.toLowerCase()) startTyping(name);
@@ -300,7 +303,7 @@ function showSide() {
   const elsewhere = rooms.filter((r) => !r.current).reduce((n, r) => n + r.unread, 0)
     + convs.filter((c) => !c.current).reduce((n, c) => n + c.unread, 0);
   const here = log.views.get(log.current)?.unread ?? 0;
-  showUnread(elsewhere + here, views.some((v) => v.mentioned), elsewhere);
+  showUnread(elsewhere + here, session.mentionedElsewhere || views.some((v) => v.mentioned), elsewhere);
 }
 
 /** goToRoom shows the room, moving the connection there first when it is elsewhere. */
@@ -469,7 +472,7 @@ function resetSession() {
   const ws = session.ws;
   Object.assign(session, {
     ws: null, name: '', room: LOBBY, welcomed: false, caughtUp: false, joinedOnce: false, moving: false,
-    online: new Set(), rooms: [], seen: new Map(), away: false,
+    online: new Set(), rooms: [], seen: new Map(), away: false, mentionedElsewhere: false,
   });
   timers.delay = FIRST_RETRY_MS;
   timers.takenSince = 0;
@@ -587,6 +590,7 @@ hooks.act = {
 };
 hooks.unread = showSide;
 hooks.open = (k) => show(k);
+hooks.goTo = goToRoom;
 
 setUpComposer(() => {
   const now = Date.now();
@@ -643,6 +647,7 @@ document.addEventListener('visibilitychange', () => {
     v.unread = 0;
     v.mentioned = false;
   }
+  session.mentionedElsewhere = false;
   showSide();
   if (session.welcomed) askRoomsSoon();
 });

@@ -18,6 +18,7 @@ export const hooks = {
   act: null, // { reply, react, edit, remove, toggle }
   unread: () => {}, // the counts changed
   open: () => {}, // open a view, from a notification
+  goTo: () => {}, // go to a room, from a notification
 };
 
 /** reactionsOf reads an event's reactions. */
@@ -193,6 +194,18 @@ export function restorePrivate() {
     if (c.msgs.length > 0) append(v, noticeLine('Kept by this browser from your last visit'), new Date().toISOString());
   }
   hooks.unread();
+}
+
+/** onMention tells the person that someone named them in another room: a line in the log, a mark on the title, and a notification while the tab is hidden. */
+export function onMention(ev) {
+  const name = str(ev.name);
+  const room = str(ev.room);
+  if (!name || !room || room.toLowerCase() === session.room.toLowerCase()) return;
+  const v = log.views.get(log.current) ?? view('room', session.room);
+  append(v, noticeLine(`${name} mentioned you in ${room}: ${snippet(str(ev.text))}`), '');
+  if (document.hidden) session.mentionedElsewhere = true;
+  hooks.unread();
+  notify(`${name} mentioned you in ${room}`, snippet(str(ev.text)), () => hooks.goTo(room));
 }
 
 /** roomKey is the key of the view of the room the person is in. */

@@ -18,6 +18,7 @@ export const session = {
   rooms: [], // the last rooms answer
   seen: new Map(), // room key → the id of the last message seen there
   away: false, // the chat cannot reach its other servers (Redis) right now
+  mentionedElsewhere: false, // someone named the person in another room since they last looked
 };
 
 /** setStatus shows the connection state in the header. */

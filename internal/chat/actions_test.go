@@ -241,3 +241,50 @@ func TestReactionsFloodBounded(t *testing.T) {
 		t.Errorf("%d of 300 reactions refused, want 100", refused)
 	}
 }
+
+// TestMentionsReachOtherRooms: a message that names people with @ tells
+// those online in another room (JSON: a mention event; plain text: a
+// line), once each, and not those in the room, who have the message, nor
+// its writer; @ inside a word (an address) is no mention.
+func TestMentionsReachOtherRooms(t *testing.T) {
+	c := newTestChat(t, Options{Replay: 50})
+	alice, fa := joinJSON(t, c, "alice", "lobby", "")
+	_, fb := joinJSON(t, c, "bob", "go", "addr:192.0.2.2")
+	_, fc := joinText(t, c, "carol", "tea")
+	_, fd := joinJSON(t, c, "dave", "lobby", "addr:192.0.2.4")
+	_, fe := joinJSON(t, c, "erin", "go", "addr:192.0.2.5")
+	nb, nc, nd, ne := len(fb.sent()), len(fc.sent()), len(fd.sent()), len(fe.sent())
+	id := post(t, alice, fa, "hi @Bob and @carol. @dave @alice @bob again, mail erin@example.com")
+	got := ofType(jsonEvents(t, fb, nb), "mention")
+	if len(got) != 1 || got[0].Room != "lobby" || got[0].ID != id || got[0].Name != "alice" {
+		t.Errorf("bob got %+v", got)
+	}
+	if got := linesSince(fc, nc); len(got) != 1 || !strings.HasPrefix(got[0], "* alice mentioned you in lobby: hi @Bob") {
+		t.Errorf("carol got %q", got)
+	}
+	if got := ofType(jsonEvents(t, fd, nd), "mention"); len(got) != 0 {
+		t.Errorf("dave, in the room, got %+v", got)
+	}
+	if got := ofType(jsonEvents(t, fe, ne), "mention"); len(got) != 0 {
+		t.Errorf("erin, named in an address, got %+v", got)
+	}
+	if got := ofType(jsonEvents(t, fa, 0), "mention"); len(got) != 0 {
+		t.Errorf("alice got %+v", got)
+	}
+}
+
+func TestMentioned(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"@bob", "bob"},
+		{"hi @Bob, @bob.", "bob"},
+		{"@a @b @c @d @e @f @g", "a,b,c,d,e"},
+		{"x@y.z", ""},
+		{"@ alone", ""},
+		{"@Όμηρος!", "όμηροσ"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(mentioned(tt.in), ","); got != tt.want {
+			t.Errorf("mentioned(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -51,6 +51,10 @@ func (h handler) Mail(owner string, rec store.Record) {
 // Private implements engine.Handler: the holder of the name here gets an
 // unkept private message.
 func (h handler) Private(key string, payload []byte) {
+	if note, ok := isMention(payload); ok {
+		h.c.tellMentioned(key, note)
+		return
+	}
 	var m message
 	if json.Unmarshal(payload, &m) != nil {
 		return

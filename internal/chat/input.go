@@ -137,9 +137,14 @@ func (s *Session) message(words string) message {
 	return message{Type: "message", Name: s.name, Text: words, Owner: s.owner, ClientID: s.req.clientID}
 }
 
-// keep posts m to s's room, and tells s if it could not.
+// keep posts m to s's room, and tells s if it could not; the people a
+// message mentions elsewhere are told (mentions.go).
 func (s *Session) keep(m message) {
-	if r := s.post(m); r != nil {
+	id, r := s.post(m)
+	switch {
+	case r != nil:
 		s.answer(r.Code, r.Text)
+	case m.Type == "message":
+		s.mention(id, m)
 	}
 }

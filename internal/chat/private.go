@@ -131,18 +131,18 @@ func encodeMessage(m message) []byte {
 // put behind have drained (flow control), so that a sender runs neither
 // ahead of the log nor of its readers. A message that cannot be kept is
 // not delivered, and post says why; s is not told.
-func (s *Session) post(m message) *Refusal {
+func (s *Session) post(m message) (store.ID, *Refusal) {
 	room := s.c.hub.roomOf(s).key
 	ctx, cancel := call()
 	defer cancel()
-	_, d, err := s.c.broker.Publish(ctx, room, s.p.key, encodeMessage(m))
+	id, d, err := s.c.broker.Publish(ctx, room, s.p.key, encodeMessage(m))
 	if err != nil {
-		return s.c.refusal(err, historyWords)
+		return store.ID{}, s.c.refusal(err, historyWords)
 	}
 	if d != nil {
 		d.Wait()
 	}
-	return nil
+	return id, nil
 }
 
 // refusal is why a message was not kept, and so went to nobody: past a

@@ -103,7 +103,7 @@ func (c *Chat) Credential(credential string) bool {
 // whether the message was kept and delivered.
 func (s *Session) Share(f FileInfo) bool {
 	words := fmt.Sprintf("[file] %s (%s) %s", f.Name, bytesize.Approx(f.Size), f.URL)
-	if r := s.post(message{Type: "file", Name: s.name, File: &f, Text: words, Owner: s.owner}); r != nil {
+	if _, r := s.post(message{Type: "file", Name: s.name, File: &f, Text: words, Owner: s.owner}); r != nil {
 		s.tell(r.Code, r.Text)
 		return false
 	}
