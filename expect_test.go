@@ -105,3 +105,48 @@ func TestPrivateFileReachesTheTwoAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestReactionFloodIsCutByTheRate: a raw client sending ten thousand
+// reactions as fast as it can is a flood like any other: the rate lets
+// its burst through, nine notices more, then closes it; the room kept
+// no more of it than the burst.
+func TestReactionFloodIsCutByTheRate(t *testing.T) {
+	cfg := testConfig()
+	cfg.Rate, cfg.Burst = 3, 20
+	_, addr := startServer(t, cfg)
+	alice := joinJSONAt(t, addr, "alice", "lobby")
+	alice.ask(t, map[string]any{"type": "message", "text": "react to me"})
+	id := alice.awaitEvent(t, "message").ID
+	flood := listen(dialFromAddr(t, "127.0.0.9", addr, "/ws/chat?format=json&name=flood"))
+	flood.awaitEvent(t, "welcome")
+	frame := []byte(`{"type":"react","id":"` + id + `","emoji":"👍"}`)
+	go func() {
+		for range 10_000 {
+			if _, err := flood.c.nc.Write(clientFrame(true, opText, true, flood.c.key, frame)); err != nil {
+				return
+			}
+		}
+	}()
+	var reactions, refusals int
+	for {
+		m := flood.next(t)
+		if strings.HasPrefix(m, "CLOSE ") {
+			if !strings.HasPrefix(m, "CLOSE 1008 too-fast: ") {
+				t.Fatalf("the flood ended with %q", m)
+			}
+			break
+		}
+		var e wireEvent
+		json.Unmarshal([]byte(m), &e)
+		switch {
+		case e.Type == "react":
+			reactions++
+		case e.Type == "error" && e.Code == "slow-down":
+			refusals++
+		}
+	}
+	if reactions > cfg.Burst+2 || refusals != 9 {
+		t.Errorf("%d reactions kept, %d refused before the close; want at most the burst and 9", reactions, refusals)
+	}
+	t.Logf("of 10,000 reactions, %d were kept and %d refused before the connection was closed", reactions, refusals)
+}
