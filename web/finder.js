@@ -63,7 +63,7 @@ export async function loadOlder() {
   const items = [];
   for (const e of Array.isArray(ev.messages) ? ev.messages : []) {
     const m = messageOf(e);
-    if (!m || !m.id || v.ids.has(m.id)) continue;
+    if (!m || !m.id || v.msgs.has(m.id)) continue;
     items.push({ li: lineOf(v, m), at: m.time });
     remember(v, m.id);
     v.msgs.set(m.id, m);

@@ -75,7 +75,21 @@ export function append(v, li, at) {
     ui.log.append(...add);
     followEnd();
   }
-  while (v.lines.length > MAX_LINES) v.lines.shift().remove();
+  if (v.lines.length > MAX_LINES) trim(v);
+}
+
+/** trim drops v's oldest lines past MAX_LINES, and what it knew of their messages: they can be read again as older ones. */
+function trim(v) {
+  while (v.lines.length > MAX_LINES) {
+    const gone = v.lines.shift();
+    gone.remove();
+    if (gone.dataset.id) v.msgs.delete(gone.dataset.id);
+  }
+  const first = v.lines.find((li) => li.dataset.id);
+  v.oldestID = first?.dataset.id ?? '';
+  v.cursor = '';
+  v.more = true;
+  if (shown(v)) showOlder(v);
 }
 
 /**
