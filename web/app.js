@@ -43,7 +43,8 @@ const CLOSE_TOO_BIG = 1009; // a message was over the server's limit
 // the words for the person: "name-taken: name "bob" is taken: choose
 // another". The codes are listed in the README.
 const REASON = /^([a-z][a-z-]*): (.*)$/s;
-const TAKEN = 'name-taken'; // the code of a name that is in use
+// The code of a name that is in use.
+const TAKEN = 'name-taken';
 // Codes that mean the token is no good: the person must log in again.
 const NOT_LET_IN = new Set(['auth-required', 'token-expired']);
 // The client_id of the page's rooms requests: the first answer after a
@@ -173,7 +174,12 @@ function welcomed(name, room, online) {
   // A second welcome on one connection is a move, however it was asked for (the room list, or /join typed).
   const moved = session.moving || session.welcomed;
   const from = session.room;
-  if (moved) session.seen.set(key('room', from), view('room', from).lastID);
+  if (moved) {
+    session.seen.set(key('room', from), view('room', from).lastID);
+    // Back in a room seen before, the replay starts where the room is now:
+    // the view starts again with it, so it has no gap ("Show older" reads back).
+    log.views.delete(key('room', room || LOBBY));
+  }
   Object.assign(session, { welcomed: true, caughtUp: false, joinedOnce: true, moving: false, room: room || LOBBY, online: new Set(online) });
   timers.delay = FIRST_RETRY_MS;
   timers.takenSince = 0;

@@ -232,6 +232,8 @@ export function refused(ev) {
     return true;
   }
   settled(ev.client_id);
+  // A deletion sent again after a reconnection finds its message gone: done.
+  if (item.request.type === 'delete' && ev.code === 'no-such-message') return true;
   const v = log.views.get(item.view) ?? view('room', session.room);
   append(v, noticeLine(words), '');
   if (item.text && ui.text.value === '') {
