@@ -34,6 +34,8 @@ func pageAssets() []pageAsset {
 		{"GET /auth.js", "web/auth.js", "text/javascript; charset=utf-8"},
 		{"GET /share.js", "web/share.js", "text/javascript; charset=utf-8"},
 		{"GET /session.js", "web/session.js", "text/javascript; charset=utf-8"},
+		{"GET /connection.js", "web/connection.js", "text/javascript; charset=utf-8"},
+		{"GET /people.js", "web/people.js", "text/javascript; charset=utf-8"},
 		{"GET /lines.js", "web/lines.js", "text/javascript; charset=utf-8"},
 		{"GET /log.js", "web/log.js", "text/javascript; charset=utf-8"},
 		{"GET /messages.js", "web/messages.js", "text/javascript; charset=utf-8"},
