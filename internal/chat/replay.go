@@ -9,12 +9,17 @@ import (
 
 // Replay. A newcomer to a room gets its history, then its live messages,
 // with nothing missed, nothing twice and nothing out of order, and never
-// more in memory at once than a page of the room log and its own outbox:
+// more in memory at once than a page of the room log, the actions it
+// folds and its own outbox:
 //
 //  1. On entering (enterLocked) the session is marked as catching up:
 //     the room's live messages are held for it (hold), not sent.
-//  2. A goroutine of the session's own (replayer) reads the history a
-//     page at a time from the engine, outside every lock, and sends it
+//  2. A goroutine of the session's own (replayer) first reads what it
+//     will send, within a request's budget, folding the actions on the
+//     messages into a fold (prepare, fold.go): back from the end until it
+//     has the last messages not deleted, or forward from the client's
+//     since. Then it reads the history again a page at a time from the
+//     engine, outside every lock, and sends each message as it stands,
 //     under the same flow control as live messages: when the client's
 //     outbox is past its soft limit, it waits for the client (Wait).
 //  3. When a page comes back short, it has caught up: under the room's
