@@ -63,7 +63,7 @@ func (s *Session) command(cmd string) {
 	case "delete":
 		s.remove(arg)
 	case "typing":
-		if now := time.Now(); now.Sub(s.lastTyping) >= typingEvery {
+		if now := time.Now().UnixNano(); time.Duration(now-s.lastTyping) >= typingEvery {
 			s.lastTyping = now
 			s.c.hub.roomOf(s).typing(s)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"wschat/internal/engine"
 	"wschat/internal/store"
+	"wschat/internal/textrules"
 )
 
 // handler is the chat as its engine sees it (engine.Handler).
@@ -44,7 +45,7 @@ func (h handler) Mail(owner string, rec store.Record) {
 		return
 	}
 	for _, s := range h.c.hub.find(owner) {
-		s.send(privatePayload(s, m, rec.ID, false))
+		s.deliverMail(rec.ID, m)
 	}
 }
 
@@ -67,7 +68,9 @@ func (h handler) Private(key string, payload []byte) {
 // Presence implements engine.Handler.
 func (h handler) Presence(room, name string, joined bool) {
 	if r := h.c.hub.room(room); r != nil {
-		r.remoteNotice(name, joined)
+		if h.c.hub.inRoom(h.c.hub.find(textrules.Fold(name)), room) == nil { // here too: said here already
+			r.remoteNotice(name, joined)
+		}
 	}
 }
 

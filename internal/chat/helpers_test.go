@@ -62,7 +62,7 @@ func (f *fakeConn) queued(i int) []byte {
 func waitLive(tb testing.TB, sessions ...*Session) {
 	tb.Helper()
 	for _, s := range sessions {
-		if rp := s.replay; rp != nil {
+		if rp := s.replay.Load(); rp != nil {
 			<-rp.done
 		}
 	}

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"fmt"
-	"slices"
 	"sync"
 )
 
@@ -16,15 +15,15 @@ import (
 // it away, so an empty room costs nothing.
 type hub struct {
 	mu        sync.RWMutex
-	names     map[string][]*Session // by name key: an account may have several
-	rooms     map[string]*room      // by key
-	maxRooms  int                   // most rooms at once, the lobby aside; 0 means no limit
-	roomsEach int                   // most rooms one participant may have opened at once; 0 means no limit
+	names     map[string]*Session // by name key, the first of a chain through Session.same: an account may have several
+	rooms     map[string]*room    // by key
+	maxRooms  int                 // most rooms at once, the lobby aside; 0 means no limit
+	roomsEach int                 // most rooms one participant may have opened at once; 0 means no limit
 	people    *participants
 }
 
 func newHub(maxRooms, roomsEach int, people *participants) *hub {
-	return &hub{names: make(map[string][]*Session), rooms: make(map[string]*room),
+	return &hub{names: make(map[string]*Session), rooms: make(map[string]*room),
 		maxRooms: maxRooms, roomsEach: roomsEach, people: people}
 }
 
@@ -38,9 +37,9 @@ func (h *hub) add(s *Session, name, key string, everyone roster, recovered bool)
 	if err != nil {
 		return err
 	}
-	h.names[s.key] = append(h.names[s.key], s)
+	s.same, h.names[s.key] = h.names[s.key], s
 	r.mu.Lock()
-	r.enterLocked(s, everyone, recovered)
+	r.enterLocked(s, everyone, recovered, h.othersIn(s, r) == 0)
 	r.mu.Unlock()
 	return nil
 }
@@ -50,16 +49,23 @@ func (h *hub) add(s *Session, name, key string, everyone roster, recovered bool)
 func (h *hub) remove(s *Session) *room {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	conns := h.names[s.key]
-	i := slices.Index(conns, s)
-	if i < 0 {
-		return nil
-	}
-	if conns = slices.Delete(conns, i, i+1); len(conns) == 0 {
-		delete(h.names, s.key)
+	link := h.names[s.key]
+	if link == s {
+		if s.same == nil {
+			delete(h.names, s.key)
+		} else {
+			h.names[s.key] = s.same
+		}
 	} else {
-		h.names[s.key] = conns
+		for link != nil && link.same != s {
+			link = link.same
+		}
+		if link == nil {
+			return nil
+		}
+		link.same = s.same
 	}
+	s.same = nil
 	r := s.room
 	h.exitLocked(s)
 	return r
@@ -77,7 +83,7 @@ func (h *hub) move(s *Session, name, key string, everyone roster) error {
 	}
 	h.exitLocked(s)
 	r.mu.Lock()
-	r.enterLocked(s, everyone, true)
+	r.enterLocked(s, everyone, true, h.othersIn(s, r) == 0)
 	r.mu.Unlock()
 	return nil
 }
@@ -87,7 +93,7 @@ func (h *hub) move(s *Session, name, key string, everyone roster) error {
 func (h *hub) exitLocked(s *Session) {
 	r := s.room
 	r.mu.Lock()
-	r.exitLocked(s)
+	r.exitLocked(s, h.othersIn(s, r) == 0)
 	empty := len(r.members) == 0
 	r.mu.Unlock()
 	if empty {
@@ -142,7 +148,23 @@ func (h *hub) roomOf(s *Session) *room {
 func (h *hub) find(key string) []*Session {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return slices.Clone(h.names[key])
+	var out []*Session
+	for s := h.names[key]; s != nil; s = s.same {
+		out = append(out, s)
+	}
+	return out
+}
+
+// othersIn counts the sessions of s's name but s in room r. The caller
+// holds h.mu.
+func (h *hub) othersIn(s *Session, r *room) int {
+	n := 0
+	for o := h.names[s.key]; o != nil; o = o.same {
+		if o != s && o.room == r {
+			n++
+		}
+	}
+	return n
 }
 
 // inRoom returns the one of sessions that is in the room whose key is

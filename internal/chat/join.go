@@ -31,7 +31,9 @@ type JoinRequest struct {
 // name in the query must be the same. It returns a Refusal when the
 // query asks for what cannot be.
 func ParseJoin(q url.Values, subject string, expires time.Time) (JoinRequest, error) {
-	req := JoinRequest{Name: strings.TrimSpace(q.Get("name")), Room: strings.TrimSpace(q.Get("room")), Expires: expires}
+	// Cloned: the names outlive the request, whose whole line they would
+	// otherwise keep in memory for as long as the session lasts.
+	req := JoinRequest{Name: strings.Clone(strings.TrimSpace(q.Get("name"))), Room: strings.Clone(strings.TrimSpace(q.Get("room"))), Expires: expires}
 	if subject != "" {
 		if req.Name != "" && textrules.Fold(req.Name) != textrules.Fold(subject) {
 			return req, refuse(CodeAuthRequired, fmt.Sprintf("name %q is not the one your token is for, %q", req.Name, subject))
@@ -110,6 +112,9 @@ func (c *Chat) newSession(t Transport, req JoinRequest) *Session {
 		deflate: t.Compressed(), account: c.opts.Accounts, holder: rand.Text(), addr: req.Addr,
 		p: c.people.join(req.Participant)}
 	s.owner = owner(s.p.key, key)
+	if c.opts.Accounts {
+		s.box = &mailState{catching: true}
+	}
 	return s
 }
 

@@ -3,6 +3,7 @@ package chat
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"wschat/internal/store"
 )
@@ -27,6 +28,11 @@ import (
 //     replayed, and lets live messages through (goLive). Anything held
 //     that it read from the log as well is not sent twice; anything
 //     delivered later that it replayed already is skipped (after).
+//  4. With accounts, its mailbox's latest messages follow, the same way:
+//     private messages kept from its joining on are held (deliverMail),
+//     and after the mailbox's replay those it did not have go out
+//     (mailLive). One handed over late, as another node's announcement
+//     may be, is not sent twice either.
 //
 // Everything held is in the log too, so when more is held than
 // Options.HoldBytes allows it is dropped, and read again from the log.
@@ -59,11 +65,18 @@ func (s *Session) hold(id store.ID, encoded []byte) {
 // of its own.
 func (s *Session) startReplay(r *room, from replayFrom, mail bool) {
 	rp := &replayer{stop: make(chan struct{}), done: make(chan struct{})}
-	s.replay = rp
+	s.replay.Store(rp)
 	go func() {
-		defer close(rp.done)
-		if s.replayRoom(rp, r, from) && mail {
+		defer func() {
+			close(rp.done)
+			s.replay.CompareAndSwap(rp, nil)
+		}()
+		done := s.replayRoom(rp, r, from)
+		switch {
+		case done && mail:
 			s.replayMail(rp)
+		case mail:
+			s.mailLive(store.ID{}) // no history, but mail from now on
 		}
 	}()
 }
@@ -71,19 +84,17 @@ func (s *Session) startReplay(r *room, from replayFrom, mail bool) {
 // awaitReplay waits for the replay under way, if any, to end. Only the
 // session's reader calls it.
 func (s *Session) awaitReplay() {
-	if rp := s.replay; rp != nil {
+	if rp := s.replay.Load(); rp != nil {
 		<-rp.done
-		s.replay = nil
 	}
 }
 
 // stopReplay stops the replay under way, if any, and waits for it to
 // stop. Only the session's reader calls it.
 func (s *Session) stopReplay() {
-	if rp := s.replay; rp != nil {
+	if rp := s.replay.Load(); rp != nil {
 		close(rp.stop)
 		<-rp.done
-		s.replay = nil
 	}
 }
 
@@ -291,16 +302,18 @@ func (s *Session) goLive(r *room, cursor store.ID) bool {
 	return true
 }
 
-// replayMail sends the session its mailbox's latest messages.
+// replayMail sends the session its mailbox's latest messages, then lets
+// mail through.
 func (s *Session) replayMail(rp *replayer) {
-	recs, ok := s.read(rp, func() ([]store.Record, error) {
+	recs, _ := s.read(rp, func() ([]store.Record, error) {
 		ctx, cancel := call()
 		defer cancel()
 		return s.c.mail.Latest(ctx, s.key, s.c.opts.Replay)
 	})
+	var cursor store.ID
 	for _, rec := range recs {
-		if !ok || stopped(rp) {
-			return
+		if stopped(rp) {
+			break
 		}
 		var m message
 		if json.Unmarshal(rec.Payload, &m) == nil {
@@ -308,7 +321,61 @@ func (s *Session) replayMail(rp *replayer) {
 				s.t.Wait()
 			}
 		}
+		cursor = rec.ID
 	}
+	s.mailLive(cursor)
+}
+
+// mailHold is the most private messages held for a session while its
+// mailbox is replayed; past it the oldest are let go, as the mailbox's
+// replay would have left them out too.
+const mailHold = 256
+
+// deliverMail sends the session a private message kept in its mailbox
+// as id, unless its mailbox is being replayed: then it is held until the
+// replay ends (mailLive). One it was replayed already is not sent.
+func (s *Session) deliverMail(id store.ID, m message) {
+	encoded := s.c.enc.Frame(privatePayload(s, m, id, false))
+	ms := s.box
+	if ms == nil {
+		s.t.Send(encoded)
+		return
+	}
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	switch {
+	case ms.catching:
+		if len(ms.held) == mailHold {
+			ms.held = slices.Delete(ms.held, 0, 1)
+		}
+		ms.held = append(ms.held, heldMessage{id, encoded})
+	case ms.after.Less(id):
+		s.t.Send(encoded)
+	}
+}
+
+// mailLive ends the replay of the mailbox at cursor, the last message
+// sent: what was held after it goes out, in order, and mail from then on.
+func (s *Session) mailLive(cursor store.ID) {
+	ms := s.box
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	slices.SortFunc(ms.held, func(a, b heldMessage) int {
+		switch {
+		case a.id.Less(b.id):
+			return -1
+		case b.id.Less(a.id):
+			return 1
+		}
+		return 0
+	})
+	for _, h := range ms.held {
+		if cursor.Less(h.id) {
+			s.t.Send(h.encoded)
+			cursor = h.id
+		}
+	}
+	ms.catching, ms.held, ms.after = false, nil, cursor
 }
 
 // stopped reports whether the replay has been told to stop.

@@ -22,9 +22,9 @@ type room struct {
 	opener *participant // who opened it, counted against its rooms; nil for the lobby
 
 	mu        sync.Mutex
-	members   []*Session     // in join order, but for swaps on leave
-	present   map[string]int // sessions in the room by name key: an account may have several
-	jsonPeers int            // how many members read JSON
+	members   []*Session // in join order, but for swaps on leave
+	distinct  int        // names in the room: an account may be in it several times
+	jsonPeers int        // how many members read JSON
 	// How many members take compressed broadcasts, and how many of those
 	// read JSON.
 	deflatePeers, deflateJSON int
@@ -66,7 +66,7 @@ func (f frames) pickFor(s *Session) []byte {
 }
 
 func newRoom(c *Chat, name, key string) *room {
-	return &room{c: c, name: name, key: key, present: make(map[string]int)}
+	return &room{c: c, name: name, key: key}
 }
 
 // noticeDelay is how long join and leave notices may wait to go out
@@ -81,9 +81,11 @@ const noticeDelay = 20 * time.Millisecond
 // enterLocked adds s, and in the same step, so no broadcast comes
 // between, sends s its welcome and tells everyone else s came in. s
 // catches up from then on (see replay.go). everyone is who the engine
-// says is in the room, for the welcome. The caller holds r.mu.
-func (r *room) enterLocked(s *Session, everyone roster, recovered bool) {
-	if r.present[s.key]++; r.present[s.key] == 1 {
+// says is in the room, for the welcome; alone, that no other session of
+// s's name is in the room. The caller holds r.mu.
+func (r *room) enterLocked(s *Session, everyone roster, recovered, alone bool) {
+	if alone {
+		r.distinct++
 		r.noticeLocked(joined(r.name, s.name))
 	}
 	s.room = r
@@ -103,8 +105,9 @@ func (r *room) enterLocked(s *Session, everyone roster, recovered bool) {
 
 // exitLocked takes s out and tells everyone left that s went. Notices
 // gathered so far go out first, to s as well: they were news while s was
-// there. The caller holds r.mu.
-func (r *room) exitLocked(s *Session) {
+// there. alone says no other session of s's name stays. The caller holds
+// r.mu.
+func (r *room) exitLocked(s *Session, alone bool) {
 	r.flushLocked()
 	last := r.members[len(r.members)-1]
 	r.members[s.index], last.index = last, s.index
@@ -115,8 +118,8 @@ func (r *room) exitLocked(s *Session) {
 	}
 	r.countDeflate(s, -1)
 	s.held, s.heldBytes = nil, 0
-	if r.present[s.key]--; r.present[s.key] == 0 {
-		delete(r.present, s.key)
+	if alone {
+		r.distinct--
 		r.noticeLocked(left(r.name, s.name))
 	}
 }
@@ -224,13 +227,10 @@ func (r *room) typing(from *Session) {
 }
 
 // remoteNotice tells the room that name joined or left it on another
-// node, unless name is in it here too.
+// node.
 func (r *room) remoteNotice(name string, joining bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.present[textrules.Fold(name)] > 0 {
-		return
-	}
 	if joining {
 		r.noticeLocked(joined(r.name, name))
 	} else {
@@ -307,7 +307,7 @@ func (r *room) welcome(s *Session, everyone roster, recovered bool) []byte {
 func (r *room) names(everyone roster, limit int) ([]string, int) {
 	// One name has one spelling at a time (claims are by key), so names
 	// are told apart as spelled.
-	out := make([]string, 0, min(limit, len(r.present)))
+	out := make([]string, 0, min(limit, r.distinct))
 	seen := make(map[string]bool, cap(out))
 	for _, s := range r.members {
 		if len(out) == limit {
@@ -318,7 +318,7 @@ func (r *room) names(everyone roster, limit int) ([]string, int) {
 			out = append(out, s.name)
 		}
 	}
-	if len(out) < limit && everyone.count > len(r.present) {
+	if len(out) < limit && everyone.count > r.distinct {
 		var rest []string
 		for _, name := range everyone.names {
 			if !seen[name] {
@@ -329,5 +329,5 @@ func (r *room) names(everyone roster, limit int) ([]string, int) {
 		slices.SortFunc(rest, func(a, b string) int { return cmp.Compare(textrules.Fold(a), textrules.Fold(b)) })
 		out = append(out, rest[:min(len(rest), limit-len(out))]...)
 	}
-	return out, max(everyone.count, len(r.present), len(out))
+	return out, max(everyone.count, r.distinct, len(out))
 }

@@ -2,6 +2,8 @@ package chat
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"wschat/internal/engine"
@@ -24,6 +26,7 @@ type Session struct {
 	upload  string // the credential the connection uploads files with
 	owner   string // who may edit and delete the messages it sends (see owner)
 	p       *participant
+	same    *Session // the next session of the same name on this node (hub.names)
 
 	// Where the session is. Its own reader moves it, holding hub.mu and
 	// the rooms' locks; others read these holding the room's lock.
@@ -40,12 +43,29 @@ type Session struct {
 	overflow  bool
 	after     store.ID
 
-	replay *replayer // the replay under way, or nil
+	// The replay under way, or nil: set by the reader, and cleared by the
+	// replay once it is done, so that a quiet session keeps none.
+	replay atomic.Pointer[replayer]
+
+	box *mailState // with accounts: the mailbox's replay; nil otherwise
 
 	// Owned by the reader.
 	req        request     // what it is answering now
-	lastTyping time.Time   // when the last typing event went out
+	lastTyping int64       // when the last typing event went out, in Unix nanoseconds
 	expiry     *time.Timer // closes the connection when its token runs out; nil without tokens
+}
+
+// mailState is where a session with a mailbox stands in it. While the
+// mailbox is replayed, the private messages kept meanwhile are held, the
+// newest mailHold of them, and go out after the replay unless it had
+// them; after is the last one it was replayed, so that none is sent
+// twice. The engine hands mail over on a goroutine of its own: mu guards
+// the rest.
+type mailState struct {
+	mu       sync.Mutex
+	catching bool
+	held     []heldMessage
+	after    store.ID
 }
 
 // heldMessage is a live message held for a session catching up.

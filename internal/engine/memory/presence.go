@@ -16,10 +16,12 @@ type presence struct {
 	rooms  map[string]*roomPresence // by room key, while someone is in it
 }
 
-// claim is the holders of one name.
+// claim is the holders of one name: one, but for an account's several
+// connections, so a slice rather than a map (a map costs hundreds of
+// bytes a name).
 type claim struct {
 	name, account string // as the first holder claimed it
-	holders       map[string]bool
+	holders       []string
 }
 
 // roomPresence is who is in one room: each name with how many of its
@@ -36,14 +38,14 @@ func (p *presence) Claim(_ context.Context, c engine.Claim) (string, error) {
 	cl := p.claims[c.Key]
 	switch {
 	case cl == nil:
-		cl = &claim{name: c.Name, account: c.Account, holders: make(map[string]bool, 1)}
+		cl = &claim{name: c.Name, account: c.Account}
 		p.claims[c.Key] = cl
-	case cl.holders[c.Holder]:
+	case slices.Contains(cl.holders, c.Holder):
 		return "", nil
 	case cl.account == "" || cl.account != c.Account:
 		return cl.name, nil
 	}
-	cl.holders[c.Holder] = true
+	cl.holders = append(cl.holders, c.Holder)
 	return "", nil
 }
 
@@ -52,7 +54,7 @@ func (p *presence) Release(_ context.Context, c engine.Claim) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if cl := p.claims[c.Key]; cl != nil {
-		delete(cl.holders, c.Holder)
+		cl.holders = slices.DeleteFunc(cl.holders, func(h string) bool { return h == c.Holder })
 		if len(cl.holders) == 0 {
 			delete(p.claims, c.Key)
 		}

@@ -110,7 +110,7 @@ func (e *Engine) catchUp() bool {
 // records reads a range of a stream: XRANGE or XREVRANGE with its bounds
 // and count. It returns the records oldest first.
 func (e *Engine) records(ctx context.Context, cmd, stream, from, to string, n int) ([]store.Record, error) {
-	v, err := e.do(ctx, cmd, stream, from, to, "COUNT", strconv.Itoa(n))
+	v, err := e.read(ctx, cmd, stream, from, to, "COUNT", strconv.Itoa(n))
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func (e *Engine) Locate(ctx context.Context, room string, id store.ID) (engine.L
 		zero = "1"
 	}
 	args := append([]string{"EVAL", locateScript, "8"}, e.rooms.keys(room)...)
-	v, err := e.do(ctx, append(args, "0", "0", id.String(), zero, room)...)
+	v, err := e.read(ctx, append(args, "0", "0", id.String(), zero, room)...)
 	if err != nil {
 		return engine.Location{}, err
 	}

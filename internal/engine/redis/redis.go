@@ -60,6 +60,11 @@ type Options struct {
 // engine.Broker, engine.History, engine.Mail and engine.Presence.
 type Engine struct {
 	client *resp.Client
+	// reader reads rooms' and mailboxes' history on a connection of its
+	// own. Redis answers a connection's commands in order, so a long or
+	// slow read on client would hold up every message, claim and place
+	// behind it, in every room.
+	reader *resp.Client
 	sub    *resp.Subscription
 	node   string // this node's id, random
 	ttl    time.Duration
@@ -116,7 +121,12 @@ func Open(o Options) (*Engine, error) {
 		return nil, fmt.Errorf("connect to redis: %w", err)
 	}
 	e.client = c
+	if e.reader, err = resp.Dial(ctx, o.URL, resp.Options{}); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("connect to redis for history: %w", err)
+	}
 	if e.sub, err = c.Subscribe(ctx, eventsChannel); err != nil {
+		e.reader.Close()
 		c.Close()
 		return nil, fmt.Errorf("subscribe to %s: %w", eventsChannel, err)
 	}
@@ -137,6 +147,7 @@ func (e *Engine) Close() error {
 		close(e.stop)
 		e.sub.Close()
 		e.client.Close()
+		e.reader.Close()
 		e.done.Wait()
 	})
 	return nil
@@ -166,10 +177,20 @@ func (e *Engine) state(st resp.State) {
 // Redis is away rather than waiting for it. A reply that is an error is
 // returned as one.
 func (e *Engine) do(ctx context.Context, args ...string) (resp.Value, error) {
+	return e.call(ctx, e.client, args)
+}
+
+// read is do for a command that reads history, on the reader's
+// connection.
+func (e *Engine) read(ctx context.Context, args ...string) (resp.Value, error) {
+	return e.call(ctx, e.reader, args)
+}
+
+func (e *Engine) call(ctx context.Context, c *resp.Client, args []string) (resp.Value, error) {
 	if !e.up.Load() {
 		return resp.Value{}, engine.ErrUnavailable
 	}
-	v, err := e.client.Do(ctx, args...)
+	v, err := c.Do(ctx, args...)
 	if errors.Is(err, resp.ErrDisconnected) || errors.Is(err, resp.ErrClosed) || errors.Is(err, context.DeadlineExceeded) {
 		return v, fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
 	}
