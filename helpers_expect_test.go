@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"wschat/internal/resp/resptest"
 )
 
 // Helpers of the tests of acting on messages and finding them, through
@@ -108,37 +106,4 @@ func joinJSONAt(t testing.TB, addr, name, room string) *inbox {
 		t.Fatalf("%s: welcome %+v", name, e)
 	}
 	return in
-}
-
-// chatSetup is a chat to test on: where two people connect (the same
-// server, or two nodes of one chat), and how to start it again, where it
-// keeps what it had.
-type chatSetup struct {
-	name    string
-	addrs   [2]string
-	restart func(t testing.TB) [2]string // nil where history does not outlive the server
-}
-
-// everyEngine returns a chat on each engine: in memory, with -data (which
-// restarts), and two nodes sharing Redis.
-func everyEngine(t *testing.T) []chatSetup {
-	t.Helper()
-	_, mem := startServer(t, testConfig())
-	cfg := testConfig()
-	cfg.DataDir = t.TempDir()
-	data := startLiveServer(t, cfg)
-	setups := []chatSetup{
-		{name: "memory", addrs: [2]string{mem, mem}},
-		{name: "data", addrs: [2]string{data.addr, data.addr}, restart: func(t testing.TB) [2]string {
-			if err := data.stop(); err != nil {
-				t.Fatal(err)
-			}
-			if err := data.start(); err != nil {
-				t.Fatal(err)
-			}
-			return [2]string{data.addr, data.addr}
-		}},
-	}
-	nodes := startNodes(t, resptest.Start(t), 2, 3*time.Second)
-	return append(setups, chatSetup{name: "redis", addrs: [2]string{nodes[0].addr, nodes[1].addr}})
 }

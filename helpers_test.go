@@ -40,7 +40,7 @@ import (
 //	                         needTool
 //	helpers_expect_test.go   acting on messages and finding them:
 //	                         wireEvent, ask, awaitEvent, awaitLine,
-//	                         joinJSONAt, everyEngine
+//	                         joinJSONAt
 //
 // This file holds the test side of the protocol: a minimal client built
 // on the project's own frame codec.
