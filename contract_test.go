@@ -58,6 +58,10 @@ var contractCases = []contractCase{
 		// loses it by design, and with redis it is Redis's, not a node's.
 		name: "history survives a restart", engines: []string{"data"}, config: keepHistory(5, 2), run: contractRestart,
 	},
+	// Acting on messages and finding them: contract_actions_test.go.
+	{name: "acting on messages", run: contractActions},
+	{name: "pages of older messages", run: contractScrollBack},
+	{name: "mentions in other rooms", run: contractMentions},
 }
 
 // contractReplayOnJoin: a newcomer is replayed the room's last messages,

@@ -38,6 +38,9 @@ import (
 //	helpers_binary_test.go   the server as a process: buildBinary,
 //	                         startBinary, runBinary, stopBinary, rssKiB,
 //	                         needTool
+//	helpers_expect_test.go   acting on messages and finding them:
+//	                         wireEvent, ask, awaitEvent, awaitLine,
+//	                         joinJSONAt
 //
 // This file holds the test side of the protocol: a minimal client built
 // on the project's own frame codec.

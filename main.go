@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -97,8 +98,16 @@ func run(args []string) error {
 	fs.BoolVar(&cfg.Compress, "compress", true, "negotiate permessage-deflate (RFC 7692) with clients that offer it: chat broadcasts are compressed once for every peer")
 	fs.StringVar(&cfg.Redis, "redis", "", "redis://[user:password@]host:port[/db] (rediss:// for TLS) shared by several nodes that serve one chat; empty serves alone")
 	fs.DurationVar(&cfg.RedisTTL, "redis-ttl", 15*time.Second, "with -redis: how long a node's names and members outlive it when it dies without a word; it renews them every third of this")
+	// A mistake in a flag is one line; the ninety of the usage are for -h.
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stderr)
+			fmt.Fprintln(os.Stderr, "Usage of wschat:")
+			fs.PrintDefaults()
+			return err
+		}
+		return fmt.Errorf("%w (wschat -h lists the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: flags start with - (wschat -h lists them)", fs.Arg(0))

@@ -178,6 +178,9 @@ func TestRoomsCommands(t *testing.T) {
 		{"/rooms", "* 2 rooms: go (2), lobby (1)"},
 		{"/help", "* commands: /join ROOM moves you to ROOM; /msg NAME TEXT sends NAME a private message; " +
 			"/who lists who is in the room; /rooms lists the rooms; /typing tells the room you are typing; " +
+			"/history [ID] shows the messages before ID, with their ids, or the latest; /search TEXT finds the messages that say TEXT; " +
+			"/reply ID TEXT answers a message; /react ID EMOJI puts an emoji on a message, or takes it back; " +
+			"/edit ID TEXT and /delete ID change or take back a message of yours; " +
 			"/help shows this; //text sends a message that starts with /"},
 		{"/nope x", "* unknown command /nope: /help lists the commands"},
 		{"/", "* unknown command /: /help lists the commands"},

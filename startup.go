@@ -27,6 +27,12 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("-log-format %q: want text or json", format)
 }
 
+// commit is the commit the binary was built from, when the build says
+// so itself: go build -ldflags "-X main.commit=$(git rev-parse HEAD)".
+// go build inside a git checkout records the commit without it; go run
+// and go test record none.
+var commit string
+
 // versionText is what -version prints: the module version and the
 // commit the binary was built from, as the go command recorded them.
 func versionText() string {
@@ -40,13 +46,17 @@ func versionText() string {
 	for _, s := range bi.Settings {
 		vcs[s.Key] = s.Value
 	}
-	if rev := vcs["vcs.revision"]; rev != "" {
+	switch rev := vcs["vcs.revision"]; {
+	case rev != "":
 		fmt.Fprintf(&b, "\ncommit %s (%s)", rev, vcs["vcs.time"])
 		if vcs["vcs.modified"] == "true" {
 			b.WriteString(", with changes not committed")
 		}
-	} else {
-		b.WriteString("\nno commit recorded (built outside git, or with -buildvcs=false)")
+	case commit != "":
+		fmt.Fprintf(&b, "\ncommit %s", commit)
+	default:
+		b.WriteString("\nno commit recorded: go run and go test record none, nor a build outside git or with -buildvcs=false; " +
+			"go build in a git checkout does, or give it with -ldflags \"-X main.commit=$(git rev-parse HEAD)\"")
 	}
 	return b.String()
 }
@@ -80,8 +90,13 @@ func logListening(log *slog.Logger, ln, metricsLn net.Listener, cfg Config) {
 	if cfg.TLSCert != "" {
 		web, ws = "https", "wss"
 	}
+	// With tokens a name comes from the token, and ?name= alone is refused.
+	who := "name=yourname"
+	if cfg.Accounts || cfg.JWTKey != "" {
+		who = "token=YOURTOKEN"
+	}
 	attrs := []any{"addr", ln.Addr().String(),
-		"chat", fmt.Sprintf("%s://%s/ws/chat?name=yourname", ws, displayAddr(ln.Addr())),
+		"chat", fmt.Sprintf("%s://%s/ws/chat?%s", ws, displayAddr(ln.Addr()), who),
 		"page", fmt.Sprintf("%s://%s/", web, displayAddr(ln.Addr())),
 	}
 	if metricsLn != nil {

@@ -22,7 +22,9 @@ import (
 // FILENAME, proving who it is with the credential its connection was
 // given in its JSON welcome ("upload"), or with its account's token; it
 // must be in ROOM. The file is stored (internal/files), and the room gets
-// a message for it, kept in its history like any other.
+// a message for it, kept in its history like any other. With to=NAME
+// instead of a room, the file goes to NAME as a private message: the two
+// of them get its link, and nobody else.
 
 // openFiles opens the store of shared files: in dir/files when dir is
 // set, in memory otherwise.
@@ -70,7 +72,8 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		body := r.Body
 		defer linger(rc, body)
 	}
-	p, status, refusal := s.uploader(r)
+	to := strings.TrimSpace(r.URL.Query().Get("to"))
+	p, status, refusal := s.uploader(r, to)
 	if p == nil {
 		auth.Error(w, status, string(refusal.Code), refusal.Text)
 		return
@@ -90,11 +93,20 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info := chat.FileInfo{Name: f.Name, Size: f.Size, Type: f.Type, URL: s.cfg.PublicURL + f.URLPath()}
-	if !p.Share(info) {
+	switch {
+	case to != "":
+		if err := p.ShareWith(to, info); err != nil {
+			status, refusal := privateRefusal(err)
+			auth.Error(w, status, string(refusal.Code), refusal.Text)
+			return
+		}
+		s.log.Info("upload", "name", p.Name(), "to", to, "size", f.Size, "type", f.Type)
+	case !p.Share(info):
 		auth.Error(w, http.StatusServiceUnavailable, codeNotPosted, "the file was kept, but its message could not be posted (your room or your share of history may be full): try again later")
 		return
+	default:
+		s.log.Info("upload", "name", p.Name(), "room", p.RoomName(), "size", f.Size, "type", f.Type)
 	}
-	s.log.Info("upload", "name", p.Name(), "room", p.RoomName(), "size", f.Size, "type", f.Type)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
 	json.NewEncoder(w).Encode(info)
@@ -123,9 +135,28 @@ func (s *Server) uploadFailed(w http.ResponseWriter, p *chat.Session, err error)
 	}
 }
 
+// privateRefusal is the answer to an upload whose private message could
+// not be delivered: its status, and the chat's refusal.
+func privateRefusal(err error) (int, *chat.Refusal) {
+	var r *chat.Refusal
+	if !errors.As(err, &r) {
+		return http.StatusInternalServerError, &chat.Refusal{Code: "server-error", Text: err.Error()}
+	}
+	switch r.Code {
+	case chat.CodeNotOnline, chat.CodeNoMailbox:
+		return http.StatusNotFound, r
+	case chat.CodeBadName:
+		return http.StatusBadRequest, r
+	case chat.CodeMailShare, chat.CodeMailFull:
+		return http.StatusTooManyRequests, r
+	}
+	return http.StatusServiceUnavailable, r
+}
+
 // uploader returns the participant an upload comes from, who must be in
-// the room it names, or the status and refusal to answer with.
-func (s *Server) uploader(r *http.Request) (*chat.Session, int, *chat.Refusal) {
+// the room it names, or able to reach the participant called to (a file
+// shared privately), or the status and refusal to answer with.
+func (s *Server) uploader(r *http.Request, to string) (*chat.Session, int, *chat.Refusal) {
 	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !strings.EqualFold(scheme, "Bearer") || credential == "" {
 		return nil, http.StatusUnauthorized, &chat.Refusal{Code: chat.CodeAuthRequired, Text: "send Authorization: Bearer with the upload credential of your connection's welcome"}
@@ -138,7 +169,18 @@ func (s *Server) uploader(r *http.Request) (*chat.Session, int, *chat.Refusal) {
 		}
 		subject = c.Subject
 	}
-	p, err := s.chat.Uploader(credential, subject, strings.TrimSpace(r.URL.Query().Get("room")))
+	var p *chat.Session
+	var err error
+	if to != "" {
+		if p, err = s.chat.PrivateUploader(credential, subject); err == nil {
+			if err = p.Reaches(to); err != nil {
+				status, refusal := privateRefusal(err)
+				return nil, status, refusal
+			}
+		}
+	} else {
+		p, err = s.chat.Uploader(credential, subject, strings.TrimSpace(r.URL.Query().Get("room")))
+	}
 	var refusal *chat.Refusal
 	switch {
 	case err == nil:

@@ -33,6 +33,17 @@ func pageAssets() []pageAsset {
 		{"GET /view.js", "web/view.js", "text/javascript; charset=utf-8"},
 		{"GET /auth.js", "web/auth.js", "text/javascript; charset=utf-8"},
 		{"GET /share.js", "web/share.js", "text/javascript; charset=utf-8"},
+		{"GET /session.js", "web/session.js", "text/javascript; charset=utf-8"},
+		{"GET /connection.js", "web/connection.js", "text/javascript; charset=utf-8"},
+		{"GET /people.js", "web/people.js", "text/javascript; charset=utf-8"},
+		{"GET /lines.js", "web/lines.js", "text/javascript; charset=utf-8"},
+		{"GET /log.js", "web/log.js", "text/javascript; charset=utf-8"},
+		{"GET /messages.js", "web/messages.js", "text/javascript; charset=utf-8"},
+		{"GET /compose.js", "web/compose.js", "text/javascript; charset=utf-8"},
+		{"GET /outbox.js", "web/outbox.js", "text/javascript; charset=utf-8"},
+		{"GET /finder.js", "web/finder.js", "text/javascript; charset=utf-8"},
+		{"GET /keep.js", "web/keep.js", "text/javascript; charset=utf-8"},
+		{"GET /alerts.js", "web/alerts.js", "text/javascript; charset=utf-8"},
 		{"GET /style.css", "web/style.css", "text/css; charset=utf-8"},
 		{"GET /favicon.svg", "web/favicon.svg", "image/svg+xml"},
 	}
@@ -62,14 +73,18 @@ func assetHandler(file, contentType string) http.Handler {
 
 // pageConfig answers GET /api/config: how the page should let a person
 // in ("none": any name; "accounts": log in or register; "token": a token
-// from another service), and the limits a person may meet.
+// from another service), the limits a person may meet, and the hosts
+// pages may connect from (-origins; none: any), so that a page on
+// another host can say why it cannot connect, which a browser does not
+// tell it.
 func (s *Server) pageConfig(w http.ResponseWriter, r *http.Request) {
 	c := struct {
-		Auth       string `json:"auth"`
-		Signup     bool   `json:"signup"`
-		MaxMessage int64  `json:"maxMessage"`
-		MaxFile    int64  `json:"maxFile"`
-	}{Auth: "none", MaxMessage: s.cfg.MaxMessage, MaxFile: s.cfg.MaxFile}
+		Auth       string   `json:"auth"`
+		Signup     bool     `json:"signup"`
+		MaxMessage int64    `json:"maxMessage"`
+		MaxFile    int64    `json:"maxFile"`
+		Origins    []string `json:"origins,omitempty"`
+	}{Auth: "none", MaxMessage: s.cfg.MaxMessage, MaxFile: s.cfg.MaxFile, Origins: s.cfg.Origins}
 	if a := s.auth; a != nil {
 		c.Auth, c.Signup = a.Mode(), a.Signup()
 	}

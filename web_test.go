@@ -150,20 +150,20 @@ func checkPageHeader(t *testing.T, resp *http.Response, what, name, want string)
 	}
 }
 
-// TestWebPageTellsTakenName checks the pattern app.js tells a taken name by
+// TestWebPageTellsTakenName checks the pattern connection.js tells a taken name by
 // against the reasons the server refuses names with: a page that was in
 // the chat retries a reconnection refused as taken (its own previous
 // connection may still hold the name), and goes back to the join form
 // for any other refusal.
 func TestWebPageTellsTakenName(t *testing.T) {
-	js, err := webFiles.ReadFile("web/app.js")
+	js, err := webFiles.ReadFile("web/connection.js")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := regexp.MustCompile(`(?m)^const TAKEN = '(.+)';$`).FindSubmatch(js)
 	r := regexp.MustCompile(`(?m)^const REASON = /(.+)/s;$`).FindSubmatch(js)
 	if m == nil || r == nil {
-		t.Fatal("app.js defines no TAKEN code or REASON pattern: the test is out of date")
+		t.Fatal("connection.js defines no TAKEN code or REASON pattern: the test is out of date")
 	}
 	// The pattern is written so that JavaScript and Go read it alike.
 	reasonRE, err := regexp.Compile("(?s)" + string(r[1]))

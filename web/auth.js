@@ -15,6 +15,7 @@ export const auth = {
   signup: false, // anyone may register
   maxMessage: 65536, // the longest message, in bytes
   maxFile: 10 << 20, // the largest file, in bytes
+  origins: [], // the hosts pages may connect from; none: any
   token: '',
   name: '',
   expires: 0, // ms since the epoch
@@ -31,6 +32,7 @@ export async function loadConfig() {
     auth.signup = c.signup === true;
     if (Number.isInteger(c.maxMessage) && c.maxMessage > 0) auth.maxMessage = c.maxMessage;
     if (Number.isInteger(c.maxFile) && c.maxFile > 0) auth.maxFile = c.maxFile;
+    if (Array.isArray(c.origins)) auth.origins = c.origins.filter((o) => typeof o === 'string');
   } catch {
     // An older or unreachable server: the open chat, as before.
   }

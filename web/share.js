@@ -1,7 +1,9 @@
 // Sharing files: the attach button, a picture pasted into the message
 // box, or a file dropped on the chat goes up to POST /files with the
-// connection's upload credential, with its progress shown under the log;
-// the room's file message then shows it to everyone.
+// connection's upload credential, with its progress shown under the log
+// and a button to cancel it; the room's file message then shows it to
+// everyone, or, in a private conversation, the private message to the
+// two of them.
 
 import { ui, size } from './view.js';
 import { auth } from './auth.js';
@@ -19,13 +21,17 @@ export function sharedFile(f) {
   return { name: f.name, type: f.type, size: f.size, url: u.href };
 }
 
+/** The upload under way, if any. */
+let current = null;
+
 /**
  * setUpSharing wires the ways to share a file. target tells where a file
- * goes now ({ room, credential }) or why it cannot ({ why }); tell shows
- * the person a line.
+ * goes now ({ room, credential } or { to, credential }) or why it cannot
+ * ({ why }); tell shows the person a line.
  */
 export function setUpSharing(target, tell) {
   const share = (file) => upload(file, target(), tell);
+  ui.uploadCancel.addEventListener('click', () => current?.abort());
   ui.attach.addEventListener('click', () => ui.file.click());
   ui.file.addEventListener('change', () => {
     share(ui.file.files[0]);
@@ -64,8 +70,14 @@ function upload(file, where, tell) {
     tell(`${file.name} is too large to share: at most ${size(auth.maxFile)}`);
     return;
   }
+  if (current) {
+    tell('Another file is on its way: wait for it, or cancel it, to share this one');
+    return;
+  }
   const xhr = new XMLHttpRequest();
-  xhr.open('POST', `/files?${new URLSearchParams({ room: where.room, name: file.name })}`);
+  current = xhr;
+  const q = where.to ? { to: where.to, name: file.name } : { room: where.room, name: file.name };
+  xhr.open('POST', `/files?${new URLSearchParams(q)}`);
   xhr.setRequestHeader('Authorization', `Bearer ${where.credential}`);
   ui.uploadName.textContent = `Sharing ${file.name}…`;
   ui.uploadProgress.value = 0;
@@ -73,8 +85,17 @@ function upload(file, where, tell) {
   xhr.upload.addEventListener('progress', (e) => {
     if (e.lengthComputable) ui.uploadProgress.value = Math.round((100 * e.loaded) / e.total);
   });
+  let cancelled = false;
+  xhr.addEventListener('abort', () => {
+    cancelled = true;
+  });
   xhr.addEventListener('loadend', () => {
     ui.upload.hidden = true;
+    current = null;
+    if (cancelled) {
+      tell(`Sharing ${file.name} was cancelled: nobody got it`);
+      return;
+    }
     if (xhr.status === 201) return; // the room's message shows it
     let why = xhr.status ? `the server answered ${xhr.status}` : 'the connection failed';
     try {

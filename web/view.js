@@ -43,6 +43,19 @@ export const ui = {
   upload: $('upload'),
   uploadName: $('upload-name'),
   uploadProgress: $('upload-progress'),
+  uploadCancel: $('upload-cancel'),
+  sideBadge: $('side-badge'),
+  notifyOn: $('notify-on'),
+  searchToggle: $('search-toggle'),
+  searchPanel: $('search-panel'),
+  searchForm: $('search-form'),
+  searchText: $('search-text'),
+  searchClose: $('search-close'),
+  searchResults: $('search-results'),
+  searchSays: $('search-says'),
+  composeBar: $('compose-bar'),
+  composeWhat: $('compose-what'),
+  composeCancel: $('compose-cancel'),
   attach: $('attach'),
   file: $('file'),
   sendForm: $('send-form'),
@@ -65,26 +78,6 @@ export function hue(name) {
   return String(h);
 }
 
-/** timeStamp shows when a line was said (the server's time when it has one), as hours and minutes. */
-function timeStamp(at) {
-  const when = at ? new Date(at) : new Date();
-  const t = el('time', '', when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
-  t.dateTime = when.toISOString();
-  return t;
-}
-
-/** messageLine is one chat message: its sender's name, then its text. */
-export function messageLine(name, text, mine, at) {
-  const li = el('li', mine ? 'msg mine' : 'msg');
-  const who = el('span', 'who', name);
-  who.style.setProperty('--hue', hue(name));
-  li.append(who, el('span', 'text', text), timeStamp(at));
-  return li;
-}
-
-/** PICTURES are the types the server serves inline, which the page previews. */
-const PICTURES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
-
 /** size writes a byte count as a person reads it. */
 export function size(n) {
   if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
@@ -92,40 +85,11 @@ export function size(n) {
   return `${n} B`;
 }
 
-/** fileLine is a shared file: who shared it, a link to it, and a preview of a picture. */
-export function fileLine(name, file, mine, at) {
-  const li = el('li', mine ? 'msg mine' : 'msg');
-  const who = el('span', 'who', name);
-  who.style.setProperty('--hue', hue(name));
-  const link = el('a', 'file', file.name);
-  link.href = file.url;
-  link.target = '_blank';
-  link.rel = 'noopener noreferrer';
-  const body = el('span', 'text');
-  body.append(link, el('span', 'file-size', size(file.size)));
-  if (PICTURES.includes(file.type)) {
-    const img = el('img', 'preview');
-    img.src = file.url;
-    img.alt = file.name;
-    img.loading = 'lazy';
-    body.append(img);
-  }
-  li.append(who, body, timeStamp(at));
-  return li;
-}
-
-/** noticeLine is a line from the page or the server, not from a person. */
-export function noticeLine(text) {
-  const li = el('li', 'notice');
-  li.append(el('span', 'text', text), timeStamp());
-  return li;
-}
-
 /**
  * listItem is one entry of a side list: a button with a label and, when
  * there is one, a count and an unread badge.
  */
-function listItem(label, { count, unread = 0, current = false, self = false, onClick }) {
+function listItem(label, { count, unread = 0, more = false, current = false, self = false, onClick }) {
   const li = el('li');
   const b = el('button', 'item', label);
   b.type = 'button';
@@ -136,8 +100,8 @@ function listItem(label, { count, unread = 0, current = false, self = false, onC
   li.append(b);
   if (count !== undefined) li.append(el('span', 'count', String(count)));
   if (unread > 0) {
-    const badge = el('span', 'unread', String(unread));
-    badge.title = `${unread} unread`;
+    const badge = el('span', 'unread', more ? `${unread}+` : String(unread));
+    badge.title = `${unread}${more ? ' or more' : ''} unread`;
     li.append(badge);
   }
   return li;
@@ -166,7 +130,7 @@ export function renderOnline(names, me, room, onChoose, offline) {
 export function renderRooms(rooms, onChoose, offline) {
   ui.rooms.classList.toggle('offline', offline);
   ui.rooms.replaceChildren(...rooms.map((r) =>
-    listItem(`# ${r.name}`, { count: offline ? undefined : r.count, unread: r.unread, current: r.current, onClick: () => onChoose(r.name) })));
+    listItem(`# ${r.name}`, { count: offline ? undefined : r.count, unread: r.unread, more: r.more, current: r.current, onClick: () => onChoose(r.name) })));
 }
 
 /**

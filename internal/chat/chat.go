@@ -39,6 +39,12 @@ type Options struct {
 	ReplayPage int // messages read from the engine at a time while replaying; default 64
 	HoldBytes  int // live bytes held for a member while it catches up, before they are read again from the log; default 4 MiB
 
+	// What one request may spend reading history (a page of older
+	// messages, a search, the checks behind an action): bytes of records
+	// examined, default 16 MiB, and time, default 2 s.
+	ScanBytes int
+	ScanTime  time.Duration
+
 	// Accounts: names are accounts (tokens are on). An account may have
 	// several connections; private messages are kept in mailboxes.
 	Accounts bool
@@ -65,6 +71,7 @@ type Chat struct {
 	hub      *hub
 	people   *participants
 	uploads  uploads
+	activity activity
 	limit    rateLimit
 	slowDown payloads // the notice for a message over the rate
 
@@ -89,6 +96,8 @@ func New(opts Options) (*Chat, error) {
 	}
 	opts.ReplayPage = cmp.Or(opts.ReplayPage, 64)
 	opts.HoldBytes = cmp.Or(opts.HoldBytes, 4<<20)
+	opts.ScanBytes = cmp.Or(opts.ScanBytes, defaultScanBytes)
+	opts.ScanTime = cmp.Or(opts.ScanTime, defaultScanTime)
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -102,9 +111,14 @@ func New(opts Options) (*Chat, error) {
 		uploads: uploads{byCredential: make(map[string]*Session)},
 		limit:   limit,
 	}
-	c.slowDown = notice(CodeSlowDown, "slow down: the limit is "+c.limit.describe()+"; this message was not sent")
+	c.slowDown = notice(CodeSlowDown, c.slowDownWords())
 	c.broker.Attach(handler{c})
 	return c, nil
+}
+
+// slowDownWords is the notice for a message over the rate.
+func (c *Chat) slowDownWords() string {
+	return "slow down: the limit is " + c.limit.describe() + "; this message was not sent"
 }
 
 // memoryEngine is the engine a chat has when it is given none: the

@@ -34,6 +34,13 @@ const (
 	CodeTokenRenewed Code = "token-renewed"   // notice: /token took the new token
 	CodeTokenRefused Code = "token-refused"   // notice: /token did not
 	CodeHelp         Code = "help"            // notice: the answer to /help
+
+	CodeNoMessage        Code = "no-such-message"    // an action on, or a reply to, a message the room does not keep (or deleted)
+	CodeNotYours         Code = "not-yours"          // an edit or deletion of someone else's message
+	CodeNotEditable      Code = "not-editable"       // an edit of a shared file's message
+	CodeBadEmoji         Code = "bad-emoji"          // a reaction that is not one emoji
+	CodeTooManyReactions Code = "too-many-reactions" // a new kind of reaction on a message that has the most
+	CodeTooCostly        Code = "too-costly"         // a request that would read more history than one may
 )
 
 // Reason is a close reason: the code, then the words.

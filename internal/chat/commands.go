@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"wschat/internal/engine"
+	"wschat/internal/store"
 	"wschat/internal/textrules"
 )
 
@@ -25,6 +26,9 @@ const typingEvery = 2 * time.Second
 const (
 	helpText = "commands: /join ROOM moves you to ROOM; /msg NAME TEXT sends NAME a private message; " +
 		"/who lists who is in the room; /rooms lists the rooms; /typing tells the room you are typing; " +
+		"/history [ID] shows the messages before ID, with their ids, or the latest; /search TEXT finds the messages that say TEXT; " +
+		"/reply ID TEXT answers a message; /react ID EMOJI puts an emoji on a message, or takes it back; " +
+		"/edit ID TEXT and /delete ID change or take back a message of yours; " +
 		"/help shows this; //text sends a message that starts with /"
 	tokenHelp = "; /token TOKEN renews a connection's token"
 )
@@ -48,7 +52,16 @@ func (s *Session) command(cmd string) {
 	case "who":
 		s.who()
 	case "rooms":
-		s.rooms()
+		s.rooms(nil)
+	case "history":
+		s.history(arg, textPage)
+	case "search":
+		s.search(arg, "")
+	case "reply", "edit", "react":
+		id, rest, _ := strings.Cut(arg, " ")
+		s.act(strings.ToLower(verb), id, strings.TrimSpace(rest))
+	case "delete":
+		s.remove(arg)
 	case "typing":
 		if now := time.Now().UnixNano(); time.Duration(now-s.lastTyping) >= typingEvery {
 			s.lastTyping = now
@@ -56,32 +69,48 @@ func (s *Session) command(cmd string) {
 		}
 	case "help":
 		if s.c.opts.Renew != nil {
-			s.tell(CodeHelp, helpText+tokenHelp)
+			s.answer(CodeHelp, helpText+tokenHelp)
 		} else {
-			s.tell(CodeHelp, helpText)
+			s.answer(CodeHelp, helpText)
 		}
 	case "token":
 		s.renew(arg)
 	default:
-		s.tell(CodeUnknown, fmt.Sprintf("unknown command /%s: /help lists the commands", verb))
+		s.answer(CodeUnknown, fmt.Sprintf("unknown command /%s: /help lists the commands", verb))
+	}
+}
+
+// act carries out /reply, /edit or /react on the message id.
+func (s *Session) act(verb, id, rest string) {
+	if id == "" || rest == "" {
+		s.answer(CodeUsage, fmt.Sprintf("usage: /%s ID %s", verb, map[string]string{"reply": "TEXT", "edit": "TEXT", "react": "EMOJI"}[verb]))
+		return
+	}
+	switch verb {
+	case "reply":
+		s.reply(id, rest)
+	case "edit":
+		s.edit(id, rest)
+	case "react":
+		s.react(id, rest)
 	}
 }
 
 // join moves s to the room called name.
 func (s *Session) join(name string) {
 	if name == "" {
-		s.tell(CodeUsage, "usage: /join ROOM")
+		s.answer(CodeUsage, "usage: /join ROOM")
 		return
 	}
 	if why := textrules.CheckName("room name", name); why != "" {
-		s.tell(CodeBadName, why)
+		s.answer(CodeBadName, why)
 		return
 	}
 	c := s.c
 	key := textrules.Fold(name)
 	from := c.hub.roomOf(s)
 	if key == from.key {
-		s.tell(CodeSameRoom, "you are already in "+from.name)
+		s.answer(CodeSameRoom, "you are already in "+from.name)
 		return
 	}
 	place := engine.Place{Room: key, RoomName: name, Name: s.name, Holder: s.holder}
@@ -94,7 +123,7 @@ func (s *Session) join(name string) {
 	}
 	var r *Refusal
 	if errors.As(err, &r) {
-		s.tell(r.Code, r.Text)
+		s.answer(r.Code, r.Text)
 		return
 	}
 	c.depart(s.placeIn(from))
@@ -110,7 +139,7 @@ func (s *Session) who() {
 	names, count, err := s.c.presence.Members(ctx, r.key, jsonNames)
 	if err != nil {
 		s.c.failed("list a room's members", err)
-		s.tell(CodeUnavailable, unavailable)
+		s.answer(CodeUnavailable, unavailable)
 		return
 	}
 	r.mu.Lock()
@@ -125,14 +154,22 @@ func (s *Session) who() {
 }
 
 // rooms answers /rooms: the rooms with someone in them, on every node.
-func (s *Session) rooms() {
+// seen, from a JSON request, names the last message a client saw in
+// rooms of its choice (by name): those rooms say how many came since.
+func (s *Session) rooms(seen map[string]string) {
 	ctx, cancel := call()
 	defer cancel()
 	all, err := s.c.presence.Rooms(ctx)
 	if err != nil {
 		s.c.failed("list the rooms", err)
-		s.tell(CodeUnavailable, unavailable)
+		s.answer(CodeUnavailable, unavailable)
 		return
+	}
+	since := make(map[string]store.ID, len(seen))
+	for name, id := range seen {
+		if parsed, err := store.ParseID(id); err == nil {
+			since[textrules.Fold(name)] = parsed
+		}
 	}
 	out := make([]RoomCount, 0, len(all))
 	for _, er := range all {
@@ -142,12 +179,19 @@ func (s *Session) rooms() {
 			rc.Messages = r.messages
 			r.mu.Unlock()
 		}
+		last, unread, more := s.c.activity.since(er.Key, since[er.Key])
+		if !last.IsZero() {
+			rc.Last = last.String()
+		}
+		if _, ok := since[er.Key]; ok {
+			rc.Unread, rc.UnreadMore = unread, more
+		}
 		out = append(out, rc)
 	}
 	slices.SortFunc(out, func(a, b RoomCount) int { return cmp.Compare(textrules.Fold(a.Name), textrules.Fold(b.Name)) })
 	words := roomsText(out)
 	if s.json {
-		s.send(jsonPayload(event{Type: "rooms", Rooms: out[:min(len(out), jsonNames)], Count: len(out), Text: words}))
+		s.send(jsonPayload(event{Type: "rooms", Rooms: out[:min(len(out), jsonNames)], Count: len(out), Text: words, ClientID: s.req.clientID}))
 		return
 	}
 	s.send(text("* ", words, ""))
@@ -158,15 +202,15 @@ func (s *Session) rooms() {
 // without reconnecting.
 func (s *Session) renew(token string) {
 	if s.c.opts.Renew == nil {
-		s.tell(CodeTokenRefused, "this server does not use tokens")
+		s.answer(CodeTokenRefused, "this server does not use tokens")
 		return
 	}
 	subject, expires, err := s.c.opts.Renew(token)
 	switch {
 	case err != nil:
-		s.tell(CodeTokenRefused, "token not taken: "+err.Error())
+		s.answer(CodeTokenRefused, "token not taken: "+err.Error())
 	case textrules.Fold(subject) != s.key:
-		s.tell(CodeTokenRefused, "token not taken: it is for another name")
+		s.answer(CodeTokenRefused, "token not taken: it is for another name")
 	default:
 		if s.expiry != nil {
 			s.expiry.Reset(time.Until(expires))
@@ -174,7 +218,7 @@ func (s *Session) renew(token string) {
 		if s.json {
 			s.send(jsonPayload(event{Type: "renewed", Code: CodeTokenRenewed, Time: expires.UTC().Format(timeFormat)}))
 		} else {
-			s.tell(CodeTokenRenewed, "token renewed: this connection lasts until "+expires.UTC().Format(time.DateTime)+" UTC")
+			s.answer(CodeTokenRenewed, "token renewed: this connection lasts until "+expires.UTC().Format(time.DateTime)+" UTC")
 		}
 	}
 }

@@ -15,10 +15,12 @@ import (
 // refusals a machine-readable code. The chat builds payloads; the
 // Encoder frames them.
 type event struct {
-	Type      string      `json:"type"` // message, file, private, welcome, join, leave, typing, notice, who, rooms or renewed
+	// message, file, private, edit, delete, react, welcome, join, leave,
+	// typing, notice, error, who, rooms, renewed, history or search
+	Type      string      `json:"type"`
 	Code      Code        `json:"code,omitempty"`
 	Room      string      `json:"room,omitempty"`
-	ID        string      `json:"id,omitempty"`
+	ID        string      `json:"id,omitempty"` // a message's; an action's: the message it acts on
 	Time      string      `json:"time,omitempty"`
 	Name      string      `json:"name,omitempty"`
 	To        string      `json:"to,omitempty"`
@@ -30,6 +32,27 @@ type event struct {
 	Recovered *bool       `json:"recovered,omitempty"`
 	File      *FileInfo   `json:"file,omitempty"`
 	Upload    string      `json:"upload,omitempty"` // the welcome's upload credential
+
+	ReplyTo   string     `json:"reply_to,omitempty"`   // the id of the message a message answers
+	ReplyName string     `json:"reply_name,omitempty"` // and who wrote that one
+	Edited    bool       `json:"edited,omitempty"`     // a message's text is not the first it had
+	Reactions []Reaction `json:"reactions,omitempty"`  // a message's reactions, as they stand
+	Emoji     string     `json:"emoji,omitempty"`      // a reaction's
+	On        *bool      `json:"on,omitempty"`         // a reaction put on, or taken back
+	ActionID  string     `json:"action_id,omitempty"`  // an action's own id in the room's history
+	ClientID  string     `json:"client_id,omitempty"`  // what the client named the request this answers
+
+	Messages []event `json:"messages,omitempty"` // a page of history, or what a search found
+	Before   string  `json:"before,omitempty"`   // where the page after this one ends
+	More     bool    `json:"more,omitempty"`     // there is more before Before
+	Partial  bool    `json:"partial,omitempty"`  // a search read only part of the room's history
+}
+
+// Reaction is one emoji on a message: how many put it there, and who.
+type Reaction struct {
+	Emoji string   `json:"emoji"`
+	Count int      `json:"count"`
+	Names []string `json:"names"` // the first maxReactionNames of them, in the order they reacted
 }
 
 // RoomCount is one line of /rooms: a room and how many are in it.
@@ -37,19 +60,44 @@ type RoomCount struct {
 	Name  string `json:"name"`
 	Count int    `json:"count"`
 	// Messages counts the messages the room has had since it opened on
-	// this node: a page compares it with what it saw to show unread counts.
+	// this node.
 	Messages uint64 `json:"messages"`
+	// Last is the id of the room's newest message this node has seen;
+	// Unread, how many came after the id a client said it saw there
+	// (see rooms request), UnreadMore that there may be more than that.
+	Last       string `json:"last,omitempty"`
+	Unread     int    `json:"unread,omitempty"`
+	UnreadMore bool   `json:"unread_more,omitempty"`
 }
 
-// message is what the room log keeps of a chat, file or private message:
-// enough to encode it again, in either format, exactly as it was sent.
+// message is what the room log keeps of a chat, file or private
+// message, or of an action on a message (an edit, a deletion, a
+// reaction): enough to encode it again, in either format, exactly as it
+// was sent. An action is a record of its own that names the message it
+// acts on, so the log stays append-only; a replay folds the actions
+// into the messages they act on (fold.go).
 type message struct {
-	Type string    `json:"type"` // "message", "file" or "private"
+	Type string    `json:"type"` // "message", "file", "private", or an action: "edit", "delete", "react"
 	Name string    `json:"name"`
-	To   string    `json:"to,omitempty"` // a private message's recipient
-	Text string    `json:"text"`
+	To   string    `json:"to,omitempty"` // a private message's recipient; an action's, who wrote the message acted on
+	Text string    `json:"text,omitempty"`
 	File *FileInfo `json:"file,omitempty"` // a shared file's
+
+	ReplyTo   string `json:"reply_to,omitempty"`   // a message's: the id of the one it answers
+	ReplyName string `json:"reply_name,omitempty"` // and who wrote that one
+	Target    string `json:"target,omitempty"`     // an action's: the id of the message it acts on
+	Emoji     string `json:"emoji,omitempty"`      // a reaction's
+	On        bool   `json:"on,omitempty"`         // a reaction's: put on, or taken back
+	Owner     string `json:"owner,omitempty"`      // a message's: who may edit or delete it (Session.owner)
+	ClientID  string `json:"client_id,omitempty"`  // what the sender's client named it
 }
+
+// isAction reports whether m is an action on another message.
+func (m message) isAction() bool { return m.Type == "edit" || m.Type == "delete" || m.Type == "react" }
+
+// isPost reports whether m is a message of a room's that actions may act
+// on: a chat message or a shared file.
+func (m message) isPost() bool { return m.Type == "message" || m.Type == "file" }
 
 // FileInfo is what a file message says of its file.
 type FileInfo struct {
@@ -72,19 +120,48 @@ const (
 // millisecond.
 const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
-// roomEvent is the JSON event of m, kept as id in room.
+// roomEvent is the JSON event of m, kept as id in room. An action's
+// event names the message it acts on as its id, and its own as
+// action_id.
 func roomEvent(room string, id store.ID, m message, history bool) event {
-	return event{Type: m.Type, Room: room, ID: id.String(), Time: id.Time().Format(timeFormat),
-		Name: m.Name, To: m.To, Text: m.Text, File: m.File, History: history}
+	e := event{Type: m.Type, Room: room, ID: id.String(), Time: id.Time().Format(timeFormat),
+		Name: m.Name, To: m.To, Text: m.Text, File: m.File, History: history,
+		ReplyTo: m.ReplyTo, ReplyName: m.ReplyName, ClientID: m.ClientID}
+	if m.isAction() {
+		e.ID, e.ActionID = m.Target, id.String()
+		if m.Type == "react" {
+			e.Emoji, e.On = m.Emoji, &m.On
+		}
+	}
+	return e
 }
 
-// line is the plain text line of m.
+// line is the plain text line of m. A message's line breaks show as
+// " ⏎ ", so that every message is one line after its sender's name.
 func (m message) line() []byte {
-	if m.Type == "private" {
-		return text(m.Name+" → ", m.To, ": "+m.Text)
+	words := strings.ReplaceAll(m.Text, "\n", lineBreak)
+	switch m.Type {
+	case "private":
+		return text(m.Name+" → ", m.To, ": "+words)
+	case "edit":
+		return text("* ", m.Name, " edited: "+words)
+	case "delete":
+		return text("* ", m.Name, " deleted a message")
+	case "react":
+		if m.On {
+			return text("* ", m.Name, " reacted "+m.Emoji+" to "+m.To+"'s message")
+		}
+		return text("* ", m.Name, " took back "+m.Emoji+" from "+m.To+"'s message")
 	}
-	return text(m.Name, ": ", m.Text)
+	if m.ReplyTo != "" {
+		words = "[reply to " + m.ReplyName + "] " + words
+	}
+	return text(m.Name, ": ", words)
 }
+
+// lineBreak is how a line break inside a message shows in the plain text
+// format: nothing a client prints can start a line of its own.
+const lineBreak = " ⏎ "
 
 // notRecovered is the notice for a client whose ?since= the room cannot
 // answer in full.

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"wschat/internal/engine"
@@ -16,6 +17,9 @@ type handler struct{ c *Chat }
 // nobody to tell, and a newcomer who opens it again gets the message as
 // history.
 func (h handler) Deliver(room string, rec store.Record) engine.Delivery {
+	if isPostPayload(rec.Payload) {
+		h.c.activity.note(room, rec.ID)
+	}
 	r := h.c.hub.room(room)
 	if r == nil {
 		return nil
@@ -25,6 +29,12 @@ func (h handler) Deliver(room string, rec store.Record) engine.Delivery {
 		return nil // the chat writes every message: this cannot be
 	}
 	return r.deliver(rec.ID, m)
+}
+
+// isPostPayload reports whether a kept payload is a chat message or a
+// file's, without decoding it: encodeMessage writes "type" first.
+func isPostPayload(p []byte) bool {
+	return bytes.HasPrefix(p, []byte(`{"type":"message"`)) || bytes.HasPrefix(p, []byte(`{"type":"file"`))
 }
 
 // Mail implements engine.Handler: every connection of the owner here gets
@@ -42,6 +52,10 @@ func (h handler) Mail(owner string, rec store.Record) {
 // Private implements engine.Handler: the holder of the name here gets an
 // unkept private message.
 func (h handler) Private(key string, payload []byte) {
+	if note, ok := isMention(payload); ok {
+		h.c.tellMentioned(key, note)
+		return
+	}
 	var m message
 	if json.Unmarshal(payload, &m) != nil {
 		return

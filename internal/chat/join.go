@@ -111,6 +111,7 @@ func (c *Chat) newSession(t Transport, req JoinRequest) *Session {
 	s := &Session{c: c, t: t, name: req.Name, key: key, json: req.JSON,
 		deflate: t.Compressed(), account: c.opts.Accounts, holder: rand.Text(), addr: req.Addr,
 		p: c.people.join(req.Participant)}
+	s.owner = owner(s.p.key, key)
 	if c.opts.Accounts {
 		s.box = &mailState{catching: true}
 	}

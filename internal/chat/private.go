@@ -28,23 +28,30 @@ import (
 // room, and back to s: the two of them see it, and nobody else.
 func (s *Session) private(to, words string) {
 	if to == "" || words == "" {
-		s.tell(CodeUsage, "usage: /msg NAME TEXT")
+		s.answer(CodeUsage, "usage: /msg NAME TEXT")
 		return
 	}
+	m := message{Type: "private", Name: s.name, To: to, Text: words, ClientID: s.req.clientID}
+	if r := s.sendPrivate(m); r != nil {
+		s.answer(r.Code, r.Text)
+	}
+}
+
+// sendPrivate delivers m, a private message from s, to its recipient
+// and back to s, or says why it could not. It may be called from any
+// goroutine: it tells s nothing but what needs no answer (mail kept).
+func (s *Session) sendPrivate(m message) *Refusal {
 	c := s.c
-	key := textrules.Fold(to)
+	key := textrules.Fold(m.To)
 	here := c.hub.find(key)
 	if len(here) > 0 {
-		to = here[0].name
+		m.To = here[0].name
 	}
-	m := message{Type: "private", Name: s.name, To: to, Text: words}
 	if c.opts.Accounts {
-		s.mail(key, m)
-		return
+		return s.mail(key, m)
 	}
 	if len(here) == 0 {
-		s.privateElsewhere(key, m)
-		return
+		return s.privateElsewhere(key, m)
 	}
 	for _, q := range here {
 		q.send(privatePayload(q, m, store.ID{}, false))
@@ -53,30 +60,31 @@ func (s *Session) private(to, words string) {
 		s.send(privatePayload(s, m, store.ID{}, false))
 	}
 	c.Stats.Private.Add(1)
+	return nil
 }
 
 // privateElsewhere hands m to the node where the name whose key is key is
 // held, if any, and sends s its copy.
-func (s *Session) privateElsewhere(key string, m message) {
+func (s *Session) privateElsewhere(key string, m message) *Refusal {
 	ctx, cancel := call()
 	defer cancel()
 	online, err := s.c.broker.Private(ctx, key, encodeMessage(m))
 	switch {
 	case err != nil:
 		s.c.failed("send a private message", err)
-		s.tell(CodeUnavailable, unavailable)
+		return refuse(CodeUnavailable, unavailable)
 	case !online:
-		s.tell(CodeNotOnline, fmt.Sprintf("%s is not online", m.To))
-	default:
-		s.send(privatePayload(s, m, store.ID{}, false))
-		s.c.Stats.Private.Add(1)
+		return refuse(CodeNotOnline, fmt.Sprintf("%s is not online", m.To))
 	}
+	s.send(privatePayload(s, m, store.ID{}, false))
+	s.c.Stats.Private.Add(1)
+	return nil
 }
 
 // mail keeps m, from s to the account whose key is key, in both
 // mailboxes; the engine then gives it to every connection of the two.
-// If it cannot be kept, nobody gets it and s is told why.
-func (s *Session) mail(key string, m message) {
+// If it cannot be kept, nobody gets it, and mail says why.
+func (s *Session) mail(key string, m message) *Refusal {
 	c := s.c
 	exists := len(c.hub.find(key)) > 0 || c.opts.MailFor != nil && c.opts.MailFor(key, m.To)
 	ctx, cancel := call()
@@ -84,16 +92,15 @@ func (s *Session) mail(key string, m message) {
 	err := c.mail.Keep(ctx, engine.Letter{From: s.key, To: key, Sender: s.p.key, Create: exists, Payload: encodeMessage(m)})
 	switch {
 	case errors.Is(err, engine.ErrNoMailbox):
-		s.tell(CodeNoMailbox, fmt.Sprintf("%s is not online, and nothing was kept: there is no mailbox for %s (no account of that name has connected here)", m.To, m.To))
-		return
+		return refuse(CodeNoMailbox, fmt.Sprintf("%s is not online, and nothing was kept: there is no mailbox for %s (no account of that name has connected here)", m.To, m.To))
 	case err != nil:
-		s.refused(err, mailWords(m.To))
-		return
+		return s.c.refusal(err, mailWords(m.To))
 	}
 	c.Stats.Private.Add(1)
 	if online, err := c.presence.Online(ctx, key); err == nil && !online {
 		s.tell(CodeMailKept, fmt.Sprintf("%s is offline: they will get your message when they next connect", m.To))
 	}
+	return nil
 }
 
 // privatePayload is a private message for s: sent now, or kept as id
@@ -102,7 +109,8 @@ func privatePayload(s *Session, m message, id store.ID, history bool) []byte {
 	if !s.json {
 		return m.line()
 	}
-	e := event{Type: "private", Time: time.Now().UTC().Format(timeFormat), Name: m.Name, To: m.To, Text: m.Text, File: m.File, History: history}
+	e := event{Type: "private", Time: time.Now().UTC().Format(timeFormat), Name: m.Name, To: m.To, Text: m.Text, File: m.File,
+		History: history, ClientID: m.ClientID}
 	if !id.IsZero() {
 		e.ID, e.Time = id.String(), id.Time().Format(timeFormat)
 	}
@@ -118,41 +126,39 @@ func encodeMessage(m message) []byte {
 	return b
 }
 
-// say posts a chat message from s to its room.
-func (s *Session) say(words string) {
-	s.post(message{Type: "message", Name: s.name, Text: words})
-}
-
 // post keeps m, from s, in the log of s's room, which then delivers it to
 // everyone in the room. It returns once that is done and the members it
 // put behind have drained (flow control), so that a sender runs neither
 // ahead of the log nor of its readers. A message that cannot be kept is
-// not delivered, s is told, and post reports false.
-func (s *Session) post(m message) bool {
+// not delivered, and post says why; s is not told.
+func (s *Session) post(m message) (store.ID, *Refusal) {
 	room := s.c.hub.roomOf(s).key
 	ctx, cancel := call()
 	defer cancel()
-	_, d, err := s.c.broker.Publish(ctx, room, s.p.key, encodeMessage(m))
+	id, d, err := s.c.broker.Publish(ctx, room, s.p.key, encodeMessage(m))
 	if err != nil {
-		s.refused(err, historyWords)
-		return false
+		return store.ID{}, s.c.refusal(err, historyWords)
 	}
 	if d != nil {
 		d.Wait()
 	}
-	return true
+	return id, nil
 }
 
-// refused tells s its message was not kept, and so went to nobody: past
-// a bound, in the words words gives, or for want of a store.
-func (s *Session) refused(err error, words func(*store.LimitError) (Code, string)) {
+// refusal is why a message was not kept, and so went to nobody: past a
+// bound, in the words words gives, or for want of a store.
+func (c *Chat) refusal(err error, words func(*store.LimitError) (Code, string)) *Refusal {
 	var le *store.LimitError
 	if errors.As(err, &le) {
-		s.c.Stats.OverBounds.Add(1)
-		s.tell(words(le))
-		return
+		c.Stats.OverBounds.Add(1)
+		return refuse(words(le))
 	}
-	s.notKept(err)
+	c.Stats.NotStored.Add(1)
+	c.failed("keep a message", err)
+	if isUnavailable(err) {
+		return refuse(CodeUnavailable, unavailable)
+	}
+	return refuse(CodeNotStored, "your message was not sent: the server could not store it; try again later")
 }
 
 // historyWords says why a message past a bound of history was not sent.
@@ -176,15 +182,4 @@ func mailWords(to string) func(*store.LimitError) (Code, string) {
 		}
 		return CodeMailShare, "nothing was kept: the mail you have left for others has reached your share (" + size + ") until older letters age out"
 	}
-}
-
-// notKept tells s its message could not be kept, and so went to nobody.
-func (s *Session) notKept(err error) {
-	s.c.Stats.NotStored.Add(1)
-	s.c.failed("keep a message", err)
-	if isUnavailable(err) {
-		s.tell(CodeUnavailable, unavailable)
-		return
-	}
-	s.tell(CodeNotStored, "your message was not sent: the server could not store it; try again later")
 }

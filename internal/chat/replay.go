@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 
 	"wschat/internal/store"
@@ -9,12 +10,17 @@ import (
 
 // Replay. A newcomer to a room gets its history, then its live messages,
 // with nothing missed, nothing twice and nothing out of order, and never
-// more in memory at once than a page of the room log and its own outbox:
+// more in memory at once than a page of the room log, the actions it
+// folds and its own outbox:
 //
 //  1. On entering (enterLocked) the session is marked as catching up:
 //     the room's live messages are held for it (hold), not sent.
-//  2. A goroutine of the session's own (replayer) reads the history a
-//     page at a time from the engine, outside every lock, and sends it
+//  2. A goroutine of the session's own (replayer) first reads what it
+//     will send, within a request's budget, folding the actions on the
+//     messages into a fold (prepare, fold.go): back from the end until it
+//     has the last messages not deleted, or forward from the client's
+//     since. Then it reads the history again a page at a time from the
+//     engine, outside every lock, and sends each message as it stands,
 //     under the same flow control as live messages: when the client's
 //     outbox is past its soft limit, it waits for the client (Wait).
 //  3. When a page comes back short, it has caught up: under the room's
@@ -95,7 +101,8 @@ func (s *Session) stopReplay() {
 // replayRoom replays r's history, then lets its live messages through,
 // and reports whether it got that far.
 func (s *Session) replayRoom(rp *replayer, r *room, from replayFrom) bool {
-	cursor, ok := s.start(rp, r, from)
+	w, ok := s.prepare(rp, r, from)
+	cursor := w.start
 	page := s.c.opts.ReplayPage
 	for ok {
 		var recs []store.Record
@@ -105,7 +112,7 @@ func (s *Session) replayRoom(rp *replayer, r *room, from replayFrom) bool {
 			return s.c.history.After(ctx, r.key, cursor, page)
 		})
 		for _, rec := range recs {
-			if !s.replayOne(rp, r, rec) {
+			if !s.replayOne(rp, r, rec, w) {
 				return false
 			}
 			cursor = rec.ID
@@ -117,36 +124,96 @@ func (s *Session) replayRoom(rp *replayer, r *room, from replayFrom) bool {
 	return false
 }
 
-// start returns the id the replay starts after: from's, or, counting
-// from the end, the one before the oldest of the room's last from.last
-// messages, found by paging back.
-func (s *Session) start(rp *replayer, r *room, from replayFrom) (store.ID, bool) {
-	if !from.fromEnd {
-		return from.after, true
-	}
-	// Even for none, the newest message is where the end is.
-	cursor, want := store.MaxID, max(from.last, 1)
-	for want > 0 {
+// window is what a replay sends: the records after start, each message
+// as the actions up to horizon leave it (fold.go). What came after
+// horizon goes as it came, actions as events of their own.
+type window struct {
+	start   store.ID
+	horizon store.ID // the newest record folded
+	fold    *fold
+	// resend: actions on messages before start are sent, since the client
+	// saw those (it asked for what came since); a newcomer is not sent
+	// them, since it has not.
+	resend bool
+}
+
+// prepare reads what the replay will send, folding the actions in it,
+// within a request's budget: from the end back, until from.last messages
+// that are not deleted, or forward from the id the client saw. Past the
+// budget it folds no further: the rest goes as it came.
+func (s *Session) prepare(rp *replayer, r *room, from replayFrom) (window, bool) {
+	w := window{fold: newFold(), start: from.after, horizon: from.after, resend: !from.fromEnd}
+	var err error
+	switch {
+	case !from.fromEnd:
+		err = s.c.scanFor(s.c.budget(), r.key, from.after, true, actionMark, func(rec store.Record, m message) bool {
+			more := !m.isAction() || !w.inWindow(m) || w.fold.add(rec.ID, m)
+			w.horizon = rec.ID
+			return more && !stopped(rp)
+		})
+	case from.last == 0:
+		// None: the newest message is where the replay starts.
 		recs, ok := s.read(rp, func() ([]store.Record, error) {
 			ctx, cancel := call()
 			defer cancel()
-			return s.c.history.Before(ctx, r.key, cursor, min(want, s.c.opts.ReplayPage))
+			return s.c.history.Before(ctx, r.key, store.MaxID, 1)
 		})
-		if !ok {
-			return store.ID{}, false
+		if len(recs) > 0 {
+			w.start, w.horizon = recs[0].ID, recs[0].ID
 		}
-		if len(recs) == 0 {
-			break
+		return w, ok
+	default:
+		err = s.foldLast(rp, r, from.last, &w)
+	}
+	if errors.Is(err, errSpent) {
+		err = nil
+	}
+	if err != nil {
+		s.unreadable(err)
+		return w, false
+	}
+	return w, !stopped(rp)
+}
+
+// foldLast reads r's history back from the end until it has last
+// messages that are not deleted, folding the actions it meets: actions
+// come after the messages they act on, so each message it counts has
+// had all of its folded. The replay starts just before the oldest.
+func (s *Session) foldLast(rp *replayer, r *room, last int, w *window) error {
+	count := 0
+	err := s.c.scan(s.c.budget(), r.key, store.MaxID, false, func(rec store.Record, m message) bool {
+		if w.horizon.IsZero() {
+			w.horizon = rec.ID
+			w.start = rec.ID // nothing to replay, unless a message is counted
 		}
-		cursor, want = recs[0].ID, want-len(recs)
-	}
-	switch {
-	case cursor == store.MaxID:
-		return store.ID{}, true // no history: everything is new
-	case from.last == 0:
-		return cursor, true // the newest: nothing before it
-	}
-	return justBefore(cursor), true
+		switch {
+		case m.isAction():
+			if !w.fold.add(rec.ID, m) {
+				return false
+			}
+		case m.isPost() && !w.fold.deleted(rec.ID):
+			count++
+			w.start = justBefore(rec.ID)
+			if count == last {
+				return false
+			}
+		}
+		return !stopped(rp)
+	})
+	return err
+}
+
+// inWindow reports whether the action m acts on a message the replay
+// sends.
+func (w window) inWindow(m message) bool {
+	target, err := store.ParseID(m.Target)
+	return err == nil && w.start.Less(target)
+}
+
+// unreadable tells the client its room's history could not be read.
+func (s *Session) unreadable(err error) {
+	s.c.failed("read a room's history", err)
+	s.send(notice(CodeUnavailable, "your room's history could not be read: reconnect to get it").pick(s.json))
 }
 
 // justBefore is the id right before id.
@@ -168,17 +235,17 @@ func (s *Session) read(rp *replayer, f func() ([]store.Record, error)) ([]store.
 	}
 	recs, err := f()
 	if err != nil {
-		s.c.failed("read a room's history", err)
-		s.tell(CodeUnavailable, "your room's history could not be read: reconnect to get it")
+		s.unreadable(err)
 		return nil, false
 	}
 	return recs, true
 }
 
-// replayOne sends the session one message of r's history, marked as such
-// in JSON, and waits for the client to take it if its outbox is full. It
-// reports whether to go on.
-func (s *Session) replayOne(rp *replayer, r *room, rec store.Record) bool {
+// replayOne sends the session one record of r's history, as the window
+// says (a message as it stands, marked as history in JSON; an action
+// as an event, or nothing once folded), and waits for the client to take
+// it if its outbox is full. It reports whether to go on.
+func (s *Session) replayOne(rp *replayer, r *room, rec store.Record, w window) bool {
 	if stopped(rp) {
 		return false
 	}
@@ -186,9 +253,24 @@ func (s *Session) replayOne(rp *replayer, r *room, rec store.Record) bool {
 	if err := json.Unmarshal(rec.Payload, &m); err != nil {
 		return true // the log keeps only what the chat wrote: this cannot be
 	}
-	p := m.line()
+	folded := !w.horizon.Less(rec.ID)
+	f := apply(rec.ID, m, nil)
+	switch {
+	case m.isAction():
+		in := w.inWindow(m)
+		if in && folded || !in && !w.resend {
+			return true
+		}
+	case folded:
+		st := w.fold.of(rec.ID)
+		if st != nil && st.deleted {
+			return true
+		}
+		f = apply(rec.ID, m, st)
+	}
+	p := f.line()
 	if s.json {
-		p = jsonPayload(roomEvent(r.name, rec.ID, m, true))
+		p = jsonPayload(f.event(r.name, true))
 	}
 	if s.t.Send(s.c.enc.Frame(p)) {
 		s.t.Wait()

@@ -151,7 +151,9 @@ func (r *room) deliver(id store.ID, m message) engine.Delivery {
 			behind = append(behind, s.t)
 		}
 	}
-	r.messages++
+	if m.isPost() {
+		r.messages++
+	}
 	r.c.Stats.fannedOut(len(r.members), time.Since(start))
 	if len(behind) == 0 {
 		return nil

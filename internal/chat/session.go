@@ -24,6 +24,7 @@ type Session struct {
 	holder  string // this connection's claim on the name, unique to it
 	addr    string // the client's address, for the log
 	upload  string // the credential the connection uploads files with
+	owner   string // who may edit and delete the messages it sends (see owner)
 	p       *participant
 	same    *Session // the next session of the same name on this node (hub.names)
 
@@ -49,6 +50,7 @@ type Session struct {
 	box *mailState // with accounts: the mailbox's replay; nil otherwise
 
 	// Owned by the reader.
+	req        request     // what it is answering now
 	lastTyping int64       // when the last typing event went out, in Unix nanoseconds
 	expiry     *time.Timer // closes the connection when its token runs out; nil without tokens
 }
@@ -80,13 +82,28 @@ func (s *Session) Name() string { return s.name }
 func (s *Session) Participant() string { return s.p.key }
 
 // Receive acts on one text message the client sent: a chat message goes
-// to the room, a command is carried out. Only the connection's reader
-// calls it. While the session is catching up with its room's history it
-// waits, so that what the client does comes after what it missed.
+// to the room, a command or a JSON request (input.go) is carried out.
+// Only the connection's reader calls it. While the session is catching
+// up with its room's history it waits, so that what the client does
+// comes after what it missed.
 func (s *Session) Receive(msg []byte) {
 	c := s.c
 	c.Stats.Received.Add(1)
 	s.awaitReplay()
+	if s.json {
+		if rq, bad, ok := parseRequest(msg); ok {
+			s.req = request{object: true, clientID: rq.ClientID}
+			defer func() { s.req = request{} }()
+			switch {
+			case !s.withinLimit():
+			case bad != "":
+				s.answer(CodeBadRequest, bad)
+			default:
+				s.do(rq)
+			}
+			return
+		}
+	}
 	text := textrules.CleanMessage(string(msg))
 	if text == "" {
 		return
@@ -102,7 +119,7 @@ func (s *Session) Receive(msg []byte) {
 	if !s.withinLimit() {
 		return
 	}
-	s.say(strings.TrimPrefix(text, "/")) // "//text" says "/text"
+	s.keep(s.message(strings.TrimPrefix(text, "/"))) // "//text" says "/text"
 }
 
 // withinLimit applies the rate limit to a message or command, and reports
@@ -121,7 +138,11 @@ func (s *Session) withinLimit() bool {
 		s.t.Close(Reason(CodeTooFast, s.c.tooFast()))
 	default:
 		s.c.Stats.Limited.Add(1)
-		s.send(s.c.slowDown.pick(s.json))
+		if s.req.object {
+			s.answer(CodeSlowDown, s.c.slowDownWords())
+		} else {
+			s.send(s.c.slowDown.pick(s.json))
+		}
 	}
 	return false
 }

@@ -50,17 +50,9 @@ func (u *uploads) revoke(s *Session) {
 // session of that account; it must be in room. It returns a *Refusal
 // when there is none.
 func (c *Chat) Uploader(credential, subject, room string) (*Session, error) {
-	var sessions []*Session
-	if subject != "" {
-		sessions = c.hub.find(textrules.Fold(subject))
-	} else {
-		c.uploads.mu.Lock()
-		s := c.uploads.byCredential[credential]
-		c.uploads.mu.Unlock()
-		if s == nil {
-			return nil, refuse(CodeAuthRequired, "that credential is not one of a connection that is open")
-		}
-		sessions = []*Session{s}
+	sessions, err := c.holders(credential, subject)
+	if err != nil {
+		return nil, err
 	}
 	if room == "" {
 		room = lobby
@@ -69,6 +61,34 @@ func (c *Chat) Uploader(credential, subject, room string) (*Session, error) {
 		return s, nil
 	}
 	return nil, refuse(CodeNotInRoom, fmt.Sprintf("you are not in %s: join it to share files there", room))
+}
+
+// PrivateUploader returns the session a file shared privately comes
+// from: the one credential was handed to, or with subject (an account's
+// token) one of that account's. It returns a *Refusal when there is none.
+func (c *Chat) PrivateUploader(credential, subject string) (*Session, error) {
+	sessions, err := c.holders(credential, subject)
+	if err != nil {
+		return nil, err
+	}
+	if len(sessions) == 0 {
+		return nil, refuse(CodeAuthRequired, "you are not connected: connect to share files")
+	}
+	return sessions[0], nil
+}
+
+// holders returns the sessions credential, or subject's token, stands for.
+func (c *Chat) holders(credential, subject string) ([]*Session, error) {
+	if subject != "" {
+		return c.hub.find(textrules.Fold(subject)), nil
+	}
+	c.uploads.mu.Lock()
+	s := c.uploads.byCredential[credential]
+	c.uploads.mu.Unlock()
+	if s == nil {
+		return nil, refuse(CodeAuthRequired, "that credential is not one of a connection that is open")
+	}
+	return []*Session{s}, nil
 }
 
 // Credential reports whether credential is one the chat handed out.
@@ -83,7 +103,48 @@ func (c *Chat) Credential(credential string) bool {
 // whether the message was kept and delivered.
 func (s *Session) Share(f FileInfo) bool {
 	words := fmt.Sprintf("[file] %s (%s) %s", f.Name, bytesize.Approx(f.Size), f.URL)
-	return s.post(message{Type: "file", Name: s.name, File: &f, Text: words})
+	if _, r := s.post(message{Type: "file", Name: s.name, File: &f, Text: words, Owner: s.owner}); r != nil {
+		s.tell(r.Code, r.Text)
+		return false
+	}
+	return true
+}
+
+// ShareWith sends a file from s to the participant called to, as a
+// private message: the two of them get its link, and nobody else. It
+// returns a *Refusal when the message could not be delivered (to is
+// not online, or has no mailbox, say).
+func (s *Session) ShareWith(to string, f FileInfo) error {
+	words := fmt.Sprintf("[file] %s (%s) %s", f.Name, bytesize.Approx(f.Size), f.URL)
+	if r := s.sendPrivate(message{Type: "private", Name: s.name, To: to, Text: words, File: &f}); r != nil {
+		return r
+	}
+	return nil
+}
+
+// Reaches reports whether a private message from s to the participant
+// called to could be delivered now, as far as can be told before trying:
+// it returns the *Refusal one would get when nobody of that name is
+// online (without accounts), or there is no such account.
+func (s *Session) Reaches(to string) error {
+	if why := textrules.CheckName("name", to); why != "" {
+		return refuse(CodeBadName, why)
+	}
+	c := s.c
+	key := textrules.Fold(to)
+	if len(c.hub.find(key)) > 0 || c.opts.Accounts && c.opts.MailFor != nil && c.opts.MailFor(key, to) {
+		return nil
+	}
+	ctx, cancel := call()
+	defer cancel()
+	online, err := c.presence.Online(ctx, key)
+	switch {
+	case err != nil:
+		return c.failed("find a name", err)
+	case !online && !c.opts.Accounts:
+		return refuse(CodeNotOnline, fmt.Sprintf("%s is not online", to))
+	}
+	return nil
 }
 
 // RoomName is the name of the room s is in now.
