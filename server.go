@@ -89,10 +89,11 @@ type Server struct {
 	mux     *http.ServeMux
 	chat    *chat.Chat
 	engine  chatEngine
-	auth    *auth.Auth   // nil: any name may join
-	files   *files.Store // the shared files
-	lock    io.Closer    // the lock on -data, nil without it
-	ping    []byte       // the keepalive ping frame, encoded once
+	auth    *auth.Auth      // nil: any name may join
+	files   *files.Store    // the shared files
+	uploads uploadsUnderWay // the named uploads being read, which may be cancelled
+	lock    io.Closer       // the lock on -data, nil without it
+	ping    []byte          // the keepalive ping frame, encoded once
 	metrics *metrics
 	gate    *gate   // limits connections waiting to send a request header
 	partial *budget // shared by the partial messages of every connection; nil is no limit
@@ -209,6 +210,7 @@ func (s *Server) route() {
 	registerPage(s.mux)
 	s.mux.HandleFunc("GET /api/config", s.pageConfig)
 	s.mux.HandleFunc("POST /files", s.handleUpload)
+	s.mux.HandleFunc("DELETE /files/uploads/{key}", s.handleCancelUpload)
 	s.mux.Handle("GET /files/{id}/{name}", s.files)
 	if s.auth != nil {
 		s.auth.Routes(s.mux)

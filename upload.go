@@ -68,9 +68,14 @@ const (
 // participant's (see chat.ParticipantOf): it counts against that share.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
+	var up *uploadUnderWay // set when the upload is named, and may be cancelled
 	if rc.EnableFullDuplex() == nil { // read the body after answering: see linger
 		body := r.Body
-		defer linger(rc, body)
+		defer func() {
+			if !up.wasCancelled() { // whoever cancelled reads no answer
+				linger(rc, body)
+			}
+		}()
 	}
 	to := strings.TrimSpace(r.URL.Query().Get("to"))
 	p, status, refusal := s.uploader(r, to)
@@ -84,6 +89,19 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := s.files.Limit(w, r)
+	if key := r.URL.Query().Get("upload"); key != "" && err == nil {
+		if len(key) > maxUploadKey {
+			auth.Error(w, http.StatusBadRequest, codeBadUploadKey, "an upload's key is 1 to 64 bytes")
+			return
+		}
+		up = s.uploads.start(bearer(r), key, body, rc)
+		if up == nil {
+			auth.Error(w, http.StatusConflict, codeBadUploadKey, "an upload of yours named "+key+" is under way already")
+			return
+		}
+		defer s.uploads.end(bearer(r), key)
+		body = up
+	}
 	var f files.File
 	if err == nil {
 		f, err = s.files.Put(p.Participant(), r.URL.Query().Get("name"), body)
@@ -125,6 +143,8 @@ func (s *Server) uploadFailed(w http.ResponseWriter, p *chat.Session, err error)
 	case errors.Is(err, files.ErrBusy):
 		w.Header().Set("Retry-After", "10")
 		auth.Error(w, http.StatusServiceUnavailable, codeUploadsBusy, "uploads in progress hold all the room the server gives them: try again shortly")
+	case errors.Is(err, errCancelled):
+		auth.Error(w, http.StatusConflict, codeCancelled, "the upload was cancelled: nothing was kept")
 	case errors.Is(err, files.ErrTooSlow):
 		auth.Error(w, http.StatusRequestTimeout, codeTooSlow, "the file came too slowly: "+err.Error())
 	case errors.Is(err, syscall.ENOSPC):
@@ -157,8 +177,8 @@ func privateRefusal(err error) (int, *chat.Refusal) {
 // the room it names, or able to reach the participant called to (a file
 // shared privately), or the status and refusal to answer with.
 func (s *Server) uploader(r *http.Request, to string) (*chat.Session, int, *chat.Refusal) {
-	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || credential == "" {
+	credential := bearer(r)
+	if credential == "" {
 		return nil, http.StatusUnauthorized, &chat.Refusal{Code: chat.CodeAuthRequired, Text: "send Authorization: Bearer with the upload credential of your connection's welcome"}
 	}
 	subject := ""
@@ -191,6 +211,15 @@ func (s *Server) uploader(r *http.Request, to string) (*chat.Session, int, *chat
 		return nil, http.StatusUnauthorized, refusal
 	}
 	return nil, http.StatusInternalServerError, &chat.Refusal{Code: "server-error", Text: err.Error()}
+}
+
+// bearer is the credential r carries as Authorization: Bearer, or "".
+func bearer(r *http.Request) string {
+	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return credential
 }
 
 // linger drops what the client still sends of body, once the answer is

@@ -31,7 +31,7 @@ let current = null;
  */
 export function setUpSharing(target, tell) {
   const share = (file) => upload(file, target(), tell);
-  ui.uploadCancel.addEventListener('click', () => current?.abort());
+  ui.uploadCancel.addEventListener('click', () => current?.cancel());
   ui.attach.addEventListener('click', () => ui.file.click());
   ui.file.addEventListener('change', () => {
     share(ui.file.files[0]);
@@ -75,9 +75,9 @@ function upload(file, where, tell) {
     return;
   }
   const xhr = new XMLHttpRequest();
-  current = xhr;
-  const q = where.to ? { to: where.to, name: file.name } : { room: where.room, name: file.name };
-  xhr.open('POST', `/files?${new URLSearchParams(q)}`);
+  const key = crypto.randomUUID();
+  const q = where.to ? { to: where.to } : { room: where.room };
+  xhr.open('POST', `/files?${new URLSearchParams({ ...q, name: file.name, upload: key })}`);
   xhr.setRequestHeader('Authorization', `Bearer ${where.credential}`);
   ui.uploadName.textContent = `Sharing ${file.name}…`;
   ui.uploadProgress.value = 0;
@@ -86,16 +86,30 @@ function upload(file, where, tell) {
     if (e.lengthComputable) ui.uploadProgress.value = Math.round((100 * e.loaded) / e.total);
   });
   let cancelled = false;
-  xhr.addEventListener('abort', () => {
-    cancelled = true;
-  });
+  current = {
+    // Aborting alone cannot take back the bytes already handed to the
+    // network, which may still reach the server whole: the server is
+    // asked to stop reading, and says whether it was in time.
+    async cancel() {
+      cancelled = true;
+      xhr.abort();
+      let answer;
+      try {
+        answer = await fetch(`/files/uploads/${key}?${new URLSearchParams(q)}`, {
+          method: 'DELETE', headers: { Authorization: `Bearer ${where.credential}` },
+        });
+      } catch {
+        // the server is away: it stops reading when the connection goes
+      }
+      if (answer?.status === 204) tell(`Sharing ${file.name} was cancelled: nobody got it`);
+      else if (answer?.status === 409) tell(`${file.name} had reached the server whole before the cancel: it is shared`);
+      else tell(`Sharing ${file.name} was cancelled`); // it had not begun to arrive
+    },
+  };
   xhr.addEventListener('loadend', () => {
     ui.upload.hidden = true;
     current = null;
-    if (cancelled) {
-      tell(`Sharing ${file.name} was cancelled: nobody got it`);
-      return;
-    }
+    if (cancelled) return; // cancel tells
     if (xhr.status === 201) return; // the room's message shows it
     let why = xhr.status ? `the server answered ${xhr.status}` : 'the connection failed';
     try {
