@@ -68,7 +68,7 @@ const (
 // participant's (see chat.ParticipantOf): it counts against that share.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
-	var up *uploadUnderWay // set when the upload is named, and may be cancelled
+	var up *uploadUnderWay            // set when the upload is named, and may be cancelled
 	if rc.EnableFullDuplex() == nil { // read the body after answering: see linger
 		body := r.Body
 		defer func() {
