@@ -172,3 +172,41 @@ func TestKeyDirectoryNodes(t *testing.T) {
 		t.Fatalf("the second node lists %v, want [%s]", got, id)
 	}
 }
+
+// TestSealedUpload: a file uploaded with sealed=1 is kept under the name
+// "file", as the bytes sent, and posted to nobody; once the room is
+// encrypted, a file in clear is refused before its body is read.
+func TestSealedUpload(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	_, room := sealedVectors(t)
+	alice, credential := enterWithUpload(t, addr, "alice", "vault")
+	bob := enter(t, addr, "bob", "vault")
+	alice.event(t) // bob joined
+	ciphertext := []byte("\x8f\x03 opaque bytes the server cannot read")
+
+	req, _ := http.NewRequest("POST", "http://"+addr+"/files?room=vault&sealed=1&name=secret-plans.txt", strings.NewReader(string(ciphertext)))
+	req.Header.Set("Authorization", "Bearer "+credential)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answer map[string]any
+	json.NewDecoder(resp.Body).Decode(&answer)
+	resp.Body.Close()
+	link, _ := answer["url"].(string)
+	if resp.StatusCode != http.StatusCreated || answer["name"] != "file" || !strings.HasSuffix(link, "/file") {
+		t.Fatalf("a sealed upload: %s %v", resp.Status, answer)
+	}
+	if got, body := fetch(t, "http://"+addr+link); got.StatusCode != 200 || string(body) != string(ciphertext) {
+		t.Fatalf("the sealed file: %s %q", got.Status, body)
+	}
+
+	alice.ask(t, map[string]any{"type": "message", "sealed": room})
+	if got := bob.awaitLine(t, "alice: "); got != "alice: [encrypted message]" {
+		t.Fatalf("bob got %q: want the sealed message first, and no file message before it", got)
+	}
+	resp, answer = upload(t, addr, credential, "vault", "plans.txt", []byte("in clear"))
+	if resp.StatusCode != http.StatusForbidden || answer["code"] != "room-encrypted" {
+		t.Fatalf("a file in clear to an encrypted room: %s %v", resp.Status, answer)
+	}
+}
