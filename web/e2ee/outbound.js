@@ -97,7 +97,8 @@ async function sealedPrivate(item, device, fail) {
 /** hold keeps item until the person accepts name's new keys. */
 function hold(name, item) {
   const k = name.toLowerCase();
-  held.set(k, [...(held.get(k) ?? []), item]);
+  const items = held.get(k) ?? [];
+  if (!items.includes(item)) held.set(k, [...items, item]); // a reconnection sends it again
 }
 
 /** release accepts name's devices and sends what waited for that. */
