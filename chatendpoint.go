@@ -76,7 +76,7 @@ func openLog(cfg Config, dir string, bounds store.Bounds, log *slog.Logger) (*st
 func (s *Server) chatOptions() chat.Options {
 	cfg := s.cfg
 	o := chat.Options{
-		Broker: s.engine, History: s.engine, Presence: s.engine, Mail: s.engine,
+		Broker: s.engine, History: s.engine, Presence: s.engine, Mail: s.engine, Directory: s.directory,
 		Encoder:    frameEncoder{s.deflater},
 		Rate:       cfg.Rate,
 		Burst:      cfg.Burst,

@@ -62,6 +62,8 @@ var contractCases = []contractCase{
 	{name: "acting on messages", run: contractActions},
 	{name: "pages of older messages", run: contractScrollBack},
 	{name: "mentions in other rooms", run: contractMentions},
+	// Encrypted messages: contract_sealed_test.go.
+	{name: "sealed messages", config: tokensOn, run: contractSealed},
 }
 
 // contractReplayOnJoin: a newcomer is replayed the room's last messages,

@@ -14,6 +14,7 @@ import (
 
 	"wschat/internal/auth"
 	"wschat/internal/chat"
+	"wschat/internal/engine"
 	"wschat/internal/engine/redis"
 	"wschat/internal/files"
 	"wschat/internal/store"
@@ -84,19 +85,21 @@ const closeTimeout = 3 * time.Second
 // Server serves the chat and echo endpoints and the page, and keeps track
 // of every WebSocket connection so it can ping them and shut them down.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	mux     *http.ServeMux
-	chat    *chat.Chat
-	engine  chatEngine
-	auth    *auth.Auth      // nil: any name may join
-	files   *files.Store    // the shared files
-	uploads uploadsUnderWay // the named uploads being read, which may be cancelled
-	lock    io.Closer       // the lock on -data, nil without it
-	ping    []byte          // the keepalive ping frame, encoded once
-	metrics *metrics
-	gate    *gate   // limits connections waiting to send a request header
-	partial *budget // shared by the partial messages of every connection; nil is no limit
+	cfg    Config
+	log    *slog.Logger
+	mux    *http.ServeMux
+	chat   *chat.Chat
+	engine chatEngine
+	auth   *auth.Auth // nil: any name may join
+	// directory is the key directory of end-to-end encryption (keys.go).
+	directory engine.Directory
+	files     *files.Store    // the shared files
+	uploads   uploadsUnderWay // the named uploads being read, which may be cancelled
+	lock      io.Closer       // the lock on -data, nil without it
+	ping      []byte          // the keepalive ping frame, encoded once
+	metrics   *metrics
+	gate      *gate   // limits connections waiting to send a request header
+	partial   *budget // shared by the partial messages of every connection; nil is no limit
 	// deflater compresses and inflates for every connection that
 	// negotiated permessage-deflate; nil with compression off.
 	deflater *deflater
@@ -173,6 +176,9 @@ func (s *Server) open() error {
 		return err
 	}
 	s.metrics.watch(s.engine)
+	if s.directory, err = openDirectory(cfg, s.engine); err != nil {
+		return err
+	}
 	if s.auth, err = auth.New(s.authOptions()); err != nil {
 		return err
 	}
@@ -215,6 +221,7 @@ func (s *Server) route() {
 	if s.auth != nil {
 		s.auth.Routes(s.mux)
 	}
+	s.routeKeys()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)

@@ -24,7 +24,11 @@ import (
 // must be in ROOM. The file is stored (internal/files), and the room gets
 // a message for it, kept in its history like any other. With to=NAME
 // instead of a room, the file goes to NAME as a private message: the two
-// of them get its link, and nobody else.
+// of them get its link, and nobody else. With sealed=1 the file is one
+// encrypted in the browser (docs/encryption.md, "Files"): it is kept
+// under the name "file" and nothing is posted; the answer's url goes in
+// the sealed message that announces it. A room that is encrypted takes
+// only such files.
 
 // openFiles opens the store of shared files: in dir/files when dir is
 // set, in memory otherwise.
@@ -83,6 +87,11 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		auth.Error(w, status, string(refusal.Code), refusal.Text)
 		return
 	}
+	sealed := r.URL.Query().Get("sealed") == "1"
+	if !sealed && to == "" && p.RoomEncrypted() {
+		auth.Error(w, http.StatusForbidden, string(chat.CodeRoomEncrypted), "this room is encrypted: share files in it encrypted (sealed=1)")
+		return
+	}
 	if !p.Allow() {
 		w.Header().Set("Retry-After", "1")
 		auth.Error(w, http.StatusTooManyRequests, string(chat.CodeSlowDown), "slow down: uploads count against your message rate")
@@ -103,8 +112,12 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		body = up
 	}
 	var f files.File
+	name := r.URL.Query().Get("name")
+	if sealed {
+		name = "file"
+	}
 	if err == nil {
-		f, err = s.files.Put(p.Participant(), r.URL.Query().Get("name"), body)
+		f, err = s.files.Put(p.Participant(), name, body)
 	}
 	if err != nil {
 		s.uploadFailed(w, p, err)
@@ -112,6 +125,8 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	info := chat.FileInfo{Name: f.Name, Size: f.Size, Type: f.Type, URL: s.cfg.PublicURL + f.URLPath()}
 	switch {
+	case sealed:
+		s.log.Info("upload", "name", p.Name(), "sealed", true, "size", f.Size)
 	case to != "":
 		if err := p.ShareWith(to, info); err != nil {
 			status, refusal := privateRefusal(err)

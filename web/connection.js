@@ -12,6 +12,7 @@ import { answered, dropRequests } from './finder.js';
 import { showUnread } from './alerts.js';
 import { keepName } from './keep.js';
 import { auth, forget, scheduleRenew } from './auth.js';
+import { inbound } from './e2ee/inbound.js';
 import { ROOMS_ID, askRooms, askRoomsSoon, stopRooms, gotRooms, show, showOnline, showSide, startTyping, stopTyping, clearTyping } from './people.js';
 
 const FIRST_RETRY_MS = 1000; // the first wait before reconnecting
@@ -66,7 +67,8 @@ export function connect() {
   Object.assign(session, { ws, welcomed: false, caughtUp: false, moving: false });
   setStatus(session.joinedOnce ? 'Reconnecting…' : `Connecting as ${session.name}…`, 'busy');
   ws.addEventListener('message', (ev) => {
-    if (ws === session.ws) receive(ev.data);
+    // Encryption (e2ee/inbound.js): sealed events are opened first, in order.
+    if (ws === session.ws) inbound(ev.data, (data) => ws === session.ws && receive(data));
   });
   ws.addEventListener('close', (ev) => {
     if (ws === session.ws) closed(ev);

@@ -7,6 +7,7 @@
 
 import { ui, size } from './view.js';
 import { auth } from './auth.js';
+import { sealsFile, sealedUpload } from './e2ee/files.js';
 
 /** sharedFile checks a file event's file, whose link must lead to this server's own /files/. */
 export function sharedFile(f) {
@@ -59,6 +60,21 @@ export function setUpSharing(target, tell) {
   });
 }
 
+/** shareSealed encrypts file, then uploads and announces it, showing its progress. */
+function shareSealed(file, where, tell) {
+  current = { cancel() {} }; // no Cancel: the sealed upload goes in steps of its own
+  ui.uploadCancel.hidden = true;
+  ui.uploadName.textContent = `Encrypting and sharing ${file.name}…`;
+  ui.uploadProgress.value = 0;
+  ui.upload.hidden = false;
+  sealedUpload(file, where, tell, (p) => {
+    ui.uploadProgress.value = Math.round(100 * p);
+  }).catch((err) => tell(`Could not share ${file.name} — ${err?.message || err}`)).finally(() => {
+    ui.upload.hidden = true;
+    current = null;
+  });
+}
+
 /** upload sends file to where, showing its progress, and tells why if it fails. */
 function upload(file, where, tell) {
   if (!file) return;
@@ -74,6 +90,11 @@ function upload(file, where, tell) {
     tell('Another file is on its way: wait for it, or cancel it, to share this one');
     return;
   }
+  // Encryption (e2ee/files.js): a file for an encrypted conversation or room goes sealed.
+  if (sealsFile(where)) {
+    shareSealed(file, where, tell);
+    return;
+  }
   const xhr = new XMLHttpRequest();
   const key = crypto.randomUUID();
   const q = where.to ? { to: where.to } : { room: where.room };
@@ -82,6 +103,7 @@ function upload(file, where, tell) {
   ui.uploadName.textContent = `Sharing ${file.name}…`;
   ui.uploadProgress.value = 0;
   ui.upload.hidden = false;
+  ui.uploadCancel.hidden = false;
   xhr.upload.addEventListener('progress', (e) => {
     if (e.lengthComputable) ui.uploadProgress.value = Math.round((100 * e.loaded) / e.total);
   });

@@ -119,6 +119,10 @@ func (s *Session) edit(idText, words string) {
 		s.answer(r.Code, r.Text)
 		return
 	}
+	if t.m.Sealed != nil {
+		s.answer(CodeNotEditable, "an encrypted message cannot be edited: delete it and send another")
+		return
+	}
 	if t.m.Type != "message" {
 		s.answer(CodeNotEditable, "a shared file cannot be edited: delete it and share another")
 		return

@@ -27,6 +27,9 @@ type Options struct {
 	History  engine.History
 	Presence engine.Presence
 	Mail     engine.Mail
+	// Directory flags encrypted rooms for every node; nil: a directory
+	// of this node's, in memory.
+	Directory engine.Directory
 
 	Encoder Encoder // required
 
@@ -66,6 +69,7 @@ type Chat struct {
 	history  engine.History
 	presence engine.Presence
 	mail     engine.Mail
+	dir      engine.Directory
 	enc      Encoder
 	log      *slog.Logger
 	hub      *hub
@@ -94,6 +98,13 @@ func New(opts Options) (*Chat, error) {
 		opts.Presence = cmp.Or[engine.Presence](opts.Presence, e)
 		opts.Mail = cmp.Or[engine.Mail](opts.Mail, e)
 	}
+	if opts.Directory == nil {
+		d, err := memory.OpenDirectory("", engine.DirectoryBounds{})
+		if err != nil {
+			return nil, err
+		}
+		opts.Directory = d
+	}
 	opts.ReplayPage = cmp.Or(opts.ReplayPage, 64)
 	opts.HoldBytes = cmp.Or(opts.HoldBytes, 4<<20)
 	opts.ScanBytes = cmp.Or(opts.ScanBytes, defaultScanBytes)
@@ -104,7 +115,7 @@ func New(opts Options) (*Chat, error) {
 	limit := rateLimit{Rate: opts.Rate, Burst: opts.Burst}
 	people := newParticipants(limit, maxParticipants)
 	c := &Chat{
-		opts: opts, broker: opts.Broker, history: opts.History, presence: opts.Presence, mail: opts.Mail,
+		opts: opts, broker: opts.Broker, history: opts.History, presence: opts.Presence, mail: opts.Mail, dir: opts.Directory,
 		enc: opts.Encoder, log: opts.Logger,
 		hub:     newHub(opts.MaxRooms, opts.RoomsEach, people),
 		people:  people,

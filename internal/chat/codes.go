@@ -41,6 +41,8 @@ const (
 	CodeBadEmoji         Code = "bad-emoji"          // a reaction that is not one emoji
 	CodeTooManyReactions Code = "too-many-reactions" // a new kind of reaction on a message that has the most
 	CodeTooCostly        Code = "too-costly"         // a request that would read more history than one may
+	CodeBadSealed        Code = "bad-sealed"         // an encrypted message that does not follow the sealed format
+	CodeRoomEncrypted    Code = "room-encrypted"     // a message in clear to a room that is encrypted
 )
 
 // Reason is a close reason: the code, then the words.

@@ -116,6 +116,7 @@ func (s *Session) join(name string) {
 	place := engine.Place{Room: key, RoomName: name, Name: s.name, Holder: s.holder}
 	everyone, err := c.arrive(place)
 	if err == nil {
+		s.entering = entering{encrypted: c.roomEncrypted(key)}
 		err = c.hub.move(s, name, key, everyone)
 		if err != nil {
 			c.depart(place)

@@ -17,21 +17,23 @@ import (
 type event struct {
 	// message, file, private, edit, delete, react, welcome, join, leave,
 	// typing, notice, error, who, rooms, renewed, history or search
-	Type      string      `json:"type"`
-	Code      Code        `json:"code,omitempty"`
-	Room      string      `json:"room,omitempty"`
-	ID        string      `json:"id,omitempty"` // a message's; an action's: the message it acts on
-	Time      string      `json:"time,omitempty"`
-	Name      string      `json:"name,omitempty"`
-	To        string      `json:"to,omitempty"`
-	Text      string      `json:"text,omitempty"`
-	Online    []string    `json:"online,omitempty"`
-	Count     int         `json:"count,omitempty"`
-	Rooms     []RoomCount `json:"rooms,omitempty"`
-	History   bool        `json:"history,omitempty"`
-	Recovered *bool       `json:"recovered,omitempty"`
-	File      *FileInfo   `json:"file,omitempty"`
-	Upload    string      `json:"upload,omitempty"` // the welcome's upload credential
+	Type      string          `json:"type"`
+	Code      Code            `json:"code,omitempty"`
+	Room      string          `json:"room,omitempty"`
+	ID        string          `json:"id,omitempty"` // a message's; an action's: the message it acts on
+	Time      string          `json:"time,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	To        string          `json:"to,omitempty"`
+	Text      string          `json:"text,omitempty"`
+	Online    []string        `json:"online,omitempty"`
+	Count     int             `json:"count,omitempty"`
+	Rooms     []RoomCount     `json:"rooms,omitempty"`
+	History   bool            `json:"history,omitempty"`
+	Recovered *bool           `json:"recovered,omitempty"`
+	File      *FileInfo       `json:"file,omitempty"`
+	Sealed    json.RawMessage `json:"sealed,omitempty"`    // an encrypted message's sealed object (docs/encryption.md)
+	Encrypted bool            `json:"encrypted,omitempty"` // the welcome's: the room is encrypted
+	Upload    string          `json:"upload,omitempty"`    // the welcome's upload credential
 
 	ReplyTo   string     `json:"reply_to,omitempty"`   // the id of the message a message answers
 	ReplyName string     `json:"reply_name,omitempty"` // and who wrote that one
@@ -82,6 +84,10 @@ type message struct {
 	To   string    `json:"to,omitempty"` // a private message's recipient; an action's, who wrote the message acted on
 	Text string    `json:"text,omitempty"`
 	File *FileInfo `json:"file,omitempty"` // a shared file's
+	// An encrypted message's sealed object, checked and re-encoded
+	// (package sealed): Text is empty then, and nobody but its readers
+	// knows what it says.
+	Sealed json.RawMessage `json:"sealed,omitempty"`
 
 	ReplyTo   string `json:"reply_to,omitempty"`   // a message's: the id of the one it answers
 	ReplyName string `json:"reply_name,omitempty"` // and who wrote that one
@@ -125,7 +131,7 @@ const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 // action_id.
 func roomEvent(room string, id store.ID, m message, history bool) event {
 	e := event{Type: m.Type, Room: room, ID: id.String(), Time: id.Time().Format(timeFormat),
-		Name: m.Name, To: m.To, Text: m.Text, File: m.File, History: history,
+		Name: m.Name, To: m.To, Text: m.Text, File: m.File, Sealed: m.Sealed, History: history,
 		ReplyTo: m.ReplyTo, ReplyName: m.ReplyName, ClientID: m.ClientID}
 	if m.isAction() {
 		e.ID, e.ActionID = m.Target, id.String()
@@ -140,6 +146,9 @@ func roomEvent(room string, id store.ID, m message, history bool) event {
 // " ⏎ ", so that every message is one line after its sender's name.
 func (m message) line() []byte {
 	words := strings.ReplaceAll(m.Text, "\n", lineBreak)
+	if m.Sealed != nil {
+		words = encryptedText
+	}
 	switch m.Type {
 	case "private":
 		return text(m.Name+" → ", m.To, ": "+words)

@@ -19,6 +19,8 @@ import (
 //	{"type":"history","before":ID,"limit":50}      a page of older messages
 //	{"type":"search","text":"word","before":ID}    messages that say it
 //	{"type":"rooms","seen":{"go":ID}}              the rooms, with unread counts
+//	{"type":"message","sealed":{...}}              an encrypted message (sealed.go)
+//	{"type":"private","to":"bob","sealed":{...}}   an encrypted private message
 //
 // Any of them may carry "client_id", at most maxClientID bytes the
 // client chose: the events that answer the request carry it back (the
@@ -44,6 +46,7 @@ type clientRequest struct {
 	Before   string            `json:"before"`
 	Limit    int               `json:"limit"`
 	Seen     map[string]string `json:"seen"`
+	Sealed   json.RawMessage   `json:"sealed"`
 }
 
 // requestTypes are the types of JSON request.
@@ -94,6 +97,13 @@ func parseRequest(msg []byte) (clientRequest, string, bool) {
 // do carries out a JSON request.
 func (s *Session) do(rq clientRequest) {
 	switch rq.Type {
+	case "message", "private":
+		if rq.Sealed != nil {
+			s.sendSealed(rq)
+			return
+		}
+	}
+	switch rq.Type {
 	case "message":
 		words := textrules.CleanLines(rq.Text)
 		switch {
@@ -140,6 +150,10 @@ func (s *Session) message(words string) message {
 // keep posts m to s's room, and tells s if it could not; the people a
 // message mentions elsewhere are told (mentions.go).
 func (s *Session) keep(m message) {
+	if m.isPost() && m.Sealed == nil && s.c.hub.roomOf(s).encrypted.Load() {
+		s.answer(CodeRoomEncrypted, roomEncrypted)
+		return
+	}
 	id, r := s.post(m)
 	switch {
 	case r != nil:

@@ -195,6 +195,7 @@ func (c *Chat) enter(s *Session, name string, recovered bool) error {
 	if err != nil {
 		return err
 	}
+	s.entering = entering{encrypted: c.roomEncrypted(key)}
 	if err := c.hub.add(s, name, key, everyone, recovered); err != nil {
 		c.depart(place)
 		return err

@@ -109,7 +109,7 @@ func privatePayload(s *Session, m message, id store.ID, history bool) []byte {
 	if !s.json {
 		return m.line()
 	}
-	e := event{Type: "private", Time: time.Now().UTC().Format(timeFormat), Name: m.Name, To: m.To, Text: m.Text, File: m.File,
+	e := event{Type: "private", Time: time.Now().UTC().Format(timeFormat), Name: m.Name, To: m.To, Text: m.Text, File: m.File, Sealed: m.Sealed,
 		History: history, ClientID: m.ClientID}
 	if !id.IsZero() {
 		e.ID, e.Time = id.String(), id.Time().Format(timeFormat)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"wschat/internal/engine"
@@ -28,8 +29,11 @@ type room struct {
 	// How many members take compressed broadcasts, and how many of those
 	// read JSON.
 	deflatePeers, deflateJSON int
-	lastID                    store.ID // the last message delivered here
-	messages                  uint64   // messages delivered since the room opened here
+	// encrypted: the room is flagged encrypted (sealed.go); once set,
+	// for good.
+	encrypted atomic.Bool
+	lastID    store.ID // the last message delivered here
+	messages  uint64   // messages delivered since the room opened here
 
 	// notices holds the join and leave notices of the last moment, not
 	// yet queued to anyone: encoded one after another, in each format. A
@@ -97,7 +101,13 @@ func (r *room) enterLocked(s *Session, everyone roster, recovered, alone bool) {
 		r.jsonPeers++
 	}
 	r.countDeflate(s, 1)
+	if s.entering.encrypted {
+		r.encrypted.Store(true)
+	}
 	s.send(r.welcome(s, everyone, recovered))
+	if r.encrypted.Load() && !s.json {
+		s.send(notice(CodeRoomEncrypted, roomEncryptedHere).text)
+	}
 	if !recovered && !s.json {
 		s.send(notice(CodeNotRecovered, notRecovered).text)
 	}
@@ -136,6 +146,9 @@ func (r *room) deliver(id store.ID, m message) engine.Delivery {
 		return nil
 	}
 	r.lastID = id
+	if m.Sealed != nil && m.isPost() {
+		r.encrypted.Store(true)
+	}
 	start := time.Now()
 	f := r.encode(id, m)
 	r.flushLocked()
@@ -288,7 +301,8 @@ type roster struct {
 func (r *room) welcome(s *Session, everyone roster, recovered bool) []byte {
 	names, count := r.names(everyone, jsonNames)
 	if s.json {
-		e := event{Type: "welcome", Room: r.name, Name: s.name, Online: names, Count: count, Upload: s.upload}
+		e := event{Type: "welcome", Room: r.name, Name: s.name, Online: names, Count: count, Upload: s.upload,
+			Encrypted: r.encrypted.Load()}
 		if !recovered {
 			e.Recovered = &recovered
 		}

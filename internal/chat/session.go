@@ -51,6 +51,7 @@ type Session struct {
 
 	// Owned by the reader.
 	req        request     // what it is answering now
+	entering   entering    // what it learnt of the room it is entering
 	lastTyping int64       // when the last typing event went out, in Unix nanoseconds
 	expiry     *time.Timer // closes the connection when its token runs out; nil without tokens
 }
