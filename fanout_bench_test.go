@@ -174,6 +174,17 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int, load f
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	}
 	b.ReportMetric(rssPerConn, "KiB-process-RSS/conn")
+	if target == "nodes" { // the receivers on the sender's node, and on the other
+		for half, part := range [][]*benchReceiver{rs[:receivers/2], rs[receivers/2:]} {
+			var l []time.Duration
+			for _, r := range part {
+				l = append(l, r.latencies...)
+			}
+			slices.Sort(l)
+			b.ReportMetric(float64(l[len(l)/2].Microseconds())/1000, fmt.Sprintf("p50-ms-node%d", half))
+			b.ReportMetric(float64(l[len(l)*99/100].Microseconds())/1000, fmt.Sprintf("p99-ms-node%d", half))
+		}
+	}
 	if t, ok := f.(*serverTarget); ok {
 		m := scrape(b, t.srv.MetricsHandler())
 		syncs, appends := m["wschat_history_syncs_total"], m["wschat_history_appends_total"]
