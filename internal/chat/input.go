@@ -135,8 +135,14 @@ func (s *Session) do(rq clientRequest) {
 // error event carrying the request's client_id for a JSON request, as a
 // notice otherwise. Only the reader calls it.
 func (s *Session) answer(c Code, words string) {
-	if s.req.object {
-		s.send(jsonPayload(event{Type: "error", Code: c, Text: words, ClientID: s.req.clientID}))
+	s.answerTo(s.req, c, words)
+}
+
+// answerTo is answer for the request rq, which the reader may have moved
+// on from.
+func (s *Session) answerTo(rq request, c Code, words string) {
+	if rq.object {
+		s.send(jsonPayload(event{Type: "error", Code: c, Text: words, ClientID: rq.clientID}))
 		return
 	}
 	s.tell(c, words)
@@ -148,12 +154,18 @@ func (s *Session) message(words string) message {
 }
 
 // keep posts m to s's room, and tells s if it could not; the people a
-// message mentions elsewhere are told (mentions.go).
+// message mentions elsewhere are told (mentions.go). Where the broker
+// pipelines, a message that mentions nobody is handed over without
+// waiting for it to be kept (pipeline.go).
 func (s *Session) keep(m message) {
 	if m.isPost() && m.Sealed == nil && s.c.hub.roomOf(s).encrypted.Load() {
 		s.answer(CodeRoomEncrypted, roomEncrypted)
 		return
 	}
+	if s.startPost(m) {
+		return
+	}
+	s.awaitPosts()
 	id, r := s.post(m)
 	switch {
 	case r != nil:

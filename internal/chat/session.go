@@ -37,17 +37,20 @@ type Session struct {
 	// session (held, up to Options.HoldBytes, then dropped and read
 	// again from the log); after is the last message it was replayed,
 	// so that one delivered live later is not sent twice.
-	catching  bool
-	held      []heldMessage
-	heldBytes int
-	overflow  bool
-	after     store.ID
+	catching, overflow bool
+	held               []heldMessage
+	heldBytes          int
+	after              store.ID
 
 	// The replay under way, or nil: set by the reader, and cleared by the
 	// replay once it is done, so that a quiet session keeps none.
 	replay atomic.Pointer[replayer]
 
 	box *mailState // with accounts: the mailbox's replay; nil otherwise
+
+	// The messages handed to a pipelining broker and not yet kept; made
+	// by the reader at the first (pipeline.go).
+	posts *postQueue
 
 	// Owned by the reader.
 	req        request     // what it is answering now
@@ -93,6 +96,9 @@ func (s *Session) Receive(msg []byte) {
 	s.awaitReplay()
 	if s.json {
 		if rq, bad, ok := parseRequest(msg); ok {
+			if bad != "" || rq.Type != "message" || rq.ReplyTo != "" {
+				s.awaitPosts()
+			}
 			s.req = request{object: true, clientID: rq.ClientID}
 			defer func() { s.req = request{} }()
 			switch {
@@ -110,6 +116,7 @@ func (s *Session) Receive(msg []byte) {
 		return
 	}
 	if cmd, ok := strings.CutPrefix(text, "/"); ok && !strings.HasPrefix(cmd, "/") {
+		s.awaitPosts()
 		// /typing has a limit of its own (typingEvery), so that a
 		// household behind one address does not spend its rate on it.
 		if isTyping(cmd) || s.withinLimit() {

@@ -59,6 +59,21 @@ type Broker interface {
 	Close() error
 }
 
+// A Pipeliner is a Broker that can take a sender's next message before
+// it has kept the last. Where keeping a message is a round trip to a
+// store other nodes share (Redis), a sender that waited for each before
+// reading its next would fall behind whenever the round trip took longer
+// than the time between its messages: its messages would queue unread,
+// and every one after would be late by the whole queue.
+type Pipeliner interface {
+	// StartPublish hands payload over as Publish does and returns at
+	// once, with a function that waits for what Publish would return
+	// (no Delivery: the message is handed over later) until the context
+	// it is given ends. Messages started one after another, each once
+	// the StartPublish before it has returned, are kept in that order.
+	StartPublish(ctx context.Context, room, sender string, payload []byte) func(context.Context) (store.ID, error)
+}
+
 // Delivery is what handing one message to a room's members came to,
 // from Handler.Deliver: the publisher waits on it before reading on, so
 // that it runs no further ahead of the members than they can take.

@@ -18,6 +18,11 @@ func (e *Engine) Publish(ctx context.Context, room, sender string, payload []byt
 	return id, nil, err
 }
 
+// StartPublish implements engine.Pipeliner.
+func (e *Engine) StartPublish(ctx context.Context, room, sender string, payload []byte) func(context.Context) (store.ID, error) {
+	return e.startAppend(ctx, e.rooms, room, sender, payload)
+}
+
 // Private implements engine.Broker: the message is announced to every
 // node, and the one where the name is held hands it over.
 func (e *Engine) Private(ctx context.Context, key string, payload []byte) (bool, error) {

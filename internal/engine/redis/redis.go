@@ -187,14 +187,23 @@ func (e *Engine) read(ctx context.Context, args ...string) (resp.Value, error) {
 }
 
 func (e *Engine) call(ctx context.Context, c *resp.Client, args []string) (resp.Value, error) {
+	return e.start(ctx, c, args)(ctx)
+}
+
+// start is call in two steps: it hands the command to c and returns a
+// function that waits for the reply (resp.Client.Start).
+func (e *Engine) start(ctx context.Context, c *resp.Client, args []string) func(context.Context) (resp.Value, error) {
 	if !e.up.Load() {
-		return resp.Value{}, engine.ErrUnavailable
+		return func(context.Context) (resp.Value, error) { return resp.Value{}, engine.ErrUnavailable }
 	}
-	v, err := c.Do(ctx, args...)
-	if errors.Is(err, resp.ErrDisconnected) || errors.Is(err, resp.ErrClosed) || errors.Is(err, context.DeadlineExceeded) {
-		return v, fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
+	wait := c.Start(ctx, args...)
+	return func(ctx context.Context) (resp.Value, error) {
+		v, err := wait(ctx)
+		if errors.Is(err, resp.ErrDisconnected) || errors.Is(err, resp.ErrClosed) || errors.Is(err, context.DeadlineExceeded) {
+			return v, fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
+		}
+		return v, err
 	}
-	return v, err
 }
 
 // background runs one command on the engine's own behalf, bounded by
