@@ -62,6 +62,13 @@ var contractCases = []contractCase{
 	{name: "acting on messages", run: contractActions},
 	{name: "pages of older messages", run: contractScrollBack},
 	{name: "mentions in other rooms", run: contractMentions},
+	// Moderation: contract_moderation_test.go.
+	{name: "moderation by role", config: moderated, run: contractModeration},
+	{name: "deleting and reporting messages", config: moderated, run: contractModerationMessages},
+	{
+		// Across a restart: on disk; Redis keeps the records for every node.
+		name: "moderation survives a restart", engines: []string{"data"}, config: moderated, run: contractModerationRestart,
+	},
 }
 
 // contractReplayOnJoin: a newcomer is replayed the room's last messages,

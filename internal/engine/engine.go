@@ -53,6 +53,7 @@ type Broker interface {
 	// Private hands payload, kept nowhere, to the node where the name
 	// whose key is key is held (Handler.Private there). It reports
 	// whether that name is held on another node; a single node has none.
+	// The key "" hands it to every other node, with the key "".
 	Private(ctx context.Context, key string, payload []byte) (bool, error)
 
 	// Close stops handing things over, and releases what the broker holds.
