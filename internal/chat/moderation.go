@@ -177,13 +177,11 @@ func (c *Chat) admit(s *Session, key, name string) (engine.RoomRecord, error) {
 	if err != nil {
 		return rec, c.failed("read a room's record", err)
 	}
-	if s.roleIn(rec) > member {
-		return rec, nil
-	}
-	if b, ok := sanctioned(rec.Bans, s.key, time.Now()); ok {
+	role := s.roleIn(rec)
+	if b, ok := sanctioned(rec.Bans, s.key, time.Now()); ok && role < admin {
 		return rec, refuse(CodeBanned, banWords(name, b))
 	}
-	if rec.InviteOnly && !slices.Contains(rec.Invited, s.key) {
+	if rec.InviteOnly && role == member && !slices.Contains(rec.Invited, s.key) {
 		return rec, refuse(CodeInviteOnly, name+" is invite-only: an operator of the room may invite you (/invite)")
 	}
 	return rec, nil
@@ -285,7 +283,7 @@ func (s *Session) mutedIn(r *room) *Refusal {
 	if err != nil {
 		return s.c.failed("read a room's record", err).(*Refusal)
 	}
-	if x, ok := sanctioned(rec.Mutes, s.key, time.Now()); ok && s.roleIn(rec) == member {
+	if x, ok := sanctioned(rec.Mutes, s.key, time.Now()); ok && s.roleIn(rec) < admin {
 		return refuse(CodeMuted, fmt.Sprintf("you are muted in %s by %s until %s UTC: nothing you send reaches the room", r.name, x.By, x.Until.UTC().Format("2006-01-02 15:04")))
 	}
 	return nil
