@@ -19,6 +19,8 @@ import (
 //	{"type":"history","before":ID,"limit":50}      a page of older messages
 //	{"type":"search","text":"word","before":ID}    messages that say it
 //	{"type":"rooms","seen":{"go":ID}}              the rooms, with unread counts
+//	{"type":"ban","name":"eve","duration":"1d","reason":"spam"}
+//	                                               a moderation command (modcommands.go)
 //
 // Any of them may carry "client_id", at most maxClientID bytes the
 // client chose: the events that answer the request carry it back (the
@@ -44,11 +46,18 @@ type clientRequest struct {
 	Before   string            `json:"before"`
 	Limit    int               `json:"limit"`
 	Seen     map[string]string `json:"seen"`
+	// Moderation's (modcommands.go).
+	Name     string `json:"name"`
+	Duration string `json:"duration"`
+	Reason   string `json:"reason"`
+	On       *bool  `json:"on"`
 }
 
 // requestTypes are the types of JSON request.
 var requestTypes = map[string]bool{"message": true, "private": true, "edit": true, "delete": true,
-	"react": true, "history": true, "search": true, "rooms": true}
+	"react": true, "history": true, "search": true, "rooms": true,
+	"topic": true, "kick": true, "ban": true, "unban": true, "mute": true, "unmute": true, "op": true, "deop": true,
+	"invite": true, "inviteonly": true, "droproom": true, "report": true}
 
 // request is what the session's reader is answering: set while it
 // carries out one message of its client's, and read by nobody else.
@@ -118,6 +127,8 @@ func (s *Session) do(rq clientRequest) {
 		s.search(rq.Text, rq.Before)
 	case "rooms":
 		s.rooms(rq.Seen)
+	default:
+		s.moderateJSON(rq)
 	}
 }
 

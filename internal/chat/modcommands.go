@@ -153,6 +153,12 @@ func (s *Session) sanction(verb, arg string) {
 			d, rest = parsed, strings.TrimSpace(after)
 		}
 	}
+	s.sanctionFor(verb, name, key, d, rest)
+}
+
+// sanctionFor kicks, bans or mutes the person key, called name, for d
+// (0: a ban until lifted, a mute for defaultMute), for the reason rest.
+func (s *Session) sanctionFor(verb, name, key string, d time.Duration, rest string) {
 	if verb == "mute" && d == 0 {
 		d = defaultMute
 	}
@@ -408,4 +414,42 @@ func moderationWords(m message) string {
 		return "removed the room's owner, operators, topic and bans"
 	}
 	return m.Action + " " + m.To
+}
+
+// moderateJSON carries out a moderation command sent as a JSON request:
+// {"type":"kick","name":NAME,"reason":...}, "ban" and "mute" with
+// "duration" too, "unban", "unmute", "op", "deop" and "invite" with
+// "name", {"type":"topic","text":...}, {"type":"inviteonly","on":true},
+// {"type":"droproom"}, {"type":"report","id":ID,"reason":...}.
+func (s *Session) moderateJSON(rq clientRequest) {
+	switch rq.Type {
+	case "topic":
+		s.topic(textrules.CleanMessage(rq.Text))
+	case "kick", "ban", "mute":
+		if !s.moderating() {
+			return
+		}
+		name, key, _, ok := s.target(rq.Type, rq.Name, "NAME")
+		if !ok {
+			return
+		}
+		var d time.Duration
+		if rq.Duration != "" {
+			if d, ok = parseDuration(rq.Duration); !ok || rq.Type == "kick" {
+				s.answer(CodeUsage, fmt.Sprintf("%q is not a duration: durations look like 30s, 10m, 2h, 1d or 1w", rq.Duration))
+				return
+			}
+		}
+		s.sanctionFor(rq.Type, name, key, d, textrules.CleanMessage(rq.Reason))
+	case "inviteonly":
+		on := "off"
+		if rq.On != nil && *rq.On {
+			on = "on"
+		}
+		s.inviteOnly(on)
+	case "report":
+		s.report(rq.ID, textrules.CleanMessage(rq.Reason))
+	default:
+		s.moderate(rq.Type, rq.Name)
+	}
 }

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +167,40 @@ func TestParseDuration(t *testing.T) {
 				t.Fatalf("parseDuration(%q) = %v, %v; want %v, %v", c.in, got, ok, c.want, c.ok)
 			}
 		})
+	}
+}
+
+// TestModerationJSON: the commands as JSON requests, answered with
+// events that carry the request's client_id.
+func TestModerationJSON(t *testing.T) {
+	c := newModChat(t, engine.ModerationLimits{})
+	f := &fakeConn{}
+	alice, err := c.Join(f, JoinRequest{Name: "alice", Room: "den", JSON: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, request, want string
+	}{
+		{"ban", `{"type":"ban","name":"eve","duration":"1d","reason":"spam","client_id":"c1"}`,
+			`{"type":"moderation","room":"den","id":"`},
+		{"bad duration", `{"type":"mute","name":"eve","duration":"soon","client_id":"c2"}`,
+			`{"type":"error","code":"usage","text":"\"soon\" is not a duration: durations look like 30s, 10m, 2h, 1d or 1w","client_id":"c2"}`},
+		{"op oneself", `{"type":"op","name":"alice","client_id":"c3"}`,
+			`{"type":"error","code":"not-allowed","text":"you cannot make yourself an operator, or stop being one: the owner or an administrator does","client_id":"c3"}`},
+		{"invite-only", `{"type":"inviteonly","on":true}`, `{"type":"moderation","room":"den","id":"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := command(t, alice, f, tc.request)
+			if !strings.HasPrefix(got, tc.want) {
+				t.Fatalf("got %s, want %s...", got, tc.want)
+			}
+		})
+	}
+	got := f.sent()
+	for _, want := range []string{`"name":"alice","to":"eve","text":"spam","client_id":"c1","action":"ban","until":"`, `"action":"invite-only"`} {
+		if !slices.ContainsFunc(got, func(m string) bool { return strings.Contains(m, want) }) {
+			t.Fatalf("no event with %s in %q", want, got)
+		}
 	}
 }
