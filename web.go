@@ -44,6 +44,7 @@ func pageAssets() []pageAsset {
 		{"GET /finder.js", "web/finder.js", "text/javascript; charset=utf-8"},
 		{"GET /keep.js", "web/keep.js", "text/javascript; charset=utf-8"},
 		{"GET /alerts.js", "web/alerts.js", "text/javascript; charset=utf-8"},
+		{"GET /moderation.js", "web/moderation.js", "text/javascript; charset=utf-8"},
 		{"GET /style.css", "web/style.css", "text/css; charset=utf-8"},
 		{"GET /favicon.svg", "web/favicon.svg", "image/svg+xml"},
 	}
