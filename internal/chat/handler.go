@@ -28,10 +28,14 @@ func (h handler) Deliver(room string, rec store.Record) engine.Delivery {
 	if err := json.Unmarshal(rec.Payload, &m); err != nil {
 		return nil // the chat writes every message: this cannot be
 	}
-	d := r.deliver(rec.ID, m)
-	if m.Type == "moderation" {
-		r.enforce(m)
+	if m.Type != "moderation" {
+		return r.deliver(rec.ID, m)
 	}
+	// The room's copy of its record is out of date before anyone hears
+	// of the change, and a kick or ban closes connections after they did.
+	r.outdate()
+	d := r.deliver(rec.ID, m)
+	r.enforce(m)
 	return d
 }
 

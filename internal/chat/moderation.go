@@ -235,14 +235,20 @@ func (c *Chat) audit(e engine.AuditEntry) {
 	}
 }
 
-// enforce acts on a moderation message delivered to r: r's copy of its
-// record is forgotten, and the members a kick or ban names are closed
-// with the reason, after the message itself.
-func (r *room) enforce(m message) {
+// outdate forgets r's copy of its record, for a moderation message
+// about to be delivered: the next use reads it again.
+func (r *room) outdate() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.modGen++
 	r.modOK, r.mod = false, engine.RoomRecord{}
+}
+
+// enforce closes the members a kick or ban delivered to r names, with
+// the reason, after the message itself.
+func (r *room) enforce(m message) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	code := map[string]Code{"kick": CodeKicked, "ban": CodeBanned}[m.Action]
 	if code == "" {
 		return
