@@ -54,8 +54,17 @@ func (in *inbox) answers(t testing.TB, cmd, want string) {
 // everyone checks that each inbox hears want next.
 func everyone(t testing.TB, want string, ins ...*inbox) {
 	t.Helper()
-	for _, in := range ins {
-		in.expectNotPresence(t, want)
+	for i, in := range ins {
+		select {
+		case m := <-in.msgs:
+			if isPresenceNotice(m) {
+				in.expectNotPresence(t, want)
+			} else if m != want {
+				t.Fatalf("inbox %d: got %q, want %q", i, m, want)
+			}
+		case <-time.After(testTimeout):
+			t.Fatalf("inbox %d: nothing within %v, want %q", i, testTimeout, want)
+		}
 	}
 }
 
