@@ -267,6 +267,7 @@ func contractModerationRestart(t *testing.T, e contractEngine, d *deployment) {
 	// Empty and restarted, den is still alice's: bob, first in, is not
 	// its owner.
 	bob := enterAs(t, d.node(0), "bob", "den")
+	bob.awaitLine(t, "* alice banned carol until ") // the room's history, replayed
 	bob.answers(t, "/topic", "* topic of den: kept (set by alice)")
 	bob.answers(t, "/op bob", "* only the room's owner or an administrator may name operators; you are a member")
 	if got := refusedWith(t, d.node(0), "/ws/chat?token="+contractToken(t, "carol")+"&room=den"); !strings.HasPrefix(got, "CLOSE 1008 banned: you are banned from den by alice until ") {

@@ -114,6 +114,10 @@ func (m message) isAction() bool { return m.Type == "edit" || m.Type == "delete"
 // on: a chat message or a shared file.
 func (m message) isPost() bool { return m.Type == "message" || m.Type == "file" }
 
+// isLine reports whether m is a line of a room's of its own, which a
+// replay counts: a post, or a moderation message.
+func (m message) isLine() bool { return m.isPost() || m.Type == "moderation" }
+
 // FileInfo is what a file message says of its file.
 type FileInfo struct {
 	Name string `json:"name"`

@@ -204,3 +204,22 @@ func TestModerationJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestModerationReplayed: a newcomer's replay counts moderation messages
+// as lines of the room, even where the room has no other.
+func TestModerationReplayed(t *testing.T) {
+	m, err := memory.OpenModeration("", engine.ModerationLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTestChat(t, Options{Accounts: true, Moderation: m, Replay: 1})
+	alice, fa := joinAs(t, c, "alice", "den")
+	command(t, alice, fa, "/topic first")
+	command(t, alice, fa, "/topic second")
+	bob, fb := joinAs(t, c, "bob", "den")
+	waitLive(t, bob)
+	got := fb.sent()
+	if len(got) != 2 || !strings.HasPrefix(got[0], "* welcome to den, bob!") || !strings.HasSuffix(got[0], " Topic: second") || got[1] != "* alice set the topic: second" {
+		t.Fatalf("bob got %q, want his welcome with the topic, then the last line replayed", got)
+	}
+}
