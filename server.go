@@ -74,6 +74,8 @@ type Config struct {
 	// offer it.
 	Compress bool
 
+	Admins []string // accounts, by name, that administer the chat: they moderate every room
+
 	Redis    string        // redis:// URL shared by the nodes of one chat; "" is a single node
 	RedisTTL time.Duration // how long a node's claims outlive it; 0 means the engine's default
 }
@@ -90,16 +92,19 @@ type Server struct {
 	mux    *http.ServeMux
 	chat   *chat.Chat
 	engine chatEngine
-	auth   *auth.Auth // nil: any name may join
 	// directory is the key directory of end-to-end encryption (keys.go).
 	directory engine.Directory
-	files     *files.Store    // the shared files
-	uploads   uploadsUnderWay // the named uploads being read, which may be cancelled
-	lock      io.Closer       // the lock on -data, nil without it
-	ping      []byte          // the keepalive ping frame, encoded once
-	metrics   *metrics
-	gate      *gate   // limits connections waiting to send a request header
-	partial   *budget // shared by the partial messages of every connection; nil is no limit
+	// moderation keeps rooms' owners, bans and the like, reports and the
+	// audit log: the engine's with Redis, in -data or memory otherwise.
+	moderation engine.Moderation
+	auth       *auth.Auth      // nil: any name may join
+	files      *files.Store    // the shared files
+	uploads    uploadsUnderWay // the named uploads being read, which may be cancelled
+	lock       io.Closer       // the lock on -data, nil without it
+	ping       []byte          // the keepalive ping frame, encoded once
+	metrics    *metrics
+	gate       *gate   // limits connections waiting to send a request header
+	partial    *budget // shared by the partial messages of every connection; nil is no limit
 	// deflater compresses and inflates for every connection that
 	// negotiated permessage-deflate; nil with compression off.
 	deflater *deflater
@@ -179,6 +184,9 @@ func (s *Server) open() error {
 	if s.directory, err = openDirectory(cfg, s.engine); err != nil {
 		return err
 	}
+	if s.moderation, err = openModeration(cfg, s.engine); err != nil {
+		return err
+	}
 	if s.auth, err = auth.New(s.authOptions()); err != nil {
 		return err
 	}
@@ -220,6 +228,8 @@ func (s *Server) route() {
 	s.mux.Handle("GET /files/{id}/{name}", s.files)
 	if s.auth != nil {
 		s.auth.Routes(s.mux)
+		s.mux.HandleFunc("GET /api/admin/audit", s.handleAudit)
+		s.mux.HandleFunc("GET /api/admin/reports", s.handleReports)
 	}
 	s.routeKeys()
 	s.mux.HandleFunc("GET /healthz", s.healthz)

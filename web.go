@@ -59,6 +59,7 @@ func pageAssets() []pageAsset {
 		{"GET /seal/files.js", "clients/js/src/files.js", "text/javascript; charset=utf-8"},
 		{"GET /seal/room.js", "clients/js/src/room.js", "text/javascript; charset=utf-8"},
 		{"GET /seal/safety.js", "clients/js/src/safety.js", "text/javascript; charset=utf-8"},
+		{"GET /moderation.js", "web/moderation.js", "text/javascript; charset=utf-8"},
 		{"GET /style.css", "web/style.css", "text/css; charset=utf-8"},
 		{"GET /favicon.svg", "web/favicon.svg", "image/svg+xml"},
 	}

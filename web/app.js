@@ -111,6 +111,10 @@ hooks.act = {
   reply: startReply,
   edit: startEdit,
   remove: (id) => act({ type: 'delete', id }),
+  report: (id) => {
+    ui.text.value = `/report ${id} `;
+    ui.text.focus();
+  },
   react: (id, emoji) => act({ type: 'react', id, emoji, want: true }),
   toggle: (id, emoji) => {
     const m = view('room', session.room).msgs.get(id);

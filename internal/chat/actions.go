@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"wschat/internal/engine"
 	"wschat/internal/store"
 	"wschat/internal/textrules"
 )
@@ -130,9 +131,17 @@ func (s *Session) edit(idText, words string) {
 	s.keep(message{Type: "edit", Name: s.name, To: t.m.Name, Text: words, Target: idText, ClientID: s.req.clientID})
 }
 
-// remove deletes s's message idText: nobody is sent it again.
+// remove deletes the message idText, s's own or, for an operator of
+// the room or an administrator, anyone's: nobody is sent it again.
 func (s *Session) remove(idText string) {
 	t, r := s.mine(idText)
+	if r != nil && r.Code == CodeNotYours && s.c.opts.Accounts {
+		rec, err := s.c.recordOf(s.c.hub.roomOf(s))
+		if err == nil && s.roleIn(rec) >= operator {
+			r = nil
+			s.c.audit(engine.AuditEntry{Room: s.c.hub.roomOf(s).name, Actor: s.name, Action: "delete", Target: t.m.Name})
+		}
+	}
 	if r != nil {
 		s.answer(r.Code, r.Text)
 		return

@@ -16,6 +16,7 @@ import (
 	"wschat/internal/engine"
 	"wschat/internal/engine/memory"
 	"wschat/internal/store"
+	"wschat/internal/textrules"
 )
 
 // Options is the chat's policy and its engine. Zero values take the
@@ -30,6 +31,9 @@ type Options struct {
 	// Directory flags encrypted rooms for every node; nil: a directory
 	// of this node's, in memory.
 	Directory engine.Directory
+	// Moderation keeps rooms' owners, operators, bans and the like; nil
+	// keeps them in memory.
+	Moderation engine.Moderation
 
 	Encoder Encoder // required
 
@@ -55,6 +59,9 @@ type Options struct {
 	// exists, so that mail to it may open its mailbox; nil: only an
 	// account that has connected has one (tokens from another service).
 	MailFor func(key, name string) bool
+	// Admins are the accounts, by name, that administer the server:
+	// with accounts, they may moderate every room.
+	Admins []string
 	// Renew checks a token a connection sends with /token, and returns
 	// its subject and expiry; nil: /token is refused.
 	Renew func(token string) (subject string, expires time.Time, err error)
@@ -70,14 +77,20 @@ type Chat struct {
 	presence engine.Presence
 	mail     engine.Mail
 	dir      engine.Directory
-	enc      Encoder
-	log      *slog.Logger
-	hub      *hub
-	people   *participants
-	uploads  uploads
-	activity activity
-	limit    rateLimit
-	slowDown payloads // the notice for a message over the rate
+	// Moderation: the records, the administrators by name key (Admins),
+	// and those by token claim connected here.
+	moderation  engine.Moderation
+	admins      map[string]bool
+	adminKeys   []string
+	tokenAdmins adminSet
+	enc         Encoder
+	log         *slog.Logger
+	hub         *hub
+	people      *participants
+	uploads     uploads
+	activity    activity
+	limit       rateLimit
+	slowDown    payloads // the notice for a message over the rate
 
 	// Stats counts what the chat does, for /metrics.
 	Stats Stats
@@ -105,6 +118,13 @@ func New(opts Options) (*Chat, error) {
 		}
 		opts.Directory = d
 	}
+	if opts.Moderation == nil {
+		m, err := memory.OpenModeration("", engine.ModerationLimits{})
+		if err != nil {
+			return nil, err
+		}
+		opts.Moderation = m
+	}
 	opts.ReplayPage = cmp.Or(opts.ReplayPage, 64)
 	opts.HoldBytes = cmp.Or(opts.HoldBytes, 4<<20)
 	opts.ScanBytes = cmp.Or(opts.ScanBytes, defaultScanBytes)
@@ -116,11 +136,18 @@ func New(opts Options) (*Chat, error) {
 	people := newParticipants(limit, maxParticipants)
 	c := &Chat{
 		opts: opts, broker: opts.Broker, history: opts.History, presence: opts.Presence, mail: opts.Mail, dir: opts.Directory,
+		moderation: opts.Moderation, admins: make(map[string]bool),
 		enc: opts.Encoder, log: opts.Logger,
 		hub:     newHub(opts.MaxRooms, opts.RoomsEach, people),
 		people:  people,
 		uploads: uploads{byCredential: make(map[string]*Session)},
 		limit:   limit,
+	}
+	for _, name := range opts.Admins {
+		if k := textrules.Fold(name); k != "" && !c.admins[k] {
+			c.admins[k] = true
+			c.adminKeys = append(c.adminKeys, k)
+		}
 	}
 	c.slowDown = notice(CodeSlowDown, c.slowDownWords())
 	c.broker.Attach(handler{c})

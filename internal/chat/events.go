@@ -16,7 +16,8 @@ import (
 // Encoder frames them.
 type event struct {
 	// message, file, private, edit, delete, react, welcome, join, leave,
-	// typing, notice, error, who, rooms, renewed, history or search
+	// typing, notice, error, who, rooms, renewed, history, search,
+	// mention, moderation, room or report
 	Type      string          `json:"type"`
 	Code      Code            `json:"code,omitempty"`
 	Room      string          `json:"room,omitempty"`
@@ -43,6 +44,17 @@ type event struct {
 	On        *bool      `json:"on,omitempty"`         // a reaction put on, or taken back
 	ActionID  string     `json:"action_id,omitempty"`  // an action's own id in the room's history
 	ClientID  string     `json:"client_id,omitempty"`  // what the client named the request this answers
+
+	// Moderation (moderation.go): a moderation event's action, and until
+	// when a ban or mute lasts; a room event's topic, owner, the
+	// reader's role and whether the room is invite-only.
+	Action     string `json:"action,omitempty"`
+	Until      string `json:"until,omitempty"`
+	Topic      string `json:"topic,omitempty"`
+	Owner      string `json:"owner,omitempty"`
+	Role       string `json:"role,omitempty"`
+	InviteOnly bool   `json:"invite_only,omitempty"`
+	Quote      string `json:"quote,omitempty"` // a report's: the words of the message reported
 
 	Messages []event `json:"messages,omitempty"` // a page of history, or what a search found
 	Before   string  `json:"before,omitempty"`   // where the page after this one ends
@@ -79,7 +91,7 @@ type RoomCount struct {
 // acts on, so the log stays append-only; a replay folds the actions
 // into the messages they act on (fold.go).
 type message struct {
-	Type string    `json:"type"` // "message", "file", "private", or an action: "edit", "delete", "react"
+	Type string    `json:"type"` // "message", "file", "private", "moderation", or an action: "edit", "delete", "react"
 	Name string    `json:"name"`
 	To   string    `json:"to,omitempty"` // a private message's recipient; an action's, who wrote the message acted on
 	Text string    `json:"text,omitempty"`
@@ -96,6 +108,9 @@ type message struct {
 	On        bool   `json:"on,omitempty"`         // a reaction's: put on, or taken back
 	Owner     string `json:"owner,omitempty"`      // a message's: who may edit or delete it (Session.owner)
 	ClientID  string `json:"client_id,omitempty"`  // what the sender's client named it
+	Action    string `json:"action,omitempty"`     // a moderation's: what was done (moderation.go)
+	Until     string `json:"until,omitempty"`      // a moderation's: when a ban or mute ends
+	Quote     string `json:"quote,omitempty"`      // a report's: the words of the message reported
 }
 
 // isAction reports whether m is an action on another message.
@@ -104,6 +119,10 @@ func (m message) isAction() bool { return m.Type == "edit" || m.Type == "delete"
 // isPost reports whether m is a message of a room's that actions may act
 // on: a chat message or a shared file.
 func (m message) isPost() bool { return m.Type == "message" || m.Type == "file" }
+
+// isLine reports whether m is a line of a room's of its own, which a
+// replay counts: a post, or a moderation message.
+func (m message) isLine() bool { return m.isPost() || m.Type == "moderation" }
 
 // FileInfo is what a file message says of its file.
 type FileInfo struct {
@@ -139,6 +158,7 @@ func roomEvent(room string, id store.ID, m message, history bool) event {
 			e.Emoji, e.On = m.Emoji, &m.On
 		}
 	}
+	e.Action, e.Until = m.Action, m.Until
 	return e
 }
 
@@ -156,6 +176,8 @@ func (m message) line() []byte {
 		return text("* ", m.Name, " edited: "+words)
 	case "delete":
 		return text("* ", m.Name, " deleted a message")
+	case "moderation":
+		return text("* ", m.Name, " "+moderationWords(m))
 	case "react":
 		if m.On {
 			return text("* ", m.Name, " reacted "+m.Emoji+" to "+m.To+"'s message")

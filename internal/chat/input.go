@@ -21,6 +21,8 @@ import (
 //	{"type":"rooms","seen":{"go":ID}}              the rooms, with unread counts
 //	{"type":"message","sealed":{...}}              an encrypted message (sealed.go)
 //	{"type":"private","to":"bob","sealed":{...}}   an encrypted private message
+//	{"type":"ban","name":"eve","duration":"1d","reason":"spam"}
+//	                                               a moderation command (modcommands.go)
 //
 // Any of them may carry "client_id", at most maxClientID bytes the
 // client chose: the events that answer the request carry it back (the
@@ -47,11 +49,18 @@ type clientRequest struct {
 	Limit    int               `json:"limit"`
 	Seen     map[string]string `json:"seen"`
 	Sealed   json.RawMessage   `json:"sealed"`
+	// Moderation's (modcommands.go).
+	Name     string `json:"name"`
+	Duration string `json:"duration"`
+	Reason   string `json:"reason"`
+	On       *bool  `json:"on"`
 }
 
 // requestTypes are the types of JSON request.
 var requestTypes = map[string]bool{"message": true, "private": true, "edit": true, "delete": true,
-	"react": true, "history": true, "search": true, "rooms": true}
+	"react": true, "history": true, "search": true, "rooms": true,
+	"topic": true, "kick": true, "ban": true, "unban": true, "mute": true, "unmute": true, "op": true, "deop": true,
+	"invite": true, "inviteonly": true, "droproom": true, "report": true}
 
 // request is what the session's reader is answering: set while it
 // carries out one message of its client's, and read by nobody else.
@@ -128,6 +137,8 @@ func (s *Session) do(rq clientRequest) {
 		s.search(rq.Text, rq.Before)
 	case "rooms":
 		s.rooms(rq.Seen)
+	default:
+		s.moderateJSON(rq)
 	}
 }
 

@@ -132,7 +132,13 @@ func encodeMessage(m message) []byte {
 // ahead of the log nor of its readers. A message that cannot be kept is
 // not delivered, and post says why; s is not told.
 func (s *Session) post(m message) (store.ID, *Refusal) {
-	room := s.c.hub.roomOf(s).key
+	r := s.c.hub.roomOf(s)
+	if m.Type != "moderation" {
+		if ref := s.mutedIn(r); ref != nil {
+			return store.ID{}, ref
+		}
+	}
+	room := r.key
 	ctx, cancel := call()
 	defer cancel()
 	id, d, err := s.c.broker.Publish(ctx, room, s.p.key, encodeMessage(m))

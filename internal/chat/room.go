@@ -40,6 +40,13 @@ type room struct {
 	// member's share is what came after it joined, from its noticeFrom.
 	notices  encodedPair
 	flushDue bool // a flush of notices is scheduled
+
+	// The room's moderation record as last read (Chat.recordOf), while
+	// modOK; modGen counts the moderation messages delivered, each of
+	// which makes it out of date.
+	mod    engine.RoomRecord
+	modOK  bool
+	modGen uint64
 }
 
 // encodedPair is bytes an Encoder made, one for each format.
@@ -301,8 +308,10 @@ type roster struct {
 func (r *room) welcome(s *Session, everyone roster, recovered bool) []byte {
 	names, count := r.names(everyone, jsonNames)
 	if s.json {
+		rec := s.arrival
 		e := event{Type: "welcome", Room: r.name, Name: s.name, Online: names, Count: count, Upload: s.upload,
-			Encrypted: r.encrypted.Load()}
+			Encrypted: r.encrypted.Load(),
+			Topic:     rec.Topic, Owner: rec.OwnerName, Role: s.roleIn(rec).String(), InviteOnly: rec.InviteOnly}
 		if !recovered {
 			e.Recovered = &recovered
 		}
@@ -312,7 +321,11 @@ func (r *room) welcome(s *Session, everyone roster, recovered bool) []byte {
 	if r.key != lobby {
 		greeting = "* welcome to " + r.name + ", "
 	}
-	return text(greeting, s.name, fmt.Sprintf("! %d online: %s", count, joinNames(names[:min(len(names), welcomeNames)], count)))
+	line := text(greeting, s.name, fmt.Sprintf("! %d online: %s", count, joinNames(names[:min(len(names), welcomeNames)], count)))
+	if s.arrival.Topic != "" {
+		line = append(line, " Topic: "+s.arrival.Topic...)
+	}
+	return line
 }
 
 // names returns at most limit of the names in the room, each once, those

@@ -21,6 +21,7 @@ type Session struct {
 	json    bool   // reads format=json
 	deflate bool   // takes compressed broadcasts
 	account bool   // the name is an account's, which may have several connections
+	admin   bool   // an administrator's: may moderate every room
 	holder  string // this connection's claim on the name, unique to it
 	addr    string // the client's address, for the log
 	upload  string // the credential the connection uploads files with
@@ -57,6 +58,10 @@ type Session struct {
 	entering   entering    // what it learnt of the room it is entering
 	lastTyping int64       // when the last typing event went out, in Unix nanoseconds
 	expiry     *time.Timer // closes the connection when its token runs out; nil without tokens
+	reports    tokenBucket // the reports it may send (reports.go)
+	// arrival is the moderation record of the room it is entering, for
+	// its welcome.
+	arrival engine.RoomRecord
 }
 
 // mailState is where a session with a mailbox stands in it. While the
@@ -170,6 +175,7 @@ func (s *Session) Leave(cause error) {
 		return
 	}
 	c.people.leave(s.p)
+	s.dropAdmin()
 	c.depart(s.placeIn(r))
 	c.release(s)
 	c.Stats.Leaves.Add(1)

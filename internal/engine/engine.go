@@ -1,8 +1,9 @@
 // Package engine names what the chat keeps and shares beyond one
 // connection, as a few small interfaces: a Broker orders and keeps each
 // room's messages and hands them to every node, History reads them back,
-// Presence says who holds which name and who is in which room, and Mail
-// keeps private messages between accounts. A single node is one
+// Presence says who holds which name and who is in which room, Mail
+// keeps private messages between accounts, and Moderation keeps what
+// the people who run rooms decide (moderation.go). A single node is one
 // implementation (package memory, the default); several nodes sharing
 // Redis are another (package redis). The chat is the Handler an engine
 // hands everything back to.
@@ -53,6 +54,7 @@ type Broker interface {
 	// Private hands payload, kept nowhere, to the node where the name
 	// whose key is key is held (Handler.Private there). It reports
 	// whether that name is held on another node; a single node has none.
+	// The key "" hands it to every other node, with the key "".
 	Private(ctx context.Context, key string, payload []byte) (bool, error)
 
 	// Close stops handing things over, and releases what the broker holds.

@@ -24,13 +24,16 @@ func (e *Engine) StartPublish(ctx context.Context, room, sender string, payload 
 }
 
 // Private implements engine.Broker: the message is announced to every
-// node, and the one where the name is held hands it over.
+// node, and the one where the name is held hands it over; with the key
+// "", every other node does.
 func (e *Engine) Private(ctx context.Context, key string, payload []byte) (bool, error) {
-	online, err := e.Online(ctx, key)
-	if err != nil || !online {
-		return false, err
+	if key != "" {
+		online, err := e.Online(ctx, key)
+		if err != nil || !online {
+			return false, err
+		}
 	}
-	_, err = e.do(ctx, "PUBLISH", eventsChannel, "p\n"+key+"\n"+e.node+"\n"+string(payload))
+	_, err := e.do(ctx, "PUBLISH", eventsChannel, "p\n"+key+"\n"+e.node+"\n"+string(payload))
 	return err == nil, err
 }
 

@@ -47,17 +47,19 @@ import (
 
 // Options configures an Engine.
 type Options struct {
-	URL       string        // redis:// or rediss:// URL
-	TTL       time.Duration // how long a node's claims outlive their last renewal; default 15 s
-	Keep      int           // messages a room's stream keeps, and a mailbox's; default 1000
-	History   store.Bounds  // the rooms' messages' bounds
-	Mail      store.Bounds  // the mailboxes' bounds
-	Mailboxes int           // owners the record of mailboxes holds; default 100,000
-	Logger    *slog.Logger  // nil: discard
+	URL        string        // redis:// or rediss:// URL
+	TTL        time.Duration // how long a node's claims outlive their last renewal; default 15 s
+	Keep       int           // messages a room's stream keeps, and a mailbox's; default 1000
+	History    store.Bounds  // the rooms' messages' bounds
+	Mail       store.Bounds  // the mailboxes' bounds
+	Mailboxes  int           // owners the record of mailboxes holds; default 100,000
+	Moderation engine.ModerationLimits
+	Logger     *slog.Logger // nil: discard
 }
 
 // Engine is one node's link to the others through Redis. It implements
-// engine.Broker, engine.History, engine.Mail and engine.Presence.
+// engine.Broker, engine.History, engine.Mail, engine.Presence and
+// engine.Moderation.
 type Engine struct {
 	client *resp.Client
 	// reader reads rooms' and mailboxes' history on a connection of its
@@ -71,6 +73,7 @@ type Engine struct {
 	rooms  family // the rooms' messages
 	mail   family // the mailboxes
 	boxes  int    // owners the record of mailboxes holds
+	mod    engine.ModerationLimits
 	log    *slog.Logger
 
 	up      atomic.Bool
@@ -108,7 +111,7 @@ func Open(o Options) (*Engine, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{node: rand.Text()[:16], ttl: o.TTL, log: o.Logger, boxes: o.Mailboxes,
+	e := &Engine{node: rand.Text()[:16], ttl: o.TTL, log: o.Logger, boxes: o.Mailboxes, mod: o.Moderation.WithDefaults(),
 		rooms: family{streams: "wschat:room:", meta: "wschat:history:", kind: 'm', keep: o.Keep, bounds: o.History},
 		mail:  family{streams: "wschat:mailbox:", meta: "wschat:mailstore:", kind: 'q', keep: o.Keep, bounds: o.Mail},
 		stop:  make(chan struct{}), resynch: make(chan struct{}, 1), reconnected: make(chan struct{}, 1),
