@@ -46,10 +46,11 @@ type pendingPost struct {
 // startPost hands m to a pipelining broker, once fewer than postWindow
 // of the session's messages are in flight, and reports whether it did.
 // A message that mentions someone is not pipelined: telling them needs
-// its id. Only the reader calls it.
+// its id; nor is one from someone muted, which post refuses. Only the
+// reader calls it.
 func (s *Session) startPost(m message) bool {
 	p, ok := s.c.broker.(engine.Pipeliner)
-	if !ok || len(mentioned(m.Text)) > 0 {
+	if !ok || len(mentioned(m.Text)) > 0 || s.mutedIn(s.c.hub.roomOf(s)) != nil {
 		return false
 	}
 	if s.posts == nil {
