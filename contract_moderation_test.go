@@ -178,7 +178,7 @@ func contractModeration(t *testing.T, e contractEngine, d *deployment) {
 // contractModerationMessages: an operator deletes anyone's message, a
 // member only their own; anyone reports one, which reaches the owner and
 // the administrators at once, on any node, and the admin API; a flood of
-// reports is refused.
+// reports is refused, from any connection of the flooder's.
 func contractModerationMessages(t *testing.T, e contractEngine, d *deployment) {
 	alice := listen(dial(t, d.node(0), "/ws/chat?format=json&room=den&token="+contractToken(t, "alice")))
 	if w := alice.awaitEvent(t, "welcome"); w.Name != "alice" {
@@ -213,6 +213,11 @@ func contractModerationMessages(t *testing.T, e contractEngine, d *deployment) {
 	for range 5 {
 		bob.answers(t, "/report "+ids[1]+" more", "* you may report 3 messages at once, then one every 20s: this report was not sent")
 	}
+	// Another connection of bob's, as a reconnection would be, buys
+	// nothing: the limit is his, not his connection's.
+	again := enterAs(t, d.node(0), "bob", "den")
+	again.c.sendText("/report " + ids[1] + " fresh start")
+	again.await(t, "* you may report 3 messages at once, then one every 20s: this report was not sent")
 
 	// The owner deletes eve's message; everyone hears who did.
 	alice.ask(t, map[string]any{"type": "delete", "id": ids[0]})

@@ -13,8 +13,9 @@ import (
 // Reports. Anyone may report a message of their room with a reason: the
 // report is kept (engine.Moderation.Report, within the reporter's
 // share) and told at once to the room's owner and operators and to the
-// administrators who are online, on any node. A connection reports at
-// most reportBurst at once and reportRate a second after that.
+// administrators who are online, on any node. A participant (all its
+// connections, and its reconnections) reports at most reportBurst at once
+// and reportRate a second after that.
 
 const (
 	reportBurst = 3
@@ -31,10 +32,7 @@ func (s *Session) report(idText, reason string) {
 		s.answer(CodeUsage, fmt.Sprintf("a reason is at most %d bytes", maxReason))
 		return
 	}
-	if s.reports.rate == 0 {
-		s.reports = tokenBucket{rate: reportRate, burst: reportBurst, tokens: reportBurst, last: time.Now()}
-	}
-	if !s.reports.take(time.Now()) {
+	if !s.c.people.takeReport(s.p, time.Now()) {
 		s.answer(CodeReportLimit, fmt.Sprintf("you may report %d messages at once, then one every %s: this report was not sent", reportBurst, time.Duration(float64(time.Second)/reportRate)))
 		return
 	}

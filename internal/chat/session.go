@@ -58,7 +58,6 @@ type Session struct {
 	entering   entering    // what it learnt of the room it is entering
 	lastTyping int64       // when the last typing event went out, in Unix nanoseconds
 	expiry     *time.Timer // closes the connection when its token runs out; nil without tokens
-	reports    tokenBucket // the reports it may send (reports.go)
 	// arrival is the moderation record of the room it is entering, for
 	// its welcome.
 	arrival engine.RoomRecord
