@@ -63,7 +63,13 @@ func TestBrowserNodes(t *testing.T) {
 	daves := map[string]*inbox{}
 	requests := map[string]request{
 		"REDIS_STOP":  {"REDIS_STOPPED", func() error { r.Stop(); return nil }},
-		"REDIS_START": {"REDIS_STARTED", func() error { r.Start(); return nil }},
+		"REDIS_START": {"REDIS_STARTED", func() error {
+			r.Start()
+			for _, n := range nodes { // both nodes are back, not only the one the pages tried
+				scrapeUntil(t, n.s, map[string]float64{"wschat_redis_up": 1})
+			}
+			return nil
+		}},
 		"STOP_B": {"STOPPED_B", func() error {
 			nodes[1].shutdown(t)
 			return nil
