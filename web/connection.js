@@ -117,6 +117,9 @@ function receive(data) {
       onAction(ev);
       if (cid) settled(cid);
       break;
+    case 'ack':
+      if (cid) settled(cid); // carried out, or taken before: a repeat is not done twice
+      break;
     case 'mention':
       onMention(ev);
       break;

@@ -22,11 +22,12 @@ import (
 // defaults given.
 type Options struct {
 	// The engine. Any left nil is the single node's, over a room log in
-	// memory: a chat always has all four.
+	// memory: a chat always has all five.
 	Broker   engine.Broker
 	History  engine.History
 	Presence engine.Presence
 	Mail     engine.Mail
+	Receipts engine.Receipts
 
 	Encoder Encoder // required
 
@@ -66,6 +67,7 @@ type Chat struct {
 	history  engine.History
 	presence engine.Presence
 	mail     engine.Mail
+	receipts engine.Receipts
 	enc      Encoder
 	log      *slog.Logger
 	hub      *hub
@@ -84,7 +86,7 @@ func New(opts Options) (*Chat, error) {
 	if opts.Encoder == nil {
 		return nil, fmt.Errorf("chat: no Encoder")
 	}
-	if opts.Broker == nil || opts.History == nil || opts.Presence == nil || opts.Mail == nil {
+	if opts.Broker == nil || opts.History == nil || opts.Presence == nil || opts.Mail == nil || opts.Receipts == nil {
 		e, err := memoryEngine()
 		if err != nil {
 			return nil, err
@@ -93,6 +95,7 @@ func New(opts Options) (*Chat, error) {
 		opts.History = cmp.Or[engine.History](opts.History, e)
 		opts.Presence = cmp.Or[engine.Presence](opts.Presence, e)
 		opts.Mail = cmp.Or[engine.Mail](opts.Mail, e)
+		opts.Receipts = cmp.Or[engine.Receipts](opts.Receipts, e)
 	}
 	opts.ReplayPage = cmp.Or(opts.ReplayPage, 64)
 	opts.HoldBytes = cmp.Or(opts.HoldBytes, 4<<20)
@@ -105,7 +108,8 @@ func New(opts Options) (*Chat, error) {
 	people := newParticipants(limit, maxParticipants)
 	c := &Chat{
 		opts: opts, broker: opts.Broker, history: opts.History, presence: opts.Presence, mail: opts.Mail,
-		enc: opts.Encoder, log: opts.Logger,
+		receipts: opts.Receipts,
+		enc:      opts.Encoder, log: opts.Logger,
 		hub:     newHub(opts.MaxRooms, opts.RoomsEach, people),
 		people:  people,
 		uploads: uploads{byCredential: make(map[string]*Session)},

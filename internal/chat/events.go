@@ -16,7 +16,7 @@ import (
 // Encoder frames them.
 type event struct {
 	// message, file, private, edit, delete, react, welcome, join, leave,
-	// typing, notice, error, who, rooms, renewed, history or search
+	// typing, notice, error, who, rooms, renewed, history, search or ack
 	Type      string      `json:"type"`
 	Code      Code        `json:"code,omitempty"`
 	Room      string      `json:"room,omitempty"`
@@ -29,6 +29,7 @@ type event struct {
 	Count     int         `json:"count,omitempty"`
 	Rooms     []RoomCount `json:"rooms,omitempty"`
 	History   bool        `json:"history,omitempty"`
+	Repeat    bool        `json:"repeat,omitempty"` // an ack's: the request was taken before, and not carried out again
 	Recovered *bool       `json:"recovered,omitempty"`
 	File      *FileInfo   `json:"file,omitempty"`
 	Upload    string      `json:"upload,omitempty"` // the welcome's upload credential
