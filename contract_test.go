@@ -62,6 +62,7 @@ var contractCases = []contractCase{
 	{name: "acting on messages", run: contractActions},
 	{name: "pages of older messages", run: contractScrollBack},
 	{name: "mentions in other rooms", run: contractMentions},
+	{name: "requests sent again are carried out once", config: tokensOn, run: contractOnce},
 }
 
 // contractReplayOnJoin: a newcomer is replayed the room's last messages,
