@@ -7,6 +7,7 @@
 
 import { ui, size } from './view.js';
 import { auth } from './auth.js';
+import { upload as send } from '/lib/http.js';
 
 /** sharedFile checks a file event's file, whose link must lead to this server's own /files/. */
 export function sharedFile(f) {
@@ -21,7 +22,7 @@ export function sharedFile(f) {
   return { name: f.name, type: f.type, size: f.size, url: u.href };
 }
 
-/** The upload under way, if any. */
+/** The upload under way, if any: its AbortController. */
 let current = null;
 
 /**
@@ -74,36 +75,22 @@ function upload(file, where, tell) {
     tell('Another file is on its way: wait for it, or cancel it, to share this one');
     return;
   }
-  const xhr = new XMLHttpRequest();
-  current = xhr;
-  const q = where.to ? { to: where.to, name: file.name } : { room: where.room, name: file.name };
-  xhr.open('POST', `/files?${new URLSearchParams(q)}`);
-  xhr.setRequestHeader('Authorization', `Bearer ${where.credential}`);
+  current = new AbortController();
+  const to = where.to ? { to: where.to } : { room: where.room };
   ui.uploadName.textContent = `Sharing ${file.name}…`;
   ui.uploadProgress.value = 0;
   ui.upload.hidden = false;
-  xhr.upload.addEventListener('progress', (e) => {
-    if (e.lengthComputable) ui.uploadProgress.value = Math.round((100 * e.loaded) / e.total);
-  });
-  let cancelled = false;
-  xhr.addEventListener('abort', () => {
-    cancelled = true;
-  });
-  xhr.addEventListener('loadend', () => {
-    ui.upload.hidden = true;
-    current = null;
-    if (cancelled) {
-      tell(`Sharing ${file.name} was cancelled: nobody got it`);
-      return;
-    }
-    if (xhr.status === 201) return; // the room's message shows it
-    let why = xhr.status ? `the server answered ${xhr.status}` : 'the connection failed';
-    try {
-      why = JSON.parse(xhr.responseText).error || why;
-    } catch {
-      // not JSON: the status says it
-    }
-    tell(`Could not share ${file.name} — ${why}`);
-  });
-  xhr.send(file);
+  const onProgress = (sent, total) => {
+    if (total) ui.uploadProgress.value = Math.round((100 * sent) / total);
+  };
+  // The room's message shows the file once it is kept.
+  send(location.origin, file, to, where.credential, { name: file.name, onProgress, signal: current.signal })
+    .catch((e) => {
+      if (e.code === 'aborted') tell(`Sharing ${file.name} was cancelled: nobody got it`);
+      else tell(`Could not share ${file.name} — ${e.message || `the server answered ${e.status}`}`);
+    })
+    .finally(() => {
+      ui.upload.hidden = true;
+      current = null;
+    });
 }
