@@ -152,7 +152,7 @@ export class ChatClient {
     if (this.#ended) return Promise.reject(this.#ended);
     if (this.#outbox.length >= MAX_OUTBOX) return Promise.reject(new ChatError('outbox-full', `${MAX_OUTBOX} requests wait already`));
     return new Promise((resolve, reject) => {
-      const item = { request: { ...request, client_id: newClientID() }, resolve, reject, sent: false };
+      const item = { request: { ...request, client_id: request.client_id || newClientID() }, resolve, reject, sent: false };
       this.#outbox.push(item);
       this.#emit('outbox', { waiting: this.#outbox.length });
       if (this.caughtUp) this.#sendItem(item);
@@ -179,14 +179,19 @@ export class ChatClient {
     return true;
   }
 
-  /** send sends a message to the room, resolving with its ack ({ client_id, id }) once the server took it. */
-  send(text, { replyTo } = {}) {
-    return this.#queue(replyTo ? { type: 'message', text, reply_to: replyTo } : { type: 'message', text });
+  /**
+   * send sends a message to the room, resolving with its ack ({ client_id,
+   * id }) once the server took it. clientID, if given, is its client_id
+   * (unique: newClientID makes one), so that the app knows its own
+   * message when it comes back.
+   */
+  send(text, { replyTo, clientID } = {}) {
+    return this.#queue({ type: 'message', text, ...(replyTo ? { reply_to: replyTo } : {}), ...(clientID ? { client_id: clientID } : {}) });
   }
 
-  /** sendPrivate sends a private message to the name to. */
-  sendPrivate(to, text) {
-    return this.#queue({ type: 'private', to, text });
+  /** sendPrivate sends a private message to the name to; clientID as in send. */
+  sendPrivate(to, text, { clientID } = {}) {
+    return this.#queue({ type: 'private', to, text, ...(clientID ? { client_id: clientID } : {}) });
   }
 
   /** edit gives the app's own message id the text. */

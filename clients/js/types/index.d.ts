@@ -147,8 +147,9 @@ export class ChatClient {
   connect(): void;
   close(): void;
   lastID(room?: string): string;
-  send(text: string, opts?: { replyTo?: string }): Promise<Ack>;
-  sendPrivate(to: string, text: string): Promise<Ack>;
+  /** clientID: the request's client_id (unique: see newClientID), to know the message when it comes back. */
+  send(text: string, opts?: { replyTo?: string; clientID?: string }): Promise<Ack>;
+  sendPrivate(to: string, text: string, opts?: { clientID?: string }): Promise<Ack>;
   edit(id: string, text: string): Promise<Ack>;
   remove(id: string): Promise<Ack>;
   react(id: string, emoji: string): Promise<Ack>;
