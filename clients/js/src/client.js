@@ -34,6 +34,7 @@ export class ChatClient {
   #reconnect = 0;
   #retry = 0;
   #renew = 0;
+  #welcomeBy = 0; // gives up a connection that brought no welcome in time
   #takenSince = 0;
   #lastTyping = 0;
   #syncID = '';
@@ -59,10 +60,13 @@ export class ChatClient {
    * @param {object} opts server (http(s):// or ws(s)://; default this
    * page's), name or token, room, since, renewToken (async (token) → new
    * token), WebSocket (a constructor, where there is no global one),
-   * firstRetryMs, maxRetryMs, random.
+   * firstRetryMs, maxRetryMs, random, and connectTimeoutMs: how long a
+   * connection may take to bring its welcome before it is given up and
+   * tried again (a socket whose server vanished mid-handshake may
+   * otherwise never say it closed).
    */
   constructor(opts = {}) {
-    this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, random: Math.random, ...opts };
+    this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, random: Math.random, ...opts };
     this.name = opts.name ?? '';
     this.room = opts.room || 'lobby';
     this.token = opts.token ?? '';
@@ -110,6 +114,13 @@ export class ChatClient {
     ws.onclose = (e) => {
       if (ws === this.#ws) this.#closed(e.code, e.reason ?? '');
     };
+    clearTimeout(this.#welcomeBy);
+    this.#welcomeBy = setTimeout(() => {
+      if (ws !== this.#ws || this.state === 'open') return;
+      this.#ws = null;
+      ws.close();
+      this.#closed(CLOSE.ABNORMAL, '');
+    }, this.#opts.connectTimeoutMs);
   }
 
   /** close leaves the chat: no reconnection; what waits in the outbox is refused ('closed'). */
@@ -376,6 +387,7 @@ export class ChatClient {
   }
 
   #welcomed(ev) {
+    clearTimeout(this.#welcomeBy);
     const again = this.#joinedOnce;
     const moved = this.state === 'open';
     Object.assign(this, { name: ev.name ?? this.name, room: ev.room || this.room, uploadCredential: ev.upload ?? '' });
@@ -504,6 +516,6 @@ export class ChatClient {
   }
 
   #stopTimers() {
-    for (const t of [this.#reconnect, this.#retry, this.#renew]) clearTimeout(t);
+    for (const t of [this.#reconnect, this.#retry, this.#renew, this.#welcomeBy]) clearTimeout(t);
   }
 }

@@ -106,3 +106,30 @@ export async function startServer(t, args = []) {
 }
 
 export { existsSync };
+
+/** startRedis starts a redis-server on a free loopback port for the test, or returns '' where there is none (failing under CI=true). */
+export async function startRedis(t) {
+  const net = await import('node:net');
+  const port = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ready = await new Promise((resolve) => {
+    let out = '';
+    proc.on('error', () => resolve(false));
+    proc.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('Ready to accept connections')) resolve(true);
+    });
+    proc.on('exit', () => resolve(false));
+  });
+  if (!ready) {
+    if (process.env.CI === 'true') throw new Error('redis-server did not start');
+    return '';
+  }
+  t.after(() => proc.kill());
+  return `redis://127.0.0.1:${port}/0`;
+}

@@ -125,6 +125,8 @@ export interface ClientOptions {
   WebSocket?: { new (url: string): WebSocket };
   firstRetryMs?: number;
   maxRetryMs?: number;
+  /** How long a connection may take to bring its welcome before it is tried again; default 15000. */
+  connectTimeoutMs?: number;
   random?: () => number;
 }
 
