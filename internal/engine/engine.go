@@ -1,8 +1,10 @@
 // Package engine names what the chat keeps and shares beyond one
 // connection, as a few small interfaces: a Broker orders and keeps each
 // room's messages and hands them to every node, History reads them back,
-// Presence says who holds which name and who is in which room, and Mail
-// keeps private messages between accounts. A single node is one
+// Presence says who holds which name and who is in which room, Mail
+// keeps private messages between accounts, and Receipts remembers the
+// client ids of requests, so that one sent again is carried out once. A
+// single node is one
 // implementation (package memory, the default); several nodes sharing
 // Redis are another (package redis). The chat is the Handler an engine
 // hands everything back to.

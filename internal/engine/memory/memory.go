@@ -1,6 +1,6 @@
 // Package memory is the engine of a single node: messages are kept in a
 // room log (package store, in memory or on disk), mail in a log of its
-// own, and names and rooms in maps. It is the chat's default engine.
+// own, and names, rooms and client ids in maps. It is the chat's default engine.
 package memory
 
 import (
