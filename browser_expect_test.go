@@ -15,6 +15,9 @@ import (
 // search; private messages and files; a cancelled upload; /join typed in
 // the box; a reload that keeps the name and the private conversation.
 // The room "old" has seeded messages, more than a newcomer is replayed.
+// alice's page reaches the server over a slow uplink, so that her upload
+// is still on its way when she cancels it; the test then waits until the
+// server holds no upload in progress before bob's page is looked at.
 func TestBrowserActions(t *testing.T) {
 	if testing.Short() {
 		skip(t, "skipping the browser test in -short mode")
@@ -27,7 +30,15 @@ func TestBrowserActions(t *testing.T) {
 		seeder.say(t, "seeder", fmt.Sprint("seed ", i))
 	}
 	seeder.c.nc.Close()
-	runDriver(t, "actions.mjs", []string{"WSCHAT_URL=http://" + live.addr + "/", fmt.Sprint("SEEDED=", seeded)}, nil)
+	slow := startSlowLink(t, live.addr, 32<<10)
+	requests := map[string]request{
+		"UPLOAD_SETTLED": {"UPLOAD_SETTLED", func() error {
+			scrapeUntil(t, live.srv, map[string]float64{"wschat_files_pending_bytes": 0})
+			return nil
+		}},
+	}
+	env := []string{"WSCHAT_URL=http://" + live.addr + "/", "WSCHAT_SLOW_URL=http://" + slow + "/", fmt.Sprint("SEEDED=", seeded)}
+	runDriver(t, "actions.mjs", env, requests)
 }
 
 // TestBrowserNodes drives the page with the script e2e/nodes.mjs on two

@@ -59,6 +59,20 @@ func openEngine(cfg Config, log *slog.Logger) (chatEngine, error) {
 	return memory.New(history, mail, boxes), nil
 }
 
+// openModeration opens the moderation records: the engine's with Redis,
+// which every node shares; this node's own otherwise, in -data's
+// directory moderation or in memory.
+func openModeration(cfg Config, e chatEngine) (engine.Moderation, error) {
+	if m, ok := e.(engine.Moderation); ok {
+		return m, nil
+	}
+	var dir string
+	if cfg.DataDir != "" {
+		dir = filepath.Join(cfg.DataDir, "moderation")
+	}
+	return memory.OpenModeration(dir, engine.ModerationLimits{})
+}
+
 // openLog opens a log of this node's, in -data's directory dir or in
 // memory, within bounds.
 func openLog(cfg Config, dir string, bounds store.Bounds, log *slog.Logger) (*store.Log, error) {
@@ -77,7 +91,8 @@ func openLog(cfg Config, dir string, bounds store.Bounds, log *slog.Logger) (*st
 func (s *Server) chatOptions() chat.Options {
 	cfg := s.cfg
 	o := chat.Options{
-		Broker: s.engine, History: s.engine, Presence: s.engine, Mail: s.engine, Receipts: s.engine,
+		Broker: s.engine, History: s.engine, Presence: s.engine, Mail: s.engine, Receipts: s.engine, Directory: s.directory,
+		Moderation: s.moderation, Admins: cfg.Admins,
 		Encoder:    frameEncoder{s.deflater},
 		Rate:       cfg.Rate,
 		Burst:      cfg.Burst,
@@ -132,6 +147,7 @@ func (s *Server) chatEndpoint(r *http.Request) (func(*Conn) func() bool, error) 
 func (s *Server) joinRequest(r *http.Request) (chat.JoinRequest, error) {
 	var subject string
 	var expires time.Time
+	var admin bool
 	if s.auth != nil {
 		claims, err := s.auth.Identify(r)
 		if err != nil {
@@ -141,10 +157,10 @@ func (s *Server) joinRequest(r *http.Request) (chat.JoinRequest, error) {
 			}
 			return chat.JoinRequest{Name: r.URL.Query().Get("name"), Addr: r.RemoteAddr}, &chat.Refusal{Code: code, Text: err.Error()}
 		}
-		subject, expires = claims.Subject, claims.Expires
+		subject, expires, admin = claims.Subject, claims.Expires, claims.Admin
 	}
 	req, err := chat.ParseJoin(r.URL.Query(), subject, expires)
-	req.Addr = r.RemoteAddr
+	req.Addr, req.Admin = r.RemoteAddr, admin
 	req.Participant = chat.ParticipantOf(subject, s.clientIP(r))
 	return req, err
 }

@@ -49,15 +49,28 @@ var contractEngines = []contractEngine{
 		exactKeep: true,
 	},
 	{
-		// Two nodes on one redis-server; clients are spread over both.
+		// Two nodes on one redis-server; clients are spread over both. A
+		// restart stops both nodes and starts two new ones on the same
+		// Redis.
 		name: "redis",
 		start: func(t *testing.T, cfg Config) *deployment {
 			r := resptest.Start(t)
 			cfg.Redis, cfg.RedisTTL = r.URL("", ""), 3*time.Second
 			d := &deployment{}
-			for range 2 {
-				n := startNode(t, cfg)
-				d.addrs, d.servers = append(d.addrs, n.addr), append(d.servers, n.s)
+			var nodes []*node
+			run := func() {
+				nodes, d.addrs, d.servers = nil, nil, nil
+				for range 2 {
+					n := startNode(t, cfg)
+					nodes, d.addrs, d.servers = append(nodes, n), append(d.addrs, n.addr), append(d.servers, n.s)
+				}
+			}
+			run()
+			d.restart = func(t *testing.T) {
+				for _, n := range nodes {
+					n.shutdown(t)
+				}
+				run()
 			}
 			return d
 		},
@@ -69,7 +82,8 @@ type deployment struct {
 	addrs   []string
 	servers []*Server
 	// restart stops the chat as SIGTERM does and starts it again on the
-	// same data; nil where the chat keeps nothing across a restart.
+	// same data (-data, or Redis); nil where the chat keeps nothing
+	// across a restart.
 	restart func(t *testing.T)
 }
 

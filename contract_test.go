@@ -63,6 +63,16 @@ var contractCases = []contractCase{
 	{name: "pages of older messages", run: contractScrollBack},
 	{name: "mentions in other rooms", run: contractMentions},
 	{name: "requests sent again are carried out once", config: tokensOn, run: contractOnce},
+	// Encrypted messages: contract_sealed_test.go.
+	{name: "sealed messages", config: tokensOn, run: contractSealed},
+	// Moderation: contract_moderation_test.go.
+	{name: "moderation by role", config: moderated, run: contractModeration},
+	{name: "deleting and reporting messages", config: moderated, run: contractModerationMessages},
+	{
+		// Across a restart: in -data, or of every node on one Redis;
+		// memory keeps nothing across one.
+		name: "moderation survives a restart", engines: []string{"data", "redis"}, config: moderated, run: contractModerationRestart,
+	},
 }
 
 // contractReplayOnJoin: a newcomer is replayed the room's last messages,

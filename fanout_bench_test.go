@@ -174,6 +174,9 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int, load f
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 	}
 	b.ReportMetric(rssPerConn, "KiB-process-RSS/conn")
+	if target == "nodes" {
+		reportPerNode(b, rs)
+	}
 	if t, ok := f.(*serverTarget); ok {
 		m := scrape(b, t.srv.MetricsHandler())
 		syncs, appends := m["wschat_history_syncs_total"], m["wschat_history_appends_total"]
@@ -183,6 +186,20 @@ func runFanOut(b *testing.B, target string, receivers, rate, senders int, load f
 	_ = sendEnd
 	f.close()
 	return figures
+}
+
+// reportPerNode reports the latencies of the receivers on the sender's
+// node (the first half, node0) and on the other (node1) apart.
+func reportPerNode(b *testing.B, rs []*benchReceiver) {
+	for node, part := range [][]*benchReceiver{rs[:len(rs)/2], rs[len(rs)/2:]} {
+		var lat []time.Duration
+		for _, r := range part {
+			lat = append(lat, r.latencies...)
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, fmt.Sprintf("p50-ms-node%d", node))
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, fmt.Sprintf("p99-ms-node%d", node))
+	}
 }
 
 func cpuMicros(from, to syscall.Timeval) float64 {

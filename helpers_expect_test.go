@@ -35,6 +35,12 @@ type wireEvent struct {
 	Before    string      `json:"before"`
 	More      bool        `json:"more"`
 	Partial   bool        `json:"partial"`
+	Action    string      `json:"action"`
+	Until     string      `json:"until"`
+	Topic     string      `json:"topic"`
+	Owner     string      `json:"owner"`
+	Role      string      `json:"role"`
+	Quote     string      `json:"quote"`
 	Reactions []struct {
 		Emoji string   `json:"emoji"`
 		Count int      `json:"count"`

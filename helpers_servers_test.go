@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -170,6 +171,7 @@ type liveServer struct {
 	t      testing.TB
 	addr   string
 	cfg    Config
+	logTo  io.Writer // where the server logs; nil: the test's output
 	srv    *Server
 	hs     *http.Server
 	served chan error // what hs.Serve returned
@@ -208,7 +210,11 @@ func (l *liveServer) start() error {
 
 // serve runs a new server on ln.
 func (l *liveServer) serve(ln net.Listener) {
-	l.srv = newTestServer(l.t, l.cfg, slog.New(slog.NewTextHandler(l.t.Output(), nil)))
+	out := l.logTo
+	if out == nil {
+		out = l.t.Output()
+	}
+	l.srv = newTestServer(l.t, l.cfg, slog.New(slog.NewTextHandler(out, nil)))
 	l.hs = &http.Server{Handler: l.srv, ReadHeaderTimeout: testTimeout}
 	l.served = make(chan error, 1)
 	go func() { l.served <- l.hs.Serve(ln) }()

@@ -96,6 +96,7 @@ func run(args []string) error {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "certificate file (PEM, chain included) to serve https and wss; needs -tls-key")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "private key file (PEM) for -tls-cert")
 	fs.BoolVar(&cfg.Compress, "compress", true, "negotiate permessage-deflate (RFC 7692) with clients that offer it: chat broadcasts are compressed once for every peer")
+	admins := fs.String("admins", "", "with -accounts or -jwt-key: comma-separated accounts that administer the chat: they moderate every room, and read /api/admin/audit and /api/admin/reports")
 	fs.StringVar(&cfg.Redis, "redis", "", "redis://[user:password@]host:port[/db] (rediss:// for TLS) shared by several nodes that serve one chat; empty serves alone")
 	fs.DurationVar(&cfg.RedisTTL, "redis-ttl", 15*time.Second, "with -redis: how long a node's names and members outlive it when it dies without a word; it renews them every third of this")
 	// A mistake in a flag is one line; the ninety of the usage are for -h.
@@ -121,6 +122,10 @@ func run(args []string) error {
 	}
 	cfg.MaxQueue = int(maxQueue)
 	cfg.Origins = splitList(*origins)
+	cfg.Admins = splitList(*admins)
+	if err := checkAdmins(cfg); err != nil {
+		return err
+	}
 	proxies, err := parseProxies(*trusted)
 	if err != nil {
 		return err

@@ -7,11 +7,13 @@ import (
 	"compress/flate"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,31 +32,38 @@ import (
 // descriptors per loopback connection, one on each side, and the machine
 // allows 20,000 per process.)
 //
-// With WSCHAT_BASELINE_REV set to a git revision, it also builds the
-// binary of that revision and measures it the same way, in the same run,
-// reporting both figures and their ratio:
+// With WSCHAT_BASELINE_REV set to git revisions, separated by commas,
+// it also builds the binary of each and measures it the same way, in the
+// same run, reporting its figure and the ratio to it (the first as
+// "baseline", the second as "baseline2"):
 //
 //	WSCHAT_BASELINE_REV=main go test -run '^$' -bench IdleMemory -benchtime 1x
 func BenchmarkIdleMemory(b *testing.B) {
 	bin := buildBinary(b)
-	baseline := buildBaseline(b)
+	baselines := buildBaselines(b)
 	var plain float64
 	for _, v := range []struct{ name, offer string }{{"plain", ""}, {"deflate", "permessage-deflate; client_max_window_bits"}} {
 		b.Run(v.name, func(b *testing.B) {
 			for range b.N {
-				var was idleFigures
-				if baseline != "" {
-					was = idleMemory(b, baseline, v.offer)
+				was := make([]idleFigures, len(baselines))
+				for i, bl := range baselines {
+					was[i] = idleMemory(b, bl, v.offer)
 				}
 				now := idleMemory(b, bin, v.offer)
 				b.ReportMetric(now.rss, "KiB-RSS/conn")
 				b.ReportMetric(now.heapObjects, "KiB-heap-objects/conn")
+				b.ReportMetric(now.heapUnused, "KiB-heap-unused/conn")
+				b.ReportMetric(now.outsideHeap, "KiB-runtime-outside-heap/conn")
 				b.ReportMetric(now.stacks, "KiB-stacks/conn")
 				b.ReportMetric(now.rssAtStart, "KiB-RSS-at-start")
 				b.ReportMetric(now.peakGoroutines, "peak-goroutines")
-				if baseline != "" {
-					b.ReportMetric(was.rss, "KiB-RSS/conn-baseline")
-					b.ReportMetric(now.rss/was.rss, "RSS-vs-baseline")
+				for i, w := range was {
+					suffix := "baseline"
+					if i > 0 {
+						suffix += strconv.Itoa(i + 1)
+					}
+					b.ReportMetric(w.rss, "KiB-RSS/conn-"+suffix)
+					b.ReportMetric(now.rss/w.rss, "RSS-vs-"+suffix)
 				}
 				if v.offer == "" {
 					plain = now.rss
@@ -73,6 +82,8 @@ const idleConns = 10000
 // per connection but for the resident memory at start.
 type idleFigures struct {
 	rss, heapObjects, stacks float64
+	heapUnused               float64 // room in the heap's spans that no object takes
+	outsideHeap              float64 // the runtime's own in use: metadata, poll descriptors, finalizers, OS stacks
 	rssAtStart               float64
 	peakGoroutines           float64 // the most the server had, as sampled
 }
@@ -136,10 +147,16 @@ func idleMemory(b *testing.B, bin, offer string) idleFigures {
 	}
 	rss := rssKiB(b, srv.Process.Pid)
 	runtimeMem := scrapeRuntimeMemory(b, metrics)
+	for _, class := range slices.Sorted(maps.Keys(runtimeMem)) {
+		b.Logf("%s: %.0f B/conn", class, runtimeMem[class]/idleConns)
+	}
 
 	return idleFigures{
-		rss:            float64(rss-base) / idleConns,
-		heapObjects:    runtimeMem["heap/objects"] / 1024 / idleConns,
+		rss:         float64(rss-base) / idleConns,
+		heapObjects: runtimeMem["heap/objects"] / 1024 / idleConns,
+		heapUnused:  runtimeMem["heap/unused"] / 1024 / idleConns,
+		outsideHeap: (runtimeMem["metadata/mcache/inuse"] + runtimeMem["metadata/mspan/inuse"] + runtimeMem["metadata/other"] +
+			runtimeMem["other"] + runtimeMem["os-stacks"]) / 1024 / idleConns,
 		stacks:         runtimeMem["heap/stacks"] / 1024 / idleConns,
 		rssAtStart:     float64(base),
 		peakGoroutines: peakGoroutines,
@@ -219,19 +236,29 @@ func dialIdle(b *testing.B, addr string, h http.Header, compressed bool, read fu
 	return clients
 }
 
-// buildBaseline builds the binary of the git revision WSCHAT_BASELINE_REV
-// names, from git archive into a temporary folder, and returns its path:
-// "" when the variable is unset or git cannot be run.
-func buildBaseline(b *testing.B) string {
-	rev := os.Getenv("WSCHAT_BASELINE_REV")
-	if rev == "" {
+// buildBaselines builds the binaries of the git revisions
+// WSCHAT_BASELINE_REV names, separated by commas, and returns their
+// paths: none when the variable is unset or git cannot be run.
+func buildBaselines(b *testing.B) []string {
+	revs := os.Getenv("WSCHAT_BASELINE_REV")
+	if revs == "" {
 		b.Log("WSCHAT_BASELINE_REV is unset: no baseline measured")
-		return ""
+		return nil
 	}
 	if _, err := exec.LookPath("git"); err != nil {
-		b.Logf("no git to build the baseline %s with: no baseline measured", rev)
-		return ""
+		b.Logf("no git to build the baselines %s with: no baseline measured", revs)
+		return nil
 	}
+	var bins []string
+	for rev := range strings.SplitSeq(revs, ",") {
+		bins = append(bins, buildBaseline(b, strings.TrimSpace(rev)))
+	}
+	return bins
+}
+
+// buildBaseline builds the binary of the git revision rev, from git
+// archive into a temporary folder, and returns its path.
+func buildBaseline(b *testing.B, rev string) string {
 	dir := b.TempDir()
 	archive := exec.Command("git", "archive", "--format=tar", rev)
 	var stderr bytes.Buffer

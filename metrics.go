@@ -261,9 +261,12 @@ func writeHistory(p *exposition.Page, st store.Stats) {
 	}
 }
 
-// runtimeMemory names the Go runtime's memory classes worth watching: what
-// live objects take, what the heap holds but does not use yet, what it
-// has given back to the system, and goroutine stacks.
+// runtimeMemory names the Go runtime's memory classes: what live objects
+// take, what the heap holds but does not use yet, what it has given back
+// to the system, goroutine stacks, and the runtime's own outside the heap
+// (span and other metadata, the network poller's descriptors and
+// finalizers, counted in "other"), which together tell where a
+// connection's resident memory goes.
 var runtimeMemory = []string{
 	"/memory/classes/heap/objects:bytes",
 	"/memory/classes/heap/unused:bytes",
@@ -271,6 +274,14 @@ var runtimeMemory = []string{
 	"/memory/classes/heap/released:bytes",
 	"/memory/classes/heap/stacks:bytes",
 	"/memory/classes/total:bytes",
+	"/memory/classes/metadata/mcache/free:bytes",
+	"/memory/classes/metadata/mcache/inuse:bytes",
+	"/memory/classes/metadata/mspan/free:bytes",
+	"/memory/classes/metadata/mspan/inuse:bytes",
+	"/memory/classes/metadata/other:bytes",
+	"/memory/classes/os-stacks:bytes",
+	"/memory/classes/other:bytes",
+	"/memory/classes/profiling/buckets:bytes",
 }
 
 // writeRuntime appends the process's goroutine count and memory classes.

@@ -181,7 +181,7 @@ func TestRoomsCommands(t *testing.T) {
 			"/history [ID] shows the messages before ID, with their ids, or the latest; /search TEXT finds the messages that say TEXT; " +
 			"/reply ID TEXT answers a message; /react ID EMOJI puts an emoji on a message, or takes it back; " +
 			"/edit ID TEXT and /delete ID change or take back a message of yours; " +
-			"/help shows this; //text sends a message that starts with /"},
+			"/help shows this; //text sends a message that starts with /; /report ID REASON reports a message"},
 		{"/nope x", "* unknown command /nope: /help lists the commands"},
 		{"/", "* unknown command /: /help lists the commands"},
 		{"//join go", "bob: /join go"},

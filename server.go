@@ -14,6 +14,7 @@ import (
 
 	"wschat/internal/auth"
 	"wschat/internal/chat"
+	"wschat/internal/engine"
 	"wschat/internal/engine/redis"
 	"wschat/internal/files"
 	"wschat/internal/store"
@@ -73,6 +74,8 @@ type Config struct {
 	// offer it.
 	Compress bool
 
+	Admins []string // accounts, by name, that administer the chat: they moderate every room
+
 	Redis    string        // redis:// URL shared by the nodes of one chat; "" is a single node
 	RedisTTL time.Duration // how long a node's claims outlive it; 0 means the engine's default
 }
@@ -84,18 +87,24 @@ const closeTimeout = 3 * time.Second
 // Server serves the chat and echo endpoints and the page, and keeps track
 // of every WebSocket connection so it can ping them and shut them down.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	mux     *http.ServeMux
-	chat    *chat.Chat
-	engine  chatEngine
-	auth    *auth.Auth   // nil: any name may join
-	files   *files.Store // the shared files
-	lock    io.Closer    // the lock on -data, nil without it
-	ping    []byte       // the keepalive ping frame, encoded once
-	metrics *metrics
-	gate    *gate   // limits connections waiting to send a request header
-	partial *budget // shared by the partial messages of every connection; nil is no limit
+	cfg    Config
+	log    *slog.Logger
+	mux    *http.ServeMux
+	chat   *chat.Chat
+	engine chatEngine
+	// directory is the key directory of end-to-end encryption (keys.go).
+	directory engine.Directory
+	// moderation keeps rooms' owners, bans and the like, reports and the
+	// audit log: the engine's with Redis, in -data or memory otherwise.
+	moderation engine.Moderation
+	auth       *auth.Auth      // nil: any name may join
+	files      *files.Store    // the shared files
+	uploads    uploadsUnderWay // the named uploads being read, which may be cancelled
+	lock       io.Closer       // the lock on -data, nil without it
+	ping       []byte          // the keepalive ping frame, encoded once
+	metrics    *metrics
+	gate       *gate   // limits connections waiting to send a request header
+	partial    *budget // shared by the partial messages of every connection; nil is no limit
 	// deflater compresses and inflates for every connection that
 	// negotiated permessage-deflate; nil with compression off.
 	deflater *deflater
@@ -172,6 +181,12 @@ func (s *Server) open() error {
 		return err
 	}
 	s.metrics.watch(s.engine)
+	if s.directory, err = openDirectory(cfg, s.engine); err != nil {
+		return err
+	}
+	if s.moderation, err = openModeration(cfg, s.engine); err != nil {
+		return err
+	}
 	if s.auth, err = auth.New(s.authOptions()); err != nil {
 		return err
 	}
@@ -209,10 +224,14 @@ func (s *Server) route() {
 	registerPage(s.mux)
 	s.mux.HandleFunc("GET /api/config", s.pageConfig)
 	s.mux.HandleFunc("POST /files", s.handleUpload)
+	s.mux.HandleFunc("DELETE /files/uploads/{key}", s.handleCancelUpload)
 	s.mux.Handle("GET /files/{id}/{name}", s.files)
 	if s.auth != nil {
 		s.auth.Routes(s.mux)
+		s.mux.HandleFunc("GET /api/admin/audit", s.handleAudit)
+		s.mux.HandleFunc("GET /api/admin/reports", s.handleReports)
 	}
+	s.routeKeys()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("/ws/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such WebSocket endpoint: use /ws/chat?name=yourname or /ws/echo", http.StatusNotFound)

@@ -49,6 +49,9 @@ func TestBinaryFlagsAndStartUpErrors(t *testing.T) {
 		{"log level", []string{"-log-level", "loud"}, 1, nil, []string{`wschat: -log-level "loud": want debug, info, warn or error`}, "listening"},
 		{"redis ttl too short", []string{"-redis-ttl", "1ms"}, 1, nil, []string{"wschat: -redis-ttl must be at least 100ms"}, "listening"},
 		{"stray word", []string{"stray", "-addr", ":9188"}, 1, nil, []string{`wschat: unexpected argument "stray"`}, "listening"},
+		{"admins without accounts", []string{"-admins", "root"}, 1, nil,
+			[]string{"wschat: -admins needs accounts or tokens (-accounts or -jwt-key): administrators are accounts"}, "listening"},
+		{"admins with a bad name", []string{"-accounts", "-data", missing + ".d", "-admins", "root,no way"}, 1, nil, []string{"wschat: -admins: "}, "listening"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runBinary(t, bin, tc.args...)

@@ -24,7 +24,11 @@ import (
 // must be in ROOM. The file is stored (internal/files), and the room gets
 // a message for it, kept in its history like any other. With to=NAME
 // instead of a room, the file goes to NAME as a private message: the two
-// of them get its link, and nobody else.
+// of them get its link, and nobody else. With sealed=1 the file is one
+// encrypted in the browser (docs/encryption.md, "Files"): it is kept
+// under the name "file" and nothing is posted; the answer's url goes in
+// the sealed message that announces it. A room that is encrypted takes
+// only such files.
 
 // openFiles opens the store of shared files: in dir/files when dir is
 // set, in memory otherwise.
@@ -68,14 +72,24 @@ const (
 // participant's (see chat.ParticipantOf): it counts against that share.
 func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
+	var up *uploadUnderWay            // set when the upload is named, and may be cancelled
 	if rc.EnableFullDuplex() == nil { // read the body after answering: see linger
 		body := r.Body
-		defer linger(rc, body)
+		defer func() {
+			if !up.wasCancelled() { // whoever cancelled reads no answer
+				linger(rc, body)
+			}
+		}()
 	}
 	to := strings.TrimSpace(r.URL.Query().Get("to"))
 	p, status, refusal := s.uploader(r, to)
 	if p == nil {
 		auth.Error(w, status, string(refusal.Code), refusal.Text)
+		return
+	}
+	sealed := r.URL.Query().Get("sealed") == "1"
+	if !sealed && to == "" && p.RoomEncrypted() {
+		auth.Error(w, http.StatusForbidden, string(chat.CodeRoomEncrypted), "this room is encrypted: share files in it encrypted (sealed=1)")
 		return
 	}
 	if !p.Allow() {
@@ -84,9 +98,26 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := s.files.Limit(w, r)
+	if key := r.URL.Query().Get("upload"); key != "" && err == nil {
+		if len(key) > maxUploadKey {
+			auth.Error(w, http.StatusBadRequest, codeBadUploadKey, "an upload's key is 1 to 64 bytes")
+			return
+		}
+		up = s.uploads.start(bearer(r), key, body, rc)
+		if up == nil {
+			auth.Error(w, http.StatusConflict, codeBadUploadKey, "an upload of yours named "+key+" is under way already")
+			return
+		}
+		defer s.uploads.end(bearer(r), key)
+		body = up
+	}
 	var f files.File
+	name := r.URL.Query().Get("name")
+	if sealed {
+		name = "file"
+	}
 	if err == nil {
-		f, err = s.files.Put(p.Participant(), r.URL.Query().Get("name"), body)
+		f, err = s.files.Put(p.Participant(), name, body)
 	}
 	if err != nil {
 		s.uploadFailed(w, p, err)
@@ -94,6 +125,8 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	info := chat.FileInfo{Name: f.Name, Size: f.Size, Type: f.Type, URL: s.cfg.PublicURL + f.URLPath()}
 	switch {
+	case sealed:
+		s.log.Info("upload", "name", p.Name(), "sealed", true, "size", f.Size)
 	case to != "":
 		if err := p.ShareWith(to, info); err != nil {
 			status, refusal := privateRefusal(err)
@@ -125,6 +158,8 @@ func (s *Server) uploadFailed(w http.ResponseWriter, p *chat.Session, err error)
 	case errors.Is(err, files.ErrBusy):
 		w.Header().Set("Retry-After", "10")
 		auth.Error(w, http.StatusServiceUnavailable, codeUploadsBusy, "uploads in progress hold all the room the server gives them: try again shortly")
+	case errors.Is(err, errCancelled):
+		auth.Error(w, http.StatusConflict, codeCancelled, "the upload was cancelled: nothing was kept")
 	case errors.Is(err, files.ErrTooSlow):
 		auth.Error(w, http.StatusRequestTimeout, codeTooSlow, "the file came too slowly: "+err.Error())
 	case errors.Is(err, syscall.ENOSPC):
@@ -157,8 +192,8 @@ func privateRefusal(err error) (int, *chat.Refusal) {
 // the room it names, or able to reach the participant called to (a file
 // shared privately), or the status and refusal to answer with.
 func (s *Server) uploader(r *http.Request, to string) (*chat.Session, int, *chat.Refusal) {
-	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(scheme, "Bearer") || credential == "" {
+	credential := bearer(r)
+	if credential == "" {
 		return nil, http.StatusUnauthorized, &chat.Refusal{Code: chat.CodeAuthRequired, Text: "send Authorization: Bearer with the upload credential of your connection's welcome"}
 	}
 	subject := ""
@@ -191,6 +226,15 @@ func (s *Server) uploader(r *http.Request, to string) (*chat.Session, int, *chat
 		return nil, http.StatusUnauthorized, refusal
 	}
 	return nil, http.StatusInternalServerError, &chat.Refusal{Code: "server-error", Text: err.Error()}
+}
+
+// bearer is the credential r carries as Authorization: Bearer, or "".
+func bearer(r *http.Request) string {
+	scheme, credential, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return credential
 }
 
 // linger drops what the client still sends of body, once the answer is

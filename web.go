@@ -8,9 +8,11 @@ import (
 	"path"
 )
 
-// webFiles holds the chat page and its assets.
+// webFiles holds the chat page and its assets, and the encryption
+// library the page shares with other clients (clients/js/src, served
+// under /seal/).
 //
-//go:embed web
+//go:embed web clients/js/src/*.js
 var webFiles embed.FS
 
 // clientFiles holds the JavaScript client library (clients/js), which
@@ -53,6 +55,20 @@ func pageAssets() []pageAsset {
 		{"GET /finder.js", "web/finder.js", "text/javascript; charset=utf-8"},
 		{"GET /keep.js", "web/keep.js", "text/javascript; charset=utf-8"},
 		{"GET /alerts.js", "web/alerts.js", "text/javascript; charset=utf-8"},
+		{"GET /e2ee/e2ee.js", "web/e2ee/e2ee.js", "text/javascript; charset=utf-8"},
+		{"GET /e2ee/store.js", "web/e2ee/store.js", "text/javascript; charset=utf-8"},
+		{"GET /e2ee/directory.js", "web/e2ee/directory.js", "text/javascript; charset=utf-8"},
+		{"GET /e2ee/inbound.js", "web/e2ee/inbound.js", "text/javascript; charset=utf-8"},
+		{"GET /e2ee/outbound.js", "web/e2ee/outbound.js", "text/javascript; charset=utf-8"},
+		{"GET /e2ee/files.js", "web/e2ee/files.js", "text/javascript; charset=utf-8"},
+		{"GET /e2ee/panel.js", "web/e2ee/panel.js", "text/javascript; charset=utf-8"},
+		{"GET /seal/seal.js", "clients/js/src/seal.js", "text/javascript; charset=utf-8"},
+		{"GET /seal/body.js", "clients/js/src/body.js", "text/javascript; charset=utf-8"},
+		{"GET /seal/encoding.js", "clients/js/src/encoding.js", "text/javascript; charset=utf-8"},
+		{"GET /seal/files.js", "clients/js/src/files.js", "text/javascript; charset=utf-8"},
+		{"GET /seal/room.js", "clients/js/src/room.js", "text/javascript; charset=utf-8"},
+		{"GET /seal/safety.js", "clients/js/src/safety.js", "text/javascript; charset=utf-8"},
+		{"GET /moderation.js", "web/moderation.js", "text/javascript; charset=utf-8"},
 		{"GET /style.css", "web/style.css", "text/css; charset=utf-8"},
 		{"GET /favicon.svg", "web/favicon.svg", "image/svg+xml"},
 	}

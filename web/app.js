@@ -28,6 +28,8 @@ import { restore as restoreOutbox, forget as forgetOutbox } from './outbox.js';
 import { keptName, forgetKept } from './keep.js';
 import { auth, loadConfig, restore, forget, enter, offeredName, takeOffered } from './auth.js';
 import { connect, currentView, resetSession, showJoin } from './connection.js';
+import { setUpPanel } from './e2ee/panel.js';
+import { setUpFiles } from './e2ee/files.js';
 import { askRoomsSoon, show, showSide, goToRoom, closeSide } from './people.js';
 
 const TYPING_EVERY_MS = 2000; // the server passes on one typing event per 2 s
@@ -109,6 +111,10 @@ hooks.act = {
   reply: startReply,
   edit: startEdit,
   remove: (id) => act({ type: 'delete', id }),
+  report: (id) => {
+    ui.text.value = `/report ${id} `;
+    ui.text.focus();
+  },
   react: (id, emoji) => act({ type: 'react', id, emoji, want: true }),
   toggle: (id, emoji) => {
     const m = view('room', session.room).msgs.get(id);
@@ -126,6 +132,9 @@ setUpComposer(() => {
 });
 setUpFinder();
 setUpNotifications();
+// Encryption (e2ee/): its bar above the message box, and encrypted files' links.
+setUpPanel();
+setUpFiles((text) => append(currentView(), noticeLine(text), ''));
 
 setUpSharing(() => {
   const v = log.views.get(log.current);

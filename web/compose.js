@@ -12,6 +12,7 @@ import { outbox, add, find, settle } from './outbox.js';
 import { reactedBy } from './messages.js';
 import { auth } from './auth.js';
 import { FOR_NOW } from '/lib/protocol.js';
+import { sealing, sendSealed, privateCommand } from './e2ee/outbound.js';
 
 const RETRY_MS = 3000; // how long a request refused for now waits to go again
 const SLOW_MS = 1500; // and one over the rate
@@ -108,6 +109,20 @@ export function act(req) {
 /** submit sends what the box holds, and empties it once it is on its way. */
 function submit() {
   const text = ui.text.value;
+  // Encryption (e2ee/outbound.js): /msg between accounts goes as a sealed private message.
+  const msg = privateCommand(text);
+  if (msg) {
+    if (!session.welcomed) return;
+    const pv = view('private', msg.to);
+    const item = add({ type: 'private', to: msg.to, text: msg.text }, pv.key, text);
+    if (!item) return;
+    pending(item, pv, msg.text, ready() ? 'Sending…' : 'Will be sent when the connection is back');
+    if (ready()) sendItem(item);
+    ui.text.value = '';
+    keepDraft();
+    fits();
+    return;
+  }
   const v = currentView();
   if (text.trim() === '' || !v) return;
   if (!fits()) {
@@ -149,6 +164,11 @@ function note(item, words) {
 
 /** sendItem sends a request of the outbox. */
 function sendItem(item) {
+  // Encryption (e2ee/outbound.js): a request that must go sealed is sealed first.
+  if (sealing(item.request)) {
+    sendSealed(item, (words) => refused({ client_id: item.request.client_id, code: 'not-encrypted', text: words }));
+    return;
+  }
   item.sent = sendJSON(item.request);
 }
 

@@ -13,6 +13,8 @@ import { showUnread } from './alerts.js';
 import { keepName } from './keep.js';
 import { auth, forget, scheduleRenew } from './auth.js';
 import { CLOSE, NOT_LET_IN, closeWords, parseReason } from '/lib/protocol.js';
+import { inbound } from './e2ee/inbound.js';
+import { onWelcome, onModeration, onReport, REMOVED } from './moderation.js';
 import { ROOMS_ID, askRooms, askRoomsSoon, stopRooms, gotRooms, show, showOnline, showSide, startTyping, stopTyping, clearTyping } from './people.js';
 
 const FIRST_RETRY_MS = 1000; // the first wait before reconnecting
@@ -53,7 +55,8 @@ export function connect() {
   Object.assign(session, { ws, welcomed: false, caughtUp: false, moving: false });
   setStatus(session.joinedOnce ? 'Reconnecting…' : `Connecting as ${session.name}…`, 'busy');
   ws.addEventListener('message', (ev) => {
-    if (ws === session.ws) receive(ev.data);
+    // Encryption (e2ee/inbound.js): sealed events are opened first, in order.
+    if (ws === session.ws) inbound(ev.data, (data) => ws === session.ws && receive(data));
   });
   ws.addEventListener('close', (ev) => {
     if (ws === session.ws) closed(ev);
@@ -76,6 +79,7 @@ function receive(data) {
   switch (ev.type) {
     case 'welcome':
       session.upload = str(ev.upload);
+      onWelcome(ev);
       welcomed(name, room, Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name]);
       if (ev.recovered === false) append(view('room', session.room), noticeLine('Some messages from while you were away could not be recovered'), '');
       break;
@@ -109,6 +113,14 @@ function receive(data) {
       break;
     case 'mention':
       onMention(ev);
+      break;
+    case 'moderation':
+      onModeration(ev);
+      if (cid) settled(cid);
+      if (ev.action === 'op' || ev.action === 'deop' || ev.action === 'droproom') showOnline();
+      break;
+    case 'report':
+      onReport(ev);
       break;
     case 'typing':
       if (name && name !== session.name && room.toLowerCase() === session.room.toLowerCase()) startTyping(name);
@@ -226,6 +238,12 @@ function closed(ev) {
     backToJoin(`Please log in again — ${words}`);
     return;
   }
+  if (ev.code === CLOSE.POLICY && REMOVED.has(code)) {
+    // Kicked or banned: not back in by itself; the join form says why.
+    backToJoin(words);
+    if (code === 'banned') ui.joinRoom.value = '';
+    return;
+  }
   if (ev.code === CLOSE.POLICY && !wasWelcomed) {
     if (session.joinedOnce && code === TAKEN) stillTaken(words);
     else backToJoin(`Could not join — ${words || 'the server refused this name'}`);
@@ -325,7 +343,7 @@ export function resetSession() {
   const ws = session.ws;
   Object.assign(session, {
     ws: null, name: '', room: LOBBY, welcomed: false, caughtUp: false, joinedOnce: false, moving: false,
-    online: new Set(), rooms: [], seen: new Map(), away: false, mentionedElsewhere: false,
+    online: new Set(), rooms: [], seen: new Map(), away: false, mentionedElsewhere: false, topic: '', role: '',
   });
   timers.delay = FIRST_RETRY_MS;
   timers.takenSince = 0;

@@ -126,7 +126,7 @@ function who(name) {
  * or file, when, whether it was edited, its reactions, and what the
  * person may do with it. m: { id, name, text, time, mine, file,
  * replyTo, replyName, quote, edited, reactions, pending }; me: the
- * person's name; act: { reply, react, edit, remove, toggle } or null
+ * person's name; act: { reply, react, edit, remove, report, toggle } or null
  * where nothing may be done (private messages, lines not yet sent).
  */
 export function messageLine(m, me, act) {
@@ -194,6 +194,11 @@ function actionBar(m, act) {
   button('React', 'React', () => togglePicker(bar, m, act));
   if (m.mine && !m.file) button('Edit', 'Edit', () => act.edit(m.id));
   if (m.mine) button('Delete', 'Delete', () => act.remove(m.id));
+  if (!m.mine) {
+    // Anyone's message: an operator may delete it (shown to moderators only), anyone may report it.
+    button('Delete', `Delete ${m.name}'s message`, () => act.remove(m.id)).classList.add('mod-only');
+    button('Report', 'Report', () => act.report(m.id));
+  }
   return bar;
 }
 

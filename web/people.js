@@ -9,6 +9,7 @@ import { roomKey } from './messages.js';
 import { resetCompose, fits } from './compose.js';
 import { closeSearch } from './finder.js';
 import { showUnread } from './alerts.js';
+import { personActs, showRole } from './moderation.js';
 
 const ROOMS_EVERY_MS = 10000; // how often the room list is asked for
 const ROOMS_SOON_MS = 1000; // and how soon after someone comes or goes
@@ -73,16 +74,23 @@ export function show(k) {
   fits();
   showTyping();
   showSide();
+  showRole();
 }
 
-/** showOnline lists who is in the room. */
+/** showOnline lists who is in the room, with what a moderator may do to each. */
 export function showOnline() {
+  const acts = personActs(send, (text) => {
+    show(roomKey());
+    closeSide();
+    ui.text.value = text;
+    ui.text.focus();
+  });
   renderOnline(session.online, session.name, session.room, (name) => {
     view('private', name);
     show(key('private', name));
     closeSide();
     ui.text.focus();
-  }, !session.welcomed);
+  }, !session.welcomed, acts);
 }
 
 /** showSide lists the rooms and the private conversations, with what is unread, and counts it for the title. */

@@ -19,6 +19,8 @@ export const session = {
   seen: new Map(), // room key → the id of the last message seen there
   away: false, // the chat cannot reach its other servers (Redis) right now
   mentionedElsewhere: false, // someone named the person in another room since they last looked
+  topic: '', // the room's topic
+  role: '', // the person's role in the room: owner, operator, admin, or none
 };
 
 /** setStatus shows the connection state in the header. */

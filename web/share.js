@@ -7,7 +7,7 @@
 
 import { ui, size } from './view.js';
 import { auth } from './auth.js';
-import { upload as send } from '/lib/http.js';
+import { sealsFile, sealedUpload } from './e2ee/files.js';
 
 /** sharedFile checks a file event's file, whose link must lead to this server's own /files/. */
 export function sharedFile(f) {
@@ -22,7 +22,7 @@ export function sharedFile(f) {
   return { name: f.name, type: f.type, size: f.size, url: u.href };
 }
 
-/** The upload under way, if any: its AbortController. */
+/** The upload under way, if any. */
 let current = null;
 
 /**
@@ -32,7 +32,7 @@ let current = null;
  */
 export function setUpSharing(target, tell) {
   const share = (file) => upload(file, target(), tell);
-  ui.uploadCancel.addEventListener('click', () => current?.abort());
+  ui.uploadCancel.addEventListener('click', () => current?.cancel());
   ui.attach.addEventListener('click', () => ui.file.click());
   ui.file.addEventListener('change', () => {
     share(ui.file.files[0]);
@@ -60,6 +60,21 @@ export function setUpSharing(target, tell) {
   });
 }
 
+/** shareSealed encrypts file, then uploads and announces it, showing its progress. */
+function shareSealed(file, where, tell) {
+  current = { cancel() {} }; // no Cancel: the sealed upload goes in steps of its own
+  ui.uploadCancel.hidden = true;
+  ui.uploadName.textContent = `Encrypting and sharing ${file.name}…`;
+  ui.uploadProgress.value = 0;
+  ui.upload.hidden = false;
+  sealedUpload(file, where, tell, (p) => {
+    ui.uploadProgress.value = Math.round(100 * p);
+  }).catch((err) => tell(`Could not share ${file.name} — ${err?.message || err}`)).finally(() => {
+    ui.upload.hidden = true;
+    current = null;
+  });
+}
+
 /** upload sends file to where, showing its progress, and tells why if it fails. */
 function upload(file, where, tell) {
   if (!file) return;
@@ -75,22 +90,56 @@ function upload(file, where, tell) {
     tell('Another file is on its way: wait for it, or cancel it, to share this one');
     return;
   }
-  current = new AbortController();
-  const to = where.to ? { to: where.to } : { room: where.room };
+  // Encryption (e2ee/files.js): a file for an encrypted conversation or room goes sealed.
+  if (sealsFile(where)) {
+    shareSealed(file, where, tell);
+    return;
+  }
+  const xhr = new XMLHttpRequest();
+  const key = crypto.randomUUID();
+  const q = where.to ? { to: where.to } : { room: where.room };
+  xhr.open('POST', `/files?${new URLSearchParams({ ...q, name: file.name, upload: key })}`);
+  xhr.setRequestHeader('Authorization', `Bearer ${where.credential}`);
   ui.uploadName.textContent = `Sharing ${file.name}…`;
   ui.uploadProgress.value = 0;
   ui.upload.hidden = false;
-  const onProgress = (sent, total) => {
-    if (total) ui.uploadProgress.value = Math.round((100 * sent) / total);
+  ui.uploadCancel.hidden = false;
+  xhr.upload.addEventListener('progress', (e) => {
+    if (e.lengthComputable) ui.uploadProgress.value = Math.round((100 * e.loaded) / e.total);
+  });
+  let cancelled = false;
+  current = {
+    // Aborting alone cannot take back the bytes already handed to the
+    // network, which may still reach the server whole: the server is
+    // asked to stop reading, and says whether it was in time.
+    async cancel() {
+      cancelled = true;
+      xhr.abort();
+      let answer;
+      try {
+        answer = await fetch(`/files/uploads/${key}?${new URLSearchParams(q)}`, {
+          method: 'DELETE', headers: { Authorization: `Bearer ${where.credential}` },
+        });
+      } catch {
+        // the server is away: it stops reading when the connection goes
+      }
+      if (answer?.status === 204) tell(`Sharing ${file.name} was cancelled: nobody got it`);
+      else if (answer?.status === 409) tell(`${file.name} had reached the server whole before the cancel: it is shared`);
+      else tell(`Sharing ${file.name} was cancelled`); // it had not begun to arrive
+    },
   };
-  // The room's message shows the file once it is kept.
-  send(location.origin, file, to, where.credential, { name: file.name, onProgress, signal: current.signal })
-    .catch((e) => {
-      if (e.code === 'aborted') tell(`Sharing ${file.name} was cancelled: nobody got it`);
-      else tell(`Could not share ${file.name} — ${e.message || `the server answered ${e.status}`}`);
-    })
-    .finally(() => {
-      ui.upload.hidden = true;
-      current = null;
-    });
+  xhr.addEventListener('loadend', () => {
+    ui.upload.hidden = true;
+    current = null;
+    if (cancelled) return; // cancel tells
+    if (xhr.status === 201) return; // the room's message shows it
+    let why = xhr.status ? `the server answered ${xhr.status}` : 'the connection failed';
+    try {
+      why = JSON.parse(xhr.responseText).error || why;
+    } catch {
+      // not JSON: the status says it
+    }
+    tell(`Could not share ${file.name} — ${why}`);
+  });
+  xhr.send(file);
 }

@@ -26,6 +26,7 @@ export const ui = {
   joinError: $('join-error'),
   chatView: $('chat-view'),
   viewTitle: $('view-title'),
+  viewTopic: $('view-topic'),
   sideToggle: $('side-toggle'),
   side: $('side'),
   rooms: $('rooms'),
@@ -111,19 +112,37 @@ function listItem(label, { count, unread = 0, more = false, current = false, sel
  * renderOnline lists who is in the room, the person first; choosing
  * another starts a private conversation. Offline, the list is who was
  * there when the connection was lost, greyed out and said to be so.
+ * acts, for a moderator, are what may be done to each other person.
  */
-export function renderOnline(names, me, room, onChoose, offline) {
+export function renderOnline(names, me, room, onChoose, offline, acts) {
   const sorted = [...names].sort((a, b) => {
     if (a === me) return -1;
     if (b === me) return 1;
     return a.localeCompare(b, undefined, { sensitivity: 'base' });
   });
-  ui.online.replaceChildren(...sorted.map((name) =>
-    listItem(name, { self: name === me, onClick: () => { if (name !== me) onChoose(name); } })));
+  ui.online.replaceChildren(...sorted.map((name) => {
+    const li = listItem(name, { self: name === me, onClick: () => { if (name !== me) onChoose(name); } });
+    if (acts && name !== me && !offline) li.append(personButtons(name, acts));
+    return li;
+  }));
   ui.online.classList.toggle('offline', offline);
   ui.onlineCount.textContent = offline ? 'offline — reconnecting' : String(sorted.length);
   ui.onlineHint.textContent = offline ? 'Who was here when the connection was lost.' : 'Choose a name to talk privately.';
   ui.roomTitle.textContent = room;
+}
+
+/** personButtons are what a moderator may do to the person called name. */
+function personButtons(name, acts) {
+  const box = el('span', 'person-acts');
+  for (const a of acts) {
+    const b = el('button', 'act', a.label);
+    b.type = 'button';
+    b.title = a.title(name);
+    b.setAttribute('aria-label', a.title(name));
+    b.addEventListener('click', () => a.run(name));
+    box.append(b);
+  }
+  return box;
 }
 
 /** renderRooms lists the rooms with how many are in each and what is unread; offline, without the counts, which would be stale. */

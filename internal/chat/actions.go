@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"wschat/internal/engine"
 	"wschat/internal/store"
 	"wschat/internal/textrules"
 )
@@ -119,6 +120,10 @@ func (s *Session) edit(idText, words string) {
 		s.answer(r.Code, r.Text)
 		return
 	}
+	if t.m.Sealed != nil {
+		s.answer(CodeNotEditable, "an encrypted message cannot be edited: delete it and send another")
+		return
+	}
 	if t.m.Type != "message" {
 		s.answer(CodeNotEditable, "a shared file cannot be edited: delete it and share another")
 		return
@@ -126,9 +131,17 @@ func (s *Session) edit(idText, words string) {
 	s.keep(message{Type: "edit", Name: s.name, To: t.m.Name, Text: words, Target: idText, ClientID: s.req.clientID})
 }
 
-// remove deletes s's message idText: nobody is sent it again.
+// remove deletes the message idText, s's own or, for an operator of
+// the room or an administrator, anyone's: nobody is sent it again.
 func (s *Session) remove(idText string) {
 	t, r := s.mine(idText)
+	if r != nil && r.Code == CodeNotYours && s.c.opts.Accounts {
+		rec, err := s.c.recordOf(s.c.hub.roomOf(s))
+		if err == nil && s.roleIn(rec) >= operator {
+			r = nil
+			s.c.audit(engine.AuditEntry{Room: s.c.hub.roomOf(s).name, Actor: s.name, Action: "delete", Target: t.m.Name})
+		}
+	}
 	if r != nil {
 		s.answer(r.Code, r.Text)
 		return

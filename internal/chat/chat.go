@@ -16,6 +16,7 @@ import (
 	"wschat/internal/engine"
 	"wschat/internal/engine/memory"
 	"wschat/internal/store"
+	"wschat/internal/textrules"
 )
 
 // Options is the chat's policy and its engine. Zero values take the
@@ -28,6 +29,12 @@ type Options struct {
 	Presence engine.Presence
 	Mail     engine.Mail
 	Receipts engine.Receipts
+	// Directory flags encrypted rooms for every node; nil: a directory
+	// of this node's, in memory.
+	Directory engine.Directory
+	// Moderation keeps rooms' owners, operators, bans and the like; nil
+	// keeps them in memory.
+	Moderation engine.Moderation
 
 	Encoder Encoder // required
 
@@ -53,6 +60,9 @@ type Options struct {
 	// exists, so that mail to it may open its mailbox; nil: only an
 	// account that has connected has one (tokens from another service).
 	MailFor func(key, name string) bool
+	// Admins are the accounts, by name, that administer the server:
+	// with accounts, they may moderate every room.
+	Admins []string
 	// Renew checks a token a connection sends with /token, and returns
 	// its subject and expiry; nil: /token is refused.
 	Renew func(token string) (subject string, expires time.Time, err error)
@@ -67,15 +77,22 @@ type Chat struct {
 	history  engine.History
 	presence engine.Presence
 	mail     engine.Mail
+	dir      engine.Directory
 	receipts engine.Receipts
-	enc      Encoder
-	log      *slog.Logger
-	hub      *hub
-	people   *participants
-	uploads  uploads
-	activity activity
-	limit    rateLimit
-	slowDown payloads // the notice for a message over the rate
+	// Moderation: the records, the administrators by name key (Admins),
+	// and those by token claim connected here.
+	moderation  engine.Moderation
+	admins      map[string]bool
+	adminKeys   []string
+	tokenAdmins adminSet
+	enc         Encoder
+	log         *slog.Logger
+	hub         *hub
+	people      *participants
+	uploads     uploads
+	activity    activity
+	limit       rateLimit
+	slowDown    payloads // the notice for a message over the rate
 
 	// Stats counts what the chat does, for /metrics.
 	Stats Stats
@@ -97,6 +114,20 @@ func New(opts Options) (*Chat, error) {
 		opts.Mail = cmp.Or[engine.Mail](opts.Mail, e)
 		opts.Receipts = cmp.Or[engine.Receipts](opts.Receipts, e)
 	}
+	if opts.Directory == nil {
+		d, err := memory.OpenDirectory("", engine.DirectoryBounds{})
+		if err != nil {
+			return nil, err
+		}
+		opts.Directory = d
+	}
+	if opts.Moderation == nil {
+		m, err := memory.OpenModeration("", engine.ModerationLimits{})
+		if err != nil {
+			return nil, err
+		}
+		opts.Moderation = m
+	}
 	opts.ReplayPage = cmp.Or(opts.ReplayPage, 64)
 	opts.HoldBytes = cmp.Or(opts.HoldBytes, 4<<20)
 	opts.ScanBytes = cmp.Or(opts.ScanBytes, defaultScanBytes)
@@ -107,13 +138,20 @@ func New(opts Options) (*Chat, error) {
 	limit := rateLimit{Rate: opts.Rate, Burst: opts.Burst}
 	people := newParticipants(limit, maxParticipants)
 	c := &Chat{
-		opts: opts, broker: opts.Broker, history: opts.History, presence: opts.Presence, mail: opts.Mail,
-		receipts: opts.Receipts,
-		enc:      opts.Encoder, log: opts.Logger,
+		opts: opts, broker: opts.Broker, history: opts.History, presence: opts.Presence, mail: opts.Mail, dir: opts.Directory,
+		receipts:   opts.Receipts,
+		moderation: opts.Moderation, admins: make(map[string]bool),
+		enc: opts.Encoder, log: opts.Logger,
 		hub:     newHub(opts.MaxRooms, opts.RoomsEach, people),
 		people:  people,
 		uploads: uploads{byCredential: make(map[string]*Session)},
 		limit:   limit,
+	}
+	for _, name := range opts.Admins {
+		if k := textrules.Fold(name); k != "" && !c.admins[k] {
+			c.admins[k] = true
+			c.adminKeys = append(c.adminKeys, k)
+		}
 	}
 	c.slowDown = notice(CodeSlowDown, c.slowDownWords())
 	c.broker.Attach(handler{c})

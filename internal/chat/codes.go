@@ -41,6 +41,23 @@ const (
 	CodeBadEmoji         Code = "bad-emoji"          // a reaction that is not one emoji
 	CodeTooManyReactions Code = "too-many-reactions" // a new kind of reaction on a message that has the most
 	CodeTooCostly        Code = "too-costly"         // a request that would read more history than one may
+	CodeBadSealed        Code = "bad-sealed"         // an encrypted message that does not follow the sealed format
+	CodeRoomEncrypted    Code = "room-encrypted"     // a message in clear to a room that is encrypted
+
+	CodeKicked       Code = "kicked"         // closed: an operator took the connection out of its room
+	CodeBanned       Code = "banned"         // closed, or a join refused: banned from the room
+	CodeInviteOnly   Code = "invite-only"    // a join refused: the room takes only those invited
+	CodeMuted        Code = "muted"          // notice: a message from someone muted in the room: not sent
+	CodeNotAllowed   Code = "not-allowed"    // notice: a moderation command one's role in the room does not allow, or aimed at whom it may not be
+	CodeNoModeration Code = "no-moderation"  // notice: a moderation command on a server without accounts, where rooms have no owners
+	CodeOwnedLimit   Code = "owned-limit"    // notice: one owns the most rooms one may: the room opened has no owner
+	CodeListFull     Code = "list-full"      // notice: a room's bans, mutes, operators or invitations are as many as it may keep
+	CodeReportLimit  Code = "report-limit"   // notice: a report past the reporter's rate or count: not kept
+	CodeBusy         Code = "busy"           // notice: the room's record changed under several moderators at once: try again
+	CodeTopic        Code = "topic"          // notice: the answer to /topic without words
+	CodeReported     Code = "reported"       // notice: a report was kept and passed on
+	CodeModeration   Code = "moderation"     // notice: the answer to a moderation command that changes nothing the room hears of
+	CodeNoSuchPerson Code = "no-such-person" // notice: /unban, /unmute or /deop of someone who is not
 )
 
 // Reason is a close reason: the code, then the words.

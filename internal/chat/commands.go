@@ -68,14 +68,22 @@ func (s *Session) command(cmd string) {
 			s.c.hub.roomOf(s).typing(s)
 		}
 	case "help":
+		words := helpText
 		if s.c.opts.Renew != nil {
-			s.answer(CodeHelp, helpText+tokenHelp)
-		} else {
-			s.answer(CodeHelp, helpText)
+			words += tokenHelp
 		}
+		if s.c.opts.Accounts {
+			words += moderationHelp
+		} else {
+			words += "; /report ID REASON reports a message"
+		}
+		s.answer(CodeHelp, words)
 	case "token":
 		s.renew(arg)
 	default:
+		if s.moderate(strings.ToLower(verb), arg) {
+			return
+		}
 		s.answer(CodeUnknown, fmt.Sprintf("unknown command /%s: /help lists the commands", verb))
 	}
 }
@@ -113,15 +121,23 @@ func (s *Session) join(name string) {
 		s.answer(CodeSameRoom, "you are already in "+from.name)
 		return
 	}
+	rec, err := c.admit(s, key, name)
+	var r *Refusal
+	if errors.As(err, &r) {
+		s.answer(r.Code, r.Text)
+		return
+	}
 	place := engine.Place{Room: key, RoomName: name, Name: s.name, Holder: s.holder}
 	everyone, err := c.arrive(place)
 	if err == nil {
+		s.entering = entering{encrypted: c.roomEncrypted(key)}
+		s.arrival = c.takeOwnership(s, rec, name, everyone.count <= 1)
 		err = c.hub.move(s, name, key, everyone)
+		s.arrival = engine.RoomRecord{}
 		if err != nil {
 			c.depart(place)
 		}
 	}
-	var r *Refusal
 	if errors.As(err, &r) {
 		s.answer(r.Code, r.Text)
 		return

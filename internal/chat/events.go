@@ -16,23 +16,26 @@ import (
 // Encoder frames them.
 type event struct {
 	// message, file, private, edit, delete, react, welcome, join, leave,
-	// typing, notice, error, who, rooms, renewed, history, search or ack
-	Type      string      `json:"type"`
-	Code      Code        `json:"code,omitempty"`
-	Room      string      `json:"room,omitempty"`
-	ID        string      `json:"id,omitempty"` // a message's; an action's: the message it acts on
-	Time      string      `json:"time,omitempty"`
-	Name      string      `json:"name,omitempty"`
-	To        string      `json:"to,omitempty"`
-	Text      string      `json:"text,omitempty"`
-	Online    []string    `json:"online,omitempty"`
-	Count     int         `json:"count,omitempty"`
-	Rooms     []RoomCount `json:"rooms,omitempty"`
-	History   bool        `json:"history,omitempty"`
-	Repeat    bool        `json:"repeat,omitempty"` // an ack's: the request was taken before, and not carried out again
-	Recovered *bool       `json:"recovered,omitempty"`
-	File      *FileInfo   `json:"file,omitempty"`
-	Upload    string      `json:"upload,omitempty"` // the welcome's upload credential
+	// typing, notice, error, who, rooms, renewed, history, search,
+	// mention, moderation, room, report or ack
+	Type      string          `json:"type"`
+	Code      Code            `json:"code,omitempty"`
+	Room      string          `json:"room,omitempty"`
+	ID        string          `json:"id,omitempty"` // a message's; an action's: the message it acts on
+	Time      string          `json:"time,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	To        string          `json:"to,omitempty"`
+	Text      string          `json:"text,omitempty"`
+	Online    []string        `json:"online,omitempty"`
+	Count     int             `json:"count,omitempty"`
+	Rooms     []RoomCount     `json:"rooms,omitempty"`
+	History   bool            `json:"history,omitempty"`
+	Repeat    bool            `json:"repeat,omitempty"` // an ack's: the request was taken before, and not carried out again
+	Recovered *bool           `json:"recovered,omitempty"`
+	File      *FileInfo       `json:"file,omitempty"`
+	Sealed    json.RawMessage `json:"sealed,omitempty"`    // an encrypted message's sealed object (docs/encryption.md)
+	Encrypted bool            `json:"encrypted,omitempty"` // the welcome's: the room is encrypted
+	Upload    string          `json:"upload,omitempty"`    // the welcome's upload credential
 
 	ReplyTo   string     `json:"reply_to,omitempty"`   // the id of the message a message answers
 	ReplyName string     `json:"reply_name,omitempty"` // and who wrote that one
@@ -42,6 +45,17 @@ type event struct {
 	On        *bool      `json:"on,omitempty"`         // a reaction put on, or taken back
 	ActionID  string     `json:"action_id,omitempty"`  // an action's own id in the room's history
 	ClientID  string     `json:"client_id,omitempty"`  // what the client named the request this answers
+
+	// Moderation (moderation.go): a moderation event's action, and until
+	// when a ban or mute lasts; a room event's topic, owner, the
+	// reader's role and whether the room is invite-only.
+	Action     string `json:"action,omitempty"`
+	Until      string `json:"until,omitempty"`
+	Topic      string `json:"topic,omitempty"`
+	Owner      string `json:"owner,omitempty"`
+	Role       string `json:"role,omitempty"`
+	InviteOnly bool   `json:"invite_only,omitempty"`
+	Quote      string `json:"quote,omitempty"` // a report's: the words of the message reported
 
 	Messages []event `json:"messages,omitempty"` // a page of history, or what a search found
 	Before   string  `json:"before,omitempty"`   // where the page after this one ends
@@ -78,11 +92,15 @@ type RoomCount struct {
 // acts on, so the log stays append-only; a replay folds the actions
 // into the messages they act on (fold.go).
 type message struct {
-	Type string    `json:"type"` // "message", "file", "private", or an action: "edit", "delete", "react"
+	Type string    `json:"type"` // "message", "file", "private", "moderation", or an action: "edit", "delete", "react"
 	Name string    `json:"name"`
 	To   string    `json:"to,omitempty"` // a private message's recipient; an action's, who wrote the message acted on
 	Text string    `json:"text,omitempty"`
 	File *FileInfo `json:"file,omitempty"` // a shared file's
+	// An encrypted message's sealed object, checked and re-encoded
+	// (package sealed): Text is empty then, and nobody but its readers
+	// knows what it says.
+	Sealed json.RawMessage `json:"sealed,omitempty"`
 
 	ReplyTo   string `json:"reply_to,omitempty"`   // a message's: the id of the one it answers
 	ReplyName string `json:"reply_name,omitempty"` // and who wrote that one
@@ -91,6 +109,9 @@ type message struct {
 	On        bool   `json:"on,omitempty"`         // a reaction's: put on, or taken back
 	Owner     string `json:"owner,omitempty"`      // a message's: who may edit or delete it (Session.owner)
 	ClientID  string `json:"client_id,omitempty"`  // what the sender's client named it
+	Action    string `json:"action,omitempty"`     // a moderation's: what was done (moderation.go)
+	Until     string `json:"until,omitempty"`      // a moderation's: when a ban or mute ends
+	Quote     string `json:"quote,omitempty"`      // a report's: the words of the message reported
 }
 
 // isAction reports whether m is an action on another message.
@@ -99,6 +120,10 @@ func (m message) isAction() bool { return m.Type == "edit" || m.Type == "delete"
 // isPost reports whether m is a message of a room's that actions may act
 // on: a chat message or a shared file.
 func (m message) isPost() bool { return m.Type == "message" || m.Type == "file" }
+
+// isLine reports whether m is a line of a room's of its own, which a
+// replay counts: a post, or a moderation message.
+func (m message) isLine() bool { return m.isPost() || m.Type == "moderation" }
 
 // FileInfo is what a file message says of its file.
 type FileInfo struct {
@@ -126,7 +151,7 @@ const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 // action_id.
 func roomEvent(room string, id store.ID, m message, history bool) event {
 	e := event{Type: m.Type, Room: room, ID: id.String(), Time: id.Time().Format(timeFormat),
-		Name: m.Name, To: m.To, Text: m.Text, File: m.File, History: history,
+		Name: m.Name, To: m.To, Text: m.Text, File: m.File, Sealed: m.Sealed, History: history,
 		ReplyTo: m.ReplyTo, ReplyName: m.ReplyName, ClientID: m.ClientID}
 	if m.isAction() {
 		e.ID, e.ActionID = m.Target, id.String()
@@ -134,6 +159,7 @@ func roomEvent(room string, id store.ID, m message, history bool) event {
 			e.Emoji, e.On = m.Emoji, &m.On
 		}
 	}
+	e.Action, e.Until = m.Action, m.Until
 	return e
 }
 
@@ -141,6 +167,9 @@ func roomEvent(room string, id store.ID, m message, history bool) event {
 // " ⏎ ", so that every message is one line after its sender's name.
 func (m message) line() []byte {
 	words := strings.ReplaceAll(m.Text, "\n", lineBreak)
+	if m.Sealed != nil {
+		words = encryptedText
+	}
 	switch m.Type {
 	case "private":
 		return text(m.Name+" → ", m.To, ": "+words)
@@ -148,6 +177,8 @@ func (m message) line() []byte {
 		return text("* ", m.Name, " edited: "+words)
 	case "delete":
 		return text("* ", m.Name, " deleted a message")
+	case "moderation":
+		return text("* ", m.Name, " "+moderationWords(m))
 	case "react":
 		if m.On {
 			return text("* ", m.Name, " reacted "+m.Emoji+" to "+m.To+"'s message")

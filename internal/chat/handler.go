@@ -28,7 +28,15 @@ func (h handler) Deliver(room string, rec store.Record) engine.Delivery {
 	if err := json.Unmarshal(rec.Payload, &m); err != nil {
 		return nil // the chat writes every message: this cannot be
 	}
-	return r.deliver(rec.ID, m)
+	if m.Type != "moderation" {
+		return r.deliver(rec.ID, m)
+	}
+	// The room's copy of its record is out of date before anyone hears
+	// of the change, and a kick or ban closes connections after they did.
+	r.outdate()
+	d := r.deliver(rec.ID, m)
+	r.enforce(m)
+	return d
 }
 
 // isPostPayload reports whether a kept payload is a chat message or a
@@ -50,14 +58,23 @@ func (h handler) Mail(owner string, rec store.Record) {
 }
 
 // Private implements engine.Handler: the holder of the name here gets an
-// unkept private message.
+// unkept private message, a mention or a report; a report to every node
+// (key "") goes to the administrators by token claim here.
 func (h handler) Private(key string, payload []byte) {
-	if note, ok := isMention(payload); ok {
-		h.c.tellMentioned(key, note)
-		return
-	}
 	var m message
 	if json.Unmarshal(payload, &m) != nil {
+		return
+	}
+	switch m.Type {
+	case "mention":
+		h.c.tellMentioned(key, m)
+		return
+	case "report":
+		if key == "" {
+			h.c.tellTokenAdmins(m, nil)
+		} else {
+			h.c.tellReport(key, m)
+		}
 		return
 	}
 	for _, s := range h.c.hub.find(key) {

@@ -20,6 +20,10 @@ import (
 //	{"type":"history","before":ID,"limit":50}      a page of older messages
 //	{"type":"search","text":"word","before":ID}    messages that say it
 //	{"type":"rooms","seen":{"go":ID}}              the rooms, with unread counts
+//	{"type":"message","sealed":{...}}              an encrypted message (sealed.go)
+//	{"type":"private","to":"bob","sealed":{...}}   an encrypted private message
+//	{"type":"ban","name":"eve","duration":"1d","reason":"spam"}
+//	                                               a moderation command (modcommands.go)
 //
 // Any of them may carry "client_id", at most maxClientID bytes the
 // client chose: the events that answer the request carry it back (the
@@ -45,11 +49,19 @@ type clientRequest struct {
 	Before   string            `json:"before"`
 	Limit    int               `json:"limit"`
 	Seen     map[string]string `json:"seen"`
+	Sealed   json.RawMessage   `json:"sealed"`
+	// Moderation's (modcommands.go).
+	Name     string `json:"name"`
+	Duration string `json:"duration"`
+	Reason   string `json:"reason"`
+	On       *bool  `json:"on"`
 }
 
 // requestTypes are the types of JSON request.
 var requestTypes = map[string]bool{"message": true, "private": true, "edit": true, "delete": true,
-	"react": true, "history": true, "search": true, "rooms": true}
+	"react": true, "history": true, "search": true, "rooms": true,
+	"topic": true, "kick": true, "ban": true, "unban": true, "mute": true, "unmute": true, "op": true, "deop": true,
+	"invite": true, "inviteonly": true, "droproom": true, "report": true}
 
 // request is what the session's reader is answering: set while it
 // carries out one message of its client's, and read by nobody else.
@@ -58,6 +70,8 @@ type request struct {
 	clientID string   // to echo on what answers it
 	refused  bool     // it was answered with why it was not done
 	kept     store.ID // the message it kept in the room, if any
+	once     bool     // its client_id was taken (receipts.go): it is acknowledged, or its id forgotten
+	handed   bool     // its message was handed to the pipeline, whose finisher settles it
 }
 
 // parseRequest reads msg as a JSON request. It reports false when msg is
@@ -97,6 +111,13 @@ func parseRequest(msg []byte) (clientRequest, string, bool) {
 // do carries out a JSON request.
 func (s *Session) do(rq clientRequest) {
 	switch rq.Type {
+	case "message", "private":
+		if rq.Sealed != nil {
+			s.sendSealed(rq)
+			return
+		}
+	}
+	switch rq.Type {
 	case "message":
 		words := textrules.CleanLines(rq.Text)
 		switch {
@@ -121,6 +142,8 @@ func (s *Session) do(rq clientRequest) {
 		s.search(rq.Text, rq.Before)
 	case "rooms":
 		s.rooms(rq.Seen)
+	default:
+		s.moderateJSON(rq)
 	}
 }
 
@@ -129,8 +152,14 @@ func (s *Session) do(rq clientRequest) {
 // notice otherwise. Only the reader calls it.
 func (s *Session) answer(c Code, words string) {
 	s.req.refused = true
-	if s.req.object {
-		s.send(jsonPayload(event{Type: "error", Code: c, Text: words, ClientID: s.req.clientID}))
+	s.answerTo(s.req, c, words)
+}
+
+// answerTo is answer for the request rq, which the reader may have moved
+// on from.
+func (s *Session) answerTo(rq request, c Code, words string) {
+	if rq.object {
+		s.send(jsonPayload(event{Type: "error", Code: c, Text: words, ClientID: rq.clientID}))
 		return
 	}
 	s.tell(c, words)
@@ -142,8 +171,18 @@ func (s *Session) message(words string) message {
 }
 
 // keep posts m to s's room, and tells s if it could not; the people a
-// message mentions elsewhere are told (mentions.go).
+// message mentions elsewhere are told (mentions.go). Where the broker
+// pipelines, a message that mentions nobody is handed over without
+// waiting for it to be kept (pipeline.go).
 func (s *Session) keep(m message) {
+	if m.isPost() && m.Sealed == nil && s.c.hub.roomOf(s).encrypted.Load() {
+		s.answer(CodeRoomEncrypted, roomEncrypted)
+		return
+	}
+	if s.startPost(m) {
+		return
+	}
+	s.awaitPosts()
 	id, r := s.post(m)
 	s.req.kept = id
 	switch {

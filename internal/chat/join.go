@@ -24,6 +24,8 @@ type JoinRequest struct {
 	// Participant is who the connection counts as (ParticipantOf); ""
 	// counts it as its name's.
 	Participant string
+	// Admin: the connection's token says it administers the server.
+	Admin bool
 }
 
 // ParseJoin reads a /ws/chat query. subject is who the connection's token
@@ -73,6 +75,7 @@ func (c *Chat) Join(t Transport, req JoinRequest) (*Session, error) {
 	s := c.newSession(t, req)
 	if err := c.claim(s); err != nil {
 		c.people.leave(s.p)
+		s.dropAdmin()
 		return nil, err
 	}
 	from, recovered, err := c.locate(req.Room, req.Since)
@@ -84,6 +87,7 @@ func (c *Chat) Join(t Transport, req JoinRequest) (*Session, error) {
 		c.uploads.revoke(s)
 		c.release(s)
 		c.people.leave(s.p)
+		s.dropAdmin()
 		return nil, err
 	}
 	if c.opts.Accounts {
@@ -112,6 +116,12 @@ func (c *Chat) newSession(t Transport, req JoinRequest) *Session {
 		deflate: t.Compressed(), account: c.opts.Accounts, holder: rand.Text(), addr: req.Addr,
 		p: c.people.join(req.Participant)}
 	s.owner = owner(s.p.key, key)
+	if c.opts.Accounts && (req.Admin || c.admins[key]) {
+		s.admin = true
+		if !c.admins[key] {
+			c.tokenAdmins.add(key, 1)
+		}
+	}
 	if c.opts.Accounts {
 		s.box = &mailState{catching: true}
 	}
@@ -190,11 +200,18 @@ func (c *Chat) locate(room string, since *store.ID) (replayFrom, bool, error) {
 // the other nodes.
 func (c *Chat) enter(s *Session, name string, recovered bool) error {
 	key := textrules.Fold(name)
+	rec, err := c.admit(s, key, name)
+	if err != nil {
+		return err
+	}
 	place := engine.Place{Room: key, RoomName: name, Name: s.name, Holder: s.holder}
 	everyone, err := c.arrive(place)
 	if err != nil {
 		return err
 	}
+	s.entering = entering{encrypted: c.roomEncrypted(key)}
+	s.arrival = c.takeOwnership(s, rec, name, everyone.count <= 1)
+	defer func() { s.arrival = engine.RoomRecord{} }()
 	if err := c.hub.add(s, name, key, everyone, recovered); err != nil {
 		c.depart(place)
 		return err

@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"encoding/json"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -99,14 +98,4 @@ func (c *Chat) tellMentioned(key string, note message) {
 			s.send(text("* ", note.Name, " mentioned you in "+note.To+": "+strings.ReplaceAll(note.Text, "\n", lineBreak)))
 		}
 	}
-}
-
-// isMention reports whether a payload handed over unkept is a mention,
-// and returns it.
-func isMention(payload []byte) (message, bool) {
-	var m message
-	if json.Unmarshal(payload, &m) != nil || m.Type != "mention" {
-		return m, false
-	}
-	return m, true
 }

@@ -35,6 +35,15 @@ type participant struct {
 	conns int      // its sessions in the chat now
 	rooms int      // rooms it opened that are open now
 	idle  *list.Element
+	// reports limits its reports (reports.go); guarded by the
+	// participants' mu.
+	reports tokenBucket
+}
+
+// rested reports whether p's limits have come back whole by now, so that
+// a new record would be the same.
+func (p *participant) rested(now time.Time) bool {
+	return (p.lim == nil || p.lim.rested(now)) && p.reports.whole(now)
 }
 
 // participants is the record of the participants on this node. A record
@@ -125,12 +134,23 @@ func (ps *participants) idleLocked(p *participant) {
 func (ps *participants) tidyLocked(now time.Time) {
 	for e := ps.idle.Front(); e != nil; e = ps.idle.Front() {
 		p := e.Value.(*participant)
-		if len(ps.byKey) <= ps.max && p.lim != nil && !p.lim.rested(now) {
+		if len(ps.byKey) <= ps.max && !p.rested(now) {
 			return
 		}
 		ps.idle.Remove(e)
 		delete(ps.byKey, p.key)
 	}
+}
+
+// takeReport takes one of p's reports at now, and reports whether it
+// had one left.
+func (ps *participants) takeReport(p *participant, now time.Time) bool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if p.reports.rate == 0 {
+		p.reports = tokenBucket{rate: reportRate, burst: reportBurst, tokens: reportBurst, last: now}
+	}
+	return p.reports.take(now)
 }
 
 // count returns how many records are kept.

@@ -109,7 +109,7 @@ func privatePayload(s *Session, m message, id store.ID, history bool) []byte {
 	if !s.json {
 		return m.line()
 	}
-	e := event{Type: "private", Time: time.Now().UTC().Format(timeFormat), Name: m.Name, To: m.To, Text: m.Text, File: m.File,
+	e := event{Type: "private", Time: time.Now().UTC().Format(timeFormat), Name: m.Name, To: m.To, Text: m.Text, File: m.File, Sealed: m.Sealed,
 		History: history, ClientID: m.ClientID}
 	if !id.IsZero() {
 		e.ID, e.Time = id.String(), id.Time().Format(timeFormat)
@@ -132,7 +132,13 @@ func encodeMessage(m message) []byte {
 // ahead of the log nor of its readers. A message that cannot be kept is
 // not delivered, and post says why; s is not told.
 func (s *Session) post(m message) (store.ID, *Refusal) {
-	room := s.c.hub.roomOf(s).key
+	r := s.c.hub.roomOf(s)
+	if m.Type != "moderation" {
+		if ref := s.mutedIn(r); ref != nil {
+			return store.ID{}, ref
+		}
+	}
+	room := r.key
 	ctx, cancel := call()
 	defer cancel()
 	id, d, err := s.c.broker.Publish(ctx, room, s.p.key, encodeMessage(m))

@@ -105,3 +105,9 @@ func (b *tokenBucket) take(now time.Time) bool {
 func (c *Chat) tooFast() string {
 	return fmt.Sprintf("sending too fast: %d messages in a row over the limit of %s", maxOverLimit, c.limit.describe())
 }
+
+// whole reports whether b holds burst tokens again by now; one never
+// used (rate 0) does.
+func (b *tokenBucket) whole(now time.Time) bool {
+	return b.rate == 0 || b.tokens+now.Sub(b.last).Seconds()*b.rate >= b.burst
+}

@@ -176,9 +176,9 @@ func (s *Session) prepare(rp *replayer, r *room, from replayFrom) (window, bool)
 }
 
 // foldLast reads r's history back from the end until it has last
-// messages that are not deleted, folding the actions it meets: actions
-// come after the messages they act on, so each message it counts has
-// had all of its folded. The replay starts just before the oldest.
+// lines (messages that are not deleted, and moderation messages),
+// folding the actions it meets: actions come after the messages they act
+// on, so each message it counts has had all of its folded. The replay starts just before the oldest.
 func (s *Session) foldLast(rp *replayer, r *room, last int, w *window) error {
 	count := 0
 	err := s.c.scan(s.c.budget(), r.key, store.MaxID, false, func(rec store.Record, m message) bool {
@@ -191,7 +191,7 @@ func (s *Session) foldLast(rp *replayer, r *room, last int, w *window) error {
 			if !w.fold.add(rec.ID, m) {
 				return false
 			}
-		case m.isPost() && !w.fold.deleted(rec.ID):
+		case m.isLine() && !w.fold.deleted(rec.ID):
 			count++
 			w.start = justBefore(rec.ID)
 			if count == last {

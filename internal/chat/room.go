@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"wschat/internal/engine"
@@ -28,14 +29,24 @@ type room struct {
 	// How many members take compressed broadcasts, and how many of those
 	// read JSON.
 	deflatePeers, deflateJSON int
-	lastID                    store.ID // the last message delivered here
-	messages                  uint64   // messages delivered since the room opened here
+	// encrypted: the room is flagged encrypted (sealed.go); once set,
+	// for good.
+	encrypted atomic.Bool
+	lastID    store.ID // the last message delivered here
+	messages  uint64   // messages delivered since the room opened here
 
 	// notices holds the join and leave notices of the last moment, not
 	// yet queued to anyone: encoded one after another, in each format. A
 	// member's share is what came after it joined, from its noticeFrom.
 	notices  encodedPair
 	flushDue bool // a flush of notices is scheduled
+
+	// The room's moderation record as last read (Chat.recordOf), while
+	// modOK; modGen counts the moderation messages delivered, each of
+	// which makes it out of date.
+	mod    engine.RoomRecord
+	modOK  bool
+	modGen uint64
 }
 
 // encodedPair is bytes an Encoder made, one for each format.
@@ -97,7 +108,13 @@ func (r *room) enterLocked(s *Session, everyone roster, recovered, alone bool) {
 		r.jsonPeers++
 	}
 	r.countDeflate(s, 1)
+	if s.entering.encrypted {
+		r.encrypted.Store(true)
+	}
 	s.send(r.welcome(s, everyone, recovered))
+	if r.encrypted.Load() && !s.json {
+		s.send(notice(CodeRoomEncrypted, roomEncryptedHere).text)
+	}
 	if !recovered && !s.json {
 		s.send(notice(CodeNotRecovered, notRecovered).text)
 	}
@@ -136,6 +153,9 @@ func (r *room) deliver(id store.ID, m message) engine.Delivery {
 		return nil
 	}
 	r.lastID = id
+	if m.Sealed != nil && m.isPost() {
+		r.encrypted.Store(true)
+	}
 	start := time.Now()
 	f := r.encode(id, m)
 	r.flushLocked()
@@ -288,7 +308,10 @@ type roster struct {
 func (r *room) welcome(s *Session, everyone roster, recovered bool) []byte {
 	names, count := r.names(everyone, jsonNames)
 	if s.json {
-		e := event{Type: "welcome", Room: r.name, Name: s.name, Online: names, Count: count, Upload: s.upload}
+		rec := s.arrival
+		e := event{Type: "welcome", Room: r.name, Name: s.name, Online: names, Count: count, Upload: s.upload,
+			Encrypted: r.encrypted.Load(),
+			Topic:     rec.Topic, Owner: rec.OwnerName, Role: s.roleIn(rec).String(), InviteOnly: rec.InviteOnly}
 		if !recovered {
 			e.Recovered = &recovered
 		}
@@ -298,7 +321,11 @@ func (r *room) welcome(s *Session, everyone roster, recovered bool) []byte {
 	if r.key != lobby {
 		greeting = "* welcome to " + r.name + ", "
 	}
-	return text(greeting, s.name, fmt.Sprintf("! %d online: %s", count, joinNames(names[:min(len(names), welcomeNames)], count)))
+	line := text(greeting, s.name, fmt.Sprintf("! %d online: %s", count, joinNames(names[:min(len(names), welcomeNames)], count)))
+	if s.arrival.Topic != "" {
+		line = append(line, " Topic: "+s.arrival.Topic...)
+	}
+	return line
 }
 
 // names returns at most limit of the names in the room, each once, those

@@ -21,6 +21,7 @@ type Session struct {
 	json    bool   // reads format=json
 	deflate bool   // takes compressed broadcasts
 	account bool   // the name is an account's, which may have several connections
+	admin   bool   // an administrator's: may moderate every room
 	holder  string // this connection's claim on the name, unique to it
 	addr    string // the client's address, for the log
 	upload  string // the credential the connection uploads files with
@@ -37,11 +38,10 @@ type Session struct {
 	// session (held, up to Options.HoldBytes, then dropped and read
 	// again from the log); after is the last message it was replayed,
 	// so that one delivered live later is not sent twice.
-	catching  bool
-	held      []heldMessage
-	heldBytes int
-	overflow  bool
-	after     store.ID
+	catching, overflow bool
+	held               []heldMessage
+	heldBytes          int
+	after              store.ID
 
 	// The replay under way, or nil: set by the reader, and cleared by the
 	// replay once it is done, so that a quiet session keeps none.
@@ -49,10 +49,18 @@ type Session struct {
 
 	box *mailState // with accounts: the mailbox's replay; nil otherwise
 
+	// The messages handed to a pipelining broker and not yet kept; made
+	// by the reader at the first (pipeline.go).
+	posts *postQueue
+
 	// Owned by the reader.
 	req        request     // what it is answering now
+	entering   entering    // what it learnt of the room it is entering
 	lastTyping int64       // when the last typing event went out, in Unix nanoseconds
 	expiry     *time.Timer // closes the connection when its token runs out; nil without tokens
+	// arrival is the moderation record of the room it is entering, for
+	// its welcome.
+	arrival engine.RoomRecord
 }
 
 // mailState is where a session with a mailbox stands in it. While the
@@ -92,6 +100,9 @@ func (s *Session) Receive(msg []byte) {
 	s.awaitReplay()
 	if s.json {
 		if rq, bad, ok := parseRequest(msg); ok {
+			if bad != "" || rq.Type != "message" || rq.ReplyTo != "" {
+				s.awaitPosts()
+			}
 			s.req = request{object: true, clientID: rq.ClientID}
 			defer func() { s.req = request{} }()
 			switch {
@@ -109,6 +120,7 @@ func (s *Session) Receive(msg []byte) {
 		return
 	}
 	if cmd, ok := strings.CutPrefix(text, "/"); ok && !strings.HasPrefix(cmd, "/") {
+		s.awaitPosts()
 		// /typing has a limit of its own (typingEvery), so that a
 		// household behind one address does not spend its rate on it.
 		if isTyping(cmd) || s.withinLimit() {
@@ -162,6 +174,7 @@ func (s *Session) Leave(cause error) {
 		return
 	}
 	c.people.leave(s.p)
+	s.dropAdmin()
 	c.depart(s.placeIn(r))
 	c.release(s)
 	c.Stats.Leaves.Add(1)

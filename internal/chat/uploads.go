@@ -102,6 +102,10 @@ func (c *Chat) Credential(credential string) bool {
 // (SIZE) URL" for text clients, the file's details in JSON. It reports
 // whether the message was kept and delivered.
 func (s *Session) Share(f FileInfo) bool {
+	if s.RoomEncrypted() {
+		s.tell(CodeRoomEncrypted, roomEncrypted)
+		return false
+	}
 	words := fmt.Sprintf("[file] %s (%s) %s", f.Name, bytesize.Approx(f.Size), f.URL)
 	if _, r := s.post(message{Type: "file", Name: s.name, File: &f, Text: words, Owner: s.owner}); r != nil {
 		s.tell(r.Code, r.Text)

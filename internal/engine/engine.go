@@ -2,9 +2,10 @@
 // connection, as a few small interfaces: a Broker orders and keeps each
 // room's messages and hands them to every node, History reads them back,
 // Presence says who holds which name and who is in which room, Mail
-// keeps private messages between accounts, and Receipts remembers the
-// client ids of requests, so that one sent again is carried out once. A
-// single node is one
+// keeps private messages between accounts, Moderation keeps what the
+// people who run rooms decide (moderation.go), and Receipts remembers
+// the client ids of requests, so that one sent again is carried out
+// once. A single node is one
 // implementation (package memory, the default); several nodes sharing
 // Redis are another (package redis). The chat is the Handler an engine
 // hands everything back to.
@@ -56,10 +57,26 @@ type Broker interface {
 	// Private hands payload, kept nowhere, to the node where the name
 	// whose key is key is held (Handler.Private there). It reports
 	// whether that name is held on another node; a single node has none.
+	// The key "" hands it to every other node, with the key "".
 	Private(ctx context.Context, key string, payload []byte) (bool, error)
 
 	// Close stops handing things over, and releases what the broker holds.
 	Close() error
+}
+
+// A Pipeliner is a Broker that can take a sender's next message before
+// it has kept the last. Where keeping a message is a round trip to a
+// store other nodes share (Redis), a sender that waited for each before
+// reading its next would fall behind whenever the round trip took longer
+// than the time between its messages: its messages would queue unread,
+// and every one after would be late by the whole queue.
+type Pipeliner interface {
+	// StartPublish hands payload over as Publish does and returns at
+	// once, with a function that waits for what Publish would return
+	// (no Delivery: the message is handed over later) until the context
+	// it is given ends. Messages started one after another, each once
+	// the StartPublish before it has returned, are kept in that order.
+	StartPublish(ctx context.Context, room, sender string, payload []byte) func(context.Context) (store.ID, error)
 }
 
 // Delivery is what handing one message to a room's members came to,

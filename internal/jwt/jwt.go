@@ -54,6 +54,9 @@ type Claims struct {
 	NotBefore time.Time // "nbf"
 	IssuedAt  time.Time // "iat", read but not checked
 	ID        string    // "jti"
+	// Admin is the private claim "admin": true, by which the service
+	// that issues tokens names the chat's administrators.
+	Admin bool
 }
 
 // Verifier checks tokens against one key and the expected claims.

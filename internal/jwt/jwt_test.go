@@ -172,6 +172,12 @@ func TestVerify(t *testing.T) {
 			token: func() string { return signed(t, k.secret, hsHeader, `{"sub":"alice","exp":null}`) }},
 		{name: "exp beyond year 9999", key: k.hsKey, wantErr: ErrMalformed,
 			token: func() string { return signed(t, k.secret, hsHeader, `{"sub":"alice","exp":1e300}`) }},
+		{name: "admin claim true", key: k.hsKey,
+			token: func() string { return signed(t, k.secret, hsHeader, body(`,"admin":true`)) }},
+		{name: "admin claim as a string", key: k.hsKey, wantErr: ErrMalformed,
+			token: func() string { return signed(t, k.secret, hsHeader, body(`,"admin":"true"`)) }},
+		{name: "admin claim null", key: k.hsKey, wantErr: ErrMalformed,
+			token: func() string { return signed(t, k.secret, hsHeader, body(`,"admin":null`)) }},
 		{name: "sub as a number", key: k.hsKey, wantErr: ErrMalformed,
 			token: func() string { return signed(t, k.secret, hsHeader, `{"sub":7,"exp":1800003600}`) }},
 		{name: "missing exp", key: k.hsKey, wantErr: ErrMissingClaim,
@@ -301,7 +307,7 @@ func TestSignRoundTrip(t *testing.T) {
 		{"one audience", Claims{Subject: "bob", Audience: []string{"chat"}, Expires: testNow.Add(time.Hour)}},
 		{"every claim", Claims{
 			Subject: "Ünïcode", Issuer: "wschat", Audience: []string{"chat", "files"},
-			Expires: testNow.Add(time.Hour), NotBefore: testNow, IssuedAt: testNow, ID: "42",
+			Expires: testNow.Add(time.Hour), NotBefore: testNow, IssuedAt: testNow, ID: "42", Admin: true,
 		}},
 	}
 	for _, tt := range tests {

@@ -107,8 +107,9 @@ func parseObject(data []byte) (map[string]json.RawMessage, error) {
 	return members, nil
 }
 
-// parseClaims reads the registered claims of RFC 7519 §4.1, checking
-// their types; other claims are ignored.
+// parseClaims reads the registered claims of RFC 7519 §4.1, and the
+// private claim "admin" (§4.3), checking their types; other claims are
+// ignored.
 func parseClaims(data []byte) (Claims, error) {
 	m, err := parseObject(data)
 	if err != nil {
@@ -140,6 +141,11 @@ func parseClaims(data []byte) (Claims, error) {
 	if raw, ok := m["aud"]; ok {
 		if c.Audience, err = audience(raw); err != nil {
 			return Claims{}, fmt.Errorf("%w: claim aud %v", ErrMalformed, err)
+		}
+	}
+	if raw, ok := m["admin"]; ok {
+		if err := json.Unmarshal(raw, &c.Admin); err != nil || len(raw) == 0 || raw[0] != 't' && raw[0] != 'f' {
+			return Claims{}, fmt.Errorf("%w: claim admin is not true or false", ErrMalformed)
 		}
 	}
 	return c, nil

@@ -20,6 +20,7 @@ type wireClaims struct {
 	NotBefore *int64 `json:"nbf,omitempty"`
 	IssuedAt  *int64 `json:"iat,omitempty"`
 	ID        string `json:"jti,omitempty"`
+	Admin     bool   `json:"admin,omitempty"`
 }
 
 // Sign makes an HS256 token (RFC 7519 §7.1) holding c. Times are written
@@ -54,6 +55,7 @@ func toWire(c Claims) wireClaims {
 		NotBefore: unixOrNil(c.NotBefore),
 		IssuedAt:  unixOrNil(c.IssuedAt),
 		ID:        c.ID,
+		Admin:     c.Admin,
 	}
 	switch len(c.Audience) {
 	case 0:

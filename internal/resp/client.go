@@ -119,21 +119,40 @@ func Dial(ctx context.Context, rawURL string, opts Options) (*Client, error) {
 // not repeated after a reconnect. Commands that turn the connection into
 // a stream of pushes are refused: use Subscribe.
 func (c *Client) Do(ctx context.Context, args ...string) (Value, error) {
+	return c.Start(ctx, args...)(ctx)
+}
+
+// Start is Do in two steps: it hands the command to the connection and
+// returns at once, with a function that waits for the reply (until the
+// context it is given ends). Commands started one after another, each
+// once the Start before it has returned, run on the server in that
+// order, so that a caller may send the next before the reply to the
+// last has come: pipelining (spec "Multiple commands and pipelining").
+// If Start itself fails, the function returns that error.
+func (c *Client) Start(ctx context.Context, args ...string) func(context.Context) (Value, error) {
+	r, err := c.start(ctx, args)
+	if err != nil {
+		return func(context.Context) (Value, error) { return Value{}, err }
+	}
+	return r.wait
+}
+
+func (c *Client) start(ctx context.Context, args []string) (*request, error) {
 	if len(args) == 0 {
-		return Value{}, errors.New("resp: Do with no command")
+		return nil, errors.New("resp: Do with no command")
 	}
 	if pushMode(args[0]) {
-		return Value{}, fmt.Errorf("resp: %s is not for Do: its replies do not come one per command", args[0])
+		return nil, fmt.Errorf("resp: %s is not for Do: its replies do not come one per command", args[0])
 	}
 	var failed *conn
 	for {
 		cn, err := c.conn(ctx, failed)
 		if err != nil {
-			return Value{}, fmt.Errorf("resp: %s: %w", args[0], err)
+			return nil, fmt.Errorf("resp: %s: %w", args[0], err)
 		}
-		v, sent, err := cn.do(ctx, args)
-		if sent || !errors.Is(err, ErrDisconnected) {
-			return v, err
+		r, err := cn.send(ctx, args)
+		if !errors.Is(err, ErrDisconnected) {
+			return r, err
 		}
 		failed = cn // not a byte was written: wait for the next connection
 	}

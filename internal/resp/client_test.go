@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -202,6 +203,57 @@ func TestPipelining(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// TestStartPipelines sends commands one after another without waiting
+// for replies: they run in the order they were started, each reply goes
+// to its own command, and a Start that cannot send says why when waited on.
+func TestStartPipelines(t *testing.T) {
+	srv := resptest.Start(t)
+	c := dial(t, srv.URL("", ""), Options{})
+	const n = 500
+	waits := make([]func(context.Context) (Value, error), n)
+	for i := range waits {
+		waits[i] = c.Start(ctxT(t), "RPUSH", "list", strconv.Itoa(i))
+	}
+	for i, wait := range waits {
+		if v, err := wait(ctxT(t)); err != nil || v.Int() != int64(i+1) {
+			t.Fatalf("RPUSH %d: got %v, %v; want the list's length %d", i, v.Format(), err, i+1)
+		}
+	}
+	got := do(t, c, "LRANGE", "list", "0", "-1").Elems()
+	for i, v := range got {
+		if v.Str() != strconv.Itoa(i) {
+			t.Fatalf("element %d is %q: the commands ran out of order", i, v.Str())
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no command", nil, "no command"},
+		{"push mode", []string{"SUBSCRIBE", "x"}, "not for Do"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := c.Start(ctxT(t), tc.args...)(ctxT(t)); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error saying %q", err, tc.want)
+			}
+		})
+	}
+	t.Run("ended context", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := c.Start(ctx, "PING")(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("got %v, want context.Canceled", err)
+		}
+	})
+	t.Run("closed client", func(t *testing.T) {
+		c.Close()
+		if _, err := c.Start(ctxT(t), "PING")(ctxT(t)); !errors.Is(err, ErrClosed) {
+			t.Fatalf("got %v, want ErrClosed", err)
+		}
+	})
 }
 
 // TestRestart kills redis under a client and a subscription: the call in

@@ -166,22 +166,29 @@ func (c *conn) close() {
 	c.wg.Wait()
 }
 
-// do hands one command to the writer and waits for its reply. sent
-// reports whether the writer took it: if not, no byte of it left.
-func (c *conn) do(ctx context.Context, args []string) (v Value, sent bool, err error) {
+// send hands one command to the writer, which writes the commands it is
+// handed in that order. It fails, with not a byte of it written, when the
+// connection fails or ctx ends first.
+func (c *conn) send(ctx context.Context, args []string) (*request, error) {
 	r := &request{args: args, reply: make(chan result, 1)}
 	select {
 	case c.reqs <- r:
+		return r, nil
 	case <-c.done:
-		return Value{}, false, c.err
+		return nil, c.err
 	case <-ctx.Done():
-		return Value{}, false, fmt.Errorf("resp: %s: %w", args[0], ctx.Err())
+		return nil, fmt.Errorf("resp: %s: %w", args[0], ctx.Err())
 	}
+}
+
+// wait returns the reply to r, a command send handed over, unless ctx
+// ends first.
+func (r *request) wait(ctx context.Context) (Value, error) {
 	select {
 	case res := <-r.reply:
-		return res.v, true, res.err
+		return res.v, res.err
 	case <-ctx.Done():
-		return Value{}, true, fmt.Errorf("resp: %s: %w", args[0], ctx.Err())
+		return Value{}, fmt.Errorf("resp: %s: %w", r.args[0], ctx.Err())
 	}
 }
 

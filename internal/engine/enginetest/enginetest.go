@@ -54,6 +54,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("Claims", func(t *testing.T) { testClaims(t, open) })
 	t.Run("Places", func(t *testing.T) { testPlaces(t, open) })
 	t.Run("History", func(t *testing.T) { testHistory(t, open) })
+	t.Run("Pipelined", func(t *testing.T) { testPipelined(t, open) })
 	t.Run("Mail", func(t *testing.T) { testMail(t, open) })
 	t.Run("RoomBounds", func(t *testing.T) { testRoomBounds(t, open) })
 	t.Run("Share", func(t *testing.T) { testShare(t, open) })

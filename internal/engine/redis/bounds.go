@@ -176,23 +176,32 @@ return {1, id}`
 // append keeps payload as the next message of the stream key of f,
 // charged to sender, and announces it to every node.
 func (e *Engine) append(ctx context.Context, f family, key, sender string, payload []byte) (store.ID, error) {
+	return e.startAppend(ctx, f, key, sender, payload)(ctx)
+}
+
+// startAppend is append in two steps: it hands the command over, and
+// returns a function that waits for its outcome.
+func (e *Engine) startAppend(ctx context.Context, f family, key, sender string, payload []byte) func(context.Context) (store.ID, error) {
 	b := f.bounds
 	args := append([]string{"EVAL", appendScript, "8"}, f.keys(key)...)
 	args = append(args, strconv.Itoa(store.RecordOverhead), strconv.Itoa(store.RoomOverhead), key, sender, string(payload),
 		strconv.Itoa(f.keep), itoa(b.RoomBytes), itoa(b.MaxAge.Milliseconds()), itoa(b.Total), itoa(b.Share), itoa(b.RoomShare),
 		itoa(f.expiry()), eventsChannel, string(f.kind), f.streams, f.meta+"shares:")
-	v, err := e.do(ctx, args...)
-	if err != nil {
-		return store.ID{}, err
+	wait := e.start(ctx, e.client, args)
+	return func(ctx context.Context) (store.ID, error) {
+		v, err := wait(ctx)
+		if err != nil {
+			return store.ID{}, err
+		}
+		r := v.Elems()
+		if len(r) != 2 {
+			return store.ID{}, errReply("append", v.Format())
+		}
+		if r[0].Int() == 0 {
+			return store.ID{}, f.refusal(r[1].Str())
+		}
+		return store.ParseID(r[1].Str())
 	}
-	r := v.Elems()
-	if len(r) != 2 {
-		return store.ID{}, errReply("append", v.Format())
-	}
-	if r[0].Int() == 0 {
-		return store.ID{}, f.refusal(r[1].Str())
-	}
-	return store.ParseID(r[1].Str())
 }
 
 // refusal is the error for the bound appendScript named.

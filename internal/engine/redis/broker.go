@@ -18,14 +18,22 @@ func (e *Engine) Publish(ctx context.Context, room, sender string, payload []byt
 	return id, nil, err
 }
 
+// StartPublish implements engine.Pipeliner.
+func (e *Engine) StartPublish(ctx context.Context, room, sender string, payload []byte) func(context.Context) (store.ID, error) {
+	return e.startAppend(ctx, e.rooms, room, sender, payload)
+}
+
 // Private implements engine.Broker: the message is announced to every
-// node, and the one where the name is held hands it over.
+// node, and the one where the name is held hands it over; with the key
+// "", every other node does.
 func (e *Engine) Private(ctx context.Context, key string, payload []byte) (bool, error) {
-	online, err := e.Online(ctx, key)
-	if err != nil || !online {
-		return false, err
+	if key != "" {
+		online, err := e.Online(ctx, key)
+		if err != nil || !online {
+			return false, err
+		}
 	}
-	_, err = e.do(ctx, "PUBLISH", eventsChannel, "p\n"+key+"\n"+e.node+"\n"+string(payload))
+	_, err := e.do(ctx, "PUBLISH", eventsChannel, "p\n"+key+"\n"+e.node+"\n"+string(payload))
 	return err == nil, err
 }
 

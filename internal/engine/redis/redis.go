@@ -48,18 +48,19 @@ import (
 
 // Options configures an Engine.
 type Options struct {
-	URL       string        // redis:// or rediss:// URL
-	TTL       time.Duration // how long a node's claims outlive their last renewal; default 15 s
-	Keep      int           // messages a room's stream keeps, and a mailbox's; default 1000
-	History   store.Bounds  // the rooms' messages' bounds
-	Mail      store.Bounds  // the mailboxes' bounds
-	Mailboxes int           // owners the record of mailboxes holds; default 100,000
-	Logger    *slog.Logger  // nil: discard
+	URL        string        // redis:// or rediss:// URL
+	TTL        time.Duration // how long a node's claims outlive their last renewal; default 15 s
+	Keep       int           // messages a room's stream keeps, and a mailbox's; default 1000
+	History    store.Bounds  // the rooms' messages' bounds
+	Mail       store.Bounds  // the mailboxes' bounds
+	Mailboxes  int           // owners the record of mailboxes holds; default 100,000
+	Moderation engine.ModerationLimits
+	Logger     *slog.Logger // nil: discard
 }
 
 // Engine is one node's link to the others through Redis. It implements
 // engine.Broker, engine.History, engine.Mail, engine.Presence and
-// engine.Receipts.
+// engine.Moderation and engine.Receipts.
 type Engine struct {
 	client *resp.Client
 	// reader reads rooms' and mailboxes' history on a connection of its
@@ -73,6 +74,7 @@ type Engine struct {
 	rooms  family // the rooms' messages
 	mail   family // the mailboxes
 	boxes  int    // owners the record of mailboxes holds
+	mod    engine.ModerationLimits
 	log    *slog.Logger
 
 	up      atomic.Bool
@@ -110,7 +112,7 @@ func Open(o Options) (*Engine, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{node: rand.Text()[:16], ttl: o.TTL, log: o.Logger, boxes: o.Mailboxes,
+	e := &Engine{node: rand.Text()[:16], ttl: o.TTL, log: o.Logger, boxes: o.Mailboxes, mod: o.Moderation.WithDefaults(),
 		rooms: family{streams: "wschat:room:", meta: "wschat:history:", kind: 'm', keep: o.Keep, bounds: o.History},
 		mail:  family{streams: "wschat:mailbox:", meta: "wschat:mailstore:", kind: 'q', keep: o.Keep, bounds: o.Mail},
 		stop:  make(chan struct{}), resynch: make(chan struct{}, 1), reconnected: make(chan struct{}, 1),
@@ -189,14 +191,23 @@ func (e *Engine) read(ctx context.Context, args ...string) (resp.Value, error) {
 }
 
 func (e *Engine) call(ctx context.Context, c *resp.Client, args []string) (resp.Value, error) {
+	return e.start(ctx, c, args)(ctx)
+}
+
+// start is call in two steps: it hands the command to c and returns a
+// function that waits for the reply (resp.Client.Start).
+func (e *Engine) start(ctx context.Context, c *resp.Client, args []string) func(context.Context) (resp.Value, error) {
 	if !e.up.Load() {
-		return resp.Value{}, engine.ErrUnavailable
+		return func(context.Context) (resp.Value, error) { return resp.Value{}, engine.ErrUnavailable }
 	}
-	v, err := c.Do(ctx, args...)
-	if errors.Is(err, resp.ErrDisconnected) || errors.Is(err, resp.ErrClosed) || errors.Is(err, context.DeadlineExceeded) {
-		return v, fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
+	wait := c.Start(ctx, args...)
+	return func(ctx context.Context) (resp.Value, error) {
+		v, err := wait(ctx)
+		if errors.Is(err, resp.ErrDisconnected) || errors.Is(err, resp.ErrClosed) || errors.Is(err, context.DeadlineExceeded) {
+			return v, fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
+		}
+		return v, err
 	}
-	return v, err
 }
 
 // background runs one command on the engine's own behalf, bounded by

@@ -25,3 +25,18 @@ func TestContract(t *testing.T) {
 		return e
 	})
 }
+
+func TestDirectoryContract(t *testing.T) {
+	srv := resptest.Start(t, "--databases", "64")
+	db := 0
+	enginetest.RunDirectory(t, func(t *testing.T, b engine.DirectoryBounds) engine.Directory {
+		db++
+		e, err := Open(Options{URL: srv.URL("", "/"+strconv.Itoa(db))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Attach(enginetest.NewRecorder())
+		t.Cleanup(func() { e.Close() })
+		return e.Directory(b)
+	})
+}
