@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -154,5 +155,45 @@ func contractMentions(t *testing.T, _ contractEngine, d *deployment) {
 	id := alice.awaitEvent(t, "message").ID
 	if e := bob.awaitEvent(t, "mention"); e.ID != id || e.Room != "talk" || e.Name != "alice" || e.Text != "ask @bob" {
 		t.Errorf("bob got %+v", e)
+	}
+}
+
+// contractOnce: a message, and a private message, sent again with the
+// same client_id through another connection of the account, on another
+// node, are acknowledged as repeats and reach nobody twice.
+func contractOnce(t *testing.T, _ contractEngine, d *deployment) {
+	at := func(node int, name string) *inbox {
+		in := listen(dial(t, d.node(node), "/ws/chat?format=json&room=once&token="+contractToken(t, name)))
+		in.awaitEvent(t, "welcome")
+		return in
+	}
+	alice0, alice1, bob := at(0, "alice"), at(1, "alice"), at(1, "bob")
+	for _, rq := range []map[string]any{
+		{"type": "message", "text": "once", "client_id": "o1"},
+		{"type": "private", "to": "bob", "text": "psst", "client_id": "o2"},
+	} {
+		alice0.ask(t, rq)
+		if a := alice0.awaitEvent(t, "ack"); a.ClientID != rq["client_id"] || a.Repeat {
+			t.Fatalf("%v: ack %+v, want one for %v, not a repeat", rq, a, rq["client_id"])
+		}
+		alice1.ask(t, rq)
+		if a := alice1.awaitEvent(t, "ack"); a.ClientID != rq["client_id"] || !a.Repeat {
+			t.Fatalf("%v sent again on another node: ack %+v, want a repeat", rq, a)
+		}
+	}
+	bob.ask(t, map[string]any{"type": "message", "text": "end"})
+	var got []string
+	for {
+		var e wireEvent
+		if json.Unmarshal([]byte(bob.next(t)), &e) != nil || (e.Type != "message" && e.Type != "private") {
+			continue // presence
+		}
+		if e.Text == "end" {
+			break
+		}
+		got = append(got, e.Type+" "+e.Text)
+	}
+	if fmt.Sprint(got) != "[message once private psst]" {
+		t.Errorf("bob got %q before his own message, want each of alice's once", got)
 	}
 }

@@ -62,6 +62,7 @@ var contractCases = []contractCase{
 	{name: "acting on messages", run: contractActions},
 	{name: "pages of older messages", run: contractScrollBack},
 	{name: "mentions in other rooms", run: contractMentions},
+	{name: "requests sent again are carried out once", config: tokensOn, run: contractOnce},
 	// Encrypted messages: contract_sealed_test.go.
 	{name: "sealed messages", config: tokensOn, run: contractSealed},
 	// Moderation: contract_moderation_test.go.
@@ -281,7 +282,17 @@ func contractPrivate(t *testing.T, e contractEngine, d *deployment) {
 	alice.expectNotPresence(t, "* nobody is not online")
 	bob.closeAndWait(t)
 	alice.answersUntil(t, "/msg bob still there?", "* bob is not online")
-	bob = join(t, d.node(1), "bob")
+	// The server gives the name up just after it stops finding bob online.
+	if !eventually(func() bool {
+		in := listen(dial(t, d.node(1), "/ws/chat?name=bob"))
+		if w := in.next(t); strings.HasPrefix(w, "* welcome, bob!") {
+			bob = in
+			return true
+		}
+		return false
+	}) {
+		t.Fatal("bob's name was not free again")
+	}
 	bob.nothingMore(t, "bob") // nothing was kept for him
 }
 

@@ -30,6 +30,7 @@ type wireEvent struct {
 	On        *bool       `json:"on"`
 	ActionID  string      `json:"action_id"`
 	ClientID  string      `json:"client_id"`
+	Repeat    bool        `json:"repeat"`
 	Messages  []wireEvent `json:"messages"`
 	Before    string      `json:"before"`
 	More      bool        `json:"more"`

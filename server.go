@@ -263,6 +263,10 @@ func (s *Server) closeStores() error {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.gate.requestRead(r)
+	if s.preflight(w, r) {
+		return
+	}
+	s.corsHeaders(w, r)
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -3,7 +3,9 @@ package main
 import (
 	"embed"
 	"encoding/json"
+	"io/fs"
 	"net/http"
+	"path"
 )
 
 // webFiles holds the chat page and its assets, and the encryption
@@ -12,6 +14,13 @@ import (
 //
 //go:embed web clients/js/src/*.js
 var webFiles embed.FS
+
+// clientFiles holds the JavaScript client library (clients/js), which
+// the page imports from /lib/: the page and the library other apps use
+// are one code.
+//
+//go:embed clients/js/src/*.js
+var clientFiles embed.FS
 
 // pageCSP lets the page load only its own script, style and images and
 // connect only to its own host (ws and wss included), and forbids being
@@ -69,13 +78,21 @@ func pageAssets() []pageAsset {
 // pattern also answers HEAD; other methods get 405 from the mux.
 func registerPage(mux *http.ServeMux) {
 	for _, a := range pageAssets() {
-		mux.Handle(a.route, assetHandler(a.file, a.contentType))
+		mux.Handle(a.route, assetHandler(webFiles, a.file, a.contentType))
 	}
+	mux.Handle("GET /lib/{file}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		file := "clients/js/src/" + r.PathValue("file")
+		if _, err := fs.Stat(clientFiles, file); err != nil || path.Ext(file) != ".js" {
+			http.NotFound(w, r)
+			return
+		}
+		assetHandler(clientFiles, file, "text/javascript; charset=utf-8").ServeHTTP(w, r)
+	}))
 }
 
 // assetHandler serves one embedded file with its content type and the
 // page's security headers.
-func assetHandler(file, contentType string) http.Handler {
+func assetHandler(files fs.FS, file, contentType string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Type", contentType)
@@ -83,7 +100,7 @@ func assetHandler(file, contentType string) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, webFiles, file)
+		http.ServeFileFS(w, r, files, file)
 	})
 }
 

@@ -82,26 +82,38 @@ func TestPagePolicy(t *testing.T) {
 // XML namespace with it, and nothing fetches it.
 const svgNamespace = `xmlns="http://www.w3.org/2000/svg"`
 
-// TestPageSelfContained checks no embedded file refers to another
-// origin, and every file the page links to is one that is served.
+// TestPageSelfContained checks no embedded file (the page's, and the
+// client library's it imports) refers to another origin, every file the
+// page links to is one that is served, and so is every module a module
+// of the page imports.
 func TestPageSelfContained(t *testing.T) {
 	absolute := regexp.MustCompile(`(?i)\b(?:https?|wss?|ftp):/{2}|(?:src|href|action)\s*=\s*["']?/{2}|url\(\s*["']?/{2}`)
-	err := fs.WalkDir(webFiles, "web", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := webFiles.ReadFile(path)
+	imports := regexp.MustCompile(`(?m)^import .* from '([^']+)';$`)
+	for _, files := range []fs.FS{webFiles, clientFiles} {
+		err := fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := fs.ReadFile(files, path)
+			if err != nil {
+				return err
+			}
+			text := strings.ReplaceAll(string(b), svgNamespace, "")
+			for _, m := range absolute.FindAllString(text, -1) {
+				t.Errorf("%s refers to another origin: %q", path, m)
+			}
+			for _, m := range imports.FindAllStringSubmatch(text, -1) {
+				if lib, ok := strings.CutPrefix(m[1], "/lib/"); ok {
+					if _, err := fs.Stat(clientFiles, "clients/js/src/"+lib); err != nil {
+						t.Errorf("%s imports %s, which is not served", path, m[1])
+					}
+				}
+			}
+			return nil
+		})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		text := strings.ReplaceAll(string(b), svgNamespace, "")
-		for _, m := range absolute.FindAllString(text, -1) {
-			t.Errorf("%s refers to another origin: %q", path, m)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 
 	served := map[string]bool{}
@@ -160,10 +172,14 @@ func TestWebPageTellsTakenName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lib, err := clientFiles.ReadFile("clients/js/src/protocol.js")
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := regexp.MustCompile(`(?m)^const TAKEN = '(.+)';$`).FindSubmatch(js)
-	r := regexp.MustCompile(`(?m)^const REASON = /(.+)/s;$`).FindSubmatch(js)
+	r := regexp.MustCompile(`(?m)^const REASON = /(.+)/s;$`).FindSubmatch(lib)
 	if m == nil || r == nil {
-		t.Fatal("connection.js defines no TAKEN code or REASON pattern: the test is out of date")
+		t.Fatal("connection.js defines no TAKEN code, or the library's protocol.js no REASON pattern: the test is out of date")
 	}
 	// The pattern is written so that JavaScript and Go read it alike.
 	reasonRE, err := regexp.Compile("(?s)" + string(r[1]))
@@ -191,6 +207,38 @@ func TestWebPageTellsTakenName(t *testing.T) {
 		}
 		if got := taken(reason); got != want {
 			t.Errorf("%s: the page takes %q for a taken name: %v, want %v", query, reason, got, want)
+		}
+	}
+}
+
+// TestClientLibraryServed: the page imports the client library from
+// /lib/, served from the same files as clients/js; nothing else is
+// served there.
+func TestClientLibraryServed(t *testing.T) {
+	_, addr := startServer(t, testConfig())
+	lib, err := clientFiles.ReadFile("clients/js/src/protocol.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/lib/protocol.js", 200},
+		{"/lib/client.js", 200},
+		{"/lib/nothing.js", 404},
+		{"/lib/..%2fgo.mod", 404},
+		{"/lib/", 404},
+	} {
+		resp, body := fetchPage(t, "GET", "http://"+addr+tc.path)
+		if resp.StatusCode != tc.status {
+			t.Errorf("GET %s: %d, want %d", tc.path, resp.StatusCode, tc.status)
+		}
+		if tc.path == "/lib/protocol.js" {
+			checkPageHeader(t, resp, tc.path, "Content-Type", "text/javascript; charset=utf-8")
+			if string(body) != string(lib) {
+				t.Errorf("GET %s is not clients/js/src/protocol.js", tc.path)
+			}
 		}
 	}
 }

@@ -5,6 +5,8 @@
 // offered: the person decides whether to continue as whoever it names, so
 // that a link nobody checked cannot change who is logged in.
 
+import { login, register, renewToken } from '/lib/http.js';
+
 const STORED = 'wschat.token'; // where the token is kept between visits
 const RENEW_BEFORE_MS = 5 * 60 * 1000; // renew this long before the token runs out
 const MIN_RENEW_MS = 10 * 1000;
@@ -105,31 +107,19 @@ export function forget() {
 }
 
 /**
- * enter logs in or registers (path /api/login or /api/register) and
- * takes the token; it returns '' or the reason it could not, in words.
+ * enter logs in or registers (path /api/login or /api/register, through
+ * the client library) and takes the token; it returns '' or the reason
+ * it could not, in words.
  */
 export async function enter(path, name, password) {
-  let resp;
+  const how = path === '/api/register' ? register : login;
   try {
-    resp = await fetch(path, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name, password }),
-    });
-  } catch {
-    return 'the server could not be reached';
-  }
-  let answer = {};
-  try {
-    answer = await resp.json();
-  } catch {
-    // No JSON: the status says enough.
-  }
-  if (resp.ok && typeof answer.token === 'string') {
-    use(answer.token);
+    use((await how(location.origin, name, password)).token);
     return '';
+  } catch (e) {
+    if (e.code === 'network') return 'the server could not be reached';
+    return e.message || `the server answered ${e.status}`;
   }
-  return typeof answer.error === 'string' ? answer.error : `the server answered ${resp.status}`;
 }
 
 /**
@@ -142,11 +132,10 @@ export function scheduleRenew(renewed) {
   const wait = Math.max(auth.expires - Date.now() - RENEW_BEFORE_MS, MIN_RENEW_MS);
   auth.renewTimer = setTimeout(async () => {
     try {
-      const resp = await fetch('/api/token', { method: 'POST', headers: { Authorization: `Bearer ${auth.token}` } });
-      const answer = await resp.json();
-      if (resp.ok && typeof answer.token === 'string') {
-        use(answer.token);
-        renewed(answer.token);
+      const { token } = await renewToken(location.origin, auth.token);
+      if (typeof token === 'string') {
+        use(token);
+        renewed(token);
       }
     } catch {
       // Tried again on the next connection.

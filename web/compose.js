@@ -11,12 +11,11 @@ import { append, log, removeLine, view } from './log.js';
 import { outbox, add, find, settle } from './outbox.js';
 import { reactedBy } from './messages.js';
 import { auth } from './auth.js';
+import { FOR_NOW } from '/lib/protocol.js';
 import { sealing, sendSealed, privateCommand } from './e2ee/outbound.js';
 
 const RETRY_MS = 3000; // how long a request refused for now waits to go again
 const SLOW_MS = 1500; // and one over the rate
-// Codes of refusals that pass: what was refused goes again.
-const FOR_NOW = new Set(['unavailable', 'slow-down', 'not-stored']);
 const DRAFT = 'wschat.draft'; // the box's text, kept through a reload
 
 const encoder = new TextEncoder();

@@ -12,6 +12,7 @@ import { answered, dropRequests } from './finder.js';
 import { showUnread } from './alerts.js';
 import { keepName } from './keep.js';
 import { auth, forget, scheduleRenew } from './auth.js';
+import { CLOSE, NOT_LET_IN, closeWords, parseReason } from '/lib/protocol.js';
 import { inbound } from './e2ee/inbound.js';
 import { onWelcome, onModeration, onReport, REMOVED } from './moderation.js';
 import { ROOMS_ID, askRooms, askRoomsSoon, stopRooms, gotRooms, show, showOnline, showSide, startTyping, stopTyping, clearTyping } from './people.js';
@@ -23,30 +24,16 @@ const MAX_RETRY_MS = 30000; // the longest wait: the delay doubles up to it
 // which for one that went quiet without closing (a phone gone offline)
 // takes its keepalive up to three ping intervals: 90 s by default.
 const TAKEN_RETRY_MS = 90000;
-const CLOSE_POLICY = 1008; // a refused name; later in a session, too slow
-const CLOSE_NORMAL = 1000;
-const CLOSE_ABNORMAL = 1006; // no close frame: the connection just dropped
-const CLOSE_TOO_BIG = 1009; // a message was over the server's limit
 // A close reason starts with a code the page reacts to, then a colon and
 // the words for the person: "name-taken: name "bob" is taken: choose
-// another". The codes are listed in the README.
-const REASON = /^([a-z][a-z-]*): (.*)$/s;
+// another" (parseReason, of the client library). The codes are listed
+// in docs/protocol.md; NOT_LET_IN are those that mean the token is no
+// good: the person must log in again.
 // The code of a name that is in use.
 const TAKEN = 'name-taken';
-// Codes that mean the token is no good: the person must log in again.
-const NOT_LET_IN = new Set(['auth-required', 'token-expired']);
 // The client_id of the page's rooms requests: the first answer after a
 const AWAY = 'Connected, but the chat cannot reach its other servers: what you send waits and goes when it can';
 
-/** Plain words for the close codes the server sends. */
-const closeWords = {
-  1001: 'the server is shutting down',
-  1003: 'the server takes text messages only',
-  1007: 'a message was not valid text',
-  1008: 'the server dropped this connection',
-  1009: 'a message was too long for the server',
-  1011: 'the server had a problem',
-};
 /** The reconnection's timers and backoff. */
 const timers = { reconnect: 0, ticker: 0, delay: FIRST_RETRY_MS, takenSince: 0 };
 
@@ -120,6 +107,9 @@ function receive(data) {
     case 'react':
       onAction(ev);
       if (cid) settled(cid);
+      break;
+    case 'ack':
+      if (cid) settled(cid); // carried out, or taken before: a repeat is not done twice
       break;
     case 'mention':
       onMention(ev);
@@ -238,29 +228,29 @@ function closed(ev) {
   // Nothing written is lost: a message the server refused as too long
   // goes back in the box; what else was on its way waits for the next
   // connection.
-  if (ev.code === CLOSE_TOO_BIG) tooBig();
+  if (ev.code === CLOSE.TOO_BIG) tooBig();
   offline();
   showOnline();
   showSide();
-  const [, code, words] = REASON.exec(ev.reason) || [, '', ev.reason];
-  if (ev.code === CLOSE_POLICY && NOT_LET_IN.has(code)) {
+  const { code, words } = parseReason(ev.reason);
+  if (ev.code === CLOSE.POLICY && NOT_LET_IN.has(code)) {
     forget();
     backToJoin(`Please log in again — ${words}`);
     return;
   }
-  if (ev.code === CLOSE_POLICY && REMOVED.has(code)) {
+  if (ev.code === CLOSE.POLICY && REMOVED.has(code)) {
     // Kicked or banned: not back in by itself; the join form says why.
     backToJoin(words);
     if (code === 'banned') ui.joinRoom.value = '';
     return;
   }
-  if (ev.code === CLOSE_POLICY && !wasWelcomed) {
+  if (ev.code === CLOSE.POLICY && !wasWelcomed) {
     if (session.joinedOnce && code === TAKEN) stillTaken(words);
     else backToJoin(`Could not join — ${words || 'the server refused this name'}`);
     return;
   }
   timers.takenSince = 0;
-  const why = words || closeWords[ev.code] || (ev.code === CLOSE_ABNORMAL ? '' : `close code ${ev.code}`);
+  const why = words || closeWords[ev.code] || (ev.code === CLOSE.ABNORMAL ? '' : `close code ${ev.code}`);
   if (!session.joinedOnce) {
     backToJoin(`Could not connect${why ? ` — ${why}` : ''}. ${originAdvice() || 'Please try again.'}`);
     return;
@@ -361,7 +351,7 @@ export function resetSession() {
   log.current = '';
   ui.log.replaceChildren();
   showUnread(0, false, 0);
-  if (ws) ws.close(CLOSE_NORMAL, 'left');
+  if (ws) ws.close(CLOSE.NORMAL, 'left');
 }
 
 /** showJoin shows the join form. */

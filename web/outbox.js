@@ -9,20 +9,16 @@
 // what it caught up with shows it arrived. The outbox outlives a reload
 // of the tab.
 
+import { newClientID } from '/lib/protocol.js';
+
 const STORED = 'wschat.outbox.'; // and the name: a list of requests
 const MAX_ITEMS = 200; // the most requests waiting at once
 
 /** The requests waiting for an answer, oldest first. */
 export const outbox = { items: [], name: '' };
 
-let counter = 0;
-
-/** clientID is a new client_id: unique to this page, and short. */
-export function clientID() {
-  counter += 1;
-  const rand = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
-  return `${Date.now().toString(36)}.${counter.toString(36)}.${rand}`;
-}
+/** clientID is a new client_id: the server carries out a request once for each (the library's, clients/js). */
+export const clientID = newClientID;
 
 /** add queues a request, naming the view it was written in and its text, to put back if it is refused; it returns the item, or null when too many wait. */
 export function add(request, view, text = '') {

@@ -23,11 +23,12 @@ import (
 // defaults given.
 type Options struct {
 	// The engine. Any left nil is the single node's, over a room log in
-	// memory: a chat always has all four.
+	// memory: a chat always has all five.
 	Broker   engine.Broker
 	History  engine.History
 	Presence engine.Presence
 	Mail     engine.Mail
+	Receipts engine.Receipts
 	// Directory flags encrypted rooms for every node; nil: a directory
 	// of this node's, in memory.
 	Directory engine.Directory
@@ -77,6 +78,7 @@ type Chat struct {
 	presence engine.Presence
 	mail     engine.Mail
 	dir      engine.Directory
+	receipts engine.Receipts
 	// Moderation: the records, the administrators by name key (Admins),
 	// and those by token claim connected here.
 	moderation  engine.Moderation
@@ -101,7 +103,7 @@ func New(opts Options) (*Chat, error) {
 	if opts.Encoder == nil {
 		return nil, fmt.Errorf("chat: no Encoder")
 	}
-	if opts.Broker == nil || opts.History == nil || opts.Presence == nil || opts.Mail == nil {
+	if opts.Broker == nil || opts.History == nil || opts.Presence == nil || opts.Mail == nil || opts.Receipts == nil {
 		e, err := memoryEngine()
 		if err != nil {
 			return nil, err
@@ -110,6 +112,7 @@ func New(opts Options) (*Chat, error) {
 		opts.History = cmp.Or[engine.History](opts.History, e)
 		opts.Presence = cmp.Or[engine.Presence](opts.Presence, e)
 		opts.Mail = cmp.Or[engine.Mail](opts.Mail, e)
+		opts.Receipts = cmp.Or[engine.Receipts](opts.Receipts, e)
 	}
 	if opts.Directory == nil {
 		d, err := memory.OpenDirectory("", engine.DirectoryBounds{})
@@ -136,6 +139,7 @@ func New(opts Options) (*Chat, error) {
 	people := newParticipants(limit, maxParticipants)
 	c := &Chat{
 		opts: opts, broker: opts.Broker, history: opts.History, presence: opts.Presence, mail: opts.Mail, dir: opts.Directory,
+		receipts:   opts.Receipts,
 		moderation: opts.Moderation, admins: make(map[string]bool),
 		enc: opts.Encoder, log: opts.Logger,
 		hub:     newHub(opts.MaxRooms, opts.RoomsEach, people),

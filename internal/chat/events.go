@@ -17,7 +17,7 @@ import (
 type event struct {
 	// message, file, private, edit, delete, react, welcome, join, leave,
 	// typing, notice, error, who, rooms, renewed, history, search,
-	// mention, moderation, room or report
+	// mention, moderation, room, report or ack
 	Type      string          `json:"type"`
 	Code      Code            `json:"code,omitempty"`
 	Room      string          `json:"room,omitempty"`
@@ -30,6 +30,7 @@ type event struct {
 	Count     int             `json:"count,omitempty"`
 	Rooms     []RoomCount     `json:"rooms,omitempty"`
 	History   bool            `json:"history,omitempty"`
+	Repeat    bool            `json:"repeat,omitempty"` // an ack's: the request was taken before, and not carried out again
 	Recovered *bool           `json:"recovered,omitempty"`
 	File      *FileInfo       `json:"file,omitempty"`
 	Sealed    json.RawMessage `json:"sealed,omitempty"`    // an encrypted message's sealed object (docs/encryption.md)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"wschat/internal/store"
 	"wschat/internal/textrules"
 )
 
@@ -65,8 +66,12 @@ var requestTypes = map[string]bool{"message": true, "private": true, "edit": tru
 // request is what the session's reader is answering: set while it
 // carries out one message of its client's, and read by nobody else.
 type request struct {
-	object   bool   // a JSON request: refusals are error events
-	clientID string // to echo on what answers it
+	object   bool     // a JSON request: refusals are error events
+	clientID string   // to echo on what answers it
+	refused  bool     // it was answered with why it was not done
+	kept     store.ID // the message it kept in the room, if any
+	once     bool     // its client_id was taken (receipts.go): it is acknowledged, or its id forgotten
+	handed   bool     // its message was handed to the pipeline, whose finisher settles it
 }
 
 // parseRequest reads msg as a JSON request. It reports false when msg is
@@ -146,6 +151,7 @@ func (s *Session) do(rq clientRequest) {
 // error event carrying the request's client_id for a JSON request, as a
 // notice otherwise. Only the reader calls it.
 func (s *Session) answer(c Code, words string) {
+	s.req.refused = true
 	s.answerTo(s.req, c, words)
 }
 
@@ -178,6 +184,7 @@ func (s *Session) keep(m message) {
 	}
 	s.awaitPosts()
 	id, r := s.post(m)
+	s.req.kept = id
 	switch {
 	case r != nil:
 		s.answer(r.Code, r.Text)

@@ -63,6 +63,7 @@ func (s *Session) startPost(m message) bool {
 	pp.wait = p.StartPublish(ctx, s.c.hub.roomOf(s).key, s.p.key, encodeMessage(m))
 	q.mu.Lock()
 	q.pending = append(q.pending, pp)
+	s.req.handed = true
 	start := !q.running
 	q.running = true
 	q.mu.Unlock()
@@ -84,11 +85,14 @@ func (s *Session) finishPosts(q *postQueue) {
 		}
 		pp := q.pending[0]
 		q.mu.Unlock()
-		_, err := pp.wait(pp.ctx)
+		id, err := pp.wait(pp.ctx)
 		pp.cancel()
 		if err != nil {
 			r := s.c.refusal(err, historyWords)
 			s.answerTo(pp.req, r.Code, r.Text)
+		}
+		if pp.req.once {
+			s.settleOnce(pp.req, id, err != nil)
 		}
 		q.mu.Lock()
 		q.pending[0] = pendingPost{}

@@ -110,7 +110,7 @@ func (s *Session) Receive(msg []byte) {
 			case bad != "":
 				s.answer(CodeBadRequest, bad)
 			default:
-				s.do(rq)
+				s.doOnce(rq)
 			}
 			return
 		}

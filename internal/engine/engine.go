@@ -2,8 +2,10 @@
 // connection, as a few small interfaces: a Broker orders and keeps each
 // room's messages and hands them to every node, History reads them back,
 // Presence says who holds which name and who is in which room, Mail
-// keeps private messages between accounts, and Moderation keeps what
-// the people who run rooms decide (moderation.go). A single node is one
+// keeps private messages between accounts, Moderation keeps what the
+// people who run rooms decide (moderation.go), and Receipts remembers
+// the client ids of requests, so that one sent again is carried out
+// once. A single node is one
 // implementation (package memory, the default); several nodes sharing
 // Redis are another (package redis). The chat is the Handler an engine
 // hands everything back to.
@@ -15,6 +17,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"time"
 
 	"wschat/internal/store"
 )
@@ -202,3 +205,25 @@ type Handler interface {
 	// last message it delivered: where to catch up from after a gap.
 	Delivered() map[string]store.ID
 }
+
+// Receipts remembers the client ids of the requests each participant's
+// clients sent, so that a request sent again (its connection lost before
+// the answer came) is carried out once. A participant's ids are kept
+// for ReceiptsFor after its last request, the newest ReceiptsEach of
+// them: a client that sends a request again within both is answered as
+// if it were the first time, and nothing is done twice.
+type Receipts interface {
+	// Take records id as taken from sender, and reports whether it was
+	// new: false means a request with that id was taken already.
+	Take(ctx context.Context, sender, id string) (fresh bool, err error)
+	// Forget undoes Take for a request that was refused, so that the
+	// client may send it again with the same id.
+	Forget(ctx context.Context, sender, id string) error
+}
+
+// The window of Receipts: how many ids a participant's are remembered,
+// and for how long after its last request.
+const (
+	ReceiptsEach = 256
+	ReceiptsFor  = time.Hour
+)

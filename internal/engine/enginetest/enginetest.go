@@ -22,6 +22,7 @@ type Engine interface {
 	engine.History
 	engine.Presence
 	engine.Mail
+	engine.Receipts
 }
 
 // Open returns a fresh engine for one test, within limits, attached to
@@ -61,6 +62,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("Age", func(t *testing.T) { testAge(t, open) })
 	t.Run("Mailboxes", func(t *testing.T) { testMailboxes(t, open) })
 	t.Run("MailBounds", func(t *testing.T) { testMailBounds(t, open) })
+	t.Run("Receipts", func(t *testing.T) { testReceipts(t, open) })
 }
 
 // Recorder is a Handler that keeps what it is handed, for a test to wait

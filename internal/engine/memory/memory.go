@@ -1,6 +1,6 @@
 // Package memory is the engine of a single node: messages are kept in a
 // room log (package store, in memory or on disk), mail in a log of its
-// own, and names and rooms in maps. It is the chat's default engine.
+// own, and names, rooms and client ids in maps. It is the chat's default engine.
 package memory
 
 import (
@@ -12,20 +12,25 @@ import (
 )
 
 // Engine keeps one node's messages, mail and presence. It implements
-// engine.Broker, engine.History, engine.Mail and engine.Presence.
+// engine.Broker, engine.History, engine.Mail, engine.Presence and
+// engine.Receipts.
 type Engine struct {
 	log   *store.Log // the rooms' messages
 	mail  *store.Log // the mailboxes, one "room" each, by owner
 	boxes *Mailboxes
 	h     engine.Handler // set by Attach
 	presence
+	*Receipts
 }
+
+// maxSenders is how many participants' client ids an Engine remembers.
+const maxSenders = 10_000
 
 // New returns an engine that keeps messages in history and mail in mail,
 // with the record of mailboxes boxes. It owns all three from then on:
 // Close closes them.
 func New(history, mail *store.Log, boxes *Mailboxes) *Engine {
-	return &Engine{log: history, mail: mail, boxes: boxes,
+	return &Engine{log: history, mail: mail, boxes: boxes, Receipts: NewReceipts(maxSenders),
 		presence: presence{claims: make(map[string]*claim), rooms: make(map[string]*roomPresence)}}
 }
 

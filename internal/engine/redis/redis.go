@@ -17,6 +17,7 @@
 //     expiry: a crashed node's claims lapse by themselves. Claims are
 //     taken and given up by scripts, so that two nodes never both hold a
 //     name, and giving up a stale claim never frees a newer one.
+//   - A name's client ids, for requests sent again: receipts.go.
 //   - Who is where: wschat:here:ROOM:NODE holds each of the node's
 //     holders in ROOM with its name, wschat:members:ROOM how many holders
 //     each name has in ROOM on every node, wschat:rooms the rooms with
@@ -59,7 +60,7 @@ type Options struct {
 
 // Engine is one node's link to the others through Redis. It implements
 // engine.Broker, engine.History, engine.Mail, engine.Presence and
-// engine.Moderation.
+// engine.Moderation and engine.Receipts.
 type Engine struct {
 	client *resp.Client
 	// reader reads rooms' and mailboxes' history on a connection of its

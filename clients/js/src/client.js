@@ -1,0 +1,521 @@
+// ChatClient: one person's connection to a wschat server, kept up. It
+// connects by name or token, reconnects with backoff and jitter, asks
+// for what it missed with since, hands each message to the app once,
+// and tells the app when something could not be recovered. What the
+// app sends while the connection is down waits in an outbox and goes
+// once the connection is back and has caught up, each request with a
+// client_id of its own that the server carries out once (docs/protocol.md,
+// "Requests sent again"). Refusals reach the app as codes.
+
+import { CLOSE, FOR_NOW, NOT_LET_IN, TOO_BIG, closeWords, parseReason, compareIDs, isID, newClientID, backoff, tokenExpiry } from './protocol.js';
+import { ChatError, httpBase, renewToken, upload } from './http.js';
+
+const TYPING_MS = 2000; // the server passes on one typing event per 2 s
+const TAKEN_RETRY_MS = 90000; // how long a reconnection refused as name-taken keeps trying
+const MAX_OUTBOX = 200; // requests waiting at once
+const MAX_SEEN = 2000; // ids remembered in each room, to hand nothing over twice
+const RETRY_MS = 2000; // the wait before a request refused for now goes again
+const RENEW_MARGIN_MS = 60000; // a token is renewed this long before it runs out (half its life if shorter)
+const OUTBOX_TYPES = new Set(['message', 'private', 'edit', 'delete', 'react']);
+const JOIN_REFUSALS = new Set(['bad-name', 'room-limit', 'same-room', 'unavailable', 'usage']);
+
+/** roomKey is how rooms are told apart: case does not matter. */
+const roomKey = (room) => room.toLowerCase();
+
+export class ChatClient {
+  #opts;
+  #ws = null;
+  #handlers = new Map();
+  #outbox = [];
+  #waiting = new Map(); // client_id → { resolve, reject } of history, search and rooms requests
+  #last = new Map(); // room key → the newest id seen there
+  #seen = new Map(); // room key → the ids handed over there, the oldest first
+  #attempt = 0;
+  #reconnect = 0;
+  #retry = 0;
+  #renew = 0;
+  #welcomeBy = 0; // gives up a connection that brought no welcome in time
+  #takenSince = 0;
+  #lastTyping = 0;
+  #syncID = '';
+  #joining = null;
+  #stopped = false;
+  #ended = null; // the ChatError the client stopped for good with
+  #joinedOnce = false;
+
+  /** The connection's state: idle, connecting, open, reconnecting or closed. */
+  state = 'idle';
+  /** The name, as the server spells it once welcomed. */
+  name = '';
+  room = 'lobby';
+  /** Who is in the room, as the welcome and join and leave events say. */
+  online = [];
+  /** The upload credential of the current connection. */
+  uploadCredential = '';
+  token = '';
+  /** The connection is welcomed and its replay is through: what is sent now comes after it. */
+  caughtUp = false;
+
+  /**
+   * @param {object} opts server (http(s):// or ws(s)://; default this
+   * page's), name or token, room, since, renewToken (async (token) → new
+   * token), WebSocket (a constructor, where there is no global one),
+   * firstRetryMs, maxRetryMs, random, and connectTimeoutMs: how long a
+   * connection may take to bring its welcome before it is given up and
+   * tried again (a socket whose server vanished mid-handshake may
+   * otherwise never say it closed).
+   */
+  constructor(opts = {}) {
+    this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, random: Math.random, ...opts };
+    this.name = opts.name ?? '';
+    this.room = opts.room || 'lobby';
+    this.token = opts.token ?? '';
+    if (opts.since && isID(opts.since)) this.#last.set(roomKey(this.room), opts.since);
+  }
+
+  /** on calls fn with every event of type; it returns a function that stops it. */
+  on(type, fn) {
+    if (!this.#handlers.has(type)) this.#handlers.set(type, new Set());
+    this.#handlers.get(type).add(fn);
+    return () => this.#handlers.get(type)?.delete(fn);
+  }
+
+  #emit(type, ev) {
+    for (const fn of this.#handlers.get(type) ?? []) {
+      try {
+        fn(ev);
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+  }
+
+  #setState(state, detail = {}) {
+    this.state = state;
+    this.#emit('state', { state, ...detail });
+  }
+
+  /** connect opens the connection, and keeps it open until close. */
+  connect() {
+    this.#stopped = false;
+    this.#ended = null;
+    clearTimeout(this.#reconnect);
+    const WS = this.#opts.WebSocket ?? globalThis.WebSocket;
+    if (!WS) throw new Error('wschat: no WebSocket: pass one as the WebSocket option');
+    const ws = new WS(this.#url());
+    this.#ws = ws;
+    this.caughtUp = false;
+    this.#setState('connecting', { again: this.#joinedOnce });
+    ws.onmessage = (e) => {
+      if (ws === this.#ws && typeof e.data === 'string') this.#receive(e.data);
+    };
+    ws.onclose = (e) => {
+      if (ws === this.#ws) this.#closed(e.code, e.reason ?? '');
+    };
+    clearTimeout(this.#welcomeBy);
+    this.#welcomeBy = setTimeout(() => {
+      if (ws !== this.#ws || this.state === 'open') return;
+      this.#ws = null;
+      ws.close();
+      this.#closed(CLOSE.ABNORMAL, '');
+    }, this.#opts.connectTimeoutMs);
+  }
+
+  /** close leaves the chat: no reconnection; what waits in the outbox is refused ('closed'). */
+  close() {
+    this.#stopped = true;
+    this.#stopTimers();
+    const ws = this.#ws;
+    this.#ws = null;
+    ws?.close(CLOSE.NORMAL, 'left');
+    this.#end('closed', 'the client left');
+  }
+
+  /** lastID returns the newest message id seen in room (default: the current one), or ''. */
+  lastID(room = this.room) {
+    return this.#last.get(roomKey(room)) ?? '';
+  }
+
+  #url() {
+    const u = new URL('/ws/chat', httpBase(this.#opts.server));
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    const q = new URLSearchParams({ format: 'json', room: this.room });
+    if (this.token) q.set('token', this.token);
+    else q.set('name', this.name);
+    const since = this.lastID();
+    if (since) q.set('since', since);
+    u.search = q.toString();
+    return u.href;
+  }
+
+  // Sending.
+
+  #sendFrame(text) {
+    if (!this.#ws || this.#ws.readyState !== 1) return false;
+    this.#ws.send(text);
+    return true;
+  }
+
+  /** #queue puts a request in the outbox and returns a promise of its ack; it goes now if it can. */
+  #queue(request) {
+    if (this.#ended) return Promise.reject(this.#ended);
+    if (this.#outbox.length >= MAX_OUTBOX) return Promise.reject(new ChatError('outbox-full', `${MAX_OUTBOX} requests wait already`));
+    return new Promise((resolve, reject) => {
+      const item = { request: { ...request, client_id: request.client_id || newClientID() }, resolve, reject, sent: false };
+      this.#outbox.push(item);
+      this.#emit('outbox', { waiting: this.#outbox.length });
+      if (this.caughtUp) this.#sendItem(item);
+    });
+  }
+
+  #sendItem(item) {
+    item.sent = this.#sendFrame(JSON.stringify(item.request));
+  }
+
+  #flush() {
+    clearTimeout(this.#retry);
+    for (const item of this.#outbox) if (!item.sent) this.#sendItem(item);
+  }
+
+  /** #settle takes the request cid out of the outbox with what answered it; it reports whether one was there. */
+  #settle(cid, answer, err) {
+    const i = this.#outbox.findIndex((x) => x.request.client_id === cid);
+    if (i < 0) return false;
+    const [item] = this.#outbox.splice(i, 1);
+    if (err) item.reject(err);
+    else item.resolve(answer);
+    this.#emit('outbox', { waiting: this.#outbox.length });
+    return true;
+  }
+
+  /**
+   * send sends a message to the room, resolving with its ack ({ client_id,
+   * id }) once the server took it. clientID, if given, is its client_id
+   * (unique: newClientID makes one), so that the app knows its own
+   * message when it comes back.
+   */
+  send(text, { replyTo, clientID } = {}) {
+    return this.#queue({ type: 'message', text, ...(replyTo ? { reply_to: replyTo } : {}), ...(clientID ? { client_id: clientID } : {}) });
+  }
+
+  /** sendPrivate sends a private message to the name to; clientID as in send. */
+  sendPrivate(to, text, { clientID } = {}) {
+    return this.#queue({ type: 'private', to, text, ...(clientID ? { client_id: clientID } : {}) });
+  }
+
+  /** edit gives the app's own message id the text. */
+  edit(id, text) {
+    return this.#queue({ type: 'edit', id, text });
+  }
+
+  /** remove deletes the app's own message id. */
+  remove(id) {
+    return this.#queue({ type: 'delete', id });
+  }
+
+  /** react puts emoji on the message id, or takes it back. */
+  react(id, emoji) {
+    return this.#queue({ type: 'react', id, emoji });
+  }
+
+  /** typing tells the room the person is typing: at most once every 2 s, the rest are not sent. */
+  typing() {
+    const now = Date.now();
+    if (now - this.#lastTyping < TYPING_MS || !this.caughtUp) return false;
+    this.#lastTyping = now;
+    return this.#sendFrame('/typing');
+  }
+
+  /** join moves to room, resolving with its welcome, rejecting with the refusal's code. */
+  join(room) {
+    if (!this.caughtUp) return Promise.reject(new ChatError('offline', 'not connected'));
+    this.#joining?.reject(new ChatError('superseded', `a move to ${room} came after`));
+    return new Promise((resolve, reject) => {
+      this.#joining = { room, resolve, reject };
+      this.#sendFrame(`/join ${room}`);
+    });
+  }
+
+  /** #ask sends a request whose answer is an event carrying its client_id. */
+  #ask(request) {
+    if (!this.caughtUp) return Promise.reject(new ChatError('offline', 'not connected'));
+    const cid = newClientID();
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(cid, { resolve, reject });
+      this.#sendFrame(JSON.stringify({ ...request, client_id: cid }));
+    });
+  }
+
+  /** history resolves with the page of the room's messages before before ({ messages, more, before }). */
+  history({ before, limit } = {}) {
+    return this.#ask({ type: 'history', ...(before ? { before } : {}), ...(limit ? { limit } : {}) });
+  }
+
+  /** search resolves with the room's messages that say text. */
+  search(text, before) {
+    return this.#ask({ type: 'search', text, ...(before ? { before } : {}) });
+  }
+
+  /** rooms resolves with the rooms, with unread counts after the ids seen names ({ room: id }). */
+  rooms(seen = {}) {
+    return this.#ask({ type: 'rooms', seen });
+  }
+
+  /**
+   * uploadFile shares file in the room, or with the person to, resolving
+   * with { name, size, type, url } once kept; onProgress and signal as
+   * in http.js's upload.
+   */
+  uploadFile(file, { to, name, onProgress, signal } = {}) {
+    const credential = this.token || this.uploadCredential;
+    if (!credential) return Promise.reject(new ChatError('offline', 'not connected: no upload credential yet'));
+    return upload(this.#opts.server, file, to ? { to } : { room: this.room }, credential, { name, onProgress, signal });
+  }
+
+  /** renew takes a new token now: reconnections use it, and the open connection sends it with /token. */
+  renew(token) {
+    this.token = token;
+    this.#emit('token', { token });
+    if (this.#ws && this.state === 'open') this.#sendFrame(`/token ${token}`);
+    this.#scheduleRenew();
+  }
+
+  #scheduleRenew() {
+    clearTimeout(this.#renew);
+    const exp = this.token ? tokenExpiry(this.token) : 0;
+    if (!exp) return;
+    const left = exp - Date.now();
+    const wait = Math.max(0, left - Math.min(RENEW_MARGIN_MS, left / 2));
+    this.#renew = setTimeout(() => this.#renewNow(), wait);
+  }
+
+  async #renewNow() {
+    try {
+      const fresh = this.#opts.renewToken
+        ? await this.#opts.renewToken(this.token)
+        : (await renewToken(this.#opts.server, this.token)).token;
+      if (!this.#stopped) this.renew(fresh);
+    } catch (e) {
+      this.#emit('refusal', { code: e.code ?? 'token-refused', text: e.message });
+      if (!this.#stopped && tokenExpiry(this.token) > Date.now()) this.#renew = setTimeout(() => this.#renewNow(), 10000);
+    }
+  }
+
+  // Receiving.
+
+  #receive(data) {
+    let ev;
+    try {
+      ev = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (ev === null || typeof ev !== 'object' || typeof ev.type !== 'string') return;
+    const cid = typeof ev.client_id === 'string' ? ev.client_id : '';
+    switch (ev.type) {
+      case 'welcome':
+        this.#welcomed(ev);
+        return;
+      case 'message':
+      case 'file':
+        if (!this.#fresh(ev.room, ev.id)) return;
+        if (cid) this.#settle(cid, { client_id: cid, id: ev.id });
+        break;
+      case 'edit':
+      case 'delete':
+      case 'react':
+        if (!this.#fresh(ev.room, ev.action_id)) return;
+        if (cid) this.#settle(cid, { client_id: cid, id: ev.action_id });
+        break;
+      case 'private':
+        if (ev.id && !this.#fresh('\u0000private', ev.id, false)) return;
+        if (cid) this.#settle(cid, { client_id: cid, id: ev.id ?? '' });
+        break;
+      case 'ack':
+        this.#settle(cid, { client_id: cid, id: ev.id ?? '', repeat: ev.repeat === true });
+        return;
+      case 'rooms':
+      case 'history':
+      case 'search':
+        if (cid === this.#syncID && cid) {
+          this.#caughtUp();
+          return;
+        }
+        if (this.#answer(cid, ev)) return;
+        break;
+      case 'error':
+        this.#refused(cid, ev);
+        return;
+      case 'notice':
+        if (this.#joining && JOIN_REFUSALS.has(ev.code)) {
+          this.#joining.reject(new ChatError(ev.code, ev.text));
+          this.#joining = null;
+        }
+        break;
+      case 'join':
+      case 'leave':
+        if (typeof ev.room === 'string' && roomKey(ev.room) === roomKey(this.room)) {
+          this.online = this.online.filter((n) => n !== ev.name);
+          if (ev.type === 'join') this.online.push(ev.name);
+        }
+        break;
+    }
+    this.#emit(ev.type, ev);
+  }
+
+  /** #fresh records id as handed over in room, and reports false when it was already. */
+  #fresh(room, id, advance = true) {
+    if (!isID(id)) return true;
+    const k = roomKey(typeof room === 'string' ? room : this.room);
+    let seen = this.#seen.get(k);
+    if (!seen) this.#seen.set(k, (seen = new Set()));
+    if (seen.has(id)) return false;
+    seen.add(id);
+    if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value);
+    if (advance && compareIDs(id, this.#last.get(k) ?? '0-0') > 0) this.#last.set(k, id);
+    return true;
+  }
+
+  #answer(cid, ev) {
+    const w = this.#waiting.get(cid);
+    if (!w) return false;
+    this.#waiting.delete(cid);
+    w.resolve(ev);
+    return true;
+  }
+
+  #welcomed(ev) {
+    clearTimeout(this.#welcomeBy);
+    const again = this.#joinedOnce;
+    const moved = this.state === 'open';
+    Object.assign(this, { name: ev.name ?? this.name, room: ev.room || this.room, uploadCredential: ev.upload ?? '' });
+    this.online = Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [];
+    this.#joinedOnce = true;
+    this.#attempt = 0;
+    this.#takenSince = 0;
+    this.#setState('open', { again });
+    this.#emit('welcome', { ...ev, again, moved });
+    if (ev.recovered === false) this.#emit('gap', { room: this.room });
+    if (this.#joining) {
+      this.#joining.resolve(ev);
+      this.#joining = null;
+    }
+    this.#scheduleRenew();
+    // The server answers a request after the replay: the answer to this
+    // one says the replay is through.
+    this.caughtUp = false;
+    this.#syncID = newClientID();
+    this.#sendFrame(JSON.stringify({ type: 'rooms', client_id: this.#syncID }));
+  }
+
+  #caughtUp() {
+    this.#syncID = '';
+    this.caughtUp = true;
+    this.#emit('caughtup', { room: this.room });
+    this.#flush();
+  }
+
+  #refused(cid, ev) {
+    const code = typeof ev.code === 'string' ? ev.code : 'unknown';
+    if (cid && cid === this.#syncID) {
+      this.#caughtUp(); // refused after the replay all the same
+      return;
+    }
+    const w = this.#waiting.get(cid);
+    if (w) {
+      this.#waiting.delete(cid);
+      w.reject(new ChatError(code, ev.text));
+      return;
+    }
+    const item = this.#outbox.find((x) => x.request.client_id === cid);
+    if (item && FOR_NOW.has(code)) {
+      item.sent = false;
+      this.#emit('refusal', { code, text: ev.text, for_now: true, client_id: cid });
+      clearTimeout(this.#retry);
+      this.#retry = setTimeout(() => this.caughtUp && this.#flush(), RETRY_MS);
+      return;
+    }
+    if (item) {
+      // A deletion sent again after a reconnection that finds its message gone is done.
+      if (item.request.type === 'delete' && code === 'no-such-message') this.#settle(cid, { client_id: cid, id: '' });
+      else this.#settle(cid, null, new ChatError(code, ev.text));
+      return;
+    }
+    this.#emit('refusal', { code, text: ev.text });
+  }
+
+  // Closing and coming back.
+
+  #closed(code, reason) {
+    const wasWelcomed = this.state === 'open';
+    this.#ws = null;
+    this.caughtUp = false;
+    for (const [, w] of this.#waiting) w.reject(new ChatError('disconnected', 'the connection was lost'));
+    this.#waiting.clear();
+    this.#joining?.reject(new ChatError('disconnected', 'the connection was lost'));
+    this.#joining = null;
+    clearTimeout(this.#retry);
+    if (code === CLOSE.TOO_BIG) {
+      const item = [...this.#outbox].reverse().find((x) => x.sent);
+      if (item) this.#settle(item.request.client_id, null, new ChatError(TOO_BIG, closeWords[code]));
+    }
+    for (const item of this.#outbox) item.sent = false;
+    if (this.#stopped) return;
+    const r = parseReason(reason);
+    const words = r.words || closeWords[code] || '';
+    if (code === CLOSE.POLICY && NOT_LET_IN.has(r.code)) {
+      this.#letInAgain(r.code, words);
+      return;
+    }
+    if (code === CLOSE.POLICY && !wasWelcomed && r.code) {
+      if (!(this.#joinedOnce && r.code === 'name-taken')) {
+        this.#end(r.code, words);
+        return;
+      }
+      this.#takenSince ||= Date.now();
+      if (Date.now() - this.#takenSince > TAKEN_RETRY_MS) {
+        this.#end(r.code, words);
+        return;
+      }
+    }
+    this.#emit('disconnected', { code, reason: r.code, text: words, welcomed: wasWelcomed });
+    this.#later(r.code, words);
+  }
+
+  #later(code, words) {
+    const delay = backoff(this.#attempt++, this.#opts.firstRetryMs, this.#opts.maxRetryMs, this.#opts.random);
+    this.#setState('reconnecting', { delay, code, text: words, attempt: this.#attempt });
+    this.#reconnect = setTimeout(() => this.connect(), delay);
+  }
+
+  /** #letInAgain asks the app for a new token after the server refused the one it had. */
+  async #letInAgain(code, words) {
+    if (!this.#opts.renewToken) {
+      this.#end(code, words);
+      return;
+    }
+    try {
+      this.token = await this.#opts.renewToken(this.token);
+      this.#emit('token', { token: this.token });
+      if (!this.#stopped) this.#later(code, words);
+    } catch {
+      this.#end(code, words);
+    }
+  }
+
+  /** #end stops for good: the app is told why, by code, and what waits is refused with it. */
+  #end(code, words) {
+    this.#stopped = true;
+    this.#stopTimers();
+    this.caughtUp = false;
+    this.#ended = new ChatError(code, words);
+    this.#setState('closed', { code, text: words });
+    for (const item of this.#outbox.splice(0)) item.reject(this.#ended);
+  }
+
+  #stopTimers() {
+    for (const t of [this.#reconnect, this.#retry, this.#renew, this.#welcomeBy]) clearTimeout(t);
+  }
+}
