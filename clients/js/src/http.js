@@ -73,17 +73,21 @@ export function renewToken(server, token) {
  * person (where.to) with the credential (the welcome's upload credential,
  * or the account's token), and resolves with the shared file's
  * { name, size, type, url }, its url absolute. onProgress(sent, total)
- * follows it where the platform tells (XMLHttpRequest); signal cancels it
- * (a ChatError 'aborted').
+ * follows it where the platform tells (XMLHttpRequest). signal cancels
+ * it: aborting the request alone cannot take back the bytes already
+ * handed to the network, so the server is asked to stop reading the
+ * upload (DELETE /files/uploads/KEY), and the promise rejects with a
+ * ChatError 'aborted' when nothing was kept, or 'already-shared' when
+ * the whole file had arrived and is shared.
  */
 export function upload(server, file, where, credential, { name, onProgress, signal } = {}) {
-  const q = new URLSearchParams({ name: name ?? file.name ?? 'file' });
-  if (where.to) q.set('to', where.to);
-  else q.set('room', where.room);
-  const url = `${httpBase(server)}/files?${q}`;
+  const key = newUploadKey();
+  const to = where.to ? { to: where.to } : { room: where.room };
+  const url = `${httpBase(server)}/files?${new URLSearchParams({ ...to, name: name ?? file.name ?? 'file', upload: key })}`;
   const done = (info) => ({ ...info, url: new URL(info.url, url).href });
   if (signal?.aborted) return Promise.reject(new ChatError('aborted', 'the upload was cancelled'));
-  if (typeof XMLHttpRequest === 'undefined') return uploadByFetch(url, file, credential, signal, onProgress).then(done);
+  const cancel = () => cancelUpload(server, key, to, credential);
+  if (typeof XMLHttpRequest === 'undefined') return uploadByFetch(url, file, credential, signal, onProgress, cancel).then(done);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', url);
@@ -96,20 +100,43 @@ export function upload(server, file, where, credential, { name, onProgress, sign
       else reject(new ChatError(body.code ?? `http-${xhr.status}`, body.error ?? xhr.statusText, xhr.status));
     };
     xhr.onerror = () => reject(new ChatError('network', 'the upload could not reach the server'));
-    xhr.onabort = () => reject(new ChatError('aborted', 'the upload was cancelled'));
+    xhr.onabort = () => cancel().then(reject);
     signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(file);
   });
 }
 
+/** newUploadKey names an upload, so that it can be cancelled. */
+function newUploadKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * cancelUpload asks the server to stop reading the upload named key, and
+ * returns the ChatError that says how it ended.
+ */
+async function cancelUpload(server, key, to, credential) {
+  let resp;
+  try {
+    resp = await fetch(`${httpBase(server)}/files/uploads/${key}?${new URLSearchParams(to)}`, {
+      method: 'DELETE', headers: { Authorization: `Bearer ${credential}` },
+    });
+  } catch {
+    // The server is away: it stops reading when the connection goes.
+  }
+  if (resp?.status === 409) return new ChatError('already-shared', 'the file had reached the server whole before the cancel: it is shared', 409);
+  return new ChatError('aborted', 'the upload was cancelled: nothing was kept');
+}
+
 /** uploadByFetch is upload where there is no XMLHttpRequest (Node): progress at the start and the end only. */
-async function uploadByFetch(url, file, credential, signal, onProgress) {
+async function uploadByFetch(url, file, credential, signal, onProgress, cancel) {
   onProgress?.(0, file.size);
   let resp;
   try {
     resp = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${credential}` }, body: file, signal });
   } catch (e) {
-    if (signal?.aborted) throw new ChatError('aborted', 'the upload was cancelled');
+    if (signal?.aborted) throw await cancel();
     throw new ChatError('network', e?.message ?? 'the upload could not reach the server');
   }
   if (resp.status !== 201) throw await refusal(resp);

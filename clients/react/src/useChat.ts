@@ -279,7 +279,9 @@ export function useChat(session: Session | null) {
       });
     } catch (e) {
       const err = e as ChatError;
-      const text = err.code === 'aborted' ? `Sharing ${file.name} was cancelled` : `Could not share ${file.name}: ${err.code}`;
+      const text = err.code === 'aborted' ? `Sharing ${file.name} was cancelled: nobody got it`
+        : err.code === 'already-shared' ? `${file.name} had reached the server whole before the cancel: it is shared`
+          : `Could not share ${file.name}: ${err.code}`;
       setView((v) => ({ ...v, lines: { ...v.lines, [conv]: put(v.lines[conv], { key: newClientID(), name: '', text, notice: true }) } }));
     } finally {
       setView((v) => ({ ...v, upload: null }));
