@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,8 +74,32 @@ type bigNode struct {
 	cmd      *exec.Cmd
 	addr     string
 	metrics  string
+	logs     *syncBuffer
 	members  int   // receivers on it, and the sender on the first
 	rssStart int64 // KiB, before any connection
+}
+
+// diagnosis is what the node says of connections it has not kept: its
+// counts of refusals and drops, and its first and last warnings.
+func (n *bigNode) diagnosis(b *testing.B) string {
+	var out []string
+	for name, v := range scrape(b, remoteMetrics(b, n.metrics)) {
+		if v > 0 && (strings.Contains(name, "refused") || strings.Contains(name, "drops") || name == "wschat_connections") {
+			out = append(out, fmt.Sprintf("%s %v", name, v))
+		}
+	}
+	slices.Sort(out)
+	var warnings []string
+	for line := range strings.Lines(n.logs.String()) {
+		if !strings.Contains(line, "level=INFO") {
+			warnings = append(warnings, line)
+		}
+	}
+	if len(warnings) > 10 {
+		warnings = append(warnings[:5], warnings[len(warnings)-5:]...)
+	}
+	out = append(out, warnings...)
+	return strings.Join(out, "\n")
 }
 
 // bigChild is one child process of receivers, its commands and replies.
@@ -93,9 +118,9 @@ func (r *bigRoom) startNodes(b *testing.B, n int) {
 		if i < r.conns%n {
 			members++
 		}
-		cmd, addr, logs := startBinary(b, bin, "-redis", r.redis.URL("", ""),
+		cmd, addr, logs := startBinary(b, bin, "-redis", r.redis.URL("", ""), "-redis-ttl", "2m",
 			"-max-conns", strconv.Itoa(members+100), "-ping-interval", "1h")
-		r.nodes = append(r.nodes, &bigNode{cmd: cmd, addr: addr, metrics: metricsAddr(b, logs),
+		r.nodes = append(r.nodes, &bigNode{cmd: cmd, addr: addr, metrics: metricsAddr(b, logs), logs: logs,
 			members: members, rssStart: rssKiB(b, cmd.Process.Pid)})
 	}
 	r.nodes[0].members++
@@ -185,7 +210,12 @@ func (r *bigRoom) run(b *testing.B) {
 	r.awaitJoins(b)
 	r.send(b, r.phases[0])
 	r.await(b, r.phases[0].messages(), 10*time.Minute)
-	b.Logf("the first message reached every receiver %v after the first connection", time.Since(began).Round(time.Second))
+	var mib []string
+	for _, n := range r.nodes {
+		mib = append(mib, fmt.Sprintf("%.0f", scrape(b, remoteMetrics(b, n.metrics))["wschat_sent_bytes_total"]/(1<<20)))
+	}
+	b.Logf("the first message reached every receiver %v after the first connection; MiB sent by each node: %s",
+		time.Since(began).Round(time.Second), strings.Join(mib, ", "))
 	r.reportMemory(b)
 	sent := r.phases[0].messages()
 	for _, p := range r.phases[1:] {
@@ -203,12 +233,19 @@ func (r *bigRoom) run(b *testing.B) {
 // members.
 func (r *bigRoom) awaitJoins(b *testing.B) {
 	for i, n := range r.nodes {
-		var joins float64
-		if !eventuallyWithin(5*time.Minute, func() bool {
-			joins = scrape(b, remoteMetrics(b, n.metrics))["wschat_joins_total"]
-			return joins >= float64(n.members)
-		}) {
-			b.Fatalf("node %d counted %v joins of %d", i, joins, n.members)
+		var joins, refused float64
+		eventuallyWithin(5*time.Minute, func() bool {
+			m := scrape(b, remoteMetrics(b, n.metrics))
+			joins, refused = m["wschat_joins_total"], 0
+			for name, v := range m {
+				if strings.HasPrefix(name, "wschat_refused_total") {
+					refused += v
+				}
+			}
+			return joins >= float64(n.members) || refused > 0
+		})
+		if joins < float64(n.members) {
+			b.Fatalf("node %d counted %v joins of %d:\n%s", i, joins, n.members, n.diagnosis(b))
 		}
 	}
 }
@@ -241,8 +278,12 @@ func (r *bigRoom) await(b *testing.B, n int, within time.Duration) {
 		short, closed = short+p.Short, closed+p.Closed
 	}
 	if short > 0 {
-		b.Fatalf("%d of %d receivers have fewer than %d messages after %v (%d of them closed by the server)",
-			short, r.conns, n, within, closed)
+		var nodes []string
+		for i, n := range r.nodes {
+			nodes = append(nodes, fmt.Sprintf("node %d:\n%s", i, n.diagnosis(b)))
+		}
+		b.Fatalf("%d of %d receivers have fewer than %d messages after %v (%d of them closed by the server)\n%s",
+			short, r.conns, n, within, closed, strings.Join(nodes, "\n"))
 	}
 }
 
