@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -252,3 +253,44 @@ func (h latencyHist) String() string {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// TestLatencyHistQuantiles checks the histogram children send: its
+// quantiles are within its 1% of the exact ones, after a merge too.
+func TestLatencyHistQuantiles(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		latencies func(i int) time.Duration
+		n         int
+		p50, p99  time.Duration
+	}{
+		{"even 1 to 1000 ms", func(i int) time.Duration { return time.Duration(i+1) * time.Millisecond }, 1000, 500 * time.Millisecond, 990 * time.Millisecond},
+		{"one value", func(int) time.Duration { return 7 * time.Millisecond }, 10, 7 * time.Millisecond, 7 * time.Millisecond},
+		{"a slow hundredth", func(i int) time.Duration {
+			if i%100 == 99 {
+				return 3 * time.Second
+			}
+			return 2 * time.Millisecond
+		}, 10000, 2 * time.Millisecond, 2 * time.Millisecond},
+		{"under a microsecond", func(int) time.Duration { return 10 * time.Nanosecond }, 5, time.Microsecond, time.Microsecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := latencyHist{}, latencyHist{}
+			for i := range tc.n {
+				[]latencyHist{a, b}[i%2].add(tc.latencies(i))
+			}
+			a.merge(b)
+			if a.count() != int64(tc.n) {
+				t.Fatalf("count %d, want %d", a.count(), tc.n)
+			}
+			for _, q := range []struct {
+				q    float64
+				want time.Duration
+			}{{0.5, tc.p50}, {0.99, tc.p99}} {
+				got := a.quantile(q.q)
+				if got < q.want || float64(got) > float64(q.want)*1.0201 {
+					t.Errorf("quantile %v = %v, want %v to 2%% above", q.q, got, q.want)
+				}
+			}
+		})
+	}
+}
