@@ -4,12 +4,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net"
-	"net/http"
 	"os"
 	"slices"
 	"sync"
@@ -25,6 +25,7 @@ import (
 // child dials its receivers, and answers the parent's commands, one a
 // line on standard input, with one JSON line each on file descriptor 3:
 //
+//	(at start)        once every receiver has its welcome: bigProgress
 //	await N SECONDS   wait until every receiver has N benchmark messages:
 //	                  bigProgress
 //	report            the latencies, by phase and node: bigReport; the
@@ -46,11 +47,14 @@ type bigChildSpec struct {
 }
 
 // bigProgress answers await: how many receivers have fewer messages than
-// asked, and how many of those the server has closed.
+// asked, and how many of those the server has closed. The first reply,
+// once every receiver has joined, says how many joins were refused and
+// tried again.
 type bigProgress struct {
 	Reached int
 	Short   int
 	Closed  int
+	Refused int
 }
 
 // bigReport is a child's latencies: Hist[phase][node].
@@ -70,13 +74,13 @@ func runBigChild(spec string) int {
 	for _, n := range s.Phases {
 		want += n
 	}
-	rs, err := dialBigReceivers(s, int64(want))
+	rs, refused, err := dialBigReceivers(s, int64(want))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	enc := json.NewEncoder(out)
-	enc.Encode(bigProgress{Reached: 0})
+	enc.Encode(bigProgress{Refused: refused})
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
 		var n, secs int
@@ -96,13 +100,14 @@ func runBigChild(spec string) int {
 
 // dialBigReceivers opens the child's connections at its rate, a few at a
 // time, each reading from the moment it is open.
-func dialBigReceivers(s bigChildSpec, want int64) ([]*benchReceiver, error) {
+func dialBigReceivers(s bigChildSpec, want int64) ([]*benchReceiver, int, error) {
 	rs := make([]*benchReceiver, s.To-s.From)
 	var (
-		next  atomic.Int64
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
+		rejoined atomic.Int64
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		first    error
 	)
 	start := time.Now()
 	for range 16 {
@@ -113,7 +118,8 @@ func dialBigReceivers(s bigChildSpec, want int64) ([]*benchReceiver, error) {
 					return
 				}
 				time.Sleep(time.Until(start.Add(time.Duration(float64(i) / s.Rate * float64(time.Second)))))
-				c, err := dialBigReceiver(s.Source, s.Nodes[(s.From+i)%len(s.Nodes)], fmt.Sprintf("r%d", s.From+i))
+				c, refused, err := dialBigReceiver(s.Source, s.Nodes[(s.From+i)%len(s.Nodes)], fmt.Sprintf("r%d", s.From+i))
+				rejoined.Add(int64(refused))
 				if err != nil {
 					mu.Lock()
 					first = cmp.Or(first, err)
@@ -127,33 +133,52 @@ func dialBigReceivers(s bigChildSpec, want int64) ([]*benchReceiver, error) {
 		})
 	}
 	wg.Wait()
-	return rs, first
+	return rs, int(rejoined.Load()), first
 }
 
 // dialBigReceiver joins the chat on addr as name from the loopback
-// address source, trying three times: a node busy with a crowd's arrival
-// may be slow to answer.
-func dialBigReceiver(source, addr, name string) (*wsClient, error) {
+// address source, and reads its welcome. It tries five times, a second
+// apart, as the page does: a node busy with a crowd's arrival may be slow
+// to answer, and refuses a join whose calls to Redis take too long. It
+// returns the client and how many times it was refused.
+func dialBigReceiver(source, addr, name string) (*wsClient, int, error) {
 	d := net.Dialer{Timeout: time.Minute, LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}
 	var err error
-	for range 3 {
-		var nc net.Conn
-		if nc, err = d.Dial("tcp", addr); err != nil {
-			continue
+	for try := range 5 {
+		if try > 0 {
+			time.Sleep(time.Second)
 		}
 		var c *wsClient
-		var resp *http.Response
-		c, resp, err = handshakeOver(nc, addr, "/ws/chat?name="+name, nil)
-		if c != nil {
-			c.nc.SetDeadline(time.Time{})
-			return c, nil
-		}
-		nc.Close()
-		if err == nil {
-			return nil, fmt.Errorf("join %s on %s: %s", name, addr, resp.Status)
+		if c, err = joinBig(d, addr, name); err == nil {
+			return c, try, nil
 		}
 	}
-	return nil, fmt.Errorf("join %s on %s from %s: %w", name, addr, source, err)
+	return nil, 5, fmt.Errorf("join %s on %s from %s: %w", name, addr, d.LocalAddr, err)
+}
+
+// joinBig is one try of dialBigReceiver.
+func joinBig(d net.Dialer, addr, name string) (*wsClient, error) {
+	nc, err := d.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	c, resp, err := handshakeOver(nc, addr, "/ws/chat?name="+name, nil)
+	if err == nil && c == nil {
+		err = fmt.Errorf("status %s", resp.Status)
+	}
+	if err == nil {
+		c.nc.SetDeadline(time.Now().Add(time.Minute))
+		var p []byte
+		if _, p, err = c.receive(); err == nil && !bytes.HasPrefix(p, []byte("* welcome, ")) {
+			err = fmt.Errorf("refused: %q", p)
+		}
+	}
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	c.nc.SetDeadline(time.Time{})
+	return c, nil
 }
 
 // awaitReceivers waits up to within until every receiver has n messages.
