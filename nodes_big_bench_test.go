@@ -28,7 +28,7 @@ import (
 // each node's resident memory per connection. It runs only with
 // WSCHAT_BIG=1; WSCHAT_BIG_CONNS sets the receivers (100,000),
 // WSCHAT_BIG_NODES the nodes (one for every 17,000 receivers) and
-// WSCHAT_BIG_DIAL_RATE how many connections open a second (1,000).
+// WSCHAT_BIG_DIAL_RATE how many connections open a second (300).
 //
 //	WSCHAT_BIG=1 go test -run '^$' -bench BigRoom -benchtime 1x -timeout 2h
 func BenchmarkBigRoom(b *testing.B) {
@@ -38,7 +38,7 @@ func BenchmarkBigRoom(b *testing.B) {
 	conns := envInt(b, "WSCHAT_BIG_CONNS", 100000)
 	r := &bigRoom{
 		conns:    conns,
-		dialRate: float64(envInt(b, "WSCHAT_BIG_DIAL_RATE", 1000)),
+		dialRate: float64(envInt(b, "WSCHAT_BIG_DIAL_RATE", 300)),
 		phases:   []bigPhase{{1, 1}, {1, 20}, {10, 10}},
 	}
 	r.startNodes(b, envInt(b, "WSCHAT_BIG_NODES", (conns+16999)/17000))
@@ -201,7 +201,7 @@ func (c *bigChild) reply(b *testing.B, within time.Duration, v any) {
 func (r *bigRoom) run(b *testing.B) {
 	b.Logf("load average at the start: %s", loadAverage())
 	began := time.Now()
-	ramp := time.Duration(float64(r.conns)/r.dialRate*3)*time.Second + 2*time.Minute
+	ramp := time.Duration(float64(r.conns)/r.dialRate*5)*time.Second + 5*time.Minute
 	refused := 0
 	for _, c := range r.children {
 		var ready bigProgress
