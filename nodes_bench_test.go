@@ -91,11 +91,14 @@ func (t *nodesTarget) close() {
 	}
 }
 
-// redisCPU is the CPU time the Redis server has used, user and system, in
+// redisCPU is the CPU time the Redis server has used; see procCPU.
+func (t *nodesTarget) redisCPU() time.Duration { return procCPU(t.redis.Pid()) }
+
+// procCPU is the CPU time the process pid has used, user and system, in
 // clock ticks of 10 ms (from /proc/PID/stat), or -1 where it cannot be
 // read.
-func (t *nodesTarget) redisCPU() time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.redis.Pid()))
+func procCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return -1
 	}
