@@ -18,15 +18,25 @@ import (
 
 const protocolDoc = "docs/protocol.md"
 
-// transcripts returns the document's transcript blocks, each as its lines.
-func transcripts(t *testing.T, doc string) [][]string {
+// transcript is one transcript block: its lines, and whether the server
+// it is played against has tokens ("```transcript tokens").
+type transcript struct {
+	tokens bool
+	lines  []string
+}
+
+// transcripts returns the document's transcript blocks.
+func transcripts(t *testing.T, doc string) []transcript {
 	t.Helper()
-	var out [][]string
-	for _, m := range regexp.MustCompile("(?s)```transcript\n(.*?)```").FindAllStringSubmatch(doc, -1) {
-		out = append(out, strings.Split(strings.TrimSuffix(m[1], "\n"), "\n"))
+	var out []transcript
+	for _, m := range regexp.MustCompile("(?s)```transcript( tokens)?\n(.*?)```").FindAllStringSubmatch(doc, -1) {
+		out = append(out, transcript{tokens: m[1] != "", lines: strings.Split(strings.TrimSuffix(m[2], "\n"), "\n")})
 	}
 	if len(out) == 0 {
 		t.Fatalf("%s has no transcripts", protocolDoc)
+	}
+	if opened := strings.Count(doc, "```transcript"); opened != len(out) {
+		t.Fatalf("%s opens %d transcripts, of which %d read: one is not closed, or says more than tokens", protocolDoc, opened, len(out))
 	}
 	return out
 }
@@ -35,7 +45,7 @@ func transcripts(t *testing.T, doc string) [][]string {
 // alike, where "*" matches any value present; other frames exactly, or
 // up to a final "*".
 func sameFrame(want, got string) bool {
-	if strings.HasPrefix(want, "{") || (strings.HasPrefix(want, "20") && strings.Contains(want, "{")) {
+	if strings.HasPrefix(want, "{") || httpJSON.MatchString(want) {
 		return sameJSONFrame(want, got)
 	}
 	if prefix, ok := strings.CutSuffix(want, "*"); ok {
@@ -43,6 +53,9 @@ func sameFrame(want, got string) bool {
 	}
 	return want == got
 }
+
+// httpJSON is an HTTP answer with a JSON body: "STATUS {...}".
+var httpJSON = regexp.MustCompile(`^[1-5][0-9][0-9] \{`)
 
 // sameJSONFrame compares JSON frames, or HTTP answers "STATUS {...}".
 func sameJSONFrame(want, got string) bool {
@@ -55,10 +68,23 @@ func sameJSONFrame(want, got string) bool {
 	return docMatches(w, g)
 }
 
-// docMatches compares decoded JSON; "*" in want matches anything.
+// docMatches compares decoded JSON, lists item by item; "*" in want
+// matches anything.
 func docMatches(want, got any) bool {
 	if want == "*" {
 		return got != nil
+	}
+	if wl, ok := want.([]any); ok {
+		gl, ok := got.([]any)
+		if !ok || len(wl) != len(gl) {
+			return false
+		}
+		for i := range wl {
+			if !docMatches(wl[i], gl[i]) {
+				return false
+			}
+		}
+		return true
 	}
 	wm, ok := want.(map[string]any)
 	if !ok {
@@ -76,12 +102,13 @@ func docMatches(want, got any) bool {
 	return true
 }
 
-// httpLine answers a transcript's HTTP request, "GET /path", as
-// "STATUS BODY".
+// httpLine answers a transcript's HTTP request, "METHOD /path [BODY]",
+// as "STATUS BODY".
 func httpLine(t *testing.T, addr, line string) string {
 	t.Helper()
-	method, path, _ := strings.Cut(line, " ")
-	req, err := http.NewRequest(method, "http://"+addr+path, nil)
+	method, rest, _ := strings.Cut(line, " ")
+	path, body, _ := strings.Cut(rest, " ")
+	req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,23 +117,30 @@ func httpLine(t *testing.T, addr, line string) string {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.Status[:3] + " " + string(bytes.TrimSpace(body))
+	answer, _ := io.ReadAll(resp.Body)
+	return strings.TrimSpace(resp.Status[:3] + " " + string(bytes.TrimSpace(answer)))
 }
 
 // TestProtocolDoc plays each transcript of the protocol reference against
 // a server of its own, in order: what each client sends, and what it must
-// receive next.
+// receive next. A client that never connects makes HTTP requests. Against
+// a server with tokens, root is an administrator, and TOKEN in what a
+// client sends is a token for the client's name.
 func TestProtocolDoc(t *testing.T) {
 	doc, err := os.ReadFile(protocolDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, lines := range transcripts(t, string(doc)) {
-		_, addr := startServer(t, testConfig())
+	for i, tr := range transcripts(t, string(doc)) {
+		cfg := testConfig()
+		if tr.tokens {
+			tokensOn(t, &cfg)
+			cfg.Admins = []string{"root"}
+		}
+		_, addr := startServer(t, cfg)
 		clients := map[string]*inbox{}
-		var httpAnswer string
-		for _, line := range lines {
+		httpAnswers := map[string]string{}
+		for _, line := range tr.lines {
 			who, rest, ok := strings.Cut(line, "> ")
 			sends := ok && !strings.Contains(who, " ")
 			if !sends {
@@ -115,16 +149,19 @@ func TestProtocolDoc(t *testing.T) {
 			if !ok || strings.Contains(who, " ") {
 				t.Fatalf("transcript %d: %q is neither NAME> nor NAME<", i+1, line)
 			}
+			if sends && tr.tokens {
+				rest = strings.ReplaceAll(rest, "TOKEN", contractToken(t, who))
+			}
 			switch {
-			case sends && who == "http":
-				httpAnswer = httpLine(t, addr, rest)
 			case sends && strings.HasPrefix(rest, "connect "):
 				clients[who] = listen(dial(t, addr, strings.TrimPrefix(rest, "connect ")))
+			case sends && clients[who] == nil:
+				httpAnswers[who] = httpLine(t, addr, rest)
 			case sends:
 				clients[who].c.sendText(rest)
-			case who == "http":
-				if !sameFrame(rest, httpAnswer) {
-					t.Errorf("transcript %d: HTTP answered\n\t%s\nthe document says\n\t%s", i+1, httpAnswer, rest)
+			case clients[who] == nil:
+				if !sameFrame(rest, httpAnswers[who]) {
+					t.Errorf("transcript %d: HTTP answered %s\n\t%s\nthe document says\n\t%s", i+1, who, httpAnswers[who], rest)
 				}
 			default:
 				if got := clients[who].next(t); !sameFrame(rest, got) {
@@ -135,30 +172,40 @@ func TestProtocolDoc(t *testing.T) {
 	}
 }
 
-// TestProtocolDocCodes: every code of the chat's, the accounts API's and
-// the uploads' is in the protocol reference, in backquotes.
+// TestProtocolDocCodes: every code of the chat's, the accounts API's,
+// the uploads', the key directory's and the administrators' API's is in
+// the protocol reference, in backquotes.
 func TestProtocolDocCodes(t *testing.T) {
 	doc, err := os.ReadFile(protocolDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sources := map[string]*regexp.Regexp{
-		"internal/chat/codes.go": regexp.MustCompile(`Code\s*=\s*"([a-z-]+)"`),
-		"internal/auth/api.go":   regexp.MustCompile(`Error\(w, http\.Status\w+, "([a-z-]+)"`),
-		"upload.go":              regexp.MustCompile(`code\w+\s*=\s*"([a-z-]+)"`),
+	declared := regexp.MustCompile(`code\w+\s*=\s*"([a-z-]+)"`)
+	answered := regexp.MustCompile(`Error\(w, http\.Status\w+, "([a-z-]+)"`)
+	sources := []struct {
+		file  string
+		re    *regexp.Regexp
+		least int // how many codes it has at the least
+	}{
+		{"internal/chat/codes.go", regexp.MustCompile(`Code\s*=\s*"([a-z-]+)"`), 40},
+		{"internal/auth/api.go", answered, 5},
+		{"upload.go", declared, 7},
+		{"uploadcancel.go", declared, 4},
+		{"keys.go", declared, 4},
+		{"admin.go", answered, 5},
 	}
-	for file, re := range sources {
-		src, err := os.ReadFile(file)
+	for _, src := range sources {
+		text, err := os.ReadFile(src.file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		codes := re.FindAllSubmatch(src, -1)
-		if len(codes) < 5 {
-			t.Fatalf("%s: found only %d codes: has the way they are written changed?", file, len(codes))
+		codes := src.re.FindAllSubmatch(text, -1)
+		if len(codes) < src.least {
+			t.Fatalf("%s: found only %d codes: has the way they are written changed?", src.file, len(codes))
 		}
 		for _, c := range codes {
 			if !bytes.Contains(doc, []byte("`"+string(c[1])+"`")) {
-				t.Errorf("code %s (%s) is not in %s", c[1], file, protocolDoc)
+				t.Errorf("code %s (%s) is not in %s", c[1], src.file, protocolDoc)
 			}
 		}
 	}
