@@ -62,7 +62,7 @@ func TestBrowserNodes(t *testing.T) {
 
 	daves := map[string]*inbox{}
 	requests := map[string]request{
-		"REDIS_STOP":  {"REDIS_STOPPED", func() error { r.Stop(); return nil }},
+		"REDIS_STOP": {"REDIS_STOPPED", func() error { r.Stop(); return nil }},
 		"REDIS_START": {"REDIS_STARTED", func() error {
 			r.Start()
 			for _, n := range nodes { // both nodes are back, not only the one the pages tried
