@@ -116,3 +116,21 @@ func (c *Conn) resumeLocked(woken bool) {
 	c.attachLocked()
 	go c.run()
 }
+
+// detachParkedLocked lets a connection that parked while a write was
+// under way go of its net.Conn, now that the write is done: it moves to
+// its poller as a bare socket. The caller holds c.mu, and no write is
+// under way.
+func (c *Conn) detachParkedLocked() {
+	if !c.parked || c.nc == nil {
+		return
+	}
+	p := c.poller()
+	p.remove(c)
+	c.detachLocked() // if it cannot, it parks with its net.Conn again
+	if p.add(c) != nil {
+		c.parked = false
+		c.attachLocked()
+		go c.run()
+	}
+}
