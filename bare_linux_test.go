@@ -160,3 +160,36 @@ func openFDs(t *testing.T) int {
 	}
 	return len(fds) - 1 // the directory read itself
 }
+
+// BenchmarkDetachAttach measures what parking without the net.Conn adds
+// to a park and a wake: duplicating the descriptor and closing the
+// net.Conn, then making a net.Conn of the descriptor again.
+//
+//	go test -run '^$' -bench DetachAttach
+func BenchmarkDetachAttach(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	peer, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer peer.Close()
+	nc, err := ln.Accept()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := &Conn{nc: nc, raw: rawConn(nc)}
+	defer func() { c.nc.Close() }()
+	for b.Loop() {
+		if !c.detachLocked() {
+			b.Fatal("could not detach")
+		}
+		c.attachLocked()
+	}
+	if _, ok := c.nc.(*net.TCPConn); !ok {
+		b.Fatalf("attached as %T", c.nc)
+	}
+}
