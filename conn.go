@@ -52,7 +52,7 @@ const readBufferSize = 256
 // while it is in use and given back after, so that thousands of quiet
 // connections cost little more than their sockets.
 type Conn struct {
-	nc  net.Conn
+	nc  net.Conn    // nil while parked without it (see bare_linux.go)
 	cfg *connConfig // shared by the connections of an endpoint
 
 	// Read side, owned by the goroutine that calls ReadMessage.
@@ -92,7 +92,7 @@ type Conn struct {
 	// nil for a connection it cannot reach (TLS), which always uses
 	// writeLoop.
 	flusher *flusher
-	raw     syscall.RawConn
+	raw     syscall.RawConn // nc's, or the bare socket of a parked connection
 
 	// The connection's loop, which ends it or parks it, and its id with
 	// the poller while it is parked.
@@ -176,9 +176,6 @@ func (c *Conn) encodeMessage(op opcode, payload []byte) []byte {
 func (c *Conn) takesBroadcastDeflate() bool {
 	return c.compressor() != nil && c.deflateParams.fullWindow()
 }
-
-// RemoteAddr is the peer's network address.
-func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
 // setCause records why the connection is ending, if nothing has yet.
 // The caller holds c.mu.

@@ -88,9 +88,16 @@ func (f *flusher) flush(c *Conn) {
 		return
 	}
 	data, gathered := f.gatherLocked(c)
+	raw := c.raw
 	c.mu.Unlock()
 
-	n, err := f.raw.write(c.raw, data)
+	n, err := f.raw.write(raw, data)
+	for err == errMoved { // c woke: its socket is a net.Conn's again
+		c.mu.Lock()
+		raw = c.raw
+		c.mu.Unlock()
+		n, err = f.raw.write(raw, data)
+	}
 	c.cfg.metrics.addBytesOut(int64(n))
 
 	c.mu.Lock()
@@ -107,6 +114,9 @@ func (f *flusher) flush(c *Conn) {
 			rest = append([]byte(nil), rest...) // f.buf is reused
 		}
 		c.requeueLocked(rest)
+		if c.nc == nil {
+			c.resumeLocked(false) // the writer needs the net.Conn
+		}
 		go c.writeLoop()
 	}
 	c.mu.Unlock()

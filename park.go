@@ -82,7 +82,15 @@ func (c *Conn) park() bool {
 	}
 	rd := c.rd
 	c.rd = nil // from poller.add on, the connection may wake and read
+	// A write under way uses the net.Conn: the connection then parks
+	// with it (see bare_linux.go).
+	detached := !c.scheduled && c.detachLocked()
 	if p.add(c) != nil {
+		if detached {
+			c.attachLocked()
+			rd.give() // it reads the net.Conn that detaching closed
+			return false
+		}
 		c.rd = rd
 		return false
 	}
@@ -93,12 +101,36 @@ func (c *Conn) park() bool {
 }
 
 // unparkLocked takes a parked connection back from its poller and runs
-// its loop. The caller holds c.mu.
-func (c *Conn) unparkLocked() {
+// its loop, which reads before it parks again. The caller holds c.mu.
+func (c *Conn) unparkLocked() { c.resumeLocked(true) }
+
+// resumeLocked takes a parked connection back from its poller, gives it
+// its net.Conn back if it parked without one, and runs its loop; woken
+// says the loop must read before it parks again. The caller holds c.mu.
+func (c *Conn) resumeLocked(woken bool) {
 	if !c.parked {
 		return
 	}
-	c.parked, c.woken = false, true
+	c.parked, c.woken = false, woken
 	c.poller().remove(c)
+	c.attachLocked()
 	go c.run()
+}
+
+// detachParkedLocked lets a connection that parked while a write was
+// under way go of its net.Conn, now that the write is done: it moves to
+// its poller as a bare socket. The caller holds c.mu, and no write is
+// under way.
+func (c *Conn) detachParkedLocked() {
+	if !c.parked || c.nc == nil {
+		return
+	}
+	p := c.poller()
+	p.remove(c)
+	c.detachLocked() // if it cannot, it parks with its net.Conn again
+	if p.add(c) != nil {
+		c.parked = false
+		c.attachLocked()
+		go c.run()
+	}
 }

@@ -13,4 +13,11 @@ func (p *poller) remove(*Conn)    {}
 func (p *poller) run()            {}
 func (p *poller) stop()           {}
 
+// Nothing parks, so nothing is detached from its net.Conn.
+func (c *Conn) detachLocked() bool { return false }
+func (c *Conn) attachLocked()      {}
+
+// errMoved is never returned where nothing is detached.
+var errMoved = errors.New("the socket has moved to a net.Conn")
+
 var errNoPoller = errors.New("no poller on this system")

@@ -205,7 +205,8 @@ func (c *Conn) writeLoop() {
 
 // idleLocked gives the outbox back once it is empty, and lets go of an
 // array grown in a burst: the outbox starts again in the connection's own
-// room for one frame. It reports whether the connection is closing, which
+// room for one frame. A connection that parked meanwhile lets go of its
+// net.Conn. It reports whether the connection is closing, which
 // means the close frame has gone out: the caller then calls closeSending
 // once it has let go of c.mu. The caller holds c.mu, and no batch taken
 // from the outbox is still being written.
@@ -213,6 +214,7 @@ func (c *Conn) idleLocked() (closing bool) {
 	c.scheduled = false
 	c.one[0] = nil
 	c.queue = c.one[:0]
+	c.detachParkedLocked()
 	return c.closing
 }
 
