@@ -65,9 +65,13 @@ async function refresh(page) {
   await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
 }
 
-/** badge waits until the unread badge of the room reads want. */
+/**
+ * badge waits until the unread badge of the room reads want, asking for
+ * the room list again and again: up to 60 times, as a loaded machine may
+ * take a while to answer.
+ */
 async function badge(page, room, want) {
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 60; i++) {
     await refresh(page);
     const got = await page.evaluate((r) => {
       const li = [...document.querySelectorAll('#rooms li')].find((x) => x.querySelector('button.item')?.textContent === `# ${r}`);
