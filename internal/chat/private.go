@@ -97,10 +97,24 @@ func (s *Session) mail(key string, m message) *Refusal {
 		return s.c.refusal(err, mailWords(m.To))
 	}
 	c.Stats.Private.Add(1)
-	if online, err := c.presence.Online(ctx, key); err == nil && !online {
-		s.tell(CodeMailKept, fmt.Sprintf("%s is offline: they will get your message when they next connect", m.To))
-	}
+	s.tellIfOffline(key, m.To)
 	return nil
+}
+
+// tellIfOffline tells s that name, whose key is key, is offline, so that
+// the mail just kept waits for them. It asks with a timeout of its own:
+// one shared with the keeping could run out on a loaded engine, and the
+// notice be lost without a word.
+func (s *Session) tellIfOffline(key, name string) {
+	ctx, cancel := call()
+	defer cancel()
+	online, err := s.c.presence.Online(ctx, key)
+	switch {
+	case err != nil:
+		s.c.failed("learn whether someone is online", err)
+	case !online:
+		s.tell(CodeMailKept, fmt.Sprintf("%s is offline: they will get your message when they next connect", name))
+	}
 }
 
 // privatePayload is a private message for s: sent now, or kept as id
