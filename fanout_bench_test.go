@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"context"
 	"fmt"
 	"io"
@@ -231,13 +232,18 @@ type fanOutTarget interface {
 }
 
 // benchReceiver counts the benchmark messages one client receives and
-// their latency.
+// their latency. Compressed messages are counted without being read,
+// unless inflate is set: then they are inflated, as a browser does, and
+// timed.
 type benchReceiver struct {
 	want      int64
+	inflate   bool
 	count     atomic.Int64
 	bytes     atomic.Int64 // of the benchmark messages' frames
 	latencies []time.Duration
 	done      chan struct{}
+	inflater  io.ReadCloser // reused from one message to the next
+	inflated  bytes.Buffer
 }
 
 func (r *benchReceiver) run(br *bufio.Reader) {
@@ -257,10 +263,13 @@ func (r *benchReceiver) run(br *bufio.Reader) {
 		if _, err := io.ReadFull(br, payload); err != nil {
 			return
 		}
-		if h.rsv == bitRsv1 && h.opcode == opText { // only benchmark messages come compressed
+		if h.rsv == bitRsv1 && h.opcode == opText && !r.inflate { // only benchmark messages come compressed
 			r.bytes.Add(int64(n) + h.length)
 			r.count.Add(1)
 			continue
+		}
+		if h.rsv == bitRsv1 {
+			payload = r.inflateMessage(payload)
 		}
 		// Benchmark messages read "bench0: <unix nanoseconds> ...".
 		_, stamp, ok := bytes.Cut(payload, []byte(": "))
@@ -273,6 +282,23 @@ func (r *benchReceiver) run(br *bufio.Reader) {
 		r.bytes.Add(int64(n) + h.length)
 		r.count.Add(1)
 	}
+}
+
+// inflateMessage is a compressed message from the server inflated, as a
+// client does (RFC 7692 §7.2.2), or nil where it does not inflate. It is
+// valid until the next call.
+func (r *benchReceiver) inflateMessage(data []byte) []byte {
+	src := io.MultiReader(bytes.NewReader(data), bytes.NewReader(deflateTail[:]))
+	if r.inflater == nil {
+		r.inflater = flate.NewReader(src)
+	} else {
+		r.inflater.(flate.Resetter).Reset(src, nil)
+	}
+	r.inflated.Reset()
+	if _, err := r.inflated.ReadFrom(r.inflater); err != nil {
+		return nil
+	}
+	return r.inflated.Bytes()
 }
 
 // pace sends n messages of size bytes through write, at rate per second
@@ -337,11 +363,20 @@ func startServerTarget(b *testing.B, cfg Config, from, to, senders int, deflate 
 // dialBench joins the chat for a benchmark, offering permessage-deflate
 // as Chromium does when deflate is set.
 func dialBench(b *testing.B, addr, name string, deflate bool) *wsClient {
+	return dialBenchIn(b, addr, name, "", deflate)
+}
+
+// dialBenchIn is dialBench into room, or the lobby where room is empty.
+func dialBenchIn(b *testing.B, addr, name, room string, deflate bool) *wsClient {
+	path := "/ws/chat?name=" + name
+	if room != "" {
+		path += "&room=" + room
+	}
 	h := http.Header{}
 	if deflate {
 		h.Set("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits")
 	}
-	c, resp, err := tryDial(addr, "/ws/chat?name="+name, h)
+	c, resp, err := tryDial(addr, path, h)
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		b.Fatalf("dial %s: %v %v", name, err, resp)
 	}
