@@ -41,6 +41,9 @@ import (
 //	helpers_expect_test.go   acting on messages and finding them:
 //	                         wireEvent, ask, awaitEvent, awaitLine,
 //	                         joinJSONAt
+//	helpers_bench_test.go    what the benchmarks share: dialBench,
+//	                         benchReceiver, pace, benchText, procCPU,
+//	                         loadAverage, envInt
 //
 // This file holds the test side of the protocol: a minimal client built
 // on the project's own frame codec.

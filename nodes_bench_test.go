@@ -5,9 +5,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -93,21 +90,3 @@ func (t *nodesTarget) close() {
 
 // redisCPU is the CPU time the Redis server has used; see procCPU.
 func (t *nodesTarget) redisCPU() time.Duration { return procCPU(t.redis.Pid()) }
-
-// procCPU is the CPU time the process pid has used, user and system, in
-// clock ticks of 10 ms (from /proc/PID/stat), or -1 where it cannot be
-// read.
-func procCPU(pid int) time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return -1
-	}
-	_, rest, _ := strings.Cut(string(data), ") ")
-	f := strings.Fields(rest)
-	if len(f) < 13 {
-		return -1
-	}
-	user, _ := strconv.ParseInt(f[11], 10, 64)
-	sys, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(user+sys) * 10 * time.Millisecond
-}

@@ -342,26 +342,3 @@ func (r *bigRoom) reportLatency(b *testing.B) {
 		b.ReportMetric(ms(total.quantile(0.99)), fmt.Sprintf("p99-ms@%dmsg/s", phase.rate))
 	}
 }
-
-// loadAverage is the machine's load average over 1, 5 and 15 minutes.
-func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Join(strings.Fields(string(data))[:3], " ")
-}
-
-// envInt is the positive integer in the environment variable name, or
-// def where it is unset.
-func envInt(b *testing.B, name string, def int) int {
-	v := os.Getenv(name)
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		b.Fatalf("%s=%q: want a positive integer", name, v)
-	}
-	return n
-}
