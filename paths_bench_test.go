@@ -189,9 +189,9 @@ func (p *benchPath) redisCPU() time.Duration {
 	return procCPU(p.redis.Pid())
 }
 
-// p99 is the 99th percentile latency of the receivers' messages in the
+// latency is the p50 and p99 latency of the receivers' messages in the
 // turn of round, once every receiver has them all.
-func (p *benchPath) p99(b *testing.B, w pathsWorkload, round int) time.Duration {
+func (p *benchPath) latency(b *testing.B, w pathsWorkload, round int) (p50, p99 time.Duration) {
 	h, timed := latencyHist{}, 0
 	for _, r := range p.receivers {
 		select {
@@ -210,7 +210,7 @@ func (p *benchPath) p99(b *testing.B, w pathsWorkload, round int) time.Duration 
 	if got, want := h.count(), int64(w.messages*timed); got != want || timed == 0 {
 		b.Fatalf("%s, round %d: %d latencies from %d receivers, want %d", p.name, round, got, timed, want)
 	}
-	return h.quantile(0.99)
+	return h.quantile(0.5), h.quantile(0.99)
 }
 
 // µsPerDelivery is the node's CPU per delivery in a turn.
@@ -218,7 +218,8 @@ func (t pathTurn) µsPerDelivery() float64 {
 	return float64(t.node.Nanoseconds()) / 1000 / float64(t.deliveries)
 }
 
-// reportPaths logs each round's figures and reports, for each path, the
+// reportPaths logs each round's figures (CPU per delivery, p50/p99
+// latency) and reports, for each path, the
 // medians of its CPU per delivery and p99 latency and of their ratios to
 // the plain room's in the same round, with their spread in the log.
 func reportPaths(b *testing.B, paths []*benchPath, w pathsWorkload) {
@@ -228,11 +229,12 @@ func reportPaths(b *testing.B, paths []*benchPath, w pathsWorkload) {
 		var rounds []string
 		for round := 1; round <= w.rounds; round++ {
 			t, base := p.turns[round], plain.turns[round]
-			lat, baseLat := p.p99(b, w, round), plain.p99(b, w, round)
+			p50, lat := p.latency(b, w, round)
+			_, baseLat := plain.latency(b, w, round)
 			cpu, p99 = append(cpu, t.µsPerDelivery()), append(p99, ms(lat))
 			cpuRatio = append(cpuRatio, t.µsPerDelivery()/base.µsPerDelivery())
 			p99Ratio = append(p99Ratio, float64(lat)/float64(baseLat))
-			rounds = append(rounds, fmt.Sprintf("%.2f µs %.1f ms", t.µsPerDelivery(), ms(lat)))
+			rounds = append(rounds, fmt.Sprintf("%.2f µs %.1f/%.1f ms", t.µsPerDelivery(), ms(p50), ms(lat)))
 			if p.redis != nil {
 				rounds[len(rounds)-1] += fmt.Sprintf(" (redis %v)", t.redis)
 			}
