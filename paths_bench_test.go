@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,7 +101,7 @@ type benchPath struct {
 	redis    *resptest.Server
 
 	cmd       *exec.Cmd
-	logs      *syncBuffer
+	node      *bigNode // for its diagnosis
 	receivers []*benchReceiver
 	senders   *serverTarget
 	turns     []pathTurn // by round, the warm-up first
@@ -125,7 +126,7 @@ func (p *benchPath) start(b *testing.B, bin string, receivers int, w pathsWorklo
 	args := append([]string{"-ping-interval", "1h", "-rooms-per-participant", "0", "-history-share", "0",
 		"-max-rooms", strconv.Itoa(rooms + 10)}, p.args...)
 	cmd, addr, logs := startBinary(b, bin, args...)
-	p.cmd, p.logs = cmd, logs
+	p.cmd, p.node = cmd, &bigNode{metrics: metricsAddr(b, logs), logs: logs}
 	want := int64(w.messages * (w.rounds + 1))
 	for i := range receivers {
 		c := dialBenchIn(b, addr, fmt.Sprintf("r%d", i), p.room(i%rooms), p.deflate)
@@ -139,7 +140,7 @@ func (p *benchPath) start(b *testing.B, bin string, receivers int, w pathsWorklo
 		go io.Copy(io.Discard, c.br) // senders hear everything too
 		p.senders.senders = append(p.senders.senders, c)
 	}
-	metrics := remoteMetrics(b, metricsAddr(b, logs))
+	metrics := remoteMetrics(b, p.node.metrics)
 	joined := func() bool { return scrape(b, metrics)["wschat_joins_total"] == float64(receivers+rooms) }
 	if !eventuallyWithin(time.Minute, joined) {
 		b.Fatalf("%s: not every peer joined within a minute", p.name)
@@ -158,21 +159,16 @@ func (p *benchPath) room(i int) string {
 // for every receiver to have them, and records the CPU it took.
 func (p *benchPath) turn(b *testing.B, w pathsWorkload, round int) {
 	node, redis := procCPU(p.cmd.Process.Pid), p.redisCPU()
-	done := make(chan struct{})
+	var wg sync.WaitGroup
 	for s := range p.senders.senders {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			p.senders.send(b, s, w.messages, w.rate, benchPayload)
-		}()
+		wg.Go(func() { p.senders.send(b, s, w.messages, w.rate, benchPayload) })
 	}
-	for range p.senders.senders {
-		<-done
-	}
+	wg.Wait()
 	within := 2 * time.Minute
 	if got := awaitReceivers(p.receivers, int64(w.messages*(round+1)), within); got.Short > 0 {
 		least := slices.MinFunc(p.receivers, func(a, b *benchReceiver) int { return int(a.count.Load() - b.count.Load()) })
 		b.Fatalf("%s, round %d: %d of %d receivers short of their messages after %v (%d closed; the least has %d of %d)\n%s",
-			p.name, round, got.Short, len(p.receivers), within, got.Closed, least.count.Load(), w.messages*(round+1), p.logs)
+			p.name, round, got.Short, len(p.receivers), within, got.Closed, least.count.Load(), w.messages*(round+1), p.node.diagnosis(b))
 	}
 	p.turns = append(p.turns, pathTurn{
 		node:       procCPU(p.cmd.Process.Pid) - node,
