@@ -34,6 +34,7 @@ type participant struct {
 	lim   *limiter // its rate, shared by its connections; nil without a limit
 	conns int      // its sessions in the chat now
 	rooms int      // rooms it opened that are open now
+	sent  int      // messages sent since the engine was last told (spending.go)
 	idle  *list.Element
 	// reports limits its reports (reports.go); guarded by the
 	// participants' mu.
@@ -55,9 +56,11 @@ type participants struct {
 	limit rateLimit
 	max   int
 
-	mu    sync.Mutex
-	byKey map[string]*participant
-	idle  list.List // *participant with no session and no room, the longest idle first
+	mu        sync.Mutex
+	byKey     map[string]*participant
+	idle      list.List      // *participant with no session and no room, the longest idle first
+	spenders  []*participant // those with sent > 0
+	reporting bool           // a reportSpending is at work
 }
 
 // maxParticipants is how many participants' records a chat keeps at most.
@@ -151,6 +154,49 @@ func (ps *participants) takeReport(p *participant, now time.Time) bool {
 		p.reports = tokenBucket{rate: reportRate, burst: reportBurst, tokens: reportBurst, last: now}
 	}
 	return p.reports.take(now)
+}
+
+// spent counts one message of p's for the engine, and reports whether
+// a reportSpending must start.
+func (ps *participants) spent(p *participant) bool {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if p.sent++; p.sent == 1 {
+		ps.spenders = append(ps.spenders, p)
+	}
+	start := !ps.reporting
+	ps.reporting = true
+	return start
+}
+
+// takeSent returns, by participant, what was sent since it was last
+// called, and nil when nothing was: the reporting then ends.
+func (ps *participants) takeSent() map[string]int {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if len(ps.spenders) == 0 {
+		ps.reporting = false
+		return nil
+	}
+	sent := make(map[string]int, len(ps.spenders))
+	for _, p := range ps.spenders {
+		sent[p.key] += p.sent
+		p.sent = 0
+	}
+	clear(ps.spenders)
+	ps.spenders = ps.spenders[:0]
+	return sent
+}
+
+// refuse refuses the participants in waits, each for its wait from now.
+func (ps *participants) refuse(waits map[string]time.Duration, now time.Time) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for key, d := range waits {
+		if p := ps.byKey[key]; p != nil && p.lim != nil {
+			p.lim.refuseUntil(now.Add(d))
+		}
+	}
 }
 
 // count returns how many records are kept.
