@@ -248,4 +248,3 @@ type RateLimit struct {
 	Rate  float64
 	Burst float64
 }
-
