@@ -46,6 +46,16 @@ async function serveDist(t) {
 /** A 2×2 PNG, to share. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==', 'base64');
 
+/** launch starts Chromium for the test t, and closes it when t ends. */
+async function launch(t) {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-quic'],
+  });
+  t.after(() => browser.close());
+  return browser;
+}
+
 /** person opens the app served from origin in a browser context of its own, against the chat at server, and joins as name. */
 async function person(browser, server, origin, name) {
   const page = await (await browser.newContext()).newPage();
@@ -70,11 +80,7 @@ test('the React app: two people, rooms, a private conversation, a file, a restar
   const origin = await serveDist(t);
   const chat = await new Server(['-data', tempDir(), '-origins', origin]).start();
   t.after(() => chat.stop());
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-quic'],
-  });
-  t.after(() => browser.close());
+  const browser = await launch(t);
 
 
   const alice = await person(browser, chat.url, origin, 'alice');
@@ -135,11 +141,7 @@ test('the React app on two nodes with Redis: the network cut, and a node restart
   t.after(() => Promise.all([a.stop(), b.stop()]));
   const toB = await new Proxy(b.port).listen();
   t.after(() => toB.close());
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-quic'],
-  });
-  t.after(() => browser.close());
+  const browser = await launch(t);
   const [alice, bob] = [await person(browser, a.url, origin, 'alice'), await person(browser, toB.url, origin, 'bob')];
 
   await send(alice, 'hello from node a');
