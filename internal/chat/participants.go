@@ -3,6 +3,7 @@ package chat
 import (
 	"container/list"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"wschat/internal/textrules"
@@ -31,10 +32,10 @@ func ParticipantOf(subject, addr string) string {
 // across its connections.
 type participant struct {
 	key   string
-	lim   *limiter // its rate, shared by its connections; nil without a limit
-	conns int      // its sessions in the chat now
-	rooms int      // rooms it opened that are open now
-	sent  int      // messages sent since the engine was last told (spending.go)
+	lim   *limiter     // its rate, shared by its connections; nil without a limit
+	conns int          // its sessions in the chat now
+	rooms int          // rooms it opened that are open now
+	sent  atomic.Int64 // messages sent since the engine was last told (spending.go)
 	idle  *list.Element
 	// reports limits its reports (reports.go); guarded by the
 	// participants' mu.
@@ -59,7 +60,7 @@ type participants struct {
 	mu        sync.Mutex
 	byKey     map[string]*participant
 	idle      list.List      // *participant with no session and no room, the longest idle first
-	spenders  []*participant // those with sent > 0
+	spenders  []*participant // those whose sent went from 0 since the last report
 	reporting bool           // a reportSpending is at work
 }
 
@@ -157,13 +158,15 @@ func (ps *participants) takeReport(p *participant, now time.Time) bool {
 }
 
 // spent counts one message of p's for the engine, and reports whether
-// a reportSpending must start.
+// a reportSpending must start. Only p's first since the last report
+// takes the participants' lock.
 func (ps *participants) spent(p *participant) bool {
+	if p.sent.Add(1) > 1 {
+		return false
+	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	if p.sent++; p.sent == 1 {
-		ps.spenders = append(ps.spenders, p)
-	}
+	ps.spenders = append(ps.spenders, p)
 	start := !ps.reporting
 	ps.reporting = true
 	return start
@@ -180,8 +183,7 @@ func (ps *participants) takeSent() map[string]int {
 	}
 	sent := make(map[string]int, len(ps.spenders))
 	for _, p := range ps.spenders {
-		sent[p.key] += p.sent
-		p.sent = 0
+		sent[p.key] += int(p.sent.Swap(0))
 	}
 	clear(ps.spenders)
 	ps.spenders = ps.spenders[:0]
