@@ -20,13 +20,14 @@ import (
 // The /ws/chat endpoint: each connection joins the chat (package chat) as
 // the URL asks, and what its client sends is read into its session.
 
-// chatEngine is the chat's engine: every one implements the five parts.
+// chatEngine is the chat's engine: every one implements all six parts.
 type chatEngine interface {
 	engine.Broker
 	engine.History
 	engine.Presence
 	engine.Mail
 	engine.Receipts
+	engine.Rates
 }
 
 // openEngine opens the engine cfg asks for: several nodes sharing Redis,
@@ -91,7 +92,7 @@ func openLog(cfg Config, dir string, bounds store.Bounds, log *slog.Logger) (*st
 func (s *Server) chatOptions() chat.Options {
 	cfg := s.cfg
 	o := chat.Options{
-		Broker: s.engine, History: s.engine, Presence: s.engine, Mail: s.engine, Receipts: s.engine, Directory: s.directory,
+		Broker: s.engine, History: s.engine, Presence: s.engine, Mail: s.engine, Receipts: s.engine, Rates: s.engine, Directory: s.directory,
 		Moderation: s.moderation, Admins: cfg.Admins,
 		Encoder:    frameEncoder{s.deflater},
 		Rate:       cfg.Rate,

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -294,19 +292,6 @@ func contractModerationRestart(t *testing.T, e contractEngine, d *deployment) {
 // and the body.
 func adminGet(t testing.TB, addr, path, token string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest("GET", "http://"+addr+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := do(t, bearerRequest(t, addr, "GET", path, token, nil))
 	return resp.StatusCode, string(b)
 }

@@ -63,6 +63,8 @@ var contractCases = []contractCase{
 	{name: "pages of older messages", run: contractScrollBack},
 	{name: "mentions in other rooms", run: contractMentions},
 	{name: "requests sent again are carried out once", config: tokensOn, run: contractOnce},
+	// One rate for a participant on every node: contract_rates_test.go.
+	{name: "one rate on every node", config: rateCase, run: contractOneRate},
 	// Encrypted messages: contract_sealed_test.go.
 	{name: "sealed messages", config: tokensOn, run: contractSealed},
 	// Moderation: contract_moderation_test.go.

@@ -75,15 +75,7 @@ func TestPrivateFileReachesTheTwoAlone(t *testing.T) {
 	bob, _ := enterWithUpload(t, addr, "bob", "elsewhere")
 	carol, _ := enterWithUpload(t, addr, "carol", "lobby")
 	post := func(to string) (int, map[string]any) {
-		req, _ := http.NewRequest("POST", "http://"+addr+"/files?"+url.Values{"to": {to}, "name": {"note.txt"}}.Encode(), strings.NewReader("for bob"))
-		req.Header.Set("Authorization", "Bearer "+credential)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var answer map[string]any
-		json.NewDecoder(resp.Body).Decode(&answer)
+		resp, answer := callJSON(t, addr, "POST", "/files?"+url.Values{"to": {to}, "name": {"note.txt"}}.Encode(), credential, strings.NewReader("for bob"))
 		return resp.StatusCode, answer
 	}
 	if status, answer := post("bob"); status != http.StatusCreated {

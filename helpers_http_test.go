@@ -213,3 +213,59 @@ func register(t testing.TB, addr, name string) string {
 	}
 	return answer["token"]
 }
+
+// bearerRequest is a request for path on the server at addr, carrying
+// token as its bearer credential ("" for none).
+func bearerRequest(t testing.TB, addr, method, path, token string, body io.Reader) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://"+addr+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return req
+}
+
+// do makes req and returns the response with its body read whole.
+func do(t testing.TB, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read the body: %v", req.Method, req.URL, err)
+	}
+	return resp, body
+}
+
+// callJSON makes a request with token, as bearerRequest, and returns the
+// response and its JSON answer (nil if it is not an object).
+func callJSON(t testing.TB, addr, method, path, token string, body io.Reader) (*http.Response, map[string]any) {
+	t.Helper()
+	resp, b := do(t, bearerRequest(t, addr, method, path, token, body))
+	var answer map[string]any
+	json.Unmarshal(b, &answer)
+	return resp, answer
+}
+
+// fetch GETs the URL u.
+func fetch(t testing.TB, u string) (*http.Response, []byte) {
+	t.Helper()
+	return fetchPage(t, http.MethodGet, u)
+}
+
+// fetchPage makes one request for the URL u and returns the response
+// and its whole body.
+func fetchPage(t testing.TB, method, u string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return do(t, req)
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -24,20 +23,7 @@ func deviceKey(n int) (key, id string) {
 // returns the status and the decoded answer.
 func keysCall(t testing.TB, addr, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var answer map[string]any
-	json.NewDecoder(resp.Body).Decode(&answer)
+	resp, answer := callJSON(t, addr, method, path, token, strings.NewReader(body))
 	return resp.StatusCode, answer
 }
 
@@ -184,15 +170,7 @@ func TestSealedUpload(t *testing.T) {
 	alice.event(t) // bob joined
 	ciphertext := []byte("\x8f\x03 opaque bytes the server cannot read")
 
-	req, _ := http.NewRequest("POST", "http://"+addr+"/files?room=vault&sealed=1&name=secret-plans.txt", strings.NewReader(string(ciphertext)))
-	req.Header.Set("Authorization", "Bearer "+credential)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var answer map[string]any
-	json.NewDecoder(resp.Body).Decode(&answer)
-	resp.Body.Close()
+	resp, answer := callJSON(t, addr, "POST", "/files?room=vault&sealed=1&name=secret-plans.txt", credential, strings.NewReader(string(ciphertext)))
 	link, _ := answer["url"].(string)
 	if resp.StatusCode != http.StatusCreated || answer["name"] != "file" || !strings.HasSuffix(link, "/file") {
 		t.Fatalf("a sealed upload: %s %v", resp.Status, answer)

@@ -186,6 +186,7 @@ func (m *metrics) write(p *exposition.Page) {
 		p.Counter("wschat_messages_received_total", "Chat messages read from participants, blank and rate-limited ones included.", st.Received.Load())
 		p.Counter("wschat_messages_delivered_total", "Chat messages queued to peers by broadcasts: one per peer per message.", st.Delivered.Load())
 		p.Counter("wschat_messages_limited_total", "Chat messages not broadcast because their sender was over its rate.", st.Limited.Load())
+		p.Counter("wschat_rate_reported_total", "Chat messages within their sender's rate told to the engine, which adds up every node's.", st.RateReported.Load())
 		p.Counter("wschat_private_messages_total", "Private messages delivered with /msg.", st.Private.Load())
 		p.Counter("wschat_messages_not_stored_total", "Chat messages refused to their sender because they could not be kept.", st.NotStored.Load())
 		p.Counter("wschat_messages_over_bounds_total", "Chat messages and private messages refused because they would pass a share or a total of history or mail.", st.OverBounds.Load())

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"reflect"
 	"regexp"
@@ -108,16 +106,7 @@ func httpLine(t *testing.T, addr, line string) string {
 	t.Helper()
 	method, rest, _ := strings.Cut(line, " ")
 	path, body, _ := strings.Cut(rest, " ")
-	req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(resp.Body)
+	resp, answer := do(t, bearerRequest(t, addr, method, path, "", strings.NewReader(body)))
 	return strings.TrimSpace(resp.Status[:3] + " " + string(bytes.TrimSpace(answer)))
 }
 

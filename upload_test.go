@@ -46,30 +46,7 @@ func enterWithUpload(t testing.TB, addr, name, room string) (*inbox, string) {
 // upload posts body as a file called name to room, with credential.
 func upload(t testing.TB, addr, credential, room, name string, body []byte) (*http.Response, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", "http://"+addr+"/files?"+url.Values{"room": {room}, "name": {name}}.Encode(), bytes.NewReader(body))
-	if credential != "" {
-		req.Header.Set("Authorization", "Bearer "+credential)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var answer map[string]any
-	json.NewDecoder(resp.Body).Decode(&answer)
-	return resp, answer
-}
-
-// fetch gets a shared file.
-func fetch(t testing.TB, u string) (*http.Response, []byte) {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return callJSON(t, addr, "POST", "/files?"+url.Values{"room": {room}, "name": {name}}.Encode(), credential, bytes.NewReader(body))
 }
 
 func TestUploadSharesAFileWithTheRoom(t *testing.T) {
@@ -224,16 +201,11 @@ func TestUploadsOnTheRealBinary(t *testing.T) {
 	credential := in.event(t).Upload
 
 	t.Run("the link is the server's own", func(t *testing.T) {
-		req, _ := http.NewRequest("POST", "http://"+addr+"/files?name=a.txt", strings.NewReader("hello"))
+		req := bearerRequest(t, addr, "POST", "/files?name=a.txt", credential, strings.NewReader("hello"))
 		req.Host = "evil.example"
-		req.Header.Set("Authorization", "Bearer "+credential)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp, body := do(t, req)
 		var answer map[string]any
-		json.NewDecoder(resp.Body).Decode(&answer)
-		resp.Body.Close()
+		json.Unmarshal(body, &answer)
 		if u, _ := answer["url"].(string); resp.StatusCode != http.StatusCreated || !strings.HasPrefix(u, "https://chat.example/files/") {
 			t.Fatalf("upload with a forged Host: %s %v, want a link on https://chat.example", resp.Status, answer)
 		}
@@ -255,14 +227,9 @@ func TestUploadsOnTheRealBinary(t *testing.T) {
 			}
 			pw.Close()
 		}()
-		req, _ := http.NewRequest("POST", "http://"+addr+"/files?name=slow.bin", pr)
+		req := bearerRequest(t, addr, "POST", "/files?name=slow.bin", credential, pr)
 		req.ContentLength = size
-		req.Header.Set("Authorization", "Bearer "+credential)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp, _ := do(t, req)
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("an upload at 64 KiB/s: %s", resp.Status)
 		}

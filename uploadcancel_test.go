@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,16 +13,9 @@ import (
 // key in room, and returns the answer's status and code.
 func cancelUpload(t testing.TB, addr, credential, room, key string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest("DELETE", "http://"+addr+"/files/uploads/"+url.PathEscape(key)+"?room="+room, nil)
-	req.Header.Set("Authorization", "Bearer "+credential)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var answer map[string]string
-	json.NewDecoder(resp.Body).Decode(&answer)
-	return resp.StatusCode, answer["code"]
+	resp, answer := callJSON(t, addr, "DELETE", "/files/uploads/"+url.PathEscape(key)+"?room="+room, credential, nil)
+	code, _ := answer["code"].(string)
+	return resp.StatusCode, code
 }
 
 // startNamedUpload posts to room a file named key whose body is what
@@ -33,8 +25,7 @@ func startNamedUpload(t testing.TB, addr, credential, room, key string) (*io.Pip
 	pr, pw := io.Pipe()
 	t.Cleanup(func() { pw.Close() })
 	q := url.Values{"room": {room}, "name": {"big.bin"}, "upload": {key}}
-	req, _ := http.NewRequest("POST", "http://"+addr+"/files?"+q.Encode(), pr)
-	req.Header.Set("Authorization", "Bearer "+credential)
+	req := bearerRequest(t, addr, "POST", "/files?"+q.Encode(), credential, pr)
 	answered := make(chan *http.Response, 1)
 	go func() {
 		resp, err := http.DefaultClient.Do(req)

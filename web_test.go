@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"io/fs"
 	"net/http"
 	"regexp"
@@ -133,25 +132,6 @@ func TestPageSelfContained(t *testing.T) {
 			t.Errorf("index.html links to %q, which is not served", m[1])
 		}
 	}
-}
-
-// fetchPage makes one request and returns the response and its whole body.
-func fetchPage(t *testing.T, method, url string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: read body: %v", method, url, err)
-	}
-	return resp, body
 }
 
 // checkPageHeader reports a response header that is not exactly want.

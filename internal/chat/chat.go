@@ -23,12 +23,13 @@ import (
 // defaults given.
 type Options struct {
 	// The engine. Any left nil is the single node's, over a room log in
-	// memory: a chat always has all five.
+	// memory: a chat always has all six.
 	Broker   engine.Broker
 	History  engine.History
 	Presence engine.Presence
 	Mail     engine.Mail
 	Receipts engine.Receipts
+	Rates    engine.Rates
 	// Directory flags encrypted rooms for every node; nil: a directory
 	// of this node's, in memory.
 	Directory engine.Directory
@@ -79,6 +80,7 @@ type Chat struct {
 	mail     engine.Mail
 	dir      engine.Directory
 	receipts engine.Receipts
+	rates    engine.Rates
 	// Moderation: the records, the administrators by name key (Admins),
 	// and those by token claim connected here.
 	moderation  engine.Moderation
@@ -103,7 +105,7 @@ func New(opts Options) (*Chat, error) {
 	if opts.Encoder == nil {
 		return nil, fmt.Errorf("chat: no Encoder")
 	}
-	if opts.Broker == nil || opts.History == nil || opts.Presence == nil || opts.Mail == nil || opts.Receipts == nil {
+	if opts.Broker == nil || opts.History == nil || opts.Presence == nil || opts.Mail == nil || opts.Receipts == nil || opts.Rates == nil {
 		e, err := memoryEngine()
 		if err != nil {
 			return nil, err
@@ -113,6 +115,7 @@ func New(opts Options) (*Chat, error) {
 		opts.Presence = cmp.Or[engine.Presence](opts.Presence, e)
 		opts.Mail = cmp.Or[engine.Mail](opts.Mail, e)
 		opts.Receipts = cmp.Or[engine.Receipts](opts.Receipts, e)
+		opts.Rates = cmp.Or[engine.Rates](opts.Rates, e)
 	}
 	if opts.Directory == nil {
 		d, err := memory.OpenDirectory("", engine.DirectoryBounds{})
@@ -139,7 +142,7 @@ func New(opts Options) (*Chat, error) {
 	people := newParticipants(limit, maxParticipants)
 	c := &Chat{
 		opts: opts, broker: opts.Broker, history: opts.History, presence: opts.Presence, mail: opts.Mail, dir: opts.Directory,
-		receipts:   opts.Receipts,
+		receipts: opts.Receipts, rates: opts.Rates,
 		moderation: opts.Moderation, admins: make(map[string]bool),
 		enc: opts.Encoder, log: opts.Logger,
 		hub:     newHub(opts.MaxRooms, opts.RoomsEach, people),

@@ -223,8 +223,10 @@ func (c *Chat) inRoom(ctx context.Context, room, key string) bool {
 	return err == nil && slices.ContainsFunc(names, func(n string) bool { return textrules.Fold(n) == key })
 }
 
-// lift lifts someone's ban or mute.
-func (s *Session) lift(verb, arg string) {
+// onPerson carries out verb NAME in s's room: apply changes the room's
+// record for the person key, called name, or refuses; the room hears
+// the outcome.
+func (s *Session) onPerson(verb, arg string, apply func(next *engine.RoomRecord, r *room, name, key string) *Refusal) {
 	if !s.moderating() {
 		return
 	}
@@ -233,7 +235,13 @@ func (s *Session) lift(verb, arg string) {
 		return
 	}
 	r := s.c.hub.roomOf(s)
-	_, ref := s.c.change(r.key, func(next *engine.RoomRecord) *Refusal {
+	_, ref := s.c.change(r.key, func(next *engine.RoomRecord) *Refusal { return apply(next, r, name, key) })
+	s.done(r, ref, verb, name, "", time.Time{})
+}
+
+// lift lifts someone's ban or mute.
+func (s *Session) lift(verb, arg string) {
+	s.onPerson(verb, arg, func(next *engine.RoomRecord, r *room, name, key string) *Refusal {
 		if ref := s.least(*next, operator, verb+" anyone"); ref != nil {
 			return ref
 		}
@@ -247,20 +255,11 @@ func (s *Session) lift(verb, arg string) {
 		}
 		return nil
 	})
-	s.done(r, ref, verb, name, "", time.Time{})
 }
 
 // operator makes someone an operator of s's room, or no longer one.
 func (s *Session) operator(verb, arg string) {
-	if !s.moderating() {
-		return
-	}
-	name, key, _, ok := s.target(verb, arg, "NAME")
-	if !ok {
-		return
-	}
-	r := s.c.hub.roomOf(s)
-	_, ref := s.c.change(r.key, func(next *engine.RoomRecord) *Refusal {
+	s.onPerson(verb, arg, func(next *engine.RoomRecord, r *room, name, key string) *Refusal {
 		if ref := s.least(*next, roomOwner, "name operators"); ref != nil {
 			return ref
 		}
@@ -282,20 +281,11 @@ func (s *Session) operator(verb, arg string) {
 		}
 		return nil
 	})
-	s.done(r, ref, verb, name, "", time.Time{})
 }
 
 // invite lets someone into s's room while it is invite-only.
 func (s *Session) invite(arg string) {
-	if !s.moderating() {
-		return
-	}
-	name, key, _, ok := s.target("invite", arg, "NAME")
-	if !ok {
-		return
-	}
-	r := s.c.hub.roomOf(s)
-	_, ref := s.c.change(r.key, func(next *engine.RoomRecord) *Refusal {
+	s.onPerson("invite", arg, func(next *engine.RoomRecord, r *room, name, key string) *Refusal {
 		if ref := s.least(*next, operator, "invite anyone"); ref != nil {
 			return ref
 		}
@@ -308,7 +298,6 @@ func (s *Session) invite(arg string) {
 		next.Invited = append(next.Invited, key)
 		return nil
 	})
-	s.done(r, ref, "invite", name, "", time.Time{})
 }
 
 // inviteOnly turns the room's invite-only mode on or off.

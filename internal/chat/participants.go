@@ -3,6 +3,7 @@ package chat
 import (
 	"container/list"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"wschat/internal/textrules"
@@ -31,9 +32,10 @@ func ParticipantOf(subject, addr string) string {
 // across its connections.
 type participant struct {
 	key   string
-	lim   *limiter // its rate, shared by its connections; nil without a limit
-	conns int      // its sessions in the chat now
-	rooms int      // rooms it opened that are open now
+	lim   *limiter     // its rate, shared by its connections; nil without a limit
+	conns int          // its sessions in the chat now
+	rooms int          // rooms it opened that are open now
+	sent  atomic.Int64 // messages sent since the engine was last told (spending.go)
 	idle  *list.Element
 	// reports limits its reports (reports.go); guarded by the
 	// participants' mu.
@@ -55,9 +57,11 @@ type participants struct {
 	limit rateLimit
 	max   int
 
-	mu    sync.Mutex
-	byKey map[string]*participant
-	idle  list.List // *participant with no session and no room, the longest idle first
+	mu        sync.Mutex
+	byKey     map[string]*participant
+	idle      list.List      // *participant with no session and no room, the longest idle first
+	spenders  []*participant // those whose sent went from 0 since the last report
+	reporting bool           // a reportSpending is at work
 }
 
 // maxParticipants is how many participants' records a chat keeps at most.
@@ -151,6 +155,50 @@ func (ps *participants) takeReport(p *participant, now time.Time) bool {
 		p.reports = tokenBucket{rate: reportRate, burst: reportBurst, tokens: reportBurst, last: now}
 	}
 	return p.reports.take(now)
+}
+
+// spent counts one message of p's for the engine, and reports whether
+// a reportSpending must start. Only p's first since the last report
+// takes the participants' lock.
+func (ps *participants) spent(p *participant) bool {
+	if p.sent.Add(1) > 1 {
+		return false
+	}
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	ps.spenders = append(ps.spenders, p)
+	start := !ps.reporting
+	ps.reporting = true
+	return start
+}
+
+// takeSent returns, by participant, what was sent since it was last
+// called, and nil when nothing was: the reporting then ends.
+func (ps *participants) takeSent() map[string]int {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if len(ps.spenders) == 0 {
+		ps.reporting = false
+		return nil
+	}
+	sent := make(map[string]int, len(ps.spenders))
+	for _, p := range ps.spenders {
+		sent[p.key] += int(p.sent.Swap(0))
+	}
+	clear(ps.spenders)
+	ps.spenders = ps.spenders[:0]
+	return sent
+}
+
+// refuse refuses the participants in waits, each for its wait from now.
+func (ps *participants) refuse(waits map[string]time.Duration, now time.Time) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for key, d := range waits {
+		if p := ps.byKey[key]; p != nil && p.lim != nil {
+			p.lim.refuseUntil(now.Add(d))
+		}
+	}
 }
 
 // count returns how many records are kept.

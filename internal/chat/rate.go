@@ -35,9 +35,10 @@ func (l rateLimit) describe() string {
 // limiter applies a rateLimit to one participant: to what its reader
 // reads, and to its uploads, which come on other goroutines.
 type limiter struct {
-	mu     sync.Mutex
-	bucket tokenBucket
-	over   int // messages over the limit since the last one within it
+	mu      sync.Mutex
+	bucket  tokenBucket
+	over    int       // messages over the limit since the last one within it
+	refused time.Time // until when every node's messages together are over it (spending.go)
 }
 
 // newLimiter returns a limiter for l, or nil when l sets no limit.
@@ -61,7 +62,7 @@ const (
 func (l *limiter) check(now time.Time) verdict {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.bucket.take(now) {
+	if now.After(l.refused) && l.bucket.take(now) {
 		l.over = 0
 		return withinLimit
 	}
@@ -71,13 +72,22 @@ func (l *limiter) check(now time.Time) verdict {
 	return overLimit
 }
 
+// refuseUntil refuses every message until t, as over the limit.
+func (l *limiter) refuseUntil(t time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t.After(l.refused) {
+		l.refused = t
+	}
+}
+
 // rested reports whether the limit has come back whole by now: a
 // participant's record may then go, since a new one would be the same.
 func (l *limiter) rested(now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.bucket
-	return l.over == 0 && b.tokens+now.Sub(b.last).Seconds()*b.rate >= b.burst
+	return l.over == 0 && now.After(l.refused) && b.tokens+now.Sub(b.last).Seconds()*b.rate >= b.burst
 }
 
 // tokenBucket holds up to burst tokens and gains rate tokens a second;

@@ -141,7 +141,7 @@ func (s *Session) withinLimit() bool {
 	if s.p.lim == nil {
 		return true
 	}
-	switch s.p.lim.check(time.Now()) {
+	switch s.c.allow(s.p, time.Now()) {
 	case withinLimit:
 		return true
 	case persistent:

@@ -18,6 +18,7 @@ type Stats struct {
 	Delivered     atomic.Uint64 // chat messages queued to members, one per member
 	Limited       atomic.Uint64 // messages refused by the rate limit
 	RateDrops     atomic.Uint64 // connections closed for sending over the rate again and again
+	RateReported  atomic.Uint64 // messages within the rate told to the engine (spending.go)
 	Private       atomic.Uint64 // private messages delivered
 	NotStored     atomic.Uint64 // messages not sent because they could not be kept
 	OverBounds    atomic.Uint64 // messages and mail not sent because they would pass a bound (a share, a total)

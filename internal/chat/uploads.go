@@ -157,7 +157,7 @@ func (s *Session) RoomName() string { return s.c.hub.roomOf(s).name }
 // Allow applies s's message rate to something it does beside its
 // messages (an upload), and reports whether it may.
 func (s *Session) Allow() bool {
-	if s.p.lim == nil || s.p.lim.check(time.Now()) == withinLimit {
+	if s.p.lim == nil || s.c.allow(s.p, time.Now()) == withinLimit {
 		return true
 	}
 	s.c.Stats.Limited.Add(1)

@@ -227,3 +227,24 @@ const (
 	ReceiptsEach = 256
 	ReceiptsFor  = time.Hour
 )
+
+// Rates adds up what each participant sends on every node against its
+// message rate, so that a participant connected to several nodes has
+// one rate, not one on each. A node's chat limits its participants as
+// they send, alone, and tells Rates every so often how many messages
+// each sent meanwhile; Rates answers which of them have now sent more
+// than their rate allows on all nodes together, and for how long each
+// must be refused everywhere.
+type Rates interface {
+	// Spend takes sent[p] tokens from the bucket of each participant p,
+	// filled at limit, and returns how long each participant whose bucket
+	// is now below empty must wait for it to be empty no more. A bucket
+	// goes below empty: the messages were sent.
+	Spend(ctx context.Context, limit RateLimit, sent map[string]int) (map[string]time.Duration, error)
+}
+
+// RateLimit is a token bucket: Rate tokens a second, Burst at most.
+type RateLimit struct {
+	Rate  float64
+	Burst float64
+}

@@ -23,6 +23,7 @@ type Engine interface {
 	engine.Presence
 	engine.Mail
 	engine.Receipts
+	engine.Rates
 }
 
 // Open returns a fresh engine for one test, within limits, attached to
@@ -63,6 +64,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("Mailboxes", func(t *testing.T) { testMailboxes(t, open) })
 	t.Run("MailBounds", func(t *testing.T) { testMailBounds(t, open) })
 	t.Run("Receipts", func(t *testing.T) { testReceipts(t, open) })
+	t.Run("Rates", func(t *testing.T) { testRates(t, open) })
 }
 
 // Recorder is a Handler that keeps what it is handed, for a test to wait

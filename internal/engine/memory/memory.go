@@ -12,8 +12,8 @@ import (
 )
 
 // Engine keeps one node's messages, mail and presence. It implements
-// engine.Broker, engine.History, engine.Mail, engine.Presence and
-// engine.Receipts.
+// engine.Broker, engine.History, engine.Mail, engine.Presence,
+// engine.Receipts and engine.Rates.
 type Engine struct {
 	log   *store.Log // the rooms' messages
 	mail  *store.Log // the mailboxes, one "room" each, by owner
@@ -21,16 +21,21 @@ type Engine struct {
 	h     engine.Handler // set by Attach
 	presence
 	*Receipts
+	*Rates
 }
 
 // maxSenders is how many participants' client ids an Engine remembers.
 const maxSenders = 10_000
 
+// maxSpenders is how many participants' buckets of their rate an Engine
+// keeps.
+const maxSpenders = 100_000
+
 // New returns an engine that keeps messages in history and mail in mail,
 // with the record of mailboxes boxes. It owns all three from then on:
 // Close closes them.
 func New(history, mail *store.Log, boxes *Mailboxes) *Engine {
-	return &Engine{log: history, mail: mail, boxes: boxes, Receipts: NewReceipts(maxSenders),
+	return &Engine{log: history, mail: mail, boxes: boxes, Receipts: NewReceipts(maxSenders), Rates: NewRates(maxSpenders),
 		presence: presence{claims: make(map[string]*claim), rooms: make(map[string]*roomPresence)}}
 }
 

@@ -59,8 +59,8 @@ type Options struct {
 }
 
 // Engine is one node's link to the others through Redis. It implements
-// engine.Broker, engine.History, engine.Mail, engine.Presence and
-// engine.Moderation and engine.Receipts.
+// engine.Broker, engine.History, engine.Mail, engine.Presence,
+// engine.Moderation, engine.Receipts and engine.Rates.
 type Engine struct {
 	client *resp.Client
 	// reader reads rooms' and mailboxes' history on a connection of its
