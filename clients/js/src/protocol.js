@@ -12,6 +12,9 @@ export const FOR_NOW = new Set(['unavailable', 'slow-down', 'not-stored']);
 /** Codes of a close that mean the token is no good: a new one is needed. */
 export const NOT_LET_IN = new Set(['auth-required', 'token-expired']);
 
+/** Codes of a close after which a client does not come back by itself: the person decides (docs/protocol.md, "Moderation"). */
+export const KEPT_OUT = new Set(['kicked', 'banned', 'invite-only']);
+
 /** The code a client gives a request the server closed the connection over: it was too big (1009). */
 export const TOO_BIG = 'too-big';
 
