@@ -11,7 +11,7 @@
 
 import { CLOSE, FOR_NOW, KEPT_OUT, NOT_LET_IN, TOO_BIG, closeWords, parseReason, compareIDs, isID, newClientID, backoff, tokenExpiry } from './protocol.js';
 import { ChatError, httpBase, renewToken, upload } from './http.js';
-import { Outbox, MAX_OUTBOX } from './outbox.js';
+import { Outbox, MAX_OUTBOX, OUTBOX_TYPES } from './outbox.js';
 
 const TYPING_MS = 2000; // the server passes on one typing event per 2 s
 const TAKEN_RETRY_MS = 90000; // how long a reconnection refused as name-taken keeps trying
@@ -61,7 +61,7 @@ export class ChatClient {
   /**
    * @param {object} opts server (http(s):// or ws(s)://; default this
    * page's), name or token, room, since, renewToken (async (token) → new
-   * token), WebSocket (a constructor, where there is no global one),
+   * token; null: never renewed), WebSocket (a constructor, where there is no global one),
    * firstRetryMs, maxRetryMs, random, and connectTimeoutMs: how long a
    * connection may take to bring its welcome before it is given up and
    * tried again (a socket whose server vanished mid-handshake may
@@ -260,6 +260,25 @@ export class ChatClient {
     return this.#queue({ type: 'react', id, emoji }, tag);
   }
 
+  /**
+   * request puts a request of the outbox (message, private, edit, delete,
+   * react) through it as given, with fields the methods above do not take
+   * (a sealed message's); tag as in send.
+   */
+  request(request, { tag } = {}) {
+    if (!OUTBOX_TYPES.has(request?.type)) return Promise.reject(new ChatError('usage', `${request?.type} is not a request of the outbox`));
+    return this.#queue(request, tag);
+  }
+
+  /**
+   * command sends text as it is on the open connection: a command
+   * (/kick NAME) or a request whose answer the app reads from the
+   * events itself; it reports whether it went.
+   */
+  command(text) {
+    return this.state === 'open' && this.#sendFrame(text);
+  }
+
   /** typing tells the room the person is typing: at most once every 2 s, the rest are not sent. */
   typing() {
     const now = Date.now();
@@ -324,6 +343,7 @@ export class ChatClient {
 
   #scheduleRenew() {
     clearTimeout(this.#renew);
+    if (this.#opts.renewToken === null) return;
     const exp = this.token ? tokenExpiry(this.token) : 0;
     if (!exp) return;
     const left = exp - Date.now();
@@ -432,6 +452,9 @@ export class ChatClient {
     const moved = this.state === 'open';
     Object.assign(this, { name: ev.name ?? this.name, room: ev.room || this.room, uploadCredential: ev.upload ?? '' });
     this.online = Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [];
+    // A move hands the room's replay over in full, even what an earlier
+    // visit saw: the app starts the room again, or knows its messages by id.
+    if (moved) this.#seen.delete(roomKey(this.room));
     this.#joinedOnce = true;
     this.#attempt = 0;
     this.#takenSince = 0;
@@ -483,7 +506,7 @@ export class ChatClient {
       else this.#settle(cid, null, new ChatError(code, ev.text));
       return;
     }
-    this.#emit('refusal', { code, text: ev.text });
+    this.#emit('refusal', { code, text: ev.text, ...(cid ? { client_id: cid } : {}) });
   }
 
   // Closing and coming back.
@@ -520,18 +543,23 @@ export class ChatClient {
         return;
       }
       this.#takenSince ||= Date.now();
-      if (Date.now() - this.#takenSince > TAKEN_RETRY_MS) {
+      const left = this.#takenSince + TAKEN_RETRY_MS - Date.now();
+      if (left <= 0) {
         this.#end(r.code, words, code);
         return;
       }
+      this.#emit('disconnected', { code, reason: r.code, text: words, welcomed: wasWelcomed });
+      this.#later(r.code, words, code, left); // the last try when the time is up
+      return;
     }
+    this.#takenSince = 0;
     this.#emit('disconnected', { code, reason: r.code, text: words, welcomed: wasWelcomed });
     this.#later(r.code, words, code);
   }
 
-  /** #later reconnects after the backoff; the state event says when (at, in ms since the epoch) and why. */
-  #later(code, words, close) {
-    const delay = backoff(this.#attempt++, this.#opts.firstRetryMs, this.#opts.maxRetryMs, this.#opts.random);
+  /** #later reconnects after the backoff, or within most ms; the state event says when (at, in ms since the epoch) and why. */
+  #later(code, words, close, most = Infinity) {
+    const delay = Math.min(most, backoff(this.#attempt++, this.#opts.firstRetryMs, this.#opts.maxRetryMs, this.#opts.random));
     this.#setState('reconnecting', { delay, at: Date.now() + delay, code, text: words, close, attempt: this.#attempt });
     this.#reconnect = setTimeout(() => this.connect(), delay);
   }

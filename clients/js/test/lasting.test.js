@@ -140,3 +140,18 @@ for (const [what, command, code, words] of [
     assert.equal(bob.retryNow(), false);
   });
 }
+
+test('a move back to a room hands its replay over in full; command sends what the library has no method for', LONG, async (t) => {
+  const srv = await startServer(t);
+  const alice = await online(client(t, { server: srv.url, name: 'alice' }));
+  await alice.send('before the move');
+  await alice.join('go');
+  const replayed = next(alice, 'message', (m) => m.text === 'before the move');
+  const moved = next(alice, 'welcome');
+  assert.equal(alice.command('/join lobby'), true);
+  assert.equal((await moved).moved, true);
+  assert.equal((await replayed).history, true);
+  await assert.rejects(alice.request({ type: 'history' }), (e) => e.code === 'usage');
+  const ack = await alice.request({ type: 'message', text: 'as given' }, { tag: 'x' });
+  assert.match(ack.id, /^\d+-\d+$/);
+});

@@ -20,6 +20,8 @@ async function use(): Promise<void> {
   c.on('settled', ({ tag, ack, error }) => console.log(tag, ack?.id, error?.code));
   for (const w of c.waiting()) if (w.request.type === 'react') c.cancel(w.request.client_id);
   c.retryNow();
+  c.command('/kick bob');
+  void c.request({ type: 'message', text: '', sealed: {} }, { tag: 1 }).catch(() => {});
   const off = c.on('message', (ev: ChatEvent) => console.log(ev.name, ev.text));
   c.on('state', (s) => s.state === 'closed' && console.log(s.code));
   c.on('gap', ({ room }) => console.log('could not recover', room));

@@ -155,8 +155,8 @@ export interface ClientOptions {
   room?: string;
   /** The id of the last message seen in room, from an earlier visit. */
   since?: string;
-  /** Returns a new token for the one given, before it runs out or once refused; default: POST /api/token. */
-  renewToken?: (token: string) => Promise<string>;
+  /** Returns a new token for the one given, before it runs out or once refused; default: POST /api/token; null: never renewed. */
+  renewToken?: ((token: string) => Promise<string>) | null;
   /** A WebSocket constructor where there is no global one. */
   WebSocket?: { new (url: string): WebSocket };
   firstRetryMs?: number;
@@ -198,6 +198,10 @@ export class ChatClient {
   edit(id: string, text: string, opts?: { tag?: unknown }): Promise<Ack>;
   remove(id: string, opts?: { tag?: unknown }): Promise<Ack>;
   react(id: string, emoji: string, opts?: { tag?: unknown }): Promise<Ack>;
+  /** Puts a request of the outbox through it as given, with fields the methods above do not take. */
+  request(request: Omit<OutboxRequest, 'client_id'> & { client_id?: string }, opts?: { tag?: unknown }): Promise<Ack>;
+  /** Sends text as it is on the open connection (a command, or a request whose answer the app reads itself); false when not open. */
+  command(text: string): boolean;
   /** What waits in the outbox, oldest first. */
   waiting(): (OutboxEntry & { sent: boolean })[];
   /** Takes a request out of the outbox (refused with 'cancelled'); false when it was not there. */
