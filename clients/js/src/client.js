@@ -136,6 +136,7 @@ export class ChatClient {
 
   /** close leaves the chat: no reconnection; what waits in the outbox is refused ('closed'). */
   close() {
+    if (this.#ended) return; // closed already
     this.#stopped = true;
     this.#stopTimers();
     const ws = this.#ws;
@@ -560,8 +561,8 @@ export class ChatClient {
   /** #later reconnects after the backoff, or within most ms; the state event says when (at, in ms since the epoch) and why. */
   #later(code, words, close, most = Infinity) {
     const delay = Math.min(most, backoff(this.#attempt++, this.#opts.firstRetryMs, this.#opts.maxRetryMs, this.#opts.random));
-    this.#setState('reconnecting', { delay, at: Date.now() + delay, code, text: words, close, attempt: this.#attempt });
     this.#reconnect = setTimeout(() => this.connect(), delay);
+    this.#setState('reconnecting', { delay, at: Date.now() + delay, code, text: words, close, attempt: this.#attempt });
   }
 
   /**
