@@ -122,8 +122,9 @@ function receive(ev) {
   }
 }
 
-/** refusal shows a refusal no request of the outbox took: of the page's own requests, or of one for now. */
+/** refusal shows a refusal no request of the outbox took: of the page's own requests, or of one for now; a renewal that failed is tried again quietly. */
 function refusal(ev) {
+  if (ev.renewal) return;
   if (ev.code === 'unavailable') away();
   if (ev.for_now) {
     notYet(ev);

@@ -9,12 +9,11 @@
 // (outbox.js). Refusals reach the app as codes; after a close that says
 // not to come back (kicked, banned, ...) it stays away.
 
-import { CLOSE, FOR_NOW, KEPT_OUT, NOT_LET_IN, TOO_BIG, closeWords, parseReason, compareIDs, isID, newClientID, backoff, tokenExpiry } from './protocol.js';
+import { CLOSE, FOR_NOW, TOO_BIG, afterClose, closeWords, parseReason, compareIDs, isID, newClientID, backoff, tokenExpiry } from './protocol.js';
 import { ChatError, httpBase, renewToken, upload } from './http.js';
 import { Outbox, MAX_OUTBOX, OUTBOX_TYPES } from './outbox.js';
 
 const TYPING_MS = 2000; // the server passes on one typing event per 2 s
-const TAKEN_RETRY_MS = 90000; // how long a reconnection refused as name-taken keeps trying
 const MAX_SEEN = 2000; // ids remembered in each room, to hand nothing over twice
 const RETRY_MS = 2000; // the wait before a request refused for now goes again
 const RENEW_MARGIN_MS = 60000; // a token is renewed this long before it runs out (half its life if shorter)
@@ -359,7 +358,7 @@ export class ChatClient {
         : (await renewToken(this.#opts.server, this.token)).token;
       if (!this.#stopped) this.renew(fresh);
     } catch (e) {
-      this.#emit('refusal', { code: e.code ?? 'token-refused', text: e.message });
+      this.#emit('refusal', { code: e.code ?? 'token-refused', text: e.message, renewal: true });
       if (!this.#stopped && tokenExpiry(this.token) > Date.now()) this.#renew = setTimeout(() => this.#renewNow(), 10000);
     }
   }
@@ -529,33 +528,19 @@ export class ChatClient {
     if (this.#stopped) return;
     const r = parseReason(reason);
     const words = r.words || closeWords[code] || '';
-    if (code === CLOSE.POLICY && NOT_LET_IN.has(r.code)) {
+    const takenFor = this.#takenSince ? Date.now() - this.#takenSince : 0;
+    const next = afterClose(code, reason, { welcomed: wasWelcomed, joinedOnce: this.#joinedOnce, takenFor });
+    if (next.then === 'renew') {
       this.#letInAgain(r.code, words, code);
       return;
     }
-    // Kicked, banned, not invited: the person decides whether to come back.
-    if (code === CLOSE.POLICY && KEPT_OUT.has(r.code)) {
+    if (next.then === 'end') {
       this.#end(r.code, words, code);
       return;
     }
-    if (code === CLOSE.POLICY && !wasWelcomed && r.code) {
-      if (!(this.#joinedOnce && r.code === 'name-taken')) {
-        this.#end(r.code, words, code);
-        return;
-      }
-      this.#takenSince ||= Date.now();
-      const left = this.#takenSince + TAKEN_RETRY_MS - Date.now();
-      if (left <= 0) {
-        this.#end(r.code, words, code);
-        return;
-      }
-      this.#emit('disconnected', { code, reason: r.code, text: words, welcomed: wasWelcomed });
-      this.#later(r.code, words, code, left); // the last try when the time is up
-      return;
-    }
-    this.#takenSince = 0;
+    this.#takenSince = next.taken ? this.#takenSince || Date.now() : 0;
     this.#emit('disconnected', { code, reason: r.code, text: words, welcomed: wasWelcomed });
-    this.#later(r.code, words, code);
+    this.#later(r.code, words, code, next.most);
   }
 
   /** #later reconnects after the backoff, or within most ms; the state event says when (at, in ms since the epoch) and why. */

@@ -116,6 +116,8 @@ export interface Refusal {
   text?: string;
   for_now?: boolean;
   client_id?: string;
+  /** The token could not be renewed (tried again every 10 s while it lasts). */
+  renewal?: boolean;
 }
 
 export interface ClientEvents {
