@@ -18,7 +18,7 @@ import { showUnread } from './alerts.js';
 import { keepName } from './keep.js';
 import { auth, forget, renewal, use } from './auth.js';
 import { ChatClient } from '/lib/client.js';
-import { CLOSE, NOT_LET_IN, closeWords } from '/lib/protocol.js';
+import { CLOSE, NOT_LET_IN, TAKEN, TAKEN_RETRY_MS, closeWords } from '/lib/protocol.js';
 import { inbound } from './e2ee/inbound.js';
 import { outbound } from './e2ee/outbound.js';
 import { onWelcome, onModeration, onReport, REMOVED } from './moderation.js';
@@ -27,8 +27,7 @@ import { ROOMS_ID, askRooms, askRoomsSoon, stopRooms, gotRooms, show, showOnline
 // A close reason starts with a code the page reacts to (docs/protocol.md,
 // "Codes"): the library gives it as the state event's code, with the
 // words for the person.
-const TAKEN = 'name-taken';
-const TAKEN_SECS = 90; // how long the library retries a name still taken by the page's own previous connection
+const TAKEN_SECS = TAKEN_RETRY_MS / 1000; // how long the library retries a name still taken by the page's own previous connection
 // The server's events the page shows; the library handles the rest
 // (welcome, ack, error) and hands them over as events of its own.
 const EVENTS = ['join', 'leave', 'message', 'file', 'private', 'edit', 'delete', 'react', 'mention', 'moderation',

@@ -15,6 +15,9 @@ export const NOT_LET_IN = new Set(['auth-required', 'token-expired']);
 /** Codes of a close after which a client does not come back by itself: the person decides (docs/protocol.md, "Moderation"). */
 export const KEPT_OUT = new Set(['kicked', 'banned', 'invite-only']);
 
+/** The code of a name in use: at a reconnection, most likely by the client's own previous connection. */
+export const TAKEN = 'name-taken';
+
 /** How long a reconnection refused as name-taken keeps trying: the server drops the client's own previous connection within two ping intervals. */
 export const TAKEN_RETRY_MS = 90000;
 
@@ -33,7 +36,7 @@ export function afterClose(close, reason, { welcomed, joinedOnce, takenFor = 0 }
   if (NOT_LET_IN.has(code)) return { then: 'renew' };
   if (KEPT_OUT.has(code)) return { then: 'end' };
   if (welcomed) return { then: 'again' };
-  if (code !== 'name-taken' || !joinedOnce || takenFor >= TAKEN_RETRY_MS) return { then: 'end' };
+  if (code !== TAKEN || !joinedOnce || takenFor >= TAKEN_RETRY_MS) return { then: 'end' };
   return { then: 'again', most: TAKEN_RETRY_MS - takenFor, taken: true };
 }
 

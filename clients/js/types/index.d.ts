@@ -260,6 +260,8 @@ export const NOT_LET_IN: ReadonlySet<string>;
 /** Close codes after which a client does not come back by itself: kicked, banned, invite-only. */
 export const KEPT_OUT: ReadonlySet<string>;
 export const TOO_BIG: 'too-big';
+/** The code of a name in use. */
+export const TAKEN: 'name-taken';
 export const closeWords: Readonly<Record<number, string>>;
 export function parseReason(reason: string | undefined): { code: string; words: string };
 export function isID(s: unknown): s is string;
