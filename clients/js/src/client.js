@@ -60,16 +60,17 @@ export class ChatClient {
   /**
    * @param {object} opts server (http(s):// or ws(s)://; default this
    * page's), name or token, room, since, renewToken (async (token) → new
-   * token; null: never renewed), WebSocket (a constructor, where there is no global one),
-   * firstRetryMs, maxRetryMs, random, and connectTimeoutMs: how long a
-   * connection may take to bring its welcome before it is given up and
-   * tried again (a socket whose server vanished mid-handshake may
-   * otherwise never say it closed). outbox ({ load(), save(entries) })
-   * keeps what waits beyond this client. inbound (data, deliver) sees
-   * each frame first and hands deliver the frame to read, in order;
-   * outbound (request) → request, null or a promise of either sees each
-   * request of the outbox before it goes: null holds it until retryNow,
-   * a throw refuses it (an app that seals messages).
+   * token; null: never renewed), WebSocket (a constructor, where there
+   * is no global one), firstRetryMs, maxRetryMs, random, and
+   * connectTimeoutMs: how long a connection may take to bring its
+   * welcome before it is given up and tried again (a socket whose server
+   * vanished mid-handshake may otherwise never say it closed). outbox
+   * ({ load(), save(entries) }) keeps what waits beyond this client.
+   * inbound (data, deliver) sees each frame first and hands deliver the
+   * frame to read, in order; outbound (request) → request, null or a
+   * promise of either sees each request of the outbox before it goes:
+   * null holds it until retryNow, a throw refuses it (an app that seals
+   * messages).
    */
   constructor(opts = {}) {
     this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, random: Math.random, ...opts };

@@ -5,6 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ChatError } from '../src/index.js';
 import { startServer, skipWithoutServer, secretFile } from '../testlib/server.js';
 import { Proxy } from '../testlib/proxy.js';
 import { client, next, collect, online, until, hs256 } from '../testlib/events.js';
@@ -154,4 +155,40 @@ test('a move back to a room hands its replay over in full; command sends what th
   await assert.rejects(alice.request({ type: 'history' }), (e) => e.code === 'usage');
   const ack = await alice.request({ type: 'message', text: 'as given' }, { tag: 'x' });
   assert.match(ack.id, /^\d+-\d+$/);
+});
+
+test('inbound and outbound see each frame and each request in order: one changed, one held until retryNow, one refused', LONG, async (t) => {
+  const srv = await startServer(t);
+  let holding = true;
+  const turn = () => new Promise((resolve) => setImmediate(resolve)); // asynchronous, as sealing and opening are
+  const alice = await online(client(t, {
+    server: srv.url,
+    name: 'alice',
+    outbound: async (r) => {
+      await turn();
+      if (r.text === 'refuse me') throw new ChatError('not-encrypted', 'no key for it');
+      if (r.text === 'hold me' && holding) return null;
+      return { ...r, text: r.text.toUpperCase() };
+    },
+  }));
+  let opening = Promise.resolve();
+  const bob = await online(client(t, {
+    server: srv.url,
+    name: 'bob',
+    inbound: (data, deliver) => {
+      opening = opening.then(turn).then(() => deliver(data.replace('"text":"', '"text":"opened ')));
+    },
+  }));
+  const got = collect(bob);
+  const held = alice.send('hold me');
+  const refused = assert.rejects(alice.send('refuse me'), (e) => e.code === 'not-encrypted' && e.message === 'no key for it');
+  await alice.send('one');
+  await refused;
+  await until(bob, 'message', () => got.length === 1);
+  assert.deepEqual(alice.waiting().map((w) => [w.request.text, w.sent]), [['hold me', false]]);
+  holding = false;
+  assert.equal(alice.retryNow(), true);
+  await held;
+  await until(bob, 'message', () => got.length === 2);
+  assert.deepEqual(got, ['opened ONE', 'opened HOLD ME']);
 });
