@@ -142,24 +142,20 @@ func checkPageHeader(t *testing.T, resp *http.Response, what, name, want string)
 	}
 }
 
-// TestWebPageTellsTakenName checks the pattern connection.js tells a taken name by
-// against the reasons the server refuses names with: a page that was in
-// the chat retries a reconnection refused as taken (its own previous
-// connection may still hold the name), and goes back to the join form
-// for any other refusal.
+// TestWebPageTellsTakenName checks the code and pattern the client
+// library (which the page runs on) tells a taken name by against the
+// reasons the server refuses names with: a client that was in the chat
+// retries a reconnection refused as taken (its own previous connection
+// may still hold the name), and stops for any other refusal.
 func TestWebPageTellsTakenName(t *testing.T) {
-	js, err := webFiles.ReadFile("web/connection.js")
-	if err != nil {
-		t.Fatal(err)
-	}
 	lib, err := clientFiles.ReadFile("clients/js/src/protocol.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^const TAKEN = '(.+)';$`).FindSubmatch(js)
+	m := regexp.MustCompile(`(?m)^export const TAKEN = '(.+)';$`).FindSubmatch(lib)
 	r := regexp.MustCompile(`(?m)^const REASON = /(.+)/s;$`).FindSubmatch(lib)
 	if m == nil || r == nil {
-		t.Fatal("connection.js defines no TAKEN code, or the library's protocol.js no REASON pattern: the test is out of date")
+		t.Fatal("the library's protocol.js defines no TAKEN code or no REASON pattern: the test is out of date")
 	}
 	// The pattern is written so that JavaScript and Go read it alike.
 	reasonRE, err := regexp.Compile("(?s)" + string(r[1]))

@@ -8,8 +8,10 @@
 // the box. Then, with both sizes open, the server stops (STOP, answered
 // STOPPED): the list of people and the rooms say they are offline instead
 // of showing everyone as online, and what is typed meanwhile stays; the
-// server starts again (START, STARTED) and it is sent. Last, the README's
-// console snippet is tried on the page's own origin and elsewhere.
+// server starts again (START, STARTED) and it is sent. A message whose
+// answer was lost is still on its way after a reload, and is shown once.
+// Last, the README's console snippet is tried on the page's own origin
+// and elsewhere.
 // It exits 0 after printing PASS, 1 with the reason on stderr otherwise.
 //
 // Environment: WSCHAT_URL (required), PEOPLE (how many the Go test put in
@@ -27,7 +29,7 @@ const SIZES = [
   { label: 'phone', size: { width: 390, height: 844 } },
 ];
 const LIMIT = 65536; // the server's -max-message in the Go test
-const MAX_RETRY = 30_000; // the page's longest wait between reconnections (MAX_RETRY_MS in web/app.js)
+const MAX_RETRY = 30_000; // the page's longest wait between reconnections (the client library's maxRetryMs)
 // A connection lost while the server stops is reported by Chromium.
 const EXPECTED_ERROR = /^WebSocket connection to 'ws:\/\/[^']+\/ws\/chat\?[^']*' failed/;
 
@@ -198,6 +200,57 @@ async function offline(ctx, problems) {
   console.log('back online: what was typed offline was sent');
 }
 
+/**
+ * keptThroughReload: the server takes a message but its answers never
+ * reach the page (they are dropped on the way); the page, reloaded, still
+ * has it on its way (its outbox is kept for the tab), and learns it
+ * arrived without sending it twice: the log shows it once, and so does
+ * another person's.
+ */
+async function keptThroughReload(ctx, problems) {
+  const text = 'said once, through a reload';
+  const watcher = await open(ctx, SIZES[0].size, 'watcher', problems);
+  const page = await ctx.newPage();
+  page.on('pageerror', (err) => problems.push(`keeper: page error: ${err.message}`));
+  let deaf = false; // what the server sends the page is dropped
+  await page.routeWebSocket(/\/ws\/chat/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((m) => {
+      if (!deaf) ws.send(m);
+    });
+  });
+  await page.goto(BASE);
+  await page.fill('#name', 'keeper');
+  await page.press('#name', 'Enter');
+  await page.waitForSelector('#send:not([disabled])', { timeout: WAIT });
+  // A message that went shows the page caught up: what it sends now goes at once.
+  await page.fill('#text', 'before the answers stop');
+  await page.press('#text', 'Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('#log li.msg:not(.pending) .text')].some((el) => el.textContent === 'before the answers stop'), null, { timeout: WAIT });
+  deaf = true;
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+  const shown = (p, sel) => p.waitForFunction(([s, t]) => [...document.querySelectorAll(s)].some((el) => el.textContent === t), [sel, text], { timeout: WAIT });
+  await shown(watcher, '#log li.msg .text');
+  await shown(page, '#log li.msg.pending .text');
+  check((await page.evaluate(() => sessionStorage.getItem('wschat.outbox.keeper')) ?? '').includes(text), 'the outbox is not kept for the tab');
+  deaf = false;
+  await page.reload();
+  await page.waitForSelector('#send:not([disabled])', { timeout: WAIT });
+  await shown(page, '#log li.msg:not(.pending) .text');
+  await page.waitForFunction(() => sessionStorage.getItem('wschat.outbox.keeper') === null, null, { timeout: WAIT });
+  await watcher.fill('#text', 'after the reload');
+  await watcher.press('#text', 'Enter');
+  for (const p of [page, watcher]) {
+    await p.waitForFunction(() => [...document.querySelectorAll('#log li.msg .text')].some((el) => el.textContent === 'after the reload'), null, { timeout: WAIT });
+    const n = (await p.locator('#log li.msg .text').allTextContents()).filter((t) => t === text).length;
+    check(n === 1, `a log shows "${text}" ${n} times, want once`);
+  }
+  await page.close();
+  await watcher.close();
+  console.log('a message whose answer was lost is still on its way after a reload, and is shown once');
+}
+
 /** snippet runs the README's console lines on a page and says what came of it. */
 async function snippet(ctx, where, url) {
   const page = await ctx.newPage();
@@ -245,6 +298,7 @@ async function scenario(ctx) {
   }
   await refusedKeepsText(ctx, problems);
   await offline(ctx, problems);
+  await keptThroughReload(ctx, problems);
   await consoleSnippet(ctx);
   if (problems.length > 0) throw new Error(`the page reported problems:\n  ${problems.join('\n  ')}`);
 }

@@ -1,6 +1,7 @@
 // The wschat page: join under a name in a room, then show what the chat
 // sends and send what the person writes. It speaks the JSON format of
-// /ws/chat, and sends JSON requests with a client_id (outbox.js); what
+// /ws/chat through the client library (/lib/client.js), which sends
+// each request once, with a client_id (outbox.js keeps them); what
 // kind of line something becomes (a message or a notice, and whose)
 // comes from the JSON fields, never from the text.
 //
@@ -24,10 +25,10 @@ import { setUpComposer, startReply, startEdit, act, restoreDraft } from './compo
 import { setUpFinder } from './finder.js';
 import { setUpNotifications } from './alerts.js';
 import { setUpSharing } from './share.js';
-import { restore as restoreOutbox, forget as forgetOutbox } from './outbox.js';
+import { forgetOutbox } from './outbox.js';
 import { keptName, forgetKept } from './keep.js';
 import { auth, loadConfig, restore, forget, enter, offeredName, takeOffered } from './auth.js';
-import { connect, currentView, resetSession, showJoin } from './connection.js';
+import { connect, currentView, resetSession, retryNow, showJoin } from './connection.js';
 import { setUpPanel } from './e2ee/panel.js';
 import { setUpFiles } from './e2ee/files.js';
 import { askRoomsSoon, show, showSide, goToRoom, closeSide } from './people.js';
@@ -65,7 +66,6 @@ function join(name, room = ui.joinRoom.value.trim()) {
   ui.log.replaceChildren();
   session.name = name;
   session.room = room || LOBBY;
-  restoreOutbox(name);
   restorePrivate();
   restoreDraft();
   connect();
@@ -160,21 +160,16 @@ ui.leave.addEventListener('click', () => {
   const name = session.name;
   forget();
   forgetKept(name);
-  forgetOutbox();
   resetSession();
+  forgetOutbox(name);
   showJoin();
   setStatus('');
   ui.name.value = name;
   ui.name.focus();
 });
 
-ui.retry.addEventListener('click', () => {
-  if (session.name && !session.ws) connect();
-});
-
-window.addEventListener('online', () => {
-  if (session.name && !session.ws) connect();
-});
+ui.retry.addEventListener('click', retryNow);
+window.addEventListener('online', retryNow);
 
 // Back in the tab: what came meanwhile in sight is read now.
 document.addEventListener('visibilitychange', () => {

@@ -1,15 +1,16 @@
 // Who the person is, when the server asks: built-in accounts (log in or
 // register, and the page keeps the token across reloads and renews it
 // before it runs out), or a token from another service, handed to the
-// page as #token=... in its address. A token in the address is only
+// page as #token=... in its address. The client library renews a
+// built-in account's token before it runs out (renew), and the page
+// keeps each new one. A token in the address is only
 // offered: the person decides whether to continue as whoever it names, so
 // that a link nobody checked cannot change who is logged in.
 
 import { login, register, renewToken } from '/lib/http.js';
 
 const STORED = 'wschat.token'; // where the token is kept between visits
-const RENEW_BEFORE_MS = 5 * 60 * 1000; // renew this long before the token runs out
-const MIN_RENEW_MS = 10 * 1000;
+const MIN_LEFT_MS = 10 * 1000; // a kept token with less left is not used
 
 /** How this server lets people in, from /api/config, and the token in use. */
 export const auth = {
@@ -21,7 +22,6 @@ export const auth = {
   token: '',
   name: '',
   expires: 0, // ms since the epoch
-  renewTimer: 0,
   offered: '', // a token from the address, not taken until the person says so
 };
 
@@ -90,15 +90,14 @@ export function restore() {
   } catch {
     return false;
   }
-  if (!token || claims(token).expires < Date.now() + MIN_RENEW_MS) return false;
+  if (!token || claims(token).expires < Date.now() + MIN_LEFT_MS) return false;
   use(token);
   return true;
 }
 
 /** forget drops the token, here and for later visits. */
 export function forget() {
-  clearTimeout(auth.renewTimer);
-  Object.assign(auth, { token: '', name: '', expires: 0, renewTimer: 0 });
+  Object.assign(auth, { token: '', name: '', expires: 0 });
   try {
     localStorage.removeItem(STORED);
   } catch {
@@ -123,23 +122,11 @@ export async function enter(path, name, password) {
 }
 
 /**
- * scheduleRenew renews a built-in account's token before it runs out and
- * hands the new one to renewed, which passes it to the open connection.
+ * renewal is how the client library renews the token: a built-in
+ * account's through POST /api/token; a token from another service is not
+ * renewed here (null), and the person logs in again once it runs out.
  */
-export function scheduleRenew(renewed) {
-  clearTimeout(auth.renewTimer);
-  if (auth.mode !== 'accounts' || !auth.token) return;
-  const wait = Math.max(auth.expires - Date.now() - RENEW_BEFORE_MS, MIN_RENEW_MS);
-  auth.renewTimer = setTimeout(async () => {
-    try {
-      const { token } = await renewToken(location.origin, auth.token);
-      if (typeof token === 'string') {
-        use(token);
-        renewed(token);
-      }
-    } catch {
-      // Tried again on the next connection.
-    }
-    scheduleRenew(renewed);
-  }, wait);
+export function renewal() {
+  if (auth.mode !== 'accounts') return null;
+  return async (token) => (await renewToken(location.origin, token)).token;
 }

@@ -1,27 +1,33 @@
 // Writing: the message box (Enter sends, Shift+Enter starts a new line),
 // answering or editing a message, and the requests on their way through
-// the outbox (outbox.js) until the server answers them. A request the
-// server refused for now waits and goes again; one it refused for good
-// gives its text back to the box.
+// the client library's outbox until the server answers them, each shown
+// as a line of its own. Each carries, as its tag, the view it was written
+// in and its text. A request the server refused for now waits and goes
+// again (the library sends it); one it refused for good gives its text
+// back to the box.
 
 import { ui, renderLimit } from './view.js';
-import { session, send, sendJSON, setStatus, ready } from './session.js';
+import { session, send, away, back } from './session.js';
 import { messageLine, noticeLine, snippet } from './lines.js';
 import { append, log, removeLine, view } from './log.js';
-import { outbox, add, find, settle } from './outbox.js';
 import { reactedBy } from './messages.js';
 import { auth } from './auth.js';
-import { FOR_NOW } from '/lib/protocol.js';
-import { sealing, sendSealed, privateCommand } from './e2ee/outbound.js';
+import { TOO_BIG, newClientID } from '/lib/protocol.js';
+import { MAX_OUTBOX } from '/lib/outbox.js';
+import { privateCommand } from './e2ee/outbound.js';
 
-const RETRY_MS = 3000; // how long a request refused for now waits to go again
-const SLOW_MS = 1500; // and one over the rate
 const DRAFT = 'wschat.draft'; // the box's text, kept through a reload
+const OFFLINE = 'Will be sent when the connection is back';
+
+/** The lines of the messages on their way, by client_id. */
+const lines = new Map();
+/** The requests whose wait for the other servers was said already, by client_id. */
+const told = new Set();
 
 const encoder = new TextEncoder();
 
 /** What the box is for: a new message, an answer to one, or an edit of one's own. */
-export const compose = { mode: 'new', id: '', retry: 0 };
+export const compose = { mode: 'new', id: '' };
 
 /** currentView is the view in the log. */
 const currentView = () => log.views.get(log.current);
@@ -99,11 +105,36 @@ export function resetCompose() {
   ui.composeBar.hidden = true;
 }
 
-/** act queues a request that is not written in the box (a deletion, a reaction). */
+/** act queues a request that is not written in the box (a deletion, a reaction: want says whether it should be on). */
 export function act(req) {
-  const v = view('room', session.room);
-  const item = add(req, v.key);
-  if (item && ready()) sendItem(item);
+  const c = session.client;
+  if (!c) return;
+  const tag = { view: view('room', session.room).key, ...(req.type === 'react' ? { want: req.want } : {}) };
+  const p = req.type === 'delete' ? c.remove(req.id, { tag }) : c.react(req.id, req.emoji, { tag });
+  p.catch(() => {}); // its answer comes as a settled event
+}
+
+/**
+ * queue puts a request written in view v through the outbox, showing a
+ * message on its way as a line; text is what goes back to the box if it
+ * is refused. It reports whether the request was taken.
+ */
+function queue(req, v, text) {
+  const c = session.client;
+  if (!c) return false;
+  if (c.waiting().length >= MAX_OUTBOX) {
+    append(v, noticeLine('Too many messages are waiting to be sent: wait for them'), '');
+    return false;
+  }
+  const clientID = newClientID();
+  const tag = { view: v.key, text };
+  if (req.type !== 'edit') pending(clientID, v, req.text, c.caughtUp ? 'Sending…' : OFFLINE);
+  let p;
+  if (req.type === 'private') p = c.sendPrivate(req.to, req.text, { clientID, tag });
+  else if (req.type === 'edit') p = c.edit(req.id, req.text, { tag });
+  else p = c.send(req.text, { replyTo: req.reply_to, clientID, tag });
+  p.catch(() => {}); // its answer comes as a settled event
+  return true;
 }
 
 /** submit sends what the box holds, and empties it once it is on its way. */
@@ -113,11 +144,7 @@ function submit() {
   const msg = privateCommand(text);
   if (msg) {
     if (!session.welcomed) return;
-    const pv = view('private', msg.to);
-    const item = add({ type: 'private', to: msg.to, text: msg.text }, pv.key, text);
-    if (!item) return;
-    pending(item, pv, msg.text, ready() ? 'Sending…' : 'Will be sent when the connection is back');
-    if (ready()) sendItem(item);
+    if (!queue({ type: 'private', to: msg.to, text: msg.text }, view('private', msg.to), text)) return;
     ui.text.value = '';
     keepDraft();
     fits();
@@ -134,14 +161,7 @@ function submit() {
     if (/^\/join\s/i.test(text)) session.moving = true;
   } else {
     if (!session.welcomed) return; // kept in the box until the connection is back
-    const req = request(v, text.startsWith('//') ? text.slice(1) : text);
-    const item = add(req, v.key, text);
-    if (!item) {
-      append(v, noticeLine('Too many messages are waiting to be sent: wait for them'), '');
-      return;
-    }
-    if (req.type !== 'edit') pending(item, v, req.text, ready() ? 'Sending…' : 'Will be sent when the connection is back');
-    if (ready()) sendItem(item);
+    if (!queue(request(v, text.startsWith('//') ? text.slice(1) : text), v, text)) return;
   }
   ui.text.value = '';
   keepDraft();
@@ -150,123 +170,88 @@ function submit() {
   fits();
 }
 
-/** pending shows a message on its way as a line of its own, until the server has it. */
-function pending(item, v, text, note) {
-  item.li = messageLine({ name: session.name, text, time: new Date().toISOString(), mine: true, pending: note }, session.name, null);
-  append(v, item.li, '');
+/** pending shows the message cid on its way as a line of its own in v, until the server has it. */
+function pending(cid, v, text, note) {
+  const li = messageLine({ name: session.name, text, time: new Date().toISOString(), mine: true, pending: note }, session.name, null);
+  lines.set(cid, li);
+  append(v, li, '');
 }
 
-/** note says where a message on its way stands. */
-function note(item, words) {
-  const n = item.li?.querySelector('.pending-note');
+/** note says where the message cid on its way stands. */
+function note(cid, words) {
+  const n = lines.get(cid)?.querySelector('.pending-note');
   if (n) n.textContent = words;
 }
 
-/** sendItem sends a request of the outbox. */
-function sendItem(item) {
-  // Encryption (e2ee/outbound.js): a request that must go sealed is sealed first.
-  if (sealing(item.request)) {
-    sendSealed(item, (words) => refused({ client_id: item.request.client_id, code: 'not-encrypted', text: words }));
-    return;
-  }
-  item.sent = sendJSON(item.request);
+/** viewOf is the view whose key is k: kept from before a reload, it may need making again. */
+function viewOf(k) {
+  const i = typeof k === 'string' ? k.indexOf(':') : -1;
+  if (i < 0) return view('room', session.room);
+  return log.views.get(k) ?? view(k.slice(0, i), k.slice(i + 1));
 }
 
-/** flushOutbox sends what waits, oldest first, once the page has caught up: a reaction already as wanted is not sent again. */
-export function flushOutbox() {
-  clearTimeout(compose.retry);
-  for (const item of [...outbox.items]) {
-    const r = item.request;
-    if (r.type === 'react' && reactedBy(r.id, r.emoji, session.name) === r.want) {
-      settle(r.client_id);
+/**
+ * caughtUpOutbox readies what waits to go, now that the replay is
+ * through: a reaction already as wanted is taken back, and a message
+ * kept from before a reload is shown on its way again. The library sends
+ * the rest once this returns.
+ */
+export function caughtUpOutbox() {
+  const c = session.client;
+  for (const { request: r, tag } of c.waiting()) {
+    if (r.type === 'react' && reactedBy(r.id, r.emoji, session.name) === tag?.want) {
+      c.cancel(r.client_id);
       continue;
     }
-    if (!item.li && (r.type === 'message' || r.type === 'private')) pending(item, view(...viewOf(item.view)), r.text, 'Sending…');
-    sendItem(item);
+    if (!lines.has(r.client_id) && (r.type === 'message' || r.type === 'private') && r.text) pending(r.client_id, viewOf(tag?.view), r.text, 'Sending…');
+    else note(r.client_id, 'Sending…');
   }
-}
-
-/** viewOf splits a view's key into its kind and name. */
-function viewOf(k) {
-  const i = k.indexOf(':');
-  return [k.slice(0, i), k.slice(i + 1)];
 }
 
 /** offline marks what waits as waiting for the connection. */
 export function offline() {
-  clearTimeout(compose.retry);
-  for (const item of outbox.items) {
-    item.sent = false;
-    note(item, 'Will be sent when the connection is back');
-  }
+  for (const cid of lines.keys()) note(cid, OFFLINE);
 }
 
-/** settled takes a request the server answered out of the outbox. */
-export function settled(cid) {
-  const item = settle(cid);
-  if (!item) return;
-  if (item.li) removeLine(log.views.get(item.view) ?? view('room', session.room), item.li);
-  if (session.away) {
-    session.away = false;
-    setStatus('Connected', 'ok');
-    flushOutbox();
-  }
-}
-
-/** AWAY is what the status says while the chat cannot reach its other servers. */
-const AWAY = 'Connected, but the chat cannot reach its other servers: what you send waits and goes when it can';
-
-/** tooBig takes the last request sent out of the outbox, the one the server closed the connection over, and gives its text back to the box. */
-export function tooBig() {
-  const item = [...outbox.items].reverse().find((i) => i.sent);
-  if (!item) return;
-  settled(item.request.client_id);
-  if (item.text && ui.text.value === '') {
-    ui.text.value = item.text;
-    grow();
-    fits();
-  }
+/** forgetLines forgets the lines of what waits: the page left the chat. */
+export function forgetLines() {
+  lines.clear();
+  told.clear();
 }
 
 /**
- * refused handles the server's refusal of a request of the outbox: one
- * for now waits and goes again; one for good is taken out, said, and its
- * text given back to the box.
+ * settled takes a request the server answered, or refused for good, out
+ * of sight: a refusal is said, and its text given back to the box (a
+ * message too big closed the connection, which said so already).
  */
-export function refused(ev) {
-  const item = find(ev.client_id);
-  if (!item) return false;
-  const words = typeof ev.text === 'string' ? ev.text : ev.code;
-  if (FOR_NOW.has(ev.code)) {
-    item.sent = false;
-    note(item, `Not sent yet: ${words}. Trying again…`);
-    if (ev.code === 'unavailable' && !item.told) {
-      item.told = true;
-      session.away = true;
-      setStatus(AWAY, 'warn');
-      append(log.views.get(item.view) ?? view('room', session.room), noticeLine(`Not sent yet: ${words}`), '');
-    }
-    clearTimeout(compose.retry);
-    compose.retry = setTimeout(retryOne, ev.code === 'slow-down' ? SLOW_MS : RETRY_MS);
-    return true;
+export function settled({ client_id: cid, request, tag, error }) {
+  const li = lines.get(cid);
+  lines.delete(cid);
+  told.delete(cid);
+  const v = viewOf(tag?.view);
+  if (li) removeLine(v, li);
+  if (!error) {
+    back();
+    return;
   }
-  settled(ev.client_id);
-  // A deletion sent again after a reconnection finds its message gone: done.
-  if (item.request.type === 'delete' && ev.code === 'no-such-message') return true;
-  const v = log.views.get(item.view) ?? view('room', session.room);
-  append(v, noticeLine(words), '');
-  if (item.text && ui.text.value === '') {
-    ui.text.value = item.text;
+  if (error.code === 'cancelled') return;
+  if (error.code !== TOO_BIG) append(v, noticeLine(error.message), '');
+  if (typeof tag?.text === 'string' && tag.text !== '' && ui.text.value === '') {
+    ui.text.value = tag.text;
     grow();
     fits();
   }
-  return true;
 }
 
-/** retryOne sends the oldest request that waits; once it goes through, the rest follow. */
-function retryOne() {
-  const item = outbox.items.find((i) => !i.sent);
-  if (item && ready()) sendItem(item);
+/** notYet shows a request the server could not carry out for now: the library sends it again. */
+export function notYet({ client_id: cid, code, text }) {
+  const words = text || code;
+  note(cid, `Not sent yet: ${words}. Trying again…`);
+  if (code !== 'unavailable' || told.has(cid)) return;
+  told.add(cid);
+  away();
+  const w = session.client?.waiting().find((x) => x.request.client_id === cid);
+  append(viewOf(w?.tag?.view), noticeLine(`Not sent yet: ${words}`), '');
 }
 
 /** keepDraft keeps the box's text through a reload. */

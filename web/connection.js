@@ -1,88 +1,76 @@
-// The connection: a socket at a time for the session's name and room,
-// what the server sends on it, and what its closing means: a refusal, a
-// leave, or a drop to recover from, with a reconnection that backs off.
+// The connection, as the page shows it: the client library's ChatClient
+// (/lib/client.js) keeps it up for the session's name and room (it
+// reconnects with backoff, asks for what was missed, hands each message
+// over once, and sends the outbox once), and the page shows what its
+// events mean: the server's events in the log, the countdown to the next
+// attempt, and a close for good (a refusal, a kick or a ban, a name still
+// taken after 90 s) as the join form saying why.
 
 import { ui } from './view.js';
-import { session, LOBBY, setStatus, send } from './session.js';
+import { session, LOBBY, setStatus, away, back } from './session.js';
 import { noticeLine } from './lines.js';
 import { log, key, view, append } from './log.js';
 import { onMessage, onAction, onPrivate, onMention } from './messages.js';
-import { flushOutbox, offline, settled, refused, tooBig } from './compose.js';
+import { caughtUpOutbox, offline, settled, notYet, forgetLines } from './compose.js';
+import { outboxStore } from './outbox.js';
 import { answered, dropRequests } from './finder.js';
 import { showUnread } from './alerts.js';
 import { keepName } from './keep.js';
-import { auth, forget, scheduleRenew } from './auth.js';
-import { CLOSE, NOT_LET_IN, closeWords, parseReason } from '/lib/protocol.js';
+import { auth, forget, renewal, use } from './auth.js';
+import { ChatClient } from '/lib/client.js';
+import { CLOSE, NOT_LET_IN, TAKEN, TAKEN_RETRY_MS, closeWords } from '/lib/protocol.js';
 import { inbound } from './e2ee/inbound.js';
+import { outbound } from './e2ee/outbound.js';
 import { onWelcome, onModeration, onReport, REMOVED } from './moderation.js';
 import { ROOMS_ID, askRooms, askRoomsSoon, stopRooms, gotRooms, show, showOnline, showSide, startTyping, stopTyping, clearTyping } from './people.js';
 
-const FIRST_RETRY_MS = 1000; // the first wait before reconnecting
-const MAX_RETRY_MS = 30000; // the longest wait: the delay doubles up to it
-// How long a reconnection refused because the name is taken keeps trying.
-// The server holds a name until it notices the old connection is gone,
-// which for one that went quiet without closing (a phone gone offline)
-// takes its keepalive up to three ping intervals: 90 s by default.
-const TAKEN_RETRY_MS = 90000;
-// A close reason starts with a code the page reacts to, then a colon and
-// the words for the person: "name-taken: name "bob" is taken: choose
-// another" (parseReason, of the client library). The codes are listed
-// in docs/protocol.md; NOT_LET_IN are those that mean the token is no
-// good: the person must log in again.
-// The code of a name that is in use.
-const TAKEN = 'name-taken';
-// The client_id of the page's rooms requests: the first answer after a
-const AWAY = 'Connected, but the chat cannot reach its other servers: what you send waits and goes when it can';
+// A close reason starts with a code the page reacts to (docs/protocol.md,
+// "Codes"): the library gives it as the state event's code, with the
+// words for the person.
+const TAKEN_SECS = TAKEN_RETRY_MS / 1000; // how long the library retries a name still taken by the page's own previous connection
+// The server's events the page shows; the library handles the rest
+// (welcome, ack, error) and hands them over as events of its own.
+const EVENTS = ['join', 'leave', 'message', 'file', 'private', 'edit', 'delete', 'react', 'mention', 'moderation',
+  'report', 'typing', 'rooms', 'history', 'search', 'notice', 'who'];
 
-/** The reconnection's timers and backoff. */
-const timers = { reconnect: 0, ticker: 0, delay: FIRST_RETRY_MS, takenSince: 0 };
+/** The countdown to the next attempt, and whether the last refusal was the name still taken. */
+const countdown = { ticker: 0, taken: false };
 
-/** chatURL returns the chat endpoint on this page's own host. */
-function chatURL() {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const q = new URLSearchParams({ name: session.name, room: session.room, format: 'json' });
-  if (auth.token) q.set('token', auth.token);
-  // Back in a room it saw, the page asks for what it missed since.
-  const since = log.views.get(key('room', session.room))?.lastID;
-  if (since) q.set('since', since);
-  return `${scheme}//${location.host}/ws/chat?${q}`;
-}
-
-/** connect opens a socket for the session's name and room. */
+/** connect makes the session's client (name, room, token, the outbox kept for the name) and connects it. */
 export function connect() {
-  stopTimers();
-  const ws = new WebSocket(chatURL());
-  Object.assign(session, { ws, welcomed: false, caughtUp: false, moving: false });
-  setStatus(session.joinedOnce ? 'Reconnecting…' : `Connecting as ${session.name}…`, 'busy');
-  ws.addEventListener('message', (ev) => {
-    // Encryption (e2ee/inbound.js): sealed events are opened first, in order.
-    if (ws === session.ws) inbound(ev.data, (data) => ws === session.ws && receive(data));
+  stopCountdown();
+  const store = outboxStore(session.name);
+  const c = new ChatClient({
+    name: session.name,
+    room: session.room,
+    token: auth.token,
+    since: log.views.get(key('room', session.room))?.lastID,
+    renewToken: renewal(),
+    // The waits double from 1 s to 30 s, exactly: the countdown says them.
+    random: () => 1,
+    outbox: store,
+    inbound, // encryption (e2ee/): sealed events are opened first, in order
+    outbound, // and sealed requests sealed, in order
   });
-  ws.addEventListener('close', (ev) => {
-    if (ws === session.ws) closed(ev);
-  });
+  Object.assign(session, { client: c, store, welcomed: false, caughtUp: false, moving: false });
+  countdown.taken = false;
+  const on = (type, fn) => c.on(type, (ev) => c === session.client && fn(ev));
+  for (const type of EVENTS) on(type, receive);
+  on('welcome', welcomed);
+  on('caughtup', caughtUp);
+  on('state', changed);
+  on('refusal', refusal);
+  on('settled', settled);
+  on('token', ({ token }) => use(token));
+  c.connect();
 }
 
-/** receive handles one event from the server; unknown kinds are ignored. */
-function receive(data) {
-  let ev;
-  try {
-    ev = JSON.parse(data);
-  } catch {
-    return;
-  }
-  if (ev === null || typeof ev !== 'object') return;
+/** receive shows one event from the server; unknown kinds are ignored. */
+function receive(ev) {
   const str = (v) => (typeof v === 'string' ? v : '');
   const name = str(ev.name);
   const room = str(ev.room);
-  const cid = str(ev.client_id);
   switch (ev.type) {
-    case 'welcome':
-      session.upload = str(ev.upload);
-      onWelcome(ev);
-      welcomed(name, room, Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name]);
-      if (ev.recovered === false) append(view('room', session.room), noticeLine('Some messages from while you were away could not be recovered'), '');
-      break;
     case 'join':
     case 'leave':
       if (!name || room.toLowerCase() !== session.room.toLowerCase()) return;
@@ -96,27 +84,20 @@ function receive(data) {
     case 'file':
       if (ev.history !== true) stopTyping(name);
       onMessage(ev);
-      if (cid) settled(cid);
       break;
     case 'private':
       onPrivate(ev);
-      if (cid) settled(cid);
       break;
     case 'edit':
     case 'delete':
     case 'react':
       onAction(ev);
-      if (cid) settled(cid);
-      break;
-    case 'ack':
-      if (cid) settled(cid); // carried out, or taken before: a repeat is not done twice
       break;
     case 'mention':
       onMention(ev);
       break;
     case 'moderation':
       onModeration(ev);
-      if (cid) settled(cid);
       if (ev.action === 'op' || ev.action === 'deop' || ev.action === 'droproom') showOnline();
       break;
     case 'report':
@@ -128,20 +109,11 @@ function receive(data) {
     case 'rooms':
       if (Array.isArray(ev.rooms)) gotRooms(ev.rooms);
       back();
-      if (!session.caughtUp) caughtUp();
       break;
     case 'history':
     case 'search':
       answered(ev);
       break;
-    case 'error':
-      if (ev.code === 'unavailable') away();
-      if (cid === ROOMS_ID && !session.caughtUp) caughtUp();
-      if (refused(ev) || answered(ev) || cid === ROOMS_ID) break;
-      if (str(ev.text)) append(currentView(), noticeLine(str(ev.text)), '');
-      break;
-    case 'renewed':
-      break; // the connection took the renewed token
     case 'notice':
     case 'who':
       if (str(ev.text)) append(currentView(), noticeLine(str(ev.text)), '');
@@ -149,11 +121,28 @@ function receive(data) {
   }
 }
 
+/** refusal shows a refusal no request of the outbox took: of the page's own requests, or of one for now; a renewal that failed is tried again quietly. */
+function refusal(ev) {
+  if (ev.renewal) return;
+  if (ev.code === 'unavailable') away();
+  if (ev.for_now) {
+    notYet(ev);
+    return;
+  }
+  if (answered({ type: 'error', ...ev }) || ev.client_id === ROOMS_ID) return;
+  if (ev.text) append(currentView(), noticeLine(ev.text), '');
+}
+
 /** currentView is the view in the log, or the room's. */
 export const currentView = () => log.views.get(log.current) ?? view('room', session.room);
 
 /** welcomed starts the chat once the server took the name, or resumes it, or moves it to another room. */
-function welcomed(name, room, online) {
+function welcomed(ev) {
+  const str = (v) => (typeof v === 'string' ? v : '');
+  session.upload = str(ev.upload);
+  onWelcome(ev);
+  const name = str(ev.name);
+  const room = str(ev.room);
   if (name) session.name = name; // the server's spelling
   const again = session.joinedOnce;
   // A second welcome on one connection is a move, however it was asked for (the room list, or /join typed).
@@ -165,9 +154,10 @@ function welcomed(name, room, online) {
     // the view starts again with it, so it has no gap ("Show older" reads back).
     log.views.delete(key('room', room || LOBBY));
   }
+  const online = Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name];
   Object.assign(session, { welcomed: true, caughtUp: false, joinedOnce: true, moving: false, room: room || LOBBY, online: new Set(online) });
-  timers.delay = FIRST_RETRY_MS;
-  timers.takenSince = 0;
+  countdown.taken = false;
+  stopCountdown();
   clearTyping();
   history.replaceState(null, '', session.room.toLowerCase() === LOBBY ? '/' : `/?${new URLSearchParams({ room: session.room })}`);
   if (auth.mode === 'none') keepName(session.name, session.room);
@@ -188,76 +178,87 @@ function welcomed(name, room, online) {
     append(v, noticeLine(`You joined ${session.room} as ${session.name}`), '');
     ui.text.focus();
   }
-  scheduleRenew((token) => send(`/token ${token}`));
+  if (ev.recovered === false) append(v, noticeLine('Some messages from while you were away could not be recovered'), '');
   askRooms();
 }
 
-/** away says the chat cannot reach its other servers (Redis) for now: the connection is up, but nothing goes. */
-function away() {
-  if (session.away) return;
-  session.away = true;
-  setStatus(AWAY, 'warn');
-}
-
-/** back says the chat reaches its other servers again. */
-function back() {
-  if (!session.away) return;
-  session.away = false;
-  setStatus('Connected', 'ok');
-  flushOutbox();
-}
-
-/** caughtUp: the replay is through (the answer to the first rooms request comes after it), so what waits may go. */
+/** caughtUp: the replay is through, so what waits may go (the library sends it once this returns). */
 function caughtUp() {
   session.caughtUp = true;
-  flushOutbox();
+  caughtUpOutbox();
 }
 
-/**
- * closed decides what a closed socket means: a refusal, a leave, or a drop
- * to recover from. A name found taken when reconnecting is most likely
- * still held by this page's own previous connection, so that is retried.
- */
-function closed(ev) {
+/** changed follows the client's state: connecting, and what a closed connection means. */
+function changed(s) {
+  if (s.state === 'connecting') {
+    stopCountdown();
+    setStatus(s.again ? 'Reconnecting…' : `Connecting as ${session.name}…`, 'busy');
+    return;
+  }
+  if (s.state === 'reconnecting') {
+    const wasWelcomed = lost();
+    reconnecting(s, wasWelcomed);
+  } else if (s.state === 'closed') {
+    lost();
+    closed(s);
+  }
+}
+
+/** lost takes down what needs the connection; it reports whether the connection had been welcomed. */
+function lost() {
   const wasWelcomed = session.welcomed;
-  Object.assign(session, { ws: null, welcomed: false, caughtUp: false, moving: false, away: false });
+  Object.assign(session, { welcomed: false, caughtUp: false, moving: false, away: false });
   stopRooms();
   clearTyping();
   dropRequests();
   ui.send.disabled = true;
-  // Nothing written is lost: a message the server refused as too long
-  // goes back in the box; what else was on its way waits for the next
-  // connection.
-  if (ev.code === CLOSE.TOO_BIG) tooBig();
   offline();
   showOnline();
   showSide();
-  const { code, words } = parseReason(ev.reason);
-  if (ev.code === CLOSE.POLICY && NOT_LET_IN.has(code)) {
-    forget();
-    backToJoin(`Please log in again — ${words}`);
-    return;
-  }
-  if (ev.code === CLOSE.POLICY && REMOVED.has(code)) {
-    // Kicked or banned: not back in by itself; the join form says why.
-    backToJoin(words);
-    if (code === 'banned') ui.joinRoom.value = '';
-    return;
-  }
-  if (ev.code === CLOSE.POLICY && !wasWelcomed) {
-    if (session.joinedOnce && code === TAKEN) stillTaken(words);
-    else backToJoin(`Could not join — ${words || 'the server refused this name'}`);
-    return;
-  }
-  timers.takenSince = 0;
-  const why = words || closeWords[ev.code] || (ev.code === CLOSE.ABNORMAL ? '' : `close code ${ev.code}`);
+  return wasWelcomed;
+}
+
+/**
+ * reconnecting shows a reconnection on its way: why the connection
+ * ended, and a countdown to the next attempt. A name found taken when
+ * reconnecting is most likely still held by this page's own previous
+ * connection: the library retries it for 90 s.
+ */
+function reconnecting(s, wasWelcomed) {
+  const why = s.text || closeWords[s.close] || (s.close === CLOSE.ABNORMAL ? '' : `close code ${s.close}`);
   if (!session.joinedOnce) {
     backToJoin(`Could not connect${why ? ` — ${why}` : ''}. ${originAdvice() || 'Please try again.'}`);
     return;
   }
+  if (s.code === TAKEN) {
+    if (!countdown.taken) {
+      countdown.taken = true;
+      append(currentView(), noticeLine(`Your previous connection is still open on the server, which keeps your name until it notices that connection is gone; trying again for up to ${TAKEN_SECS} s`), '');
+    }
+    tick(s.at, (left) => `Your previous connection is still open on the server; retrying in ${left} s…`);
+    return;
+  }
+  countdown.taken = false;
   if (wasWelcomed) append(currentView(), noticeLine(`Connection lost${why ? `: ${why}` : ''}`), '');
-  const lost = why ? `Connection lost (${why})` : 'Connection lost';
-  scheduleReconnect((left) => `${lost} — reconnecting in ${left} s…`);
+  const lostWords = why ? `Connection lost (${why})` : 'Connection lost';
+  tick(s.at, (left) => `${lostWords} — reconnecting in ${left} s…`);
+}
+
+/** closed shows why the client stopped for good, on the join form. */
+function closed(s) {
+  const words = s.text ?? '';
+  if (NOT_LET_IN.has(s.code)) {
+    forget();
+    backToJoin(`Please log in again — ${words}`);
+  } else if (REMOVED.has(s.code)) {
+    // Kicked or banned: not back in by itself; the join form says why.
+    backToJoin(words);
+    if (s.code === 'banned') ui.joinRoom.value = '';
+  } else if (s.code === TAKEN && session.joinedOnce) {
+    backToJoin(`Could not reconnect — ${words}. The server still had your previous connection open after ${TAKEN_SECS} s.`);
+  } else if (s.code !== 'closed') {
+    backToJoin(`Could not join — ${words || 'the server refused this name'}`);
+  }
 }
 
 /**
@@ -273,24 +274,25 @@ function originAdvice() {
   return `This server takes connections only from pages at ${auth.origins.join(', ')} (its -origins), and this page is at ${location.host}: open the chat at one of those addresses, or ask whoever runs the server to add ${location.host}.`;
 }
 
-/**
- * stillTaken handles a reconnection refused because the name is taken: it
- * tries again, backing off, until TAKEN_RETRY_MS after the first such
- * refusal, the last try at that time; then it goes back to the join form.
- */
-function stillTaken(reason) {
-  const now = Date.now();
-  const secs = Math.round(TAKEN_RETRY_MS / 1000);
-  if (!timers.takenSince) {
-    timers.takenSince = now;
-    append(currentView(), noticeLine(`Your previous connection is still open on the server, which keeps your name until it notices that connection is gone; trying again for up to ${secs} s`), '');
-  }
-  const left = timers.takenSince + TAKEN_RETRY_MS - now;
-  if (left <= 0) {
-    backToJoin(`Could not reconnect — ${reason}. The server still had your previous connection open after ${secs} s.`);
-    return;
-  }
-  scheduleReconnect((s) => `Your previous connection is still open on the server; retrying in ${s} s…`, Math.min(timers.delay, left));
+/** tick counts down in the status to at, the next attempt, as say(seconds left), and offers to retry now. */
+function tick(at, say) {
+  stopCountdown();
+  const tell = () => setStatus(say(Math.max(1, Math.ceil((at - Date.now()) / 1000))), 'warn');
+  tell();
+  ui.retry.hidden = false;
+  countdown.ticker = setInterval(tell, 1000);
+}
+
+/** stopCountdown stops the countdown. */
+function stopCountdown() {
+  clearInterval(countdown.ticker);
+  countdown.ticker = 0;
+  ui.retry.hidden = true;
+}
+
+/** retryNow connects at once when a reconnection waits. */
+export function retryNow() {
+  session.client?.retryNow();
 }
 
 /** backToJoin goes back to the join form, saying why. */
@@ -307,51 +309,27 @@ export function backToJoin(why) {
 }
 
 /**
- * scheduleReconnect waits wait ms (the delay unless shorter), counting
- * down in the status as say(seconds left), then connects again; each
- * delay doubles.
+ * resetSession forgets the name, the room and the views, and lets the
+ * client go without reconnecting; what its outbox kept stays for the
+ * next visit under the name.
  */
-function scheduleReconnect(say, wait = timers.delay) {
-  stopTimers();
-  timers.delay = Math.min(timers.delay * 2, MAX_RETRY_MS);
-  let left = Math.ceil(wait / 1000);
-  const tell = () => setStatus(say(left), 'warn');
-  tell();
-  ui.retry.hidden = false;
-  timers.ticker = setInterval(() => {
-    left = Math.max(left - 1, 1);
-    tell();
-  }, 1000);
-  timers.reconnect = setTimeout(connect, wait);
-}
-
-/** stopTimers cancels a pending reconnection. */
-export function stopTimers() {
-  clearTimeout(timers.reconnect);
-  clearInterval(timers.ticker);
-  timers.reconnect = 0;
-  timers.ticker = 0;
-  ui.retry.hidden = true;
-}
-
-/** resetSession forgets the name, the room and the views, and closes any socket, without reconnecting. */
 export function resetSession() {
-  stopTimers();
+  stopCountdown();
   stopRooms();
   clearTyping();
   dropRequests();
-  const ws = session.ws;
+  forgetLines();
+  const { client, store } = session;
+  if (store) store.live = false;
   Object.assign(session, {
-    ws: null, name: '', room: LOBBY, welcomed: false, caughtUp: false, joinedOnce: false, moving: false,
+    client: null, store: null, name: '', room: LOBBY, welcomed: false, caughtUp: false, joinedOnce: false, moving: false,
     online: new Set(), rooms: [], seen: new Map(), away: false, mentionedElsewhere: false, topic: '', role: '',
   });
-  timers.delay = FIRST_RETRY_MS;
-  timers.takenSince = 0;
   log.views.clear();
   log.current = '';
   ui.log.replaceChildren();
   showUnread(0, false, 0);
-  if (ws) ws.close(CLOSE.NORMAL, 'left');
+  client?.close();
 }
 
 /** showJoin shows the join form. */

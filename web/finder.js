@@ -7,7 +7,7 @@ import { ui } from './view.js';
 import { session, sendJSON, ready } from './session.js';
 import { el, noticeLine, snippet, timeStamp } from './lines.js';
 import { append, flash, log, older, olderButton, prepend, remember, showOlder, view } from './log.js';
-import { clientID } from './outbox.js';
+import { newClientID } from '/lib/protocol.js';
 import { lineOf, messageOf } from './messages.js';
 
 const PAGE = 50; // messages asked for at a time
@@ -19,7 +19,7 @@ const waiting = new Map();
 /** ask sends a request and returns a promise of its answer (an error event too), or null if it could not go. */
 function ask(req) {
   if (!ready()) return null;
-  const cid = clientID();
+  const cid = newClientID();
   return new Promise((resolve) => {
     waiting.set(cid, resolve);
     if (!sendJSON({ ...req, client_id: cid })) {

@@ -67,7 +67,7 @@ function shareSealed(file, where, tell) {
   ui.uploadName.textContent = `Encrypting and sharing ${file.name}…`;
   ui.uploadProgress.value = 0;
   ui.upload.hidden = false;
-  sealedUpload(file, where, tell, (p) => {
+  sealedUpload(file, where, (p) => {
     ui.uploadProgress.value = Math.round(100 * p);
   }).catch((err) => tell(`Could not share ${file.name} — ${err?.message || err}`)).finally(() => {
     ui.upload.hidden = true;

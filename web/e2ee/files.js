@@ -5,8 +5,8 @@
 // file fetches the ciphertext and decrypts it here when followed.
 
 import { sealFile, openFile } from '/seal/seal.js';
-import { clientID } from '../outbox.js';
-import { sendSealed } from './outbound.js';
+import { session } from '../session.js';
+import { key } from '../log.js';
 import { e2ee, active } from './e2ee.js';
 
 const MAX_KNOWN = 1000; // links remembered with their keys
@@ -29,18 +29,19 @@ export function remember(file) {
 
 /**
  * sealedUpload encrypts file, uploads the ciphertext to where ({ room }
- * or { to }, with the credential) and sends the sealed message that
- * announces it. tell shows the person a line; progress(fraction) the
- * upload's progress.
+ * or { to }, with the credential) and puts the message that announces it
+ * through the outbox, which seals it (outbound.js); progress(fraction)
+ * shows the upload's progress.
  */
-export async function sealedUpload(file, where, tell, progress) {
+export async function sealedUpload(file, where, progress) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const sealed = await sealFile(bytes);
   const q = where.to ? { to: where.to, sealed: '1' } : { room: where.room, sealed: '1' };
   const answer = await post(`/files?${new URLSearchParams(q)}`, where.credential, sealed.ciphertext, progress);
   const f = { name: file.name, type: file.type || 'application/octet-stream', size: bytes.length, url: answer.url, key: sealed.key, nonce: sealed.nonce };
   const request = where.to ? { type: 'private', to: where.to, text: '', file: f } : { type: 'message', text: '', file: f };
-  sendSealed({ request: { ...request, client_id: clientID() }, sent: false }, tell);
+  const view = where.to ? key('private', where.to) : key('room', where.room);
+  session.client?.request(request, { tag: { view } }).catch(() => {}); // a refusal comes as a settled event
 }
 
 /** post uploads body and resolves with the answer, or rejects with the server's words. */

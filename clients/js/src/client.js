@@ -5,18 +5,18 @@
 // app sends while the connection is down waits in an outbox and goes
 // once the connection is back and has caught up, each request with a
 // client_id of its own that the server carries out once (docs/protocol.md,
-// "Requests sent again"). Refusals reach the app as codes.
+// "Requests sent again"); given a store, the outbox outlives the client
+// (outbox.js). Refusals reach the app as codes; after a close that says
+// not to come back (kicked, banned, ...) it stays away.
 
-import { CLOSE, FOR_NOW, NOT_LET_IN, TOO_BIG, closeWords, parseReason, compareIDs, isID, newClientID, backoff, tokenExpiry } from './protocol.js';
+import { CLOSE, FOR_NOW, TOO_BIG, afterClose, closeWords, parseReason, compareIDs, isID, newClientID, backoff, tokenExpiry } from './protocol.js';
 import { ChatError, httpBase, renewToken, upload } from './http.js';
+import { Outbox, MAX_OUTBOX, OUTBOX_TYPES } from './outbox.js';
 
 const TYPING_MS = 2000; // the server passes on one typing event per 2 s
-const TAKEN_RETRY_MS = 90000; // how long a reconnection refused as name-taken keeps trying
-const MAX_OUTBOX = 200; // requests waiting at once
 const MAX_SEEN = 2000; // ids remembered in each room, to hand nothing over twice
 const RETRY_MS = 2000; // the wait before a request refused for now goes again
 const RENEW_MARGIN_MS = 60000; // a token is renewed this long before it runs out (half its life if shorter)
-const OUTBOX_TYPES = new Set(['message', 'private', 'edit', 'delete', 'react']);
 const JOIN_REFUSALS = new Set(['bad-name', 'room-limit', 'same-room', 'unavailable', 'usage']);
 
 /** roomKey is how rooms are told apart: case does not matter. */
@@ -26,7 +26,8 @@ export class ChatClient {
   #opts;
   #ws = null;
   #handlers = new Map();
-  #outbox = [];
+  #outbox;
+  #sending = Promise.resolve(); // the outbound option's requests, in order
   #waiting = new Map(); // client_id → { resolve, reject } of history, search and rooms requests
   #last = new Map(); // room key → the newest id seen there
   #seen = new Map(); // room key → the ids handed over there, the oldest first
@@ -59,14 +60,21 @@ export class ChatClient {
   /**
    * @param {object} opts server (http(s):// or ws(s)://; default this
    * page's), name or token, room, since, renewToken (async (token) → new
-   * token), WebSocket (a constructor, where there is no global one),
-   * firstRetryMs, maxRetryMs, random, and connectTimeoutMs: how long a
-   * connection may take to bring its welcome before it is given up and
-   * tried again (a socket whose server vanished mid-handshake may
-   * otherwise never say it closed).
+   * token; null: never renewed), WebSocket (a constructor, where there
+   * is no global one), firstRetryMs, maxRetryMs, random, and
+   * connectTimeoutMs: how long a connection may take to bring its
+   * welcome before it is given up and tried again (a socket whose server
+   * vanished mid-handshake may otherwise never say it closed). outbox
+   * ({ load(), save(entries) }) keeps what waits beyond this client.
+   * inbound (data, deliver) sees each frame first and hands deliver the
+   * frame to read, in order; outbound (request) → request, null or a
+   * promise of either sees each request of the outbox before it goes:
+   * null holds it until retryNow, a throw refuses it (an app that seals
+   * messages).
    */
   constructor(opts = {}) {
     this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, random: Math.random, ...opts };
+    this.#outbox = new Outbox(opts.outbox);
     this.name = opts.name ?? '';
     this.room = opts.room || 'lobby';
     this.token = opts.token ?? '';
@@ -108,8 +116,11 @@ export class ChatClient {
     this.#ws = ws;
     this.caughtUp = false;
     this.#setState('connecting', { again: this.#joinedOnce });
+    const deliver = (data) => ws === this.#ws && this.#receive(data);
     ws.onmessage = (e) => {
-      if (ws === this.#ws && typeof e.data === 'string') this.#receive(e.data);
+      if (ws !== this.#ws || typeof e.data !== 'string') return;
+      if (this.#opts.inbound) this.#opts.inbound(e.data, deliver);
+      else deliver(e.data);
     };
     ws.onclose = (e) => {
       if (ws === this.#ws) this.#closed(e.code, e.reason ?? '');
@@ -125,6 +136,7 @@ export class ChatClient {
 
   /** close leaves the chat: no reconnection; what waits in the outbox is refused ('closed'). */
   close() {
+    if (this.#ended) return; // closed already
     this.#stopped = true;
     this.#stopTimers();
     const ws = this.#ws;
@@ -159,65 +171,113 @@ export class ChatClient {
   }
 
   /** #queue puts a request in the outbox and returns a promise of its ack; it goes now if it can. */
-  #queue(request) {
+  #queue(request, tag) {
     if (this.#ended) return Promise.reject(this.#ended);
     if (this.#outbox.length >= MAX_OUTBOX) return Promise.reject(new ChatError('outbox-full', `${MAX_OUTBOX} requests wait already`));
     return new Promise((resolve, reject) => {
-      const item = { request: { ...request, client_id: request.client_id || newClientID() }, resolve, reject, sent: false };
-      this.#outbox.push(item);
+      const item = this.#outbox.add({ ...request, client_id: request.client_id || newClientID() }, tag, resolve, reject);
       this.#emit('outbox', { waiting: this.#outbox.length });
       if (this.caughtUp) this.#sendItem(item);
     });
   }
 
   #sendItem(item) {
-    item.sent = this.#sendFrame(JSON.stringify(item.request));
+    const outbound = this.#opts.outbound;
+    if (!outbound) {
+      item.sent = this.#sendFrame(JSON.stringify(item.request));
+      return;
+    }
+    item.sent = true; // on its way: not sent again meanwhile
+    const ws = this.#ws;
+    this.#sending = this.#sending.then(async () => {
+      let request;
+      try {
+        request = await outbound(item.request);
+      } catch (e) {
+        item.sent = false;
+        this.#settle(item.request.client_id, null, e instanceof ChatError ? e : new ChatError('not-sent', String(e?.message ?? e)));
+        return;
+      }
+      if (this.#outbox.find(item.request.client_id) !== item) return;
+      item.sent = Boolean(request) && ws === this.#ws && this.#sendFrame(JSON.stringify(request));
+    });
   }
 
   #flush() {
     clearTimeout(this.#retry);
-    for (const item of this.#outbox) if (!item.sent) this.#sendItem(item);
+    for (const item of this.#outbox.items) if (!item.sent) this.#sendItem(item);
   }
 
   /** #settle takes the request cid out of the outbox with what answered it; it reports whether one was there. */
   #settle(cid, answer, err) {
-    const i = this.#outbox.findIndex((x) => x.request.client_id === cid);
-    if (i < 0) return false;
-    const [item] = this.#outbox.splice(i, 1);
+    const item = this.#outbox.take(cid);
+    if (!item) return false;
     if (err) item.reject(err);
     else item.resolve(answer);
+    this.#emit('settled', { client_id: cid, request: item.request, tag: item.tag, ...(err ? { error: err } : { ack: answer }) });
     this.#emit('outbox', { waiting: this.#outbox.length });
     return true;
+  }
+
+  /** waiting returns what waits in the outbox, oldest first: { request, tag, sent }. */
+  waiting() {
+    return this.#outbox.items.map(({ request, tag, sent }) => ({ request, tag, sent }));
+  }
+
+  /** cancel takes the request clientID out of the outbox, refused with 'cancelled'; it reports whether it waited. */
+  cancel(clientID) {
+    return this.#settle(clientID, null, new ChatError('cancelled', 'the app took it back'));
   }
 
   /**
    * send sends a message to the room, resolving with its ack ({ client_id,
    * id }) once the server took it. clientID, if given, is its client_id
    * (unique: newClientID makes one), so that the app knows its own
-   * message when it comes back.
+   * message when it comes back. tag is the app's own (JSON, when the
+   * outbox is kept): it comes back with the request in waiting() and
+   * the settled event.
    */
-  send(text, { replyTo, clientID } = {}) {
-    return this.#queue({ type: 'message', text, ...(replyTo ? { reply_to: replyTo } : {}), ...(clientID ? { client_id: clientID } : {}) });
+  send(text, { replyTo, clientID, tag } = {}) {
+    return this.#queue({ type: 'message', text, ...(replyTo ? { reply_to: replyTo } : {}), ...(clientID ? { client_id: clientID } : {}) }, tag);
   }
 
-  /** sendPrivate sends a private message to the name to; clientID as in send. */
-  sendPrivate(to, text, { clientID } = {}) {
-    return this.#queue({ type: 'private', to, text, ...(clientID ? { client_id: clientID } : {}) });
+  /** sendPrivate sends a private message to the name to; clientID and tag as in send. */
+  sendPrivate(to, text, { clientID, tag } = {}) {
+    return this.#queue({ type: 'private', to, text, ...(clientID ? { client_id: clientID } : {}) }, tag);
   }
 
   /** edit gives the app's own message id the text. */
-  edit(id, text) {
-    return this.#queue({ type: 'edit', id, text });
+  edit(id, text, { tag } = {}) {
+    return this.#queue({ type: 'edit', id, text }, tag);
   }
 
   /** remove deletes the app's own message id. */
-  remove(id) {
-    return this.#queue({ type: 'delete', id });
+  remove(id, { tag } = {}) {
+    return this.#queue({ type: 'delete', id }, tag);
   }
 
   /** react puts emoji on the message id, or takes it back. */
-  react(id, emoji) {
-    return this.#queue({ type: 'react', id, emoji });
+  react(id, emoji, { tag } = {}) {
+    return this.#queue({ type: 'react', id, emoji }, tag);
+  }
+
+  /**
+   * request puts a request of the outbox (message, private, edit, delete,
+   * react) through it as given, with fields the methods above do not take
+   * (a sealed message's); tag as in send.
+   */
+  request(request, { tag } = {}) {
+    if (!OUTBOX_TYPES.has(request?.type)) return Promise.reject(new ChatError('usage', `${request?.type} is not a request of the outbox`));
+    return this.#queue(request, tag);
+  }
+
+  /**
+   * command sends text as it is on the open connection: a command
+   * (/kick NAME) or a request whose answer the app reads from the
+   * events itself; it reports whether it went.
+   */
+  command(text) {
+    return this.state === 'open' && this.#sendFrame(text);
   }
 
   /** typing tells the room the person is typing: at most once every 2 s, the rest are not sent. */
@@ -284,6 +344,7 @@ export class ChatClient {
 
   #scheduleRenew() {
     clearTimeout(this.#renew);
+    if (this.#opts.renewToken === null) return;
     const exp = this.token ? tokenExpiry(this.token) : 0;
     if (!exp) return;
     const left = exp - Date.now();
@@ -298,7 +359,7 @@ export class ChatClient {
         : (await renewToken(this.#opts.server, this.token)).token;
       if (!this.#stopped) this.renew(fresh);
     } catch (e) {
-      this.#emit('refusal', { code: e.code ?? 'token-refused', text: e.message });
+      this.#emit('refusal', { code: e.code ?? 'token-refused', text: e.message, renewal: true });
       if (!this.#stopped && tokenExpiry(this.token) > Date.now()) this.#renew = setTimeout(() => this.#renewNow(), 10000);
     }
   }
@@ -392,6 +453,9 @@ export class ChatClient {
     const moved = this.state === 'open';
     Object.assign(this, { name: ev.name ?? this.name, room: ev.room || this.room, uploadCredential: ev.upload ?? '' });
     this.online = Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [];
+    // A move hands the room's replay over in full, even what an earlier
+    // visit saw: the app starts the room again, or knows its messages by id.
+    if (moved) this.#seen.delete(roomKey(this.room));
     this.#joinedOnce = true;
     this.#attempt = 0;
     this.#takenSince = 0;
@@ -429,7 +493,7 @@ export class ChatClient {
       w.reject(new ChatError(code, ev.text));
       return;
     }
-    const item = this.#outbox.find((x) => x.request.client_id === cid);
+    const item = this.#outbox.find(cid);
     if (item && FOR_NOW.has(code)) {
       item.sent = false;
       this.#emit('refusal', { code, text: ev.text, for_now: true, client_id: cid });
@@ -443,7 +507,7 @@ export class ChatClient {
       else this.#settle(cid, null, new ChatError(code, ev.text));
       return;
     }
-    this.#emit('refusal', { code, text: ev.text });
+    this.#emit('refusal', { code, text: ev.text, ...(cid ? { client_id: cid } : {}) });
   }
 
   // Closing and coming back.
@@ -458,61 +522,73 @@ export class ChatClient {
     this.#joining = null;
     clearTimeout(this.#retry);
     if (code === CLOSE.TOO_BIG) {
-      const item = [...this.#outbox].reverse().find((x) => x.sent);
+      const item = [...this.#outbox.items].reverse().find((x) => x.sent);
       if (item) this.#settle(item.request.client_id, null, new ChatError(TOO_BIG, closeWords[code]));
     }
-    for (const item of this.#outbox) item.sent = false;
+    for (const item of this.#outbox.items) item.sent = false;
     if (this.#stopped) return;
     const r = parseReason(reason);
     const words = r.words || closeWords[code] || '';
-    if (code === CLOSE.POLICY && NOT_LET_IN.has(r.code)) {
-      this.#letInAgain(r.code, words);
+    const takenFor = this.#takenSince ? Date.now() - this.#takenSince : 0;
+    const next = afterClose(code, reason, { welcomed: wasWelcomed, joinedOnce: this.#joinedOnce, takenFor });
+    if (next.then === 'renew') {
+      this.#letInAgain(r.code, words, code);
       return;
     }
-    if (code === CLOSE.POLICY && !wasWelcomed && r.code) {
-      if (!(this.#joinedOnce && r.code === 'name-taken')) {
-        this.#end(r.code, words);
-        return;
-      }
-      this.#takenSince ||= Date.now();
-      if (Date.now() - this.#takenSince > TAKEN_RETRY_MS) {
-        this.#end(r.code, words);
-        return;
-      }
+    if (next.then === 'end') {
+      this.#end(r.code, words, code);
+      return;
     }
+    this.#takenSince = next.taken ? this.#takenSince || Date.now() : 0;
     this.#emit('disconnected', { code, reason: r.code, text: words, welcomed: wasWelcomed });
-    this.#later(r.code, words);
+    this.#later(r.code, words, code, next.most);
   }
 
-  #later(code, words) {
-    const delay = backoff(this.#attempt++, this.#opts.firstRetryMs, this.#opts.maxRetryMs, this.#opts.random);
-    this.#setState('reconnecting', { delay, code, text: words, attempt: this.#attempt });
+  /** #later reconnects after the backoff, or within most ms; the state event says when (at, in ms since the epoch) and why. */
+  #later(code, words, close, most = Infinity) {
+    const delay = Math.min(most, backoff(this.#attempt++, this.#opts.firstRetryMs, this.#opts.maxRetryMs, this.#opts.random));
     this.#reconnect = setTimeout(() => this.connect(), delay);
+    this.#setState('reconnecting', { delay, at: Date.now() + delay, code, text: words, close, attempt: this.#attempt });
+  }
+
+  /**
+   * retryNow connects at once when a reconnection waits, and sends what
+   * waits in the outbox at once when caught up; it reports whether it
+   * did either.
+   */
+  retryNow() {
+    if (this.state === 'reconnecting' && !this.#stopped) {
+      this.connect();
+      return true;
+    }
+    if (!this.caughtUp) return false;
+    this.#flush();
+    return true;
   }
 
   /** #letInAgain asks the app for a new token after the server refused the one it had. */
-  async #letInAgain(code, words) {
+  async #letInAgain(code, words, close) {
     if (!this.#opts.renewToken) {
-      this.#end(code, words);
+      this.#end(code, words, close);
       return;
     }
     try {
       this.token = await this.#opts.renewToken(this.token);
       this.#emit('token', { token: this.token });
-      if (!this.#stopped) this.#later(code, words);
+      if (!this.#stopped) this.#later(code, words, close);
     } catch {
-      this.#end(code, words);
+      this.#end(code, words, close);
     }
   }
 
-  /** #end stops for good: the app is told why, by code, and what waits is refused with it. */
-  #end(code, words) {
+  /** #end stops for good: the app is told why, by code (and close, the close code), and what waits is refused with it. */
+  #end(code, words, close = 0) {
     this.#stopped = true;
     this.#stopTimers();
     this.caughtUp = false;
     this.#ended = new ChatError(code, words);
-    this.#setState('closed', { code, text: words });
-    for (const item of this.#outbox.splice(0)) item.reject(this.#ended);
+    this.#setState('closed', { code, text: words, ...(close ? { close } : {}) });
+    for (const { request } of [...this.#outbox.items]) this.#settle(request.client_id, null, this.#ended);
   }
 
   #stopTimers() {

@@ -5,4 +5,4 @@
 
 export { ChatClient } from './client.js';
 export { ChatError, httpBase, serverConfig, login, register, renewToken, upload } from './http.js';
-export { CLOSE, FOR_NOW, NOT_LET_IN, TOO_BIG, closeWords, parseReason, isID, compareIDs, newClientID, backoff, tokenExpiry } from './protocol.js';
+export { CLOSE, FOR_NOW, KEPT_OUT, NOT_LET_IN, TAKEN, TOO_BIG, closeWords, parseReason, isID, compareIDs, newClientID, backoff, tokenExpiry } from './protocol.js';

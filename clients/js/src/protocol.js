@@ -12,6 +12,34 @@ export const FOR_NOW = new Set(['unavailable', 'slow-down', 'not-stored']);
 /** Codes of a close that mean the token is no good: a new one is needed. */
 export const NOT_LET_IN = new Set(['auth-required', 'token-expired']);
 
+/** Codes of a close after which a client does not come back by itself: the person decides (docs/protocol.md, "Moderation"). */
+export const KEPT_OUT = new Set(['kicked', 'banned', 'invite-only']);
+
+/** The code of a name in use: at a reconnection, most likely by the client's own previous connection. */
+export const TAKEN = 'name-taken';
+
+/** How long a reconnection refused as name-taken keeps trying: the server drops the client's own previous connection within two ping intervals. */
+export const TAKEN_RETRY_MS = 90000;
+
+/**
+ * afterClose says what a client does once its connection closed with
+ * close (the close code) and reason, given whether it was welcomed,
+ * whether it ever was (joinedOnce), and for how long reconnections have
+ * found the name taken (takenFor, in ms): then 'renew' (a new token
+ * first), 'end' (for good: the person decides), or 'again' (reconnect;
+ * within most ms, when the time to find the name free runs out; taken:
+ * the name was still taken). docs/protocol.md, "History and reconnecting".
+ */
+export function afterClose(close, reason, { welcomed, joinedOnce, takenFor = 0 }) {
+  const { code } = parseReason(reason);
+  if (close !== CLOSE.POLICY || code === '') return { then: 'again' };
+  if (NOT_LET_IN.has(code)) return { then: 'renew' };
+  if (KEPT_OUT.has(code)) return { then: 'end' };
+  if (welcomed) return { then: 'again' };
+  if (code !== TAKEN || !joinedOnce || takenFor >= TAKEN_RETRY_MS) return { then: 'end' };
+  return { then: 'again', most: TAKEN_RETRY_MS - takenFor, taken: true };
+}
+
 /** The code a client gives a request the server closed the connection over: it was too big (1009). */
 export const TOO_BIG = 'too-big';
 

@@ -7,61 +7,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { ChatClient, ChatError, register, serverConfig } from '../src/index.js';
+import { ChatError, register, serverConfig } from '../src/index.js';
 import { startServer, startRedis, skipWithoutServer, tempDir, secretFile } from '../testlib/server.js';
 import { Proxy } from '../testlib/proxy.js';
+import { client, next, collect, online, until, hs256 } from '../testlib/events.js';
 
 const skip = skipWithoutServer();
 const LONG = { skip, timeout: 60000 }; // a bound on a hang, not a wait: every test waits on events
-
-/** next resolves with the next event of type on c that pred accepts. */
-function next(c, type, pred = () => true) {
-  return new Promise((resolve) => {
-    const off = c.on(type, (ev) => {
-      if (pred(ev)) {
-        off();
-        resolve(ev);
-      }
-    });
-  });
-}
-
-/** collect keeps the texts of the messages c is handed, in order. */
-function collect(c, type = 'message') {
-  const got = [];
-  c.on(type, (ev) => got.push(ev.text));
-  return got;
-}
-
-/** online connects c and resolves once it has caught up. */
-async function online(c) {
-  const caught = next(c, 'caughtup');
-  c.connect();
-  await caught;
-  return c;
-}
-
-/** client makes a ChatClient for t, closed when the test ends. */
-function client(t, opts) {
-  // connectTimeoutMs: Node 20's WebSocket never reports a connection
-  // whose server went away during the handshake; the client gives it up.
-  const c = new ChatClient({ firstRetryMs: 50, maxRetryMs: 400, connectTimeoutMs: 2000, ...opts });
-  t.after(() => c.close());
-  return c;
-}
-
-/** until resolves once cond() holds, checked after each event of type on c. */
-function until(c, type, cond) {
-  return cond() ? Promise.resolve() : next(c, type, () => cond());
-}
-
-/** hs256 signs claims with key, as -jwt-key checks. */
-function hs256(key, claims) {
-  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
-  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
-}
 
 test('messages reach everyone once, each acknowledged', LONG, async (t) => {
   const srv = await startServer(t);

@@ -62,13 +62,46 @@ export type State = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface StateEvent {
   state: State;
-  /** Before a reconnection: the wait, in ms, and the attempt. */
+  /** Before a reconnection: the wait, in ms, when it is due (ms since the epoch), and the attempt. */
   delay?: number;
+  at?: number;
   attempt?: number;
-  /** Why: a code (name-taken, token-expired, ...) or ''. */
+  /** Why: a code (name-taken, token-expired, kicked, banned, ...) or ''. */
   code?: string;
   text?: string;
+  /** The WebSocket close code of the connection that ended (reconnecting, closed). */
+  close?: number;
   again?: boolean;
+}
+
+/** A request of the outbox: what the server is asked to do, with its client_id. */
+export interface OutboxRequest {
+  type: 'message' | 'private' | 'edit' | 'delete' | 'react';
+  client_id: string;
+  [field: string]: unknown;
+}
+
+/** A request of the outbox as a store keeps it; tag is the app's own. */
+export interface OutboxEntry {
+  request: OutboxRequest;
+  tag?: unknown;
+}
+
+/** Where the outbox is kept beyond the client (a page's localStorage, say). */
+export interface OutboxStore {
+  /** What waited when the last client went away, oldest first; what does not read as a request is dropped. */
+  load(): OutboxEntry[] | null | undefined;
+  /** Called after each change with everything that waits. */
+  save(entries: OutboxEntry[]): void;
+}
+
+/** A request of the outbox answered: ack when the server took it, error when refused for good. */
+export interface Settled {
+  client_id: string;
+  request: OutboxRequest;
+  tag?: unknown;
+  ack?: Ack;
+  error?: ChatError;
 }
 
 export interface WelcomeEvent extends ChatEvent {
@@ -83,6 +116,8 @@ export interface Refusal {
   text?: string;
   for_now?: boolean;
   client_id?: string;
+  /** The token could not be renewed (tried again every 10 s while it lasts). */
+  renewal?: boolean;
 }
 
 export interface ClientEvents {
@@ -93,6 +128,9 @@ export interface ClientEvents {
   disconnected: { code: number; reason: string; text: string; welcomed: boolean };
   token: { token: string };
   outbox: { waiting: number };
+  settled: Settled;
+  moderation: ChatEvent;
+  report: ChatEvent;
   refusal: Refusal;
   message: ChatEvent;
   file: ChatEvent;
@@ -119,8 +157,8 @@ export interface ClientOptions {
   room?: string;
   /** The id of the last message seen in room, from an earlier visit. */
   since?: string;
-  /** Returns a new token for the one given, before it runs out or once refused; default: POST /api/token. */
-  renewToken?: (token: string) => Promise<string>;
+  /** Returns a new token for the one given, before it runs out or once refused; default: POST /api/token; null: never renewed. */
+  renewToken?: ((token: string) => Promise<string>) | null;
   /** A WebSocket constructor where there is no global one. */
   WebSocket?: { new (url: string): WebSocket };
   firstRetryMs?: number;
@@ -128,6 +166,12 @@ export interface ClientOptions {
   /** How long a connection may take to bring its welcome before it is tried again; default 15000. */
   connectTimeoutMs?: number;
   random?: () => number;
+  /** Keeps the outbox beyond this client; default: memory. */
+  outbox?: OutboxStore;
+  /** Sees each frame first and hands deliver the frame to read, in order (an app that opens sealed messages). */
+  inbound?: (data: string, deliver: (data: string) => void) => void;
+  /** Sees each request of the outbox before it goes: what to send instead, null to hold it until retryNow, or a throw (a ChatError) to refuse it. */
+  outbound?: (request: OutboxRequest) => object | null | Promise<object | null>;
 }
 
 export interface UploadOptions {
@@ -150,11 +194,22 @@ export class ChatClient {
   close(): void;
   lastID(room?: string): string;
   /** clientID: the request's client_id (unique: see newClientID), to know the message when it comes back. */
-  send(text: string, opts?: { replyTo?: string; clientID?: string }): Promise<Ack>;
-  sendPrivate(to: string, text: string, opts?: { clientID?: string }): Promise<Ack>;
-  edit(id: string, text: string): Promise<Ack>;
-  remove(id: string): Promise<Ack>;
-  react(id: string, emoji: string): Promise<Ack>;
+  /** tag: the app's own, kept with the request (JSON, when the outbox has a store). */
+  send(text: string, opts?: { replyTo?: string; clientID?: string; tag?: unknown }): Promise<Ack>;
+  sendPrivate(to: string, text: string, opts?: { clientID?: string; tag?: unknown }): Promise<Ack>;
+  edit(id: string, text: string, opts?: { tag?: unknown }): Promise<Ack>;
+  remove(id: string, opts?: { tag?: unknown }): Promise<Ack>;
+  react(id: string, emoji: string, opts?: { tag?: unknown }): Promise<Ack>;
+  /** Puts a request of the outbox through it as given, with fields the methods above do not take. */
+  request(request: Omit<OutboxRequest, 'client_id'> & { client_id?: string }, opts?: { tag?: unknown }): Promise<Ack>;
+  /** Sends text as it is on the open connection (a command, or a request whose answer the app reads itself); false when not open. */
+  command(text: string): boolean;
+  /** What waits in the outbox, oldest first. */
+  waiting(): (OutboxEntry & { sent: boolean })[];
+  /** Takes a request out of the outbox (refused with 'cancelled'); false when it was not there. */
+  cancel(clientID: string): boolean;
+  /** Connects now when a reconnection waits; sends what waits now when caught up; false otherwise. */
+  retryNow(): boolean;
   typing(): boolean;
   join(room: string): Promise<ChatEvent>;
   history(opts?: { before?: string; limit?: number }): Promise<ChatEvent>;
@@ -166,7 +221,7 @@ export class ChatClient {
 
 export class ChatError extends Error {
   constructor(code: string, words?: string, status?: number);
-  /** The server's machine-readable code, or the client's own: network, aborted, offline, disconnected, closed, too-big, outbox-full, superseded. */
+  /** The server's machine-readable code, or the client's own: network, aborted, offline, disconnected, closed, too-big, outbox-full, superseded, cancelled, not-sent. */
   readonly code: string;
   /** The HTTP status, for an HTTP refusal; 0 otherwise. */
   readonly status: number;
@@ -202,7 +257,11 @@ export function upload(
 export const CLOSE: Readonly<{ NORMAL: 1000; GOING_AWAY: 1001; ABNORMAL: 1006; POLICY: 1008; TOO_BIG: 1009 }>;
 export const FOR_NOW: ReadonlySet<string>;
 export const NOT_LET_IN: ReadonlySet<string>;
+/** Close codes after which a client does not come back by itself: kicked, banned, invite-only. */
+export const KEPT_OUT: ReadonlySet<string>;
 export const TOO_BIG: 'too-big';
+/** The code of a name in use. */
+export const TAKEN: 'name-taken';
 export const closeWords: Readonly<Record<number, string>>;
 export function parseReason(reason: string | undefined): { code: string; words: string };
 export function isID(s: unknown): s is string;
