@@ -9,18 +9,16 @@
 // (outbox.js). Refusals reach the app as codes; after a close that says
 // not to come back (kicked, banned, ...) it stays away.
 
-import { CLOSE, FOR_NOW, TOO_BIG, afterClose, closeWords, parseReason, compareIDs, isID, newClientID, backoff, tokenExpiry } from './protocol.js';
-import { ChatError, httpBase, renewToken, upload } from './http.js';
+import { CLOSE, FOR_NOW, TOO_BIG, closeWords, parseReason, isID, newClientID } from './protocol.js';
+import { ChatError, httpBase, upload } from './http.js';
 import { Outbox, MAX_OUTBOX, OUTBOX_TYPES } from './outbox.js';
+import { SeenIDs, roomKey } from './seen.js';
+import { TokenRenewal } from './renewal.js';
+import { Reconnection } from './reconnection.js';
 
 const TYPING_MS = 2000; // the server passes on one typing event per 2 s
-const MAX_SEEN = 2000; // ids remembered in each room, to hand nothing over twice
 const RETRY_MS = 2000; // the wait before a request refused for now goes again
-const RENEW_MARGIN_MS = 60000; // a token is renewed this long before it runs out (half its life if shorter)
 const JOIN_REFUSALS = new Set(['bad-name', 'room-limit', 'same-room', 'unavailable', 'usage']);
-
-/** roomKey is how rooms are told apart: case does not matter. */
-const roomKey = (room) => room.toLowerCase();
 
 export class ChatClient {
   #opts;
@@ -29,14 +27,11 @@ export class ChatClient {
   #outbox;
   #sending = Promise.resolve(); // the outbound option's requests, in order
   #waiting = new Map(); // client_id → { resolve, reject } of history, search and rooms requests
-  #last = new Map(); // room key → the newest id seen there
-  #seen = new Map(); // room key → the ids handed over there, the oldest first
-  #attempt = 0;
-  #reconnect = 0;
+  #ids = new SeenIDs();
+  #reconnection;
   #retry = 0;
-  #renew = 0;
+  #renewal;
   #welcomeBy = 0; // gives up a connection that brought no welcome in time
-  #takenSince = 0;
   #lastTyping = 0;
   #syncID = '';
   #joining = null;
@@ -75,10 +70,17 @@ export class ChatClient {
   constructor(opts = {}) {
     this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, random: Math.random, ...opts };
     this.#outbox = new Outbox(opts.outbox);
+    this.#reconnection = new Reconnection(this.#opts);
+    this.#renewal = new TokenRenewal(this.#opts, {
+      token: () => this.token,
+      renew: (token) => this.renew(token),
+      refused: (e) => this.#emit('refusal', { code: e.code ?? 'token-refused', text: e.message, renewal: true }),
+      stopped: () => this.#stopped,
+    });
     this.name = opts.name ?? '';
     this.room = opts.room || 'lobby';
     this.token = opts.token ?? '';
-    if (opts.since && isID(opts.since)) this.#last.set(roomKey(this.room), opts.since);
+    if (opts.since && isID(opts.since)) this.#ids.startAt(this.room, opts.since);
   }
 
   /** on calls fn with every event of type; it returns a function that stops it. */
@@ -109,7 +111,7 @@ export class ChatClient {
   connect() {
     this.#stopped = false;
     this.#ended = null;
-    clearTimeout(this.#reconnect);
+    this.#reconnection.stop();
     const WS = this.#opts.WebSocket ?? globalThis.WebSocket;
     if (!WS) throw new Error('wschat: no WebSocket: pass one as the WebSocket option');
     const ws = new WS(this.#url());
@@ -147,7 +149,7 @@ export class ChatClient {
 
   /** lastID returns the newest message id seen in room (default: the current one), or ''. */
   lastID(room = this.room) {
-    return this.#last.get(roomKey(room)) ?? '';
+    return this.#ids.last(room);
   }
 
   #url() {
@@ -339,29 +341,7 @@ export class ChatClient {
     this.token = token;
     this.#emit('token', { token });
     if (this.#ws && this.state === 'open') this.#sendFrame(`/token ${token}`);
-    this.#scheduleRenew();
-  }
-
-  #scheduleRenew() {
-    clearTimeout(this.#renew);
-    if (this.#opts.renewToken === null) return;
-    const exp = this.token ? tokenExpiry(this.token) : 0;
-    if (!exp) return;
-    const left = exp - Date.now();
-    const wait = Math.max(0, left - Math.min(RENEW_MARGIN_MS, left / 2));
-    this.#renew = setTimeout(() => this.#renewNow(), wait);
-  }
-
-  async #renewNow() {
-    try {
-      const fresh = this.#opts.renewToken
-        ? await this.#opts.renewToken(this.token)
-        : (await renewToken(this.#opts.server, this.token)).token;
-      if (!this.#stopped) this.renew(fresh);
-    } catch (e) {
-      this.#emit('refusal', { code: e.code ?? 'token-refused', text: e.message, renewal: true });
-      if (!this.#stopped && tokenExpiry(this.token) > Date.now()) this.#renew = setTimeout(() => this.#renewNow(), 10000);
-    }
+    this.#renewal.schedule();
   }
 
   // Receiving.
@@ -426,17 +406,9 @@ export class ChatClient {
     this.#emit(ev.type, ev);
   }
 
-  /** #fresh records id as handed over in room, and reports false when it was already. */
+  /** #fresh records id as handed over in room (an event's room field: the current room when it has none), and reports false when it was already. */
   #fresh(room, id, advance = true) {
-    if (!isID(id)) return true;
-    const k = roomKey(typeof room === 'string' ? room : this.room);
-    let seen = this.#seen.get(k);
-    if (!seen) this.#seen.set(k, (seen = new Set()));
-    if (seen.has(id)) return false;
-    seen.add(id);
-    if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value);
-    if (advance && compareIDs(id, this.#last.get(k) ?? '0-0') > 0) this.#last.set(k, id);
-    return true;
+    return this.#ids.fresh(typeof room === 'string' ? room : this.room, id, advance);
   }
 
   #answer(cid, ev) {
@@ -455,10 +427,9 @@ export class ChatClient {
     this.online = Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [];
     // A move hands the room's replay over in full, even what an earlier
     // visit saw: the app starts the room again, or knows its messages by id.
-    if (moved) this.#seen.delete(roomKey(this.room));
+    if (moved) this.#ids.forget(this.room);
     this.#joinedOnce = true;
-    this.#attempt = 0;
-    this.#takenSince = 0;
+    this.#reconnection.welcomed();
     this.#setState('open', { again });
     this.#emit('welcome', { ...ev, again, moved });
     if (ev.recovered === false) this.#emit('gap', { room: this.room });
@@ -466,7 +437,7 @@ export class ChatClient {
       this.#joining.resolve(ev);
       this.#joining = null;
     }
-    this.#scheduleRenew();
+    this.#renewal.schedule();
     // The server answers a request after the replay: the answer to this
     // one says the replay is through.
     this.caughtUp = false;
@@ -529,8 +500,7 @@ export class ChatClient {
     if (this.#stopped) return;
     const r = parseReason(reason);
     const words = r.words || closeWords[code] || '';
-    const takenFor = this.#takenSince ? Date.now() - this.#takenSince : 0;
-    const next = afterClose(code, reason, { welcomed: wasWelcomed, joinedOnce: this.#joinedOnce, takenFor });
+    const next = this.#reconnection.next(code, reason, { welcomed: wasWelcomed, joinedOnce: this.#joinedOnce });
     if (next.then === 'renew') {
       this.#letInAgain(r.code, words, code);
       return;
@@ -539,16 +509,14 @@ export class ChatClient {
       this.#end(r.code, words, code);
       return;
     }
-    this.#takenSince = next.taken ? this.#takenSince || Date.now() : 0;
     this.#emit('disconnected', { code, reason: r.code, text: words, welcomed: wasWelcomed });
     this.#later(r.code, words, code, next.most);
   }
 
   /** #later reconnects after the backoff, or within most ms; the state event says when (at, in ms since the epoch) and why. */
   #later(code, words, close, most = Infinity) {
-    const delay = Math.min(most, backoff(this.#attempt++, this.#opts.firstRetryMs, this.#opts.maxRetryMs, this.#opts.random));
-    this.#reconnect = setTimeout(() => this.connect(), delay);
-    this.#setState('reconnecting', { delay, at: Date.now() + delay, code, text: words, close, attempt: this.#attempt });
+    const { delay, attempt } = this.#reconnection.later(() => this.connect(), most);
+    this.#setState('reconnecting', { delay, at: Date.now() + delay, code, text: words, close, attempt });
   }
 
   /**
@@ -592,6 +560,8 @@ export class ChatClient {
   }
 
   #stopTimers() {
-    for (const t of [this.#reconnect, this.#retry, this.#renew, this.#welcomeBy]) clearTimeout(t);
+    for (const t of [this.#retry, this.#welcomeBy]) clearTimeout(t);
+    this.#reconnection.stop();
+    this.#renewal.stop();
   }
 }
