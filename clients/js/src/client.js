@@ -9,27 +9,25 @@
 // (outbox.js). Refusals reach the app as codes; after a close that says
 // not to come back (kicked, banned, ...) it stays away.
 
-import { CLOSE, FOR_NOW, TOO_BIG, closeWords, parseReason, isID, newClientID } from './protocol.js';
+import { CLOSE, closeWords, parseReason, isID, newClientID } from './protocol.js';
 import { ChatError, httpBase, upload } from './http.js';
-import { Outbox, MAX_OUTBOX, OUTBOX_TYPES } from './outbox.js';
+import { OUTBOX_TYPES } from './outbox.js';
+import { Sender } from './sending.js';
 import { SeenIDs, roomKey } from './seen.js';
 import { TokenRenewal } from './renewal.js';
 import { Reconnection } from './reconnection.js';
 
 const TYPING_MS = 2000; // the server passes on one typing event per 2 s
-const RETRY_MS = 2000; // the wait before a request refused for now goes again
 const JOIN_REFUSALS = new Set(['bad-name', 'room-limit', 'same-room', 'unavailable', 'usage']);
 
 export class ChatClient {
   #opts;
   #ws = null;
   #handlers = new Map();
-  #outbox;
-  #sending = Promise.resolve(); // the outbound option's requests, in order
+  #sender;
   #waiting = new Map(); // client_id → { resolve, reject } of history, search and rooms requests
   #ids = new SeenIDs();
   #reconnection;
-  #retry = 0;
   #renewal;
   #welcomeBy = 0; // gives up a connection that brought no welcome in time
   #lastTyping = 0;
@@ -69,7 +67,12 @@ export class ChatClient {
    */
   constructor(opts = {}) {
     this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, random: Math.random, ...opts };
-    this.#outbox = new Outbox(opts.outbox);
+    this.#sender = new Sender(this.#opts, {
+      frame: (text) => this.#sendFrame(text),
+      connection: () => this.#ws,
+      caughtUp: () => this.caughtUp,
+      emit: (type, ev) => this.#emit(type, ev),
+    });
     this.#reconnection = new Reconnection(this.#opts);
     this.#renewal = new TokenRenewal(this.#opts, {
       token: () => this.token,
@@ -175,60 +178,17 @@ export class ChatClient {
   /** #queue puts a request in the outbox and returns a promise of its ack; it goes now if it can. */
   #queue(request, tag) {
     if (this.#ended) return Promise.reject(this.#ended);
-    if (this.#outbox.length >= MAX_OUTBOX) return Promise.reject(new ChatError('outbox-full', `${MAX_OUTBOX} requests wait already`));
-    return new Promise((resolve, reject) => {
-      const item = this.#outbox.add({ ...request, client_id: request.client_id || newClientID() }, tag, resolve, reject);
-      this.#emit('outbox', { waiting: this.#outbox.length });
-      if (this.caughtUp) this.#sendItem(item);
-    });
-  }
-
-  #sendItem(item) {
-    const outbound = this.#opts.outbound;
-    if (!outbound) {
-      item.sent = this.#sendFrame(JSON.stringify(item.request));
-      return;
-    }
-    item.sent = true; // on its way: not sent again meanwhile
-    const ws = this.#ws;
-    this.#sending = this.#sending.then(async () => {
-      let request;
-      try {
-        request = await outbound(item.request);
-      } catch (e) {
-        item.sent = false;
-        this.#settle(item.request.client_id, null, e instanceof ChatError ? e : new ChatError('not-sent', String(e?.message ?? e)));
-        return;
-      }
-      if (this.#outbox.find(item.request.client_id) !== item) return;
-      item.sent = Boolean(request) && ws === this.#ws && this.#sendFrame(JSON.stringify(request));
-    });
-  }
-
-  #flush() {
-    clearTimeout(this.#retry);
-    for (const item of this.#outbox.items) if (!item.sent) this.#sendItem(item);
-  }
-
-  /** #settle takes the request cid out of the outbox with what answered it; it reports whether one was there. */
-  #settle(cid, answer, err) {
-    const item = this.#outbox.take(cid);
-    if (!item) return false;
-    if (err) item.reject(err);
-    else item.resolve(answer);
-    this.#emit('settled', { client_id: cid, request: item.request, tag: item.tag, ...(err ? { error: err } : { ack: answer }) });
-    this.#emit('outbox', { waiting: this.#outbox.length });
-    return true;
+    return this.#sender.queue(request, tag);
   }
 
   /** waiting returns what waits in the outbox, oldest first: { request, tag, sent }. */
   waiting() {
-    return this.#outbox.items.map(({ request, tag, sent }) => ({ request, tag, sent }));
+    return this.#sender.waiting();
   }
 
   /** cancel takes the request clientID out of the outbox, refused with 'cancelled'; it reports whether it waited. */
   cancel(clientID) {
-    return this.#settle(clientID, null, new ChatError('cancelled', 'the app took it back'));
+    return this.#sender.settle(clientID, null, new ChatError('cancelled', 'the app took it back'));
   }
 
   /**
@@ -362,20 +322,20 @@ export class ChatClient {
       case 'message':
       case 'file':
         if (!this.#fresh(ev.room, ev.id)) return;
-        if (cid) this.#settle(cid, { client_id: cid, id: ev.id });
+        if (cid) this.#sender.settle(cid, { client_id: cid, id: ev.id });
         break;
       case 'edit':
       case 'delete':
       case 'react':
         if (!this.#fresh(ev.room, ev.action_id)) return;
-        if (cid) this.#settle(cid, { client_id: cid, id: ev.action_id });
+        if (cid) this.#sender.settle(cid, { client_id: cid, id: ev.action_id });
         break;
       case 'private':
         if (ev.id && !this.#fresh('\u0000private', ev.id, false)) return;
-        if (cid) this.#settle(cid, { client_id: cid, id: ev.id ?? '' });
+        if (cid) this.#sender.settle(cid, { client_id: cid, id: ev.id ?? '' });
         break;
       case 'ack':
-        this.#settle(cid, { client_id: cid, id: ev.id ?? '', repeat: ev.repeat === true });
+        this.#sender.settle(cid, { client_id: cid, id: ev.id ?? '', repeat: ev.repeat === true });
         return;
       case 'rooms':
       case 'history':
@@ -449,7 +409,7 @@ export class ChatClient {
     this.#syncID = '';
     this.caughtUp = true;
     this.#emit('caughtup', { room: this.room });
-    this.#flush();
+    this.#sender.flush();
   }
 
   #refused(cid, ev) {
@@ -464,20 +424,7 @@ export class ChatClient {
       w.reject(new ChatError(code, ev.text));
       return;
     }
-    const item = this.#outbox.find(cid);
-    if (item && FOR_NOW.has(code)) {
-      item.sent = false;
-      this.#emit('refusal', { code, text: ev.text, for_now: true, client_id: cid });
-      clearTimeout(this.#retry);
-      this.#retry = setTimeout(() => this.caughtUp && this.#flush(), RETRY_MS);
-      return;
-    }
-    if (item) {
-      // A deletion sent again after a reconnection that finds its message gone is done.
-      if (item.request.type === 'delete' && code === 'no-such-message') this.#settle(cid, { client_id: cid, id: '' });
-      else this.#settle(cid, null, new ChatError(code, ev.text));
-      return;
-    }
+    if (this.#sender.refused(cid, code, ev.text)) return;
     this.#emit('refusal', { code, text: ev.text, ...(cid ? { client_id: cid } : {}) });
   }
 
@@ -491,12 +438,7 @@ export class ChatClient {
     this.#waiting.clear();
     this.#joining?.reject(new ChatError('disconnected', 'the connection was lost'));
     this.#joining = null;
-    clearTimeout(this.#retry);
-    if (code === CLOSE.TOO_BIG) {
-      const item = [...this.#outbox.items].reverse().find((x) => x.sent);
-      if (item) this.#settle(item.request.client_id, null, new ChatError(TOO_BIG, closeWords[code]));
-    }
-    for (const item of this.#outbox.items) item.sent = false;
+    this.#sender.lost(code === CLOSE.TOO_BIG, closeWords[code]);
     if (this.#stopped) return;
     const r = parseReason(reason);
     const words = r.words || closeWords[code] || '';
@@ -530,7 +472,7 @@ export class ChatClient {
       return true;
     }
     if (!this.caughtUp) return false;
-    this.#flush();
+    this.#sender.flush();
     return true;
   }
 
@@ -556,11 +498,12 @@ export class ChatClient {
     this.caughtUp = false;
     this.#ended = new ChatError(code, words);
     this.#setState('closed', { code, text: words, ...(close ? { close } : {}) });
-    for (const { request } of [...this.#outbox.items]) this.#settle(request.client_id, null, this.#ended);
+    this.#sender.refuseAll(this.#ended);
   }
 
   #stopTimers() {
-    for (const t of [this.#retry, this.#welcomeBy]) clearTimeout(t);
+    clearTimeout(this.#welcomeBy);
+    this.#sender.stop();
     this.#reconnection.stop();
     this.#renewal.stop();
   }
