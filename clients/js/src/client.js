@@ -10,29 +10,29 @@
 // not to come back (kicked, banned, ...) it stays away.
 
 import { CLOSE, closeWords, parseReason, isID, newClientID } from './protocol.js';
-import { ChatError, httpBase, upload } from './http.js';
+import { ChatError, upload } from './http.js';
 import { OUTBOX_TYPES } from './outbox.js';
 import { Sender } from './sending.js';
 import { SeenIDs, roomKey } from './seen.js';
 import { TokenRenewal } from './renewal.js';
 import { Reconnection } from './reconnection.js';
+import { Emitter } from './emitter.js';
+import { Answers } from './answers.js';
+import { Connection, chatURL } from './connection.js';
 
 const TYPING_MS = 2000; // the server passes on one typing event per 2 s
-const JOIN_REFUSALS = new Set(['bad-name', 'room-limit', 'same-room', 'unavailable', 'usage']);
 
 export class ChatClient {
   #opts;
-  #ws = null;
-  #handlers = new Map();
+  #conn = null; // the current connection
+  #events = new Emitter();
   #sender;
-  #waiting = new Map(); // client_id → { resolve, reject } of history, search and rooms requests
+  #answers = new Answers();
   #ids = new SeenIDs();
   #reconnection;
   #renewal;
-  #welcomeBy = 0; // gives up a connection that brought no welcome in time
   #lastTyping = 0;
   #syncID = '';
-  #joining = null;
   #stopped = false;
   #ended = null; // the ChatError the client stopped for good with
   #joinedOnce = false;
@@ -69,15 +69,15 @@ export class ChatClient {
     this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, random: Math.random, ...opts };
     this.#sender = new Sender(this.#opts, {
       frame: (text) => this.#sendFrame(text),
-      connection: () => this.#ws,
+      connection: () => this.#conn,
       caughtUp: () => this.caughtUp,
-      emit: (type, ev) => this.#emit(type, ev),
+      emit: (type, ev) => this.#events.emit(type, ev),
     });
     this.#reconnection = new Reconnection(this.#opts);
     this.#renewal = new TokenRenewal(this.#opts, {
       token: () => this.token,
       renew: (token) => this.renew(token),
-      refused: (e) => this.#emit('refusal', { code: e.code ?? 'token-refused', text: e.message, renewal: true }),
+      refused: (e) => this.#events.emit('refusal', { code: e.code ?? 'token-refused', text: e.message, renewal: true }),
       stopped: () => this.#stopped,
     });
     this.name = opts.name ?? '';
@@ -88,26 +88,12 @@ export class ChatClient {
 
   /** on calls fn with every event of type; it returns a function that stops it. */
   on(type, fn) {
-    if (!this.#handlers.has(type)) this.#handlers.set(type, new Set());
-    this.#handlers.get(type).add(fn);
-    return () => this.#handlers.get(type)?.delete(fn);
-  }
-
-  #emit(type, ev) {
-    for (const fn of this.#handlers.get(type) ?? []) {
-      try {
-        fn(ev);
-      } catch (e) {
-        queueMicrotask(() => {
-          throw e;
-        });
-      }
-    }
+    return this.#events.on(type, fn);
   }
 
   #setState(state, detail = {}) {
     this.state = state;
-    this.#emit('state', { state, ...detail });
+    this.#events.emit('state', { state, ...detail });
   }
 
   /** connect opens the connection, and keeps it open until close. */
@@ -117,26 +103,15 @@ export class ChatClient {
     this.#reconnection.stop();
     const WS = this.#opts.WebSocket ?? globalThis.WebSocket;
     if (!WS) throw new Error('wschat: no WebSocket: pass one as the WebSocket option');
-    const ws = new WS(this.#url());
-    this.#ws = ws;
+    const url = chatURL(this.#opts.server, { room: this.room, token: this.token, name: this.name, since: this.lastID() });
+    const ws = new WS(url);
+    this.#conn?.drop();
+    this.#conn = new Connection(ws, this.#opts, {
+      receive: (ev) => this.#receive(ev),
+      closed: (code, reason) => this.#closed(code, reason),
+    });
     this.caughtUp = false;
     this.#setState('connecting', { again: this.#joinedOnce });
-    const deliver = (data) => ws === this.#ws && this.#receive(data);
-    ws.onmessage = (e) => {
-      if (ws !== this.#ws || typeof e.data !== 'string') return;
-      if (this.#opts.inbound) this.#opts.inbound(e.data, deliver);
-      else deliver(e.data);
-    };
-    ws.onclose = (e) => {
-      if (ws === this.#ws) this.#closed(e.code, e.reason ?? '');
-    };
-    clearTimeout(this.#welcomeBy);
-    this.#welcomeBy = setTimeout(() => {
-      if (ws !== this.#ws || this.state === 'open') return;
-      this.#ws = null;
-      ws.close();
-      this.#closed(CLOSE.ABNORMAL, '');
-    }, this.#opts.connectTimeoutMs);
   }
 
   /** close leaves the chat: no reconnection; what waits in the outbox is refused ('closed'). */
@@ -144,9 +119,9 @@ export class ChatClient {
     if (this.#ended) return; // closed already
     this.#stopped = true;
     this.#stopTimers();
-    const ws = this.#ws;
-    this.#ws = null;
-    ws?.close(CLOSE.NORMAL, 'left');
+    const conn = this.#conn;
+    this.#conn = null;
+    conn?.close(CLOSE.NORMAL, 'left');
     this.#end('closed', 'the client left');
   }
 
@@ -155,24 +130,10 @@ export class ChatClient {
     return this.#ids.last(room);
   }
 
-  #url() {
-    const u = new URL('/ws/chat', httpBase(this.#opts.server));
-    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    const q = new URLSearchParams({ format: 'json', room: this.room });
-    if (this.token) q.set('token', this.token);
-    else q.set('name', this.name);
-    const since = this.lastID();
-    if (since) q.set('since', since);
-    u.search = q.toString();
-    return u.href;
-  }
-
   // Sending.
 
   #sendFrame(text) {
-    if (!this.#ws || this.#ws.readyState !== 1) return false;
-    this.#ws.send(text);
-    return true;
+    return this.#conn?.send(text) ?? false;
   }
 
   /** #queue puts a request in the outbox and returns a promise of its ack; it goes now if it can. */
@@ -253,21 +214,13 @@ export class ChatClient {
   /** join moves to room, resolving with its welcome, rejecting with the refusal's code. */
   join(room) {
     if (!this.caughtUp) return Promise.reject(new ChatError('offline', 'not connected'));
-    this.#joining?.reject(new ChatError('superseded', `a move to ${room} came after`));
-    return new Promise((resolve, reject) => {
-      this.#joining = { room, resolve, reject };
-      this.#sendFrame(`/join ${room}`);
-    });
+    return this.#answers.join(room, (text) => this.#sendFrame(text));
   }
 
   /** #ask sends a request whose answer is an event carrying its client_id. */
   #ask(request) {
     if (!this.caughtUp) return Promise.reject(new ChatError('offline', 'not connected'));
-    const cid = newClientID();
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(cid, { resolve, reject });
-      this.#sendFrame(JSON.stringify({ ...request, client_id: cid }));
-    });
+    return this.#answers.ask(request, (text) => this.#sendFrame(text));
   }
 
   /** history resolves with the page of the room's messages before before ({ messages, more, before }). */
@@ -299,21 +252,15 @@ export class ChatClient {
   /** renew takes a new token now: reconnections use it, and the open connection sends it with /token. */
   renew(token) {
     this.token = token;
-    this.#emit('token', { token });
-    if (this.#ws && this.state === 'open') this.#sendFrame(`/token ${token}`);
+    this.#events.emit('token', { token });
+    if (this.#conn && this.state === 'open') this.#sendFrame(`/token ${token}`);
     this.#renewal.schedule();
   }
 
   // Receiving.
 
-  #receive(data) {
-    let ev;
-    try {
-      ev = JSON.parse(data);
-    } catch {
-      return;
-    }
-    if (ev === null || typeof ev !== 'object' || typeof ev.type !== 'string') return;
+  /** #receive reads an event of the current connection. */
+  #receive(ev) {
     const cid = typeof ev.client_id === 'string' ? ev.client_id : '';
     switch (ev.type) {
       case 'welcome':
@@ -344,16 +291,13 @@ export class ChatClient {
           this.#caughtUp();
           return;
         }
-        if (this.#answer(cid, ev)) return;
+        if (this.#answers.answered(cid, ev)) return;
         break;
       case 'error':
         this.#refused(cid, ev);
         return;
       case 'notice':
-        if (this.#joining && JOIN_REFUSALS.has(ev.code)) {
-          this.#joining.reject(new ChatError(ev.code, ev.text));
-          this.#joining = null;
-        }
+        this.#answers.notice(ev);
         break;
       case 'join':
       case 'leave':
@@ -363,7 +307,7 @@ export class ChatClient {
         }
         break;
     }
-    this.#emit(ev.type, ev);
+    this.#events.emit(ev.type, ev);
   }
 
   /** #fresh records id as handed over in room (an event's room field: the current room when it has none), and reports false when it was already. */
@@ -371,16 +315,8 @@ export class ChatClient {
     return this.#ids.fresh(typeof room === 'string' ? room : this.room, id, advance);
   }
 
-  #answer(cid, ev) {
-    const w = this.#waiting.get(cid);
-    if (!w) return false;
-    this.#waiting.delete(cid);
-    w.resolve(ev);
-    return true;
-  }
-
   #welcomed(ev) {
-    clearTimeout(this.#welcomeBy);
+    this.#conn.stopDeadline();
     const again = this.#joinedOnce;
     const moved = this.state === 'open';
     Object.assign(this, { name: ev.name ?? this.name, room: ev.room || this.room, uploadCredential: ev.upload ?? '' });
@@ -391,12 +327,9 @@ export class ChatClient {
     this.#joinedOnce = true;
     this.#reconnection.welcomed();
     this.#setState('open', { again });
-    this.#emit('welcome', { ...ev, again, moved });
-    if (ev.recovered === false) this.#emit('gap', { room: this.room });
-    if (this.#joining) {
-      this.#joining.resolve(ev);
-      this.#joining = null;
-    }
+    this.#events.emit('welcome', { ...ev, again, moved });
+    if (ev.recovered === false) this.#events.emit('gap', { room: this.room });
+    this.#answers.welcomed(ev);
     this.#renewal.schedule();
     // The server answers a request after the replay: the answer to this
     // one says the replay is through.
@@ -408,7 +341,7 @@ export class ChatClient {
   #caughtUp() {
     this.#syncID = '';
     this.caughtUp = true;
-    this.#emit('caughtup', { room: this.room });
+    this.#events.emit('caughtup', { room: this.room });
     this.#sender.flush();
   }
 
@@ -418,26 +351,18 @@ export class ChatClient {
       this.#caughtUp(); // refused after the replay all the same
       return;
     }
-    const w = this.#waiting.get(cid);
-    if (w) {
-      this.#waiting.delete(cid);
-      w.reject(new ChatError(code, ev.text));
-      return;
-    }
-    if (this.#sender.refused(cid, code, ev.text)) return;
-    this.#emit('refusal', { code, text: ev.text, ...(cid ? { client_id: cid } : {}) });
+    if (this.#answers.refused(cid, code, ev.text) || this.#sender.refused(cid, code, ev.text)) return;
+    this.#events.emit('refusal', { code, text: ev.text, ...(cid ? { client_id: cid } : {}) });
   }
 
   // Closing and coming back.
 
   #closed(code, reason) {
     const wasWelcomed = this.state === 'open';
-    this.#ws = null;
+    this.#conn?.drop();
+    this.#conn = null;
     this.caughtUp = false;
-    for (const [, w] of this.#waiting) w.reject(new ChatError('disconnected', 'the connection was lost'));
-    this.#waiting.clear();
-    this.#joining?.reject(new ChatError('disconnected', 'the connection was lost'));
-    this.#joining = null;
+    this.#answers.lost();
     this.#sender.lost(code === CLOSE.TOO_BIG, closeWords[code]);
     if (this.#stopped) return;
     const r = parseReason(reason);
@@ -451,7 +376,7 @@ export class ChatClient {
       this.#end(r.code, words, code);
       return;
     }
-    this.#emit('disconnected', { code, reason: r.code, text: words, welcomed: wasWelcomed });
+    this.#events.emit('disconnected', { code, reason: r.code, text: words, welcomed: wasWelcomed });
     this.#later(r.code, words, code, next.most);
   }
 
@@ -484,7 +409,7 @@ export class ChatClient {
     }
     try {
       this.token = await this.#opts.renewToken(this.token);
-      this.#emit('token', { token: this.token });
+      this.#events.emit('token', { token: this.token });
       if (!this.#stopped) this.#later(code, words, close);
     } catch {
       this.#end(code, words, close);
@@ -502,7 +427,7 @@ export class ChatClient {
   }
 
   #stopTimers() {
-    clearTimeout(this.#welcomeBy);
+    this.#conn?.stopDeadline();
     this.#sender.stop();
     this.#reconnection.stop();
     this.#renewal.stop();
