@@ -9,7 +9,7 @@
 // (outbox.js). Refusals reach the app as codes; after a close that says
 // not to come back (kicked, banned, ...) it stays away.
 
-import { CLOSE, closeWords, parseReason, isID, newClientID } from './protocol.js';
+import { CLOSE, closeWords, isID } from './protocol.js';
 import { ChatError, upload } from './http.js';
 import { OUTBOX_TYPES } from './outbox.js';
 import { Sender } from './sending.js';
@@ -32,7 +32,6 @@ export class ChatClient {
   #reconnection;
   #renewal;
   #lastTyping = 0;
-  #syncID = '';
   #stopped = false;
   #ended = null; // the ChatError the client stopped for good with
   #joinedOnce = false;
@@ -51,19 +50,13 @@ export class ChatClient {
   caughtUp = false;
 
   /**
-   * @param {object} opts server (http(s):// or ws(s)://; default this
-   * page's), name or token, room, since, renewToken (async (token) → new
-   * token; null: never renewed), WebSocket (a constructor, where there
-   * is no global one), firstRetryMs, maxRetryMs, random, and
-   * connectTimeoutMs: how long a connection may take to bring its
-   * welcome before it is given up and tried again (a socket whose server
-   * vanished mid-handshake may otherwise never say it closed). outbox
-   * ({ load(), save(entries) }) keeps what waits beyond this client.
-   * inbound (data, deliver) sees each frame first and hands deliver the
-   * frame to read, in order; outbound (request) → request, null or a
-   * promise of either sees each request of the outbox before it goes:
-   * null holds it until retryNow, a throw refuses it (an app that seals
-   * messages).
+   * @param {object} opts the ClientOptions of types/index.d.ts: server
+   * (http(s):// or ws(s)://; default this page's), name or token, room,
+   * since, WebSocket (a constructor, where there is no global one), and
+   * the options of the parts they tune: renewToken (renewal.js),
+   * connectTimeoutMs and inbound (connection.js), firstRetryMs,
+   * maxRetryMs and random (reconnection.js), outbox and outbound
+   * (sending.js).
    */
   constructor(opts = {}) {
     this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, random: Math.random, ...opts };
@@ -108,6 +101,7 @@ export class ChatClient {
     this.#conn?.drop();
     this.#conn = new Connection(ws, this.#opts, {
       receive: (ev) => this.#receive(ev),
+      caughtUp: () => this.#caughtUp(),
       closed: (code, reason) => this.#closed(code, reason),
     });
     this.caughtUp = false;
@@ -287,10 +281,6 @@ export class ChatClient {
       case 'rooms':
       case 'history':
       case 'search':
-        if (cid === this.#syncID && cid) {
-          this.#caughtUp();
-          return;
-        }
         if (this.#answers.answered(cid, ev)) return;
         break;
       case 'error':
@@ -331,15 +321,12 @@ export class ChatClient {
     if (ev.recovered === false) this.#events.emit('gap', { room: this.room });
     this.#answers.welcomed(ev);
     this.#renewal.schedule();
-    // The server answers a request after the replay: the answer to this
-    // one says the replay is through.
     this.caughtUp = false;
-    this.#syncID = newClientID();
-    this.#sendFrame(JSON.stringify({ type: 'rooms', client_id: this.#syncID }));
+    this.#conn?.catchUp();
   }
 
+  /** #caughtUp is told the replay after the welcome is through: what is sent now comes after it. */
   #caughtUp() {
-    this.#syncID = '';
     this.caughtUp = true;
     this.#events.emit('caughtup', { room: this.room });
     this.#sender.flush();
@@ -347,10 +334,6 @@ export class ChatClient {
 
   #refused(cid, ev) {
     const code = typeof ev.code === 'string' ? ev.code : 'unknown';
-    if (cid && cid === this.#syncID) {
-      this.#caughtUp(); // refused after the replay all the same
-      return;
-    }
     if (this.#answers.refused(cid, code, ev.text) || this.#sender.refused(cid, code, ev.text)) return;
     this.#events.emit('refusal', { code, text: ev.text, ...(cid ? { client_id: cid } : {}) });
   }
@@ -365,19 +348,13 @@ export class ChatClient {
     this.#answers.lost();
     this.#sender.lost(code === CLOSE.TOO_BIG, closeWords[code]);
     if (this.#stopped) return;
-    const r = parseReason(reason);
-    const words = r.words || closeWords[code] || '';
     const next = this.#reconnection.next(code, reason, { welcomed: wasWelcomed, joinedOnce: this.#joinedOnce });
-    if (next.then === 'renew') {
-      this.#letInAgain(r.code, words, code);
-      return;
+    if (next.then === 'renew') this.#letInAgain(next.code, next.words, code);
+    else if (next.then === 'end') this.#end(next.code, next.words, code);
+    else {
+      this.#events.emit('disconnected', { code, reason: next.code, text: next.words, welcomed: wasWelcomed });
+      this.#later(next.code, next.words, code, next.most);
     }
-    if (next.then === 'end') {
-      this.#end(r.code, words, code);
-      return;
-    }
-    this.#events.emit('disconnected', { code, reason: r.code, text: words, welcomed: wasWelcomed });
-    this.#later(r.code, words, code, next.most);
   }
 
   /** #later reconnects after the backoff, or within most ms; the state event says when (at, in ms since the epoch) and why. */

@@ -1,11 +1,17 @@
 // One WebSocket connection of a ChatClient to /ws/chat: its address
 // (a name or a token, the room, and since to recover what was missed),
-// its frames read as events (after the inbound option, which sees each
-// frame first), and the time it has to bring its welcome, since a socket
-// whose server vanished mid-handshake may otherwise never say it closed.
+// its frames read as events (after the inbound option, (data, deliver),
+// which sees each frame first and hands deliver the frame to read, in
+// order: an app that opens sealed messages), the time it has to bring
+// its welcome (connectTimeoutMs), since a socket whose server vanished
+// mid-handshake may otherwise never say it closed, and when the replay
+// that follows a welcome is through.
 
 import { httpBase } from './http.js';
-import { CLOSE } from './protocol.js';
+import { CLOSE, newClientID } from './protocol.js';
+
+/** The events that answer, or refuse, the request that tells when the replay is through. */
+const CATCH_UP_ANSWERS = new Set(['rooms', 'history', 'search', 'error']);
 
 /** chatURL is the address of /ws/chat on server for token (or, without one, name) in room, asking for what came after since. */
 export function chatURL(server, { room, token, name, since }) {
@@ -23,20 +29,28 @@ export function chatURL(server, { room, token, name, since }) {
  * Connection is one socket of a client, from its opening until it closes
  * or the client drops it; after that it hands nothing more over. The
  * client gives it hooks: receive(ev) is handed each event (a frame that
- * reads as a JSON object with a type), closed(code, reason) is told it
- * closed, or that it brought no welcome within connectTimeoutMs.
+ * reads as a JSON object with a type), caughtUp() is told the replay
+ * after a welcome is through (see catchUp), and closed(code, reason) is
+ * told it closed, or that it brought no welcome within connectTimeoutMs.
  */
 export class Connection {
   #ws;
   #live = true;
   #welcomeBy;
+  #catchUpID = ''; // the client_id of the request whose answer says the replay is through
 
   /** ws is a new socket; opts are the client's: inbound and connectTimeoutMs. */
   constructor(ws, { inbound, connectTimeoutMs }, hooks) {
     this.#ws = ws;
     const deliver = (data) => {
       const ev = this.#live && eventOf(data);
-      if (ev) hooks.receive(ev);
+      if (!ev) return;
+      if (this.#catchUpID && ev.client_id === this.#catchUpID && CATCH_UP_ANSWERS.has(ev.type)) {
+        this.#catchUpID = '';
+        hooks.caughtUp();
+        return;
+      }
+      hooks.receive(ev);
     };
     ws.onmessage = (e) => {
       if (!this.#live || typeof e.data !== 'string') return;
@@ -59,6 +73,16 @@ export class Connection {
     if (this.#ws.readyState !== 1) return false;
     this.#ws.send(text);
     return true;
+  }
+
+  /**
+   * catchUp is called after a welcome: the server answers a request after
+   * the replay, so the answer to this one (or its refusal) says the replay
+   * is through.
+   */
+  catchUp() {
+    this.#catchUpID = newClientID();
+    this.send(JSON.stringify({ type: 'rooms', client_id: this.#catchUpID }));
   }
 
   /** stopDeadline stops the wait for the welcome: it came, or the client stops for good. */

@@ -4,7 +4,7 @@
 // until the server has surely dropped the client's own previous
 // connection (docs/protocol.md, "History and reconnecting").
 
-import { afterClose, backoff } from './protocol.js';
+import { afterClose, backoff, closeWords, parseReason } from './protocol.js';
 
 /** Reconnection keeps one client's count of attempts, its timer, and since when the name has been found taken. */
 export class Reconnection {
@@ -26,15 +26,17 @@ export class Reconnection {
 
   /**
    * next says what follows the close (close code, reason) of a connection
-   * that was welcomed or not, by a client that joined once or not, as
-   * afterClose does; when it comes back, it keeps whether the name was
+   * that was welcomed or not, by a client that joined once or not: then
+   * and most as afterClose says, with the reason's code and its words for
+   * a person. When the client comes back, it keeps whether the name was
    * taken.
    */
   next(close, reason, { welcomed, joinedOnce }) {
     const takenFor = this.#takenSince ? Date.now() - this.#takenSince : 0;
     const next = afterClose(close, reason, { welcomed, joinedOnce, takenFor });
     if (next.then === 'again') this.#takenSince = next.taken ? this.#takenSince || Date.now() : 0;
-    return next;
+    const { code, words } = parseReason(reason);
+    return { then: next.then, most: next.most, code, words: words || closeWords[close] || '' };
   }
 
   /** later calls connect after the backoff, or within most ms, and returns the wait and the attempt's number. */

@@ -1,6 +1,7 @@
 // Token renewal for a ChatClient: a token is renewed a little before it
-// runs out, with the app's renewToken option or, without one, from the
-// server that issued it (POST /api/token, http.js's renewToken).
+// runs out, with the app's renewToken option, async (token) → new token,
+// or, without one, from the server that issued it (POST /api/token,
+// http.js's renewToken); with renewToken null, never.
 
 import { renewToken } from './http.js';
 import { tokenExpiry } from './protocol.js';

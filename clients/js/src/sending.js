@@ -1,9 +1,12 @@
-// How a ChatClient sends what waits in its outbox (outbox.js): each
-// request goes once the connection has caught up, through the outbound
-// option first when there is one, and waits until the server answers it
-// by its client_id (an ack, the event it caused, or a refusal). A
-// refusal for now sends it again a little later; a close sends it again
-// on the next connection.
+// How a ChatClient sends what waits in its outbox (outbox.js, kept
+// beyond the client by the outbox option's store): each request goes
+// once the connection has caught up and waits until the server answers
+// it by its client_id (an ack, the event it caused, or a refusal). The
+// outbound option, (request) → request, null or a promise of either,
+// sees each request before it goes, in order (an app that seals
+// messages): null holds it until retryNow, a throw refuses it. A refusal
+// for now sends it again a little later; a close sends it again on the
+// next connection.
 
 import { FOR_NOW, TOO_BIG, newClientID } from './protocol.js';
 import { ChatError } from './http.js';
