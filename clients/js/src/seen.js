@@ -7,7 +7,7 @@
 import { compareIDs, isID } from './protocol.js';
 
 /** The ids remembered in each room; older ones are forgotten first. */
-const MAX_SEEN = 2000;
+export const MAX_SEEN = 2000;
 
 /** roomKey is how rooms are told apart: case does not matter. */
 export const roomKey = (room) => room.toLowerCase();
