@@ -54,7 +54,7 @@ export class Sender {
       return;
     }
     item.sent = true; // on its way: not sent again meanwhile
-    const ws = connection();
+    const conn = connection();
     this.#sending = this.#sending.then(async () => {
       let request;
       try {
@@ -65,7 +65,7 @@ export class Sender {
         return;
       }
       if (this.#outbox.find(item.request.client_id) !== item) return;
-      item.sent = Boolean(request) && ws === connection() && frame(JSON.stringify(request));
+      item.sent = Boolean(request) && conn === connection() && frame(JSON.stringify(request));
     });
   }
 
