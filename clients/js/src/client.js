@@ -36,6 +36,7 @@ export class ChatClient {
   #retry = 0;
   #renew = 0;
   #welcomeBy = 0; // gives up a connection that brought no welcome in time
+  #answerBy = 0; // gives up a connection that went silent while a request waits
   #takenSince = 0;
   #lastTyping = 0;
   #syncID = '';
@@ -64,7 +65,11 @@ export class ChatClient {
    * is no global one), firstRetryMs, maxRetryMs, random, and
    * connectTimeoutMs: how long a connection may take to bring its
    * welcome before it is given up and tried again (a socket whose server
-   * vanished mid-handshake may otherwise never say it closed). outbox
+   * vanished mid-handshake may otherwise never say it closed);
+   * answerTimeoutMs: how long the server may send nothing while a request
+   * waits for its answer before the connection is given up and tried
+   * again (a network gone silent, which a browser may not notice for
+   * minutes). outbox
    * ({ load(), save(entries) }) keeps what waits beyond this client.
    * inbound (data, deliver) sees each frame first and hands deliver the
    * frame to read, in order; outbound (request) → request, null or a
@@ -73,7 +78,7 @@ export class ChatClient {
    * messages).
    */
   constructor(opts = {}) {
-    this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, random: Math.random, ...opts };
+    this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, answerTimeoutMs: 15000, random: Math.random, ...opts };
     this.#outbox = new Outbox(opts.outbox);
     this.name = opts.name ?? '';
     this.room = opts.room || 'lobby';
@@ -119,6 +124,7 @@ export class ChatClient {
     const deliver = (data) => ws === this.#ws && this.#receive(data);
     ws.onmessage = (e) => {
       if (ws !== this.#ws || typeof e.data !== 'string') return;
+      if (this.#answerBy) this.#awaitAnswer(); // the server is there: wait anew
       if (this.#opts.inbound) this.#opts.inbound(e.data, deliver);
       else deliver(e.data);
     };
@@ -167,7 +173,27 @@ export class ChatClient {
   #sendFrame(text) {
     if (!this.#ws || this.#ws.readyState !== 1) return false;
     this.#ws.send(text);
+    if (!this.#answerBy) this.#awaitAnswer();
     return true;
+  }
+
+  /**
+   * #awaitAnswer gives the connection answerTimeoutMs to send something;
+   * if it sends nothing while a request waits for its answer, it is given
+   * up as lost, and what waits goes again once it is back (the client_id
+   * keeps it from being carried out twice).
+   */
+  #awaitAnswer() {
+    clearTimeout(this.#answerBy);
+    const ws = this.#ws;
+    this.#answerBy = setTimeout(() => {
+      this.#answerBy = 0;
+      const waits = this.#waiting.size > 0 || this.#syncID || this.#joining || this.#outbox.items.some((x) => x.sent);
+      if (ws !== this.#ws || !waits) return;
+      this.#ws = null;
+      ws.close();
+      this.#closed(CLOSE.ABNORMAL, '');
+    }, this.#opts.answerTimeoutMs);
   }
 
   /** #queue puts a request in the outbox and returns a promise of its ack; it goes now if it can. */
@@ -516,6 +542,8 @@ export class ChatClient {
     const wasWelcomed = this.state === 'open';
     this.#ws = null;
     this.caughtUp = false;
+    clearTimeout(this.#answerBy);
+    this.#answerBy = 0;
     for (const [, w] of this.#waiting) w.reject(new ChatError('disconnected', 'the connection was lost'));
     this.#waiting.clear();
     this.#joining?.reject(new ChatError('disconnected', 'the connection was lost'));
@@ -592,6 +620,6 @@ export class ChatClient {
   }
 
   #stopTimers() {
-    for (const t of [this.#reconnect, this.#retry, this.#renew, this.#welcomeBy]) clearTimeout(t);
+    for (const t of [this.#reconnect, this.#retry, this.#renew, this.#welcomeBy, this.#answerBy]) clearTimeout(t);
   }
 }
