@@ -64,6 +64,11 @@ export class Answers {
     this.#joining = null;
   }
 
+  /** waits reports whether a request or a move waits for its answer. */
+  waits() {
+    return this.#waiting.size > 0 || this.#joining !== null;
+  }
+
   /** lost refuses all that waits with 'disconnected': the connection closed. */
   lost() {
     for (const [, w] of this.#waiting) w.reject(new ChatError('disconnected', 'the connection was lost'));

@@ -54,12 +54,12 @@ export class ChatClient {
    * (http(s):// or ws(s)://; default this page's), name or token, room,
    * since, WebSocket (a constructor, where there is no global one), and
    * the options of the parts they tune: renewToken (renewal.js),
-   * connectTimeoutMs and inbound (connection.js), firstRetryMs,
+   * connectTimeoutMs, answerTimeoutMs and inbound (connection.js), firstRetryMs,
    * maxRetryMs and random (reconnection.js), outbox and outbound
    * (sending.js).
    */
   constructor(opts = {}) {
-    this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, random: Math.random, ...opts };
+    this.#opts = { firstRetryMs: 1000, maxRetryMs: 30000, connectTimeoutMs: 15000, answerTimeoutMs: 15000, random: Math.random, ...opts };
     this.#sender = new Sender(this.#opts, {
       frame: (text) => this.#sendFrame(text),
       connection: () => this.#conn,
@@ -102,6 +102,7 @@ export class ChatClient {
     this.#conn = new Connection(ws, this.#opts, {
       receive: (ev) => this.#receive(ev),
       caughtUp: () => this.#caughtUp(),
+      waits: () => this.#answers.waits() || this.#sender.awaitsAck(),
       closed: (code, reason) => this.#closed(code, reason),
     });
     this.caughtUp = false;

@@ -4,8 +4,10 @@
 // which sees each frame first and hands deliver the frame to read, in
 // order: an app that opens sealed messages), the time it has to bring
 // its welcome (connectTimeoutMs), since a socket whose server vanished
-// mid-handshake may otherwise never say it closed, and when the replay
-// that follows a welcome is through.
+// mid-handshake may otherwise never say it closed, the time the server
+// may stay silent while a request waits for its answer (answerTimeoutMs),
+// since a browser may not notice a network gone silent for minutes, and
+// when the replay that follows a welcome is through.
 
 import { httpBase } from './http.js';
 import { CLOSE, newClientID } from './protocol.js';
@@ -30,18 +32,25 @@ export function chatURL(server, { room, token, name, since }) {
  * or the client drops it; after that it hands nothing more over. The
  * client gives it hooks: receive(ev) is handed each event (a frame that
  * reads as a JSON object with a type), caughtUp() is told the replay
- * after a welcome is through (see catchUp), and closed(code, reason) is
- * told it closed, or that it brought no welcome within connectTimeoutMs.
+ * after a welcome is through (see catchUp), waits() says whether a
+ * request waits for its answer, and closed(code, reason) is told it
+ * closed, or that it brought no welcome within connectTimeoutMs, or
+ * nothing within answerTimeoutMs while a request waited.
  */
 export class Connection {
   #ws;
   #live = true;
   #welcomeBy;
+  #answerBy = 0; // gives up a connection silent while a request waits
+  #answerTimeoutMs;
+  #hooks;
   #catchUpID = ''; // the client_id of the request whose answer says the replay is through
 
-  /** ws is a new socket; opts are the client's: inbound and connectTimeoutMs. */
-  constructor(ws, { inbound, connectTimeoutMs }, hooks) {
+  /** ws is a new socket; opts are the client's: inbound, connectTimeoutMs and answerTimeoutMs. */
+  constructor(ws, { inbound, connectTimeoutMs, answerTimeoutMs }, hooks) {
     this.#ws = ws;
+    this.#hooks = hooks;
+    this.#answerTimeoutMs = answerTimeoutMs;
     const deliver = (data) => {
       const ev = this.#live && eventOf(data);
       if (!ev) return;
@@ -54,24 +63,43 @@ export class Connection {
     };
     ws.onmessage = (e) => {
       if (!this.#live || typeof e.data !== 'string') return;
+      if (this.#answerBy) this.#awaitAnswer(); // the server is there: wait anew
       if (inbound) inbound(e.data, deliver);
       else deliver(e.data);
     };
     ws.onclose = (e) => {
       if (this.#live) hooks.closed(e.code, e.reason ?? '');
     };
-    this.#welcomeBy = setTimeout(() => {
-      if (!this.#live) return;
-      this.drop();
-      ws.close();
-      hooks.closed(CLOSE.ABNORMAL, '');
-    }, connectTimeoutMs);
+    this.#welcomeBy = setTimeout(() => this.#giveUp(), connectTimeoutMs);
+  }
+
+  /** #giveUp closes a connection taken for lost, and tells the client. */
+  #giveUp() {
+    if (!this.#live) return;
+    this.drop();
+    this.#ws.close();
+    this.#hooks.closed(CLOSE.ABNORMAL, '');
+  }
+
+  /**
+   * #awaitAnswer gives the server answerTimeoutMs to send something; if
+   * it sends nothing while a request waits for its answer, the connection
+   * is given up as lost, and what waits goes again once it is back (its
+   * client_id keeps it from being carried out twice).
+   */
+  #awaitAnswer() {
+    clearTimeout(this.#answerBy);
+    this.#answerBy = setTimeout(() => {
+      this.#answerBy = 0;
+      if (this.#catchUpID || this.#hooks.waits()) this.#giveUp();
+    }, this.#answerTimeoutMs);
   }
 
   /** send sends text when the socket is open, and reports whether it did. */
   send(text) {
     if (this.#ws.readyState !== 1) return false;
     this.#ws.send(text);
+    if (!this.#answerBy) this.#awaitAnswer();
     return true;
   }
 
@@ -94,6 +122,8 @@ export class Connection {
   drop() {
     this.#live = false;
     this.stopDeadline();
+    clearTimeout(this.#answerBy);
+    this.#answerBy = 0;
   }
 
   /** close drops the connection and closes its socket with code and reason. */

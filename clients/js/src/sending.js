@@ -86,6 +86,11 @@ export class Sender {
     return true;
   }
 
+  /** awaitsAck reports whether a request was sent and waits for its acknowledgement. */
+  awaitsAck() {
+    return this.#outbox.items.some((x) => x.sent);
+  }
+
   /** waiting returns what waits, oldest first: { request, tag, sent }. */
   waiting() {
     return this.#outbox.items.map(({ request, tag, sent }) => ({ request, tag, sent }));

@@ -67,10 +67,11 @@ function fakeSocket() {
 /** open returns a Connection on a fake socket and what its hooks were told. */
 function open(opts = {}) {
   const ws = fakeSocket();
-  const got = { events: [], caughtUp: 0, closed: [] };
-  const conn = new Connection(ws, { connectTimeoutMs: 60000, ...opts }, {
+  const got = { events: [], caughtUp: 0, closed: [], waiting: false };
+  const conn = new Connection(ws, { connectTimeoutMs: 60000, answerTimeoutMs: 60000, ...opts }, {
     receive: (ev) => got.events.push(ev),
     caughtUp: () => got.caughtUp++,
+    waits: () => got.waiting,
     closed: (code, reason) => got.closed.push([code, reason]),
   });
   return { ws, conn, got };
@@ -148,9 +149,10 @@ test('a connection that brings no welcome in time is closed, and told once', asy
   const ws = fakeSocket();
   const closed = [];
   await new Promise((resolve) => {
-    new Connection(ws, { connectTimeoutMs: 0 }, {
+    new Connection(ws, { connectTimeoutMs: 0, answerTimeoutMs: 60000 }, {
       receive: () => {},
       caughtUp: () => {},
+      waits: () => false,
       closed: (code, reason) => {
         closed.push([code, reason]);
         resolve();
@@ -160,6 +162,36 @@ test('a connection that brings no welcome in time is closed, and told once', asy
   ws.onclose({ code: 1006, reason: '' }); // the socket's own close comes after: not told again
   assert.deepEqual(closed, [[1006, '']]);
   assert.notEqual(ws.closedWith, null);
+});
+
+test('a connection silent while a request waits is given up; one with nothing waiting is not', async (t) => {
+  const welcome = JSON.stringify({ type: 'welcome', room: 'lobby', name: 'bob' });
+  const cases = [
+    { name: 'nothing waits: kept', waiting: false, frames: [], silentMs: 100, closed: [] },
+    { name: 'a request waits: given up, and told once', waiting: true, frames: [], silentMs: 60, closed: [[1006, '']] },
+    { name: 'each frame from the server waits anew', waiting: true, frames: [40, 40, 40], silentMs: 40, closed: [] },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, (t) => {
+      t.mock.timers.enable({ apis: ['setTimeout'] });
+      const { ws, conn, got } = open({ answerTimeoutMs: 60 });
+      conn.stopDeadline();
+      got.waiting = c.waiting;
+      conn.send('{"type":"message","text":"hi","client_id":"c1"}');
+      for (const ms of c.frames) {
+        t.mock.timers.tick(ms);
+        ws.frame(welcome);
+      }
+      t.mock.timers.tick(c.silentMs);
+      assert.deepEqual(got.closed, c.closed);
+      assert.equal(ws.closedWith !== null, c.closed.length > 0);
+      if (c.closed.length > 0) {
+        ws.onclose({ code: 1006, reason: '' }); // the socket's own close comes after: not told again
+        assert.deepEqual(got.closed, c.closed);
+      }
+      conn.drop();
+    });
+  }
 });
 
 test('chatURL', () => {

@@ -1,6 +1,7 @@
 // Compiled by `npm run typecheck` (tsc): the declarations read, and an
 // app's ordinary use of them type-checks.
 import { ChatClient, ChatError, KEPT_OUT, login, parseReason, type Ack, type ChatEvent, type OutboxEntry } from 'wschat-client';
+import { generateDeviceKey, openPrivate, openRoom, roomKey, safetyNumber, sealFile, sealPrivate, sealRoom } from 'wschat-client/seal';
 
 async function use(): Promise<void> {
   const { token } = await login('http://localhost:9000', 'alice', 'secret password');
@@ -39,3 +40,20 @@ async function use(): Promise<void> {
   c.close();
 }
 void use;
+
+// An app that seals: a private message to bob's devices, a room's, a file's.
+async function seal(bob: { publicKey: CryptoKey }[], bobKeys: string[], bytes: Uint8Array): Promise<void> {
+  const me = await generateDeviceKey();
+  const file = await sealFile(bytes);
+  const sealed = await sealPrivate({
+    text: 'hi', file: { name: 'a.txt', type: 'text/plain', size: bytes.length, url: '/files/a', key: file.key, nonce: file.nonce },
+    sender: { name: 'alice', device: me }, recipients: [{ name: 'bob', devices: bob }],
+  });
+  const opened = await openPrivate(JSON.parse(JSON.stringify(sealed)), { me: { name: 'alice', device: me }, sender: { name: 'alice', devices: [me] } });
+  if (opened.ok) console.log(opened.text, opened.file?.url);
+  else console.log(opened.reason);
+  const key = await roomKey('correct horse', 'lobby');
+  const r = await openRoom(await sealRoom({ text: 'hi', key, room: 'lobby', sender: 'alice' }), { key, room: 'lobby', sender: 'alice' });
+  console.log(r.ok ? r.text : r.reason, await safetyNumber({ name: 'alice', keys: [me.raw] }, { name: 'bob', keys: bobKeys }));
+}
+void seal;

@@ -165,6 +165,8 @@ export interface ClientOptions {
   maxRetryMs?: number;
   /** How long a connection may take to bring its welcome before it is tried again; default 15000. */
   connectTimeoutMs?: number;
+  /** How long the server may send nothing while a request waits for its answer before the connection is given up and tried again (a network gone silent); default 15000. */
+  answerTimeoutMs?: number;
   random?: () => number;
   /** Keeps the outbox beyond this client; default: memory. */
   outbox?: OutboxStore;

@@ -182,8 +182,13 @@ export function useChat(session: Session | null) {
       if (changed) update((v) => ({ ...v, typing: [...typingAt.current.keys()] }));
     }, 1000);
     const rooms = setInterval(askRooms, ROOMS_EVERY_MS);
-    c.connect();
+    // Connect on the next task, not now: in development React's StrictMode
+    // runs this effect, its cleanup and the effect again at once, and a
+    // first connection that reached the server would still hold the name
+    // when the second asked for it (name-taken, for good).
+    const start = setTimeout(() => c.connect(), 0);
     return () => {
+      clearTimeout(start);
       for (const off of offs) off();
       clearInterval(tick);
       clearInterval(rooms);
