@@ -42,15 +42,21 @@ func (e *Engine) renewAll(all bool) {
 	e.mu.Lock()
 	claims, places := slices.Collect(maps.Values(e.claims)), slices.Collect(maps.Values(e.places))
 	e.mu.Unlock()
-	for _, c := range claims {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		ok, err := e.renewClaim(ctx, c)
-		if all && err == nil && !ok {
+	// Claims whose batch had no answer wait for the next round.
+	renewed, err := e.renewClaims(claims)
+	if err != nil && !all {
+		return
+	}
+	for i, ok := range renewed {
+		c := claims[i]
+		var err error
+		if all && !ok {
+			ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 			var heldBy string
 			heldBy, err = e.Claim(ctx, c) // Redis may have lost it
+			cancel()
 			ok = err == nil && heldBy == ""
 		}
-		cancel()
 		switch {
 		case err == nil && !ok:
 			e.log.Warn("a name's claim was lost while Redis was away", "name", c.Key)
