@@ -118,7 +118,7 @@ func (r *bigRoom) startNodes(b *testing.B, n int) {
 		if i < r.conns%n {
 			members++
 		}
-		cmd, addr, logs := startBinary(b, bin, "-redis", r.redis.URL("", ""), "-redis-ttl", "2m",
+		cmd, addr, logs := startBinary(b, bin, "-redis", r.redis.URL("", ""),
 			"-max-conns", strconv.Itoa(members+100), "-ping-interval", "1h")
 		r.nodes = append(r.nodes, &bigNode{cmd: cmd, addr: addr, metrics: metricsAddr(b, logs), logs: logs,
 			members: members, rssStart: rssKiB(b, cmd.Process.Pid)})
@@ -227,6 +227,11 @@ func (r *bigRoom) run(b *testing.B) {
 		r.reportCPU(b, p, cpu, redis)
 	}
 	r.reportLatency(b)
+	var warned []string
+	for _, n := range r.nodes {
+		warned = append(warned, strconv.Itoa(strings.Count(n.logs.String(), "level=WARN")+strings.Count(n.logs.String(), "level=ERROR")))
+	}
+	b.Logf("warnings and errors logged by each node (a lost claim is one): %s", strings.Join(warned, ", "))
 	b.Logf("load average at the end: %s", loadAverage())
 }
 

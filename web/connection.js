@@ -80,7 +80,7 @@ function receive(data) {
     case 'welcome':
       session.upload = str(ev.upload);
       onWelcome(ev);
-      welcomed(name, room, Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name]);
+      welcomed(name, room, Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name], ev.count);
       if (ev.recovered === false) append(view('room', session.room), noticeLine('Some messages from while you were away could not be recovered'), '');
       break;
     case 'join':
@@ -88,8 +88,16 @@ function receive(data) {
       if (!name || room.toLowerCase() !== session.room.toLowerCase()) return;
       if (ev.type === 'join') session.online.add(name);
       else session.online.delete(name);
+      session.count = Math.max(session.count + (ev.type === 'join' ? 1 : -1), session.online.size);
       showOnline();
       append(view('room', session.room), noticeLine(`${name} ${ev.type === 'join' ? 'joined' : 'left'}`), '');
+      askRoomsSoon();
+      break;
+    case 'count':
+      // A crowded room counts who comes and goes rather than naming them.
+      if (!Number.isInteger(ev.count) || room.toLowerCase() !== session.room.toLowerCase()) return;
+      session.count = Math.max(ev.count, 1);
+      showOnline();
       askRoomsSoon();
       break;
     case 'message':
@@ -153,7 +161,7 @@ function receive(data) {
 export const currentView = () => log.views.get(log.current) ?? view('room', session.room);
 
 /** welcomed starts the chat once the server took the name, or resumes it, or moves it to another room. */
-function welcomed(name, room, online) {
+function welcomed(name, room, online, count) {
   if (name) session.name = name; // the server's spelling
   const again = session.joinedOnce;
   // A second welcome on one connection is a move, however it was asked for (the room list, or /join typed).
@@ -165,7 +173,8 @@ function welcomed(name, room, online) {
     // the view starts again with it, so it has no gap ("Show older" reads back).
     log.views.delete(key('room', room || LOBBY));
   }
-  Object.assign(session, { welcomed: true, caughtUp: false, joinedOnce: true, moving: false, room: room || LOBBY, online: new Set(online) });
+  Object.assign(session, { welcomed: true, caughtUp: false, joinedOnce: true, moving: false, room: room || LOBBY, online: new Set(online),
+    count: Math.max(Number.isInteger(count) ? count : 0, online.length) });
   timers.delay = FIRST_RETRY_MS;
   timers.takenSince = 0;
   clearTyping();
@@ -343,7 +352,7 @@ export function resetSession() {
   const ws = session.ws;
   Object.assign(session, {
     ws: null, name: '', room: LOBBY, welcomed: false, caughtUp: false, joinedOnce: false, moving: false,
-    online: new Set(), rooms: [], seen: new Map(), away: false, mentionedElsewhere: false, topic: '', role: '',
+    online: new Set(), count: 0, rooms: [], seen: new Map(), away: false, mentionedElsewhere: false, topic: '', role: '',
   });
   timers.delay = FIRST_RETRY_MS;
   timers.takenSince = 0;
