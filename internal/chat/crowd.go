@@ -78,10 +78,11 @@ func counted(room string, n int) payloads {
 	return payloads{text: text("* ", thousands(n), words), json: jsonPayload(event{Type: "count", Room: room, Count: n})}
 }
 
-// thousands writes n with a comma between groups of three digits.
+// thousands writes n, not negative, with a comma between groups of
+// three digits.
 func thousands(n int) string {
 	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
