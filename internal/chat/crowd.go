@@ -44,9 +44,26 @@ func (r *room) tellLocked(name string, joining bool) {
 		}
 		return
 	}
+	r.countSoonLocked()
+}
+
+// countSoonLocked schedules a count, unless one is. The caller holds
+// r.mu.
+func (r *room) countSoonLocked() {
 	if !r.crowd.due {
 		r.crowd.due = true
 		time.AfterFunc(max(noticeDelay, time.Until(r.crowd.toldAt.Add(countEvery))), r.tellCount)
+	}
+}
+
+// recount counts the room again once a member who left here has left it
+// in the engine too: the count its leaving scheduled may have asked the
+// engine before, and found it still there.
+func (r *room) recount() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if limit := r.c.opts.RoomNotices; limit > 0 && r.crowd.people+1 > limit {
+		r.countSoonLocked()
 	}
 }
 
