@@ -227,12 +227,36 @@ func (r *bigRoom) run(b *testing.B) {
 		r.reportCPU(b, p, cpu, redis)
 	}
 	r.reportLatency(b)
-	var warned []string
-	for _, n := range r.nodes {
-		warned = append(warned, strconv.Itoa(strings.Count(n.logs.String(), "level=WARN")+strings.Count(n.logs.String(), "level=ERROR")))
+	for i, n := range r.nodes {
+		b.Logf("node %d warned: %s", i, warnings(n.logs.String()))
 	}
-	b.Logf("warnings and errors logged by each node (a lost claim is one): %s", strings.Join(warned, ", "))
 	b.Logf("load average at the end: %s", loadAverage())
+}
+
+// warnings counts a node's warnings and errors by what they say (a lost
+// claim is one).
+func warnings(logs string) string {
+	counts := map[string]int{}
+	for line := range strings.Lines(logs) {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			_, msg, _ := strings.Cut(line, " msg=")
+			if quoted, err := strconv.QuotedPrefix(msg); err == nil {
+				msg = quoted
+			} else {
+				msg, _, _ = strings.Cut(msg, " ")
+			}
+			counts[msg]++
+		}
+	}
+	if len(counts) == 0 {
+		return "nothing"
+	}
+	var out []string
+	for msg, n := range counts {
+		out = append(out, fmt.Sprintf("%d× %s", n, msg))
+	}
+	slices.Sort(out)
+	return strings.Join(out, "; ")
 }
 
 // remoteMetrics is a handler that answers with the /metrics of the
