@@ -226,10 +226,10 @@ func (r *bigRoom) run(b *testing.B) {
 		r.await(b, sent, 5*time.Minute)
 		r.reportCPU(b, p, cpu, redis)
 	}
-	r.reportLatency(b)
 	for i, n := range r.nodes {
 		b.Logf("node %d warned: %s", i, warnings(n.logs.String()))
 	}
+	r.reportLatency(b) // the children leave once they have reported
 	b.Logf("load average at the end: %s", loadAverage())
 }
 

@@ -58,7 +58,7 @@ func (e *Engine) renewAll(all bool) {
 			ok = err == nil && heldBy == ""
 		}
 		switch {
-		case err == nil && !ok:
+		case err == nil && !ok && e.holds(c): // one released meanwhile was not lost
 			e.log.Warn("a name's claim was lost while Redis was away", "name", c.Key)
 		case ok && !e.holds(c):
 			e.background("release a name", "EVAL", releaseScript, "1", claimKey(c.Key), c.Holder) // released meanwhile
