@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"wschat/internal/engine"
@@ -126,7 +125,7 @@ return out`
 
 // Claim implements engine.Presence.
 func (e *Engine) Claim(ctx context.Context, c engine.Claim) (string, error) {
-	v, err := e.do(ctx, "EVAL", claimScript, "1", claimKey(c.Key), c.Holder, c.Name, c.Account, e.ms())
+	v, err := e.do(ctx, claimArgs(c, e.ms())...)
 	if err != nil {
 		return "", err
 	}
@@ -138,37 +137,9 @@ func (e *Engine) Claim(ctx context.Context, c engine.Claim) (string, error) {
 	return v.Str(), nil
 }
 
-// renewBatch is how many claims one call renews: a few hundred keep
-// Redis's step short and a node of 17,000 names to a few dozen calls.
-const renewBatch = 500
-
-// renewClaims extends each of claims whose holder still has it, at most
-// renewBatch in a call, and reports for each whether it did; it stops at
-// the first call that fails.
-func (e *Engine) renewClaims(claims []engine.Claim) ([]bool, error) {
-	renewed := make([]bool, 0, len(claims))
-	for batch := range slices.Chunk(claims, renewBatch) {
-		args := make([]string, 0, 3+2*len(batch)+1)
-		args = append(args, "EVAL", renewScript, strconv.Itoa(len(batch)))
-		for _, c := range batch {
-			args = append(args, claimKey(c.Key))
-		}
-		args = append(args, e.ms())
-		for _, c := range batch {
-			args = append(args, c.Holder)
-		}
-		v, err := e.background("renew the node's claims", args...)
-		if err != nil {
-			return renewed, err
-		}
-		if v.Len() != len(batch) {
-			return renewed, errReply("renew the node's claims", v.Format())
-		}
-		for _, ok := range v.Elems() {
-			renewed = append(renewed, ok.Int() == 1)
-		}
-	}
-	return renewed, nil
+// claimArgs is the command that claims c for ms milliseconds.
+func claimArgs(c engine.Claim, ms string) []string {
+	return []string{"EVAL", claimScript, "1", claimKey(c.Key), c.Holder, c.Name, c.Account, ms}
 }
 
 // Release implements engine.Presence.

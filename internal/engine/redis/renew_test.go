@@ -1,10 +1,14 @@
 package redis
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,12 +16,32 @@ import (
 	"wschat/internal/resp/resptest"
 )
 
-// A node renews its claims a batch at a time: a few calls for a thousand
-// names, not one each. A claim lost behind its back (lapsed, or taken
-// away) is not brought back by a renewal.
+// lockedBuffer is a bytes.Buffer for a logger.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A node renews its claims a batch at a time: a few scripts for a
+// thousand names, not one each. A claim that lapsed (the node or Redis
+// too slow to renew it in time) is taken again, unless someone else
+// took the name meanwhile, which the node logs.
 func TestRenewalsAreBatched(t *testing.T) {
 	srv := resptest.Start(t)
-	e, err := Open(Options{URL: srv.URL("", ""), TTL: time.Hour})
+	var logs lockedBuffer
+	e, err := Open(Options{URL: srv.URL("", ""), TTL: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,9 +61,15 @@ func TestRenewalsAreBatched(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	lost := claims[renewBatch]
-	if _, err := e.do(ctx, "DEL", claimKey(lost.Key)); err != nil {
-		t.Fatal(err)
+	lapsed, taken := claims[renewBatch], claims[renewBatch+1]
+	for _, c := range []engine.Claim{lapsed, taken} {
+		if _, err := e.do(ctx, "DEL", claimKey(c.Key)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := engine.Claim{Key: taken.Key, Name: taken.Name, Holder: "another node's"}
+	if v, err := e.do(ctx, claimArgs(other, e.ms())...); err != nil || v.Str() != "" {
+		t.Fatalf("another node's claim: %v, %v", v.Str(), err)
 	}
 	if _, err := e.do(ctx, "CONFIG", "RESETSTAT"); err != nil {
 		t.Fatal(err)
@@ -55,19 +85,25 @@ func TestRenewalsAreBatched(t *testing.T) {
 	if m := regexp.MustCompile(`cmdstat_eval:calls=(\d+)`).FindStringSubmatch(info.Str()); m != nil {
 		calls, _ = strconv.Atoi(m[1])
 	}
-	if want := (n + renewBatch - 1) / renewBatch; calls != want {
-		t.Errorf("%d claims renewed in %d scripts, want %d", n, calls, want)
+	if want := (n+renewBatch-1)/renewBatch + 2; calls != want {
+		t.Errorf("%d claims, 2 of them lapsed, renewed in %d scripts, want %d", n, calls, want)
 	}
 	for _, c := range claims {
 		got := e.hget(t, claimKey(c.Key), c.Holder)
-		if c == lost {
+		if c == taken {
 			if got != "" {
-				t.Errorf("the lost claim of %s came back with expiry %q", c.Key, got)
+				t.Errorf("%s, taken by another node, came back to its old holder", c.Key)
 			}
 			continue
 		}
 		if ms, _ := strconv.ParseInt(got, 10, 64); ms <= 1 {
-			t.Errorf("%s: expiry %q, want renewed", c.Key, got)
+			t.Errorf("%s: expiry %q, want renewed (or, lapsed, taken again)", c.Key, got)
 		}
+	}
+	if got := e.hget(t, claimKey(taken.Key), other.Holder); got == "" {
+		t.Errorf("%s: another node's claim was undone", taken.Key)
+	}
+	if got := strings.Count(logs.String(), "someone else took the name"); got != 1 || !strings.Contains(logs.String(), "name="+taken.Key) {
+		t.Errorf("logged %d names taken, want 1, %s:\n%s", got, taken.Key, logs.String())
 	}
 }
