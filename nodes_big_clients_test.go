@@ -157,11 +157,11 @@ func dialBigReceiver(source, addr, name string) (*wsClient, int, error) {
 	return nil, bigJoinTries, fmt.Errorf("join %s on %s from %s: %w", name, addr, d.LocalAddr, err)
 }
 
-// bigJoinTries is how many times a receiver tries to join: for longer
-// than the default -redis-ttl, since a refused try whose name the node
+// bigJoinTries is how many times a receiver tries to join: for well
+// over the default -redis-ttl, since a refused try whose name the node
 // could not give back in time (Redis as slow as the join) holds the name
-// until its claim lapses.
-const bigJoinTries = 20
+// until its claim lapses, which a round of renewals may put off once.
+const bigJoinTries = 60
 
 // joinBig is one try of dialBigReceiver.
 func joinBig(d net.Dialer, addr, name string) (*wsClient, error) {
