@@ -47,6 +47,7 @@ func TestBoundFlagsRefuseNegatives(t *testing.T) {
 		want string
 	}{
 		{"rooms", func(c *Config) { c.RoomsEach = -1 }, "-rooms-per-participant"},
+		{"room notices", func(c *Config) { c.RoomNotices = -1 }, "-room-notices"},
 		{"history", func(c *Config) { c.HistoryAge = -time.Second }, "-history-age"},
 		{"mail", func(c *Config) { c.MailShare = -1 }, "-mail-share"},
 		{"files", func(c *Config) { c.FilesShare = -1 }, "-files-share"},

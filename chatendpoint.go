@@ -94,15 +94,16 @@ func (s *Server) chatOptions() chat.Options {
 	o := chat.Options{
 		Broker: s.engine, History: s.engine, Presence: s.engine, Mail: s.engine, Receipts: s.engine, Rates: s.engine, Directory: s.directory,
 		Moderation: s.moderation, Admins: cfg.Admins,
-		Encoder:    frameEncoder{s.deflater},
-		Rate:       cfg.Rate,
-		Burst:      cfg.Burst,
-		MaxRooms:   cfg.MaxRooms,
-		RoomsEach:  cfg.RoomsEach,
-		Replay:     cfg.HistoryReplay,
-		ReplayPage: max(1, min(64, cfg.MaxQueue/int(max(cfg.MaxMessage, 1)))),
-		HoldBytes:  cfg.MaxQueue,
-		Logger:     s.log,
+		Encoder:     frameEncoder{s.deflater},
+		Rate:        cfg.Rate,
+		Burst:       cfg.Burst,
+		MaxRooms:    cfg.MaxRooms,
+		RoomsEach:   cfg.RoomsEach,
+		RoomNotices: cfg.RoomNotices,
+		Replay:      cfg.HistoryReplay,
+		ReplayPage:  max(1, min(64, cfg.MaxQueue/int(max(cfg.MaxMessage, 1)))),
+		HoldBytes:   cfg.MaxQueue,
+		Logger:      s.log,
 	}
 	if a := s.auth; a != nil {
 		// With tokens from another service, only a name that has

@@ -126,9 +126,10 @@ func startSingleNode(t *testing.T, cfg Config) *deployment {
 // something else skip them.
 func isPresenceNotice(m string) bool {
 	if rest, ok := strings.CutPrefix(m, "* "); ok {
-		return strings.HasSuffix(rest, " joined") || strings.HasSuffix(rest, " left")
+		return strings.HasSuffix(rest, " joined") || strings.HasSuffix(rest, " left") ||
+			strings.HasSuffix(rest, " people here") || strings.HasSuffix(rest, " person here")
 	}
-	return strings.HasPrefix(m, `{"type":"join",`) || strings.HasPrefix(m, `{"type":"leave",`)
+	return strings.HasPrefix(m, `{"type":"join",`) || strings.HasPrefix(m, `{"type":"leave",`) || strings.HasPrefix(m, `{"type":"count",`)
 }
 
 // nextNotPresence waits for the next message that is not a presence

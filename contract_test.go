@@ -53,6 +53,7 @@ var contractCases = []contractCase{
 	{name: "private messages without accounts", run: contractPrivate},
 	{name: "who", run: contractWho},
 	{name: "rooms", run: contractRooms},
+	{name: "a crowd is counted, not named", config: crowdOf(3), run: contractCrowd},
 	{
 		// A restart keeps history only where it is kept on disk: memory
 		// loses it by design, and with redis it is Redis's, not a node's.

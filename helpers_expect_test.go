@@ -21,6 +21,7 @@ type wireEvent struct {
 	To        string      `json:"to"`
 	Text      string      `json:"text"`
 	Online    []string    `json:"online"`
+	Count     int         `json:"count"`
 	History   bool        `json:"history"`
 	File      *fileInfo   `json:"file"`
 	ReplyTo   string      `json:"reply_to"`

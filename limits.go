@@ -109,6 +109,8 @@ func checkLimits(cfg Config) error {
 		return errors.New("-max-handshakes and -max-handshakes-per-ip must be 0 or more")
 	case cfg.RoomsEach < 0:
 		return errors.New("-rooms-per-participant must be 0 (no limit) or more")
+	case cfg.RoomNotices < 0:
+		return errors.New("-room-notices must be 0 (no limit) or more")
 	case cfg.HistoryBytes < 0 || cfg.HistoryRoomBytes < 0 || cfg.HistoryShare < 0 || cfg.HistoryAge < 0:
 		return errors.New("-history-bytes, -history-room-bytes, -history-share and -history-age must be 0 or more")
 	case cfg.MailBytes < 0 || cfg.MailBox < 0 || cfg.MailShare < 0 || cfg.MailAge < 0:

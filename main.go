@@ -73,6 +73,7 @@ func run(args []string) error {
 	fs.IntVar(&cfg.Burst, "burst", 20, "chat messages and commands one participant may send at once, when -rate is set")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", 1000, "most chat rooms open at once, the lobby aside; a room is open while someone is in it; past it only new rooms are refused; 0 means no limit")
 	fs.IntVar(&cfg.RoomsEach, "rooms-per-participant", 20, "most open rooms one participant may have opened; 0 means no limit")
+	fs.IntVar(&cfg.RoomNotices, "room-notices", 500, "most people a room may have and still tell its members each join and leave by name; past it the room tells how many are in it instead, at most every 3 s; 0 means no limit")
 	fs.StringVar(&cfg.DataDir, "data", "", "directory where the room log is kept, so history survives restarts and crashes; empty keeps history in memory")
 	fs.IntVar(&cfg.HistoryKeep, "history-keep", 1000, "messages kept per room")
 	fs.IntVar(&cfg.HistoryReplay, "history-replay", 50, "messages a newcomer to a room is shown first")

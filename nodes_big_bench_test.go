@@ -118,7 +118,7 @@ func (r *bigRoom) startNodes(b *testing.B, n int) {
 		if i < r.conns%n {
 			members++
 		}
-		cmd, addr, logs := startBinary(b, bin, "-redis", r.redis.URL("", ""), "-redis-ttl", "2m",
+		cmd, addr, logs := startBinary(b, bin, "-redis", r.redis.URL("", ""),
 			"-max-conns", strconv.Itoa(members+100), "-ping-interval", "1h")
 		r.nodes = append(r.nodes, &bigNode{cmd: cmd, addr: addr, metrics: metricsAddr(b, logs), logs: logs,
 			members: members, rssStart: rssKiB(b, cmd.Process.Pid)})
@@ -226,8 +226,37 @@ func (r *bigRoom) run(b *testing.B) {
 		r.await(b, sent, 5*time.Minute)
 		r.reportCPU(b, p, cpu, redis)
 	}
-	r.reportLatency(b)
+	for i, n := range r.nodes {
+		b.Logf("node %d warned: %s", i, warnings(n.logs.String()))
+	}
+	r.reportLatency(b) // the children leave once they have reported
 	b.Logf("load average at the end: %s", loadAverage())
+}
+
+// warnings counts a node's warnings and errors by what they say (a lost
+// claim is one).
+func warnings(logs string) string {
+	counts := map[string]int{}
+	for line := range strings.Lines(logs) {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			_, msg, _ := strings.Cut(line, " msg=")
+			if quoted, err := strconv.QuotedPrefix(msg); err == nil {
+				msg = quoted
+			} else {
+				msg, _, _ = strings.Cut(msg, " ")
+			}
+			counts[msg]++
+		}
+	}
+	if len(counts) == 0 {
+		return "nothing"
+	}
+	var out []string
+	for msg, n := range counts {
+		out = append(out, fmt.Sprintf("%d× %s", n, msg))
+	}
+	slices.Sort(out)
+	return strings.Join(out, "; ")
 }
 
 // remoteMetrics is a handler that answers with the /metrics of the

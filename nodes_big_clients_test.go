@@ -137,14 +137,15 @@ func dialBigReceivers(s bigChildSpec, want int64) ([]*benchReceiver, int, error)
 }
 
 // dialBigReceiver joins the chat on addr as name from the loopback
-// address source, and reads its welcome. It tries five times, a second
-// apart, as the page does: a node busy with a crowd's arrival may be slow
-// to answer, and refuses a join whose calls to Redis take too long. It
-// returns the client and how many times it was refused.
+// address source, and reads its welcome. It tries up to bigJoinTries
+// times, a second apart, as the page does: a node busy with a crowd's
+// arrival may be slow to answer, and refuses a join whose calls to Redis
+// take too long. It returns the client and how many times it was
+// refused.
 func dialBigReceiver(source, addr, name string) (*wsClient, int, error) {
 	d := net.Dialer{Timeout: time.Minute, LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}
 	var err error
-	for try := range 5 {
+	for try := range bigJoinTries {
 		if try > 0 {
 			time.Sleep(time.Second)
 		}
@@ -153,8 +154,14 @@ func dialBigReceiver(source, addr, name string) (*wsClient, int, error) {
 			return c, try, nil
 		}
 	}
-	return nil, 5, fmt.Errorf("join %s on %s from %s: %w", name, addr, d.LocalAddr, err)
+	return nil, bigJoinTries, fmt.Errorf("join %s on %s from %s: %w", name, addr, d.LocalAddr, err)
 }
+
+// bigJoinTries is how many times a receiver tries to join: for well
+// over the default -redis-ttl, since a refused try whose name the node
+// could not give back in time (Redis as slow as the join) holds the name
+// until its claim lapses, which a round of renewals may put off once.
+const bigJoinTries = 60
 
 // joinBig is one try of dialBigReceiver.
 func joinBig(d net.Dialer, addr, name string) (*wsClient, error) {

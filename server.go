@@ -40,6 +40,7 @@ type Config struct {
 	Burst          int     // chat messages a participant may send at once
 	MaxRooms       int     // rooms open at once, the lobby aside; 0 means no limit
 	RoomsEach      int     // rooms one participant may have opened and still open; 0 means no limit
+	RoomNotices    int     // most people a room may have and still tell each join and leave by name; 0 means no limit
 	DataDir        string  // where the room log is kept; "" keeps it in memory
 	HistoryKeep    int     // messages kept per room
 	HistoryReplay  int     // messages a newcomer is replayed

@@ -31,7 +31,7 @@ const TAKEN_SECS = TAKEN_RETRY_MS / 1000; // how long the library retries a name
 // The server's events the page shows; the library handles the rest
 // (welcome, ack, error) and hands them over as events of its own.
 const EVENTS = ['join', 'leave', 'message', 'file', 'private', 'edit', 'delete', 'react', 'mention', 'moderation',
-  'report', 'typing', 'rooms', 'history', 'search', 'notice', 'who'];
+  'report', 'typing', 'rooms', 'history', 'search', 'notice', 'who', 'count'];
 
 /** The countdown to the next attempt, and whether the last refusal was the name still taken. */
 const countdown = { ticker: 0, taken: false };
@@ -76,8 +76,16 @@ function receive(ev) {
       if (!name || room.toLowerCase() !== session.room.toLowerCase()) return;
       if (ev.type === 'join') session.online.add(name);
       else session.online.delete(name);
+      session.count = Math.max(session.count + (ev.type === 'join' ? 1 : -1), session.online.size);
       showOnline();
       append(view('room', session.room), noticeLine(`${name} ${ev.type === 'join' ? 'joined' : 'left'}`), '');
+      askRoomsSoon();
+      break;
+    case 'count':
+      // A crowded room counts who comes and goes rather than naming them.
+      if (!Number.isInteger(ev.count) || room.toLowerCase() !== session.room.toLowerCase()) return;
+      session.count = Math.max(ev.count, 1);
+      showOnline();
       askRoomsSoon();
       break;
     case 'message':
@@ -155,7 +163,8 @@ function welcomed(ev) {
     log.views.delete(key('room', room || LOBBY));
   }
   const online = Array.isArray(ev.online) ? ev.online.filter((n) => typeof n === 'string') : [name];
-  Object.assign(session, { welcomed: true, caughtUp: false, joinedOnce: true, moving: false, room: room || LOBBY, online: new Set(online) });
+  Object.assign(session, { welcomed: true, caughtUp: false, joinedOnce: true, moving: false, room: room || LOBBY, online: new Set(online),
+    count: Math.max(Number.isInteger(ev.count) ? ev.count : 0, online.length) });
   countdown.taken = false;
   stopCountdown();
   clearTyping();
@@ -323,7 +332,7 @@ export function resetSession() {
   if (store) store.live = false;
   Object.assign(session, {
     client: null, store: null, name: '', room: LOBBY, welcomed: false, caughtUp: false, joinedOnce: false, moving: false,
-    online: new Set(), rooms: [], seen: new Map(), away: false, mentionedElsewhere: false, topic: '', role: '',
+    online: new Set(), count: 0, rooms: [], seen: new Map(), away: false, mentionedElsewhere: false, topic: '', role: '',
   });
   log.views.clear();
   log.current = '';

@@ -85,7 +85,7 @@ export function showOnline() {
     ui.text.value = text;
     ui.text.focus();
   });
-  renderOnline(session.online, session.name, session.room, (name) => {
+  renderOnline(session.online, session.count, session.name, session.room, (name) => {
     view('private', name);
     show(key('private', name));
     closeSide();
@@ -101,7 +101,7 @@ export function showSide() {
     const here = k === hereKey;
     const v = log.views.get(k);
     return {
-      name: r.name, count: here ? session.online.size : r.count, current: k === log.current,
+      name: r.name, count: here ? session.count : r.count, current: k === log.current,
       unread: here ? v?.unread ?? 0 : Number.isInteger(r.unread) ? r.unread : 0, more: !here && r.unread_more === true,
     };
   });

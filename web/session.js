@@ -16,7 +16,8 @@ export const session = {
   joinedOnce: false, // a welcome came since the name was chosen
   moving: false, // a /join is on its way: the next welcome is a move
   upload: '', // the credential this connection uploads files with
-  online: new Set(), // who is in the room, as the server spells the names
+  online: new Set(), // who is in the room, as the server spells the names: in a crowd, some of them
+  count: 0, // how many are in the room, as the server last counted them
   rooms: [], // the last rooms answer
   seen: new Map(), // room key → the id of the last message seen there
   away: false, // the chat cannot reach its other servers (Redis) right now

@@ -110,11 +110,12 @@ function listItem(label, { count, unread = 0, more = false, current = false, sel
 
 /**
  * renderOnline lists who is in the room, the person first; choosing
- * another starts a private conversation. Offline, the list is who was
+ * another starts a private conversation. In a crowd the names are some
+ * of the count. Offline, the list is who was
  * there when the connection was lost, greyed out and said to be so.
  * acts, for a moderator, are what may be done to each other person.
  */
-export function renderOnline(names, me, room, onChoose, offline, acts) {
+export function renderOnline(names, count, me, room, onChoose, offline, acts) {
   const sorted = [...names].sort((a, b) => {
     if (a === me) return -1;
     if (b === me) return 1;
@@ -126,8 +127,11 @@ export function renderOnline(names, me, room, onChoose, offline, acts) {
     return li;
   }));
   ui.online.classList.toggle('offline', offline);
-  ui.onlineCount.textContent = offline ? 'offline — reconnecting' : String(sorted.length);
-  ui.onlineHint.textContent = offline ? 'Who was here when the connection was lost.' : 'Choose a name to talk privately.';
+  const all = Math.max(count, sorted.length);
+  ui.onlineCount.textContent = offline ? 'offline — reconnecting' : all.toLocaleString('en');
+  ui.onlineHint.textContent = offline ? 'Who was here when the connection was lost.'
+    : all > sorted.length ? `Some of the ${all.toLocaleString('en')} people here. Choose a name to talk privately.`
+      : 'Choose a name to talk privately.';
   ui.roomTitle.textContent = room;
 }
 

@@ -43,6 +43,11 @@ type Options struct {
 	Burst     int     // chat messages a participant may send at once
 	MaxRooms  int     // rooms open at once, the lobby aside; 0 means no limit
 	RoomsEach int     // rooms one participant may have opened and still open; 0 means no limit
+	// RoomNotices is how many people a room may have and still tell its
+	// members each join and leave by name; past it, the room tells them
+	// how many people are in it instead, at most every countEvery
+	// (crowd.go). 0 means no limit.
+	RoomNotices int
 
 	Replay     int // messages a newcomer is replayed when it names no id
 	ReplayPage int // messages read from the engine at a time while replaying; default 64

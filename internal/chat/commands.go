@@ -143,6 +143,7 @@ func (s *Session) join(name string) {
 		return
 	}
 	c.depart(s.placeIn(from))
+	from.recount()
 	c.log.Info("move", "name", s.name, "from", from.name, "to", name)
 	s.startReplay(c.hub.roomOf(s), replayFrom{fromEnd: true, last: c.opts.Replay}, false)
 }

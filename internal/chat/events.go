@@ -16,7 +16,7 @@ import (
 // Encoder frames them.
 type event struct {
 	// message, file, private, edit, delete, react, welcome, join, leave,
-	// typing, notice, error, who, rooms, renewed, history, search,
+	// count, typing, notice, error, who, rooms, renewed, history, search,
 	// mention, moderation, room, report or ack
 	Type      string          `json:"type"`
 	Code      Code            `json:"code,omitempty"`

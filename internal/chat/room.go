@@ -25,6 +25,7 @@ type room struct {
 	mu        sync.Mutex
 	members   []*Session // in join order, but for swaps on leave
 	distinct  int        // names in the room: an account may be in it several times
+	crowd     crowd      // how many are in the room on every node (crowd.go)
 	jsonPeers int        // how many members read JSON
 	// How many members take compressed broadcasts, and how many of those
 	// read JSON.
@@ -97,7 +98,11 @@ const noticeDelay = 20 * time.Millisecond
 func (r *room) enterLocked(s *Session, everyone roster, recovered, alone bool) {
 	if alone {
 		r.distinct++
-		r.noticeLocked(joined(r.name, s.name))
+	}
+	r.crowd.people = max(everyone.count, r.distinct)
+	if alone {
+		r.crowd.people-- // told next
+		r.tellLocked(s.name, true)
 	}
 	s.room = r
 	s.noticeFrom = len(r.notices.pick(s.json))
@@ -137,7 +142,7 @@ func (r *room) exitLocked(s *Session, alone bool) {
 	s.held, s.heldBytes = nil, 0
 	if alone {
 		r.distinct--
-		r.noticeLocked(left(r.name, s.name))
+		r.tellLocked(s.name, false)
 	}
 }
 
@@ -251,11 +256,7 @@ func (r *room) typing(from *Session) {
 func (r *room) remoteNotice(name string, joining bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if joining {
-		r.noticeLocked(joined(r.name, name))
-	} else {
-		r.noticeLocked(left(r.name, name))
-	}
+	r.tellLocked(name, joining)
 }
 
 // noticeLocked gathers a notice for the members present, and schedules

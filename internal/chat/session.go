@@ -176,6 +176,7 @@ func (s *Session) Leave(cause error) {
 	c.people.leave(s.p)
 	s.dropAdmin()
 	c.depart(s.placeIn(r))
+	r.recount()
 	c.release(s)
 	c.Stats.Leaves.Add(1)
 	c.log.Info("leave", "name", s.name, "remote", s.addr, "reason", cause)

@@ -216,10 +216,16 @@ func (e *Engine) background(what string, args ...string) (resp.Value, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	v, err := e.do(ctx, args...)
+	e.logFailure(what, err)
+	return v, err
+}
+
+// logFailure logs err, a failure to do what on the engine's own behalf,
+// unless it is nil or Redis being away.
+func (e *Engine) logFailure(what string, err error) {
 	if err != nil && !errors.Is(err, engine.ErrUnavailable) {
 		e.log.Warn(what, "err", err)
 	}
-	return v, err
 }
 
 func claimKey(key string) string       { return "wschat:name:" + key }

@@ -1,0 +1,109 @@
+package redis
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"wschat/internal/engine"
+	"wschat/internal/resp/resptest"
+)
+
+// lockedBuffer is a bytes.Buffer for a logger.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A node renews its claims a batch at a time: a few scripts for a
+// thousand names, not one each. A claim that lapsed (the node or Redis
+// too slow to renew it in time) is taken again, unless someone else
+// took the name meanwhile, which the node logs.
+func TestRenewalsAreBatched(t *testing.T) {
+	srv := resptest.Start(t)
+	var logs lockedBuffer
+	e, err := Open(Options{URL: srv.URL("", ""), TTL: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	ctx := context.Background()
+	e.renewAll(false) // the node is alive from now: the round below is a routine one
+	const n = 2*renewBatch + 7
+	claims := make([]engine.Claim, n)
+	for i := range claims {
+		c := engine.Claim{Key: fmt.Sprintf("name%d", i), Name: fmt.Sprintf("Name%d", i), Holder: fmt.Sprintf("holder%d", i)}
+		if held, err := e.Claim(ctx, c); err != nil || held != "" {
+			t.Fatalf("claim %s: held by %q, %v", c.Key, held, err)
+		}
+		claims[i] = c
+		// An expiry long past, so that a renewal shows.
+		if _, err := e.do(ctx, "HSET", claimKey(c.Key), c.Holder, "1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lapsed, taken := claims[renewBatch], claims[renewBatch+1]
+	for _, c := range []engine.Claim{lapsed, taken} {
+		if _, err := e.do(ctx, "DEL", claimKey(c.Key)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := engine.Claim{Key: taken.Key, Name: taken.Name, Holder: "another node's"}
+	if v, err := e.do(ctx, claimArgs(other, e.ms())...); err != nil || v.Str() != "" {
+		t.Fatalf("another node's claim: %v, %v", v.Str(), err)
+	}
+	if _, err := e.do(ctx, "CONFIG", "RESETSTAT"); err != nil {
+		t.Fatal(err)
+	}
+
+	e.renewAll(false)
+
+	info, err := e.do(ctx, "INFO", "commandstats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	if m := regexp.MustCompile(`cmdstat_eval:calls=(\d+)`).FindStringSubmatch(info.Str()); m != nil {
+		calls, _ = strconv.Atoi(m[1])
+	}
+	if want := (n+renewBatch-1)/renewBatch + 2; calls != want {
+		t.Errorf("%d claims, 2 of them lapsed, renewed in %d scripts, want %d", n, calls, want)
+	}
+	for _, c := range claims {
+		got := e.hget(t, claimKey(c.Key), c.Holder)
+		if c == taken {
+			if got != "" {
+				t.Errorf("%s, taken by another node, came back to its old holder", c.Key)
+			}
+			continue
+		}
+		if ms, _ := strconv.ParseInt(got, 10, 64); ms <= 1 {
+			t.Errorf("%s: expiry %q, want renewed (or, lapsed, taken again)", c.Key, got)
+		}
+	}
+	if got := e.hget(t, claimKey(taken.Key), other.Holder); got == "" {
+		t.Errorf("%s: another node's claim was undone", taken.Key)
+	}
+	if got := strings.Count(logs.String(), "someone else took the name"); got != 1 || !strings.Contains(logs.String(), "name="+taken.Key) {
+		t.Errorf("logged %d names taken, want 1, %s:\n%s", got, taken.Key, logs.String())
+	}
+}
