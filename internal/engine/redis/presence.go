@@ -3,6 +3,8 @@ package redis
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 
 	"wschat/internal/engine"
@@ -171,14 +173,47 @@ func (e *Engine) enter(ctx context.Context, p engine.Place) error {
 	return err
 }
 
-// Exit implements engine.Presence.
+// Exit implements engine.Presence. A place it could not take out is
+// taken out again with the next renewals (see leaving).
 func (e *Engine) Exit(ctx context.Context, p engine.Place) error {
 	e.mu.Lock()
 	if q, ok := e.places[p.Holder]; ok && q.Room == p.Room {
 		delete(e.places, p.Holder)
 	}
 	e.mu.Unlock()
-	return e.exit(ctx, p)
+	err := e.exit(ctx, p)
+	if err != nil {
+		e.mu.Lock()
+		if len(e.leaving) < maxLeaving {
+			e.leaving[leavingKey(p)] = p
+		}
+		e.mu.Unlock()
+	}
+	return err
+}
+
+// leavingKey is p's key in leaving.
+func leavingKey(p engine.Place) string { return p.Holder + "\n" + p.Room }
+
+// exitAgain takes out again the places whose Exit failed, unless their
+// holder has come back into the room meanwhile.
+func (e *Engine) exitAgain() {
+	e.mu.Lock()
+	leaving := slices.Collect(maps.Values(e.leaving))
+	e.mu.Unlock()
+	for _, p := range leaving {
+		if !e.isAt(p) {
+			ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+			err := e.exit(ctx, p)
+			cancel()
+			if err != nil {
+				continue
+			}
+		}
+		e.mu.Lock()
+		delete(e.leaving, leavingKey(p))
+		e.mu.Unlock()
+	}
 }
 
 func (e *Engine) exit(ctx context.Context, p engine.Place) error {

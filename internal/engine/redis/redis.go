@@ -89,7 +89,15 @@ type Engine struct {
 	mu     sync.Mutex
 	claims map[string]engine.Claim // this node's claims, by holder
 	places map[string]engine.Place // this node's holders' places, by holder
+	// leaving is the places whose Exit failed (Redis slow or away), by
+	// holder and room, taken out again each round of renewals until it
+	// works: a place left behind would count its name in the room for as
+	// long as this node lives. At most maxLeaving.
+	leaving map[string]engine.Place
 }
+
+// maxLeaving bounds the places a node remembers to take out again.
+const maxLeaving = 100_000
 
 // eventsChannel is where every node announces what the others must hear.
 const eventsChannel = "wschat:events"
@@ -116,7 +124,7 @@ func Open(o Options) (*Engine, error) {
 		rooms: family{streams: "wschat:room:", meta: "wschat:history:", kind: 'm', keep: o.Keep, bounds: o.History},
 		mail:  family{streams: "wschat:mailbox:", meta: "wschat:mailstore:", kind: 'q', keep: o.Keep, bounds: o.Mail},
 		stop:  make(chan struct{}), resynch: make(chan struct{}, 1), reconnected: make(chan struct{}, 1),
-		claims: make(map[string]engine.Claim), places: make(map[string]engine.Place),
+		claims: make(map[string]engine.Claim), places: make(map[string]engine.Place), leaving: make(map[string]engine.Place),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -55,6 +55,7 @@ func (e *Engine) renewAll(all bool) {
 			e.background("release a name", "EVAL", releaseScript, "1", claimKey(c.Key), c.Holder) // released meanwhile
 		}
 	}
+	e.exitAgain()
 	if !all {
 		return
 	}

@@ -107,3 +107,55 @@ func TestRenewalsAreBatched(t *testing.T) {
 		t.Errorf("logged %d names taken, want 1, %s:\n%s", got, taken.Key, logs.String())
 	}
 }
+
+// A place whose Exit failed (Redis away) is taken out again with the
+// next renewals, once Redis is back, and the room no longer counts its
+// name; one whose holder came back into the room meanwhile is left.
+// Redis keeps its data across the restart here (an append-only file), as
+// a deployment that keeps history would.
+func TestFailedExitsAreTakenOutAgain(t *testing.T) {
+	srv := resptest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
+	e, err := Open(Options{URL: srv.URL("", ""), TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	ctx := context.Background()
+	e.renewAll(false)
+	gone := engine.Place{Holder: "h1", Name: "alice", Room: "lobby", RoomName: "lobby"}
+	back := engine.Place{Holder: "h2", Name: "bob", Room: "lobby", RoomName: "lobby"}
+	for _, p := range []engine.Place{gone, back} {
+		if err := e.Enter(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.Stop()
+	for _, p := range []engine.Place{gone, back} {
+		short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		err := e.Exit(short, p)
+		cancel()
+		if err == nil {
+			t.Fatalf("Exit(%s) with Redis away: no error", p.Name)
+		}
+	}
+	srv.Start()
+	for deadline := time.Now().Add(10 * time.Second); !e.up.Load(); time.Sleep(5 * time.Millisecond) { // polling the engine's state
+		if time.Now().After(deadline) {
+			t.Fatal("the engine did not reconnect within 10 s")
+		}
+	}
+	if err := e.Enter(ctx, back); err != nil { // bob comes back
+		t.Fatal(err)
+	}
+	e.renewAll(false)
+	names, n, err := e.Members(ctx, "lobby", 10)
+	if err != nil || n != 1 || names[0] != "bob" {
+		t.Fatalf("after the renewals: %v (%d), %v; want bob alone", names, n, err)
+	}
+	e.mu.Lock()
+	left := len(e.leaving)
+	e.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d places still to take out, want none", left)
+	}
+}
