@@ -46,15 +46,7 @@ func (e *Engine) renewAll(all bool) {
 	e.mu.Lock()
 	claims, places := slices.Collect(maps.Values(e.claims)), slices.Collect(maps.Values(e.places))
 	e.mu.Unlock()
-	renewed, lapsed := e.renewClaims(claims)
-	for _, c := range e.claimAgain(lapsed) {
-		e.log.Warn("a name's claim lapsed and someone else took the name", "name", c.Key)
-	}
-	for _, c := range slices.Concat(renewed, lapsed) {
-		if !e.holds(c) {
-			e.background("release a name", "EVAL", releaseScript, "1", claimKey(c.Key), c.Holder) // released meanwhile
-		}
-	}
+	e.keepClaims(claims)
 	e.exitAgain()
 	if !all {
 		return
@@ -65,6 +57,25 @@ func (e *Engine) renewAll(all bool) {
 			e.exit(ctx, p) // left meanwhile
 		}
 		cancel()
+	}
+}
+
+// keepClaims renews claims, the node's as read a moment ago, takes again
+// those that lapsed and are still the node's, and releases those the
+// node gave up meanwhile.
+func (e *Engine) keepClaims(claims []engine.Claim) {
+	renewed, lapsed := e.renewClaims(claims)
+	// A claim given up since it was read above also reads as lapsed: it
+	// must not be taken again, or the name would look held (online, and
+	// taken to another node) until it is released below.
+	lapsed = slices.DeleteFunc(lapsed, func(c engine.Claim) bool { return !e.holds(c) })
+	for _, c := range e.claimAgain(lapsed) {
+		e.log.Warn("a name's claim lapsed and someone else took the name", "name", c.Key)
+	}
+	for _, c := range slices.Concat(renewed, lapsed) {
+		if !e.holds(c) { // given up while renewed or taken again
+			e.background("release a name", "EVAL", releaseScript, "1", claimKey(c.Key), c.Holder)
+		}
 	}
 }
 

@@ -159,3 +159,39 @@ func TestFailedExitsAreTakenOutAgain(t *testing.T) {
 		t.Fatalf("%d places still to take out, want none", left)
 	}
 }
+
+// A claim the node gives up while its renewal is under way reads as
+// lapsed to the renewal, and must not be taken again: the name would look
+// held by nobody's connection (online to the other nodes, and refused to
+// someone who connects there) until the node noticed and released it.
+func TestRenewalTakesNoGivenUpClaimAgain(t *testing.T) {
+	srv := resptest.Start(t)
+	e, err := Open(Options{URL: srv.URL("", ""), TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	ctx := context.Background()
+	c := engine.Claim{Key: "bob", Name: "bob", Holder: "h1"}
+	if held, err := e.Claim(ctx, c); err != nil || held != "" {
+		t.Fatalf("claim: held by %q, %v", held, err)
+	}
+	read := []engine.Claim{c} // the renewal has read the node's claims
+	if err := e.Release(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.do(ctx, "CONFIG", "RESETSTAT"); err != nil {
+		t.Fatal(err)
+	}
+	e.keepClaims(read)
+	info, err := e.do(ctx, "INFO", "commandstats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`cmdstat_eval:calls=(\d+)`).FindStringSubmatch(info.Str()); m == nil || m[1] != "1" {
+		t.Errorf("scripts run: %v, want 1 (the renewal alone: nothing taken again, nothing to release)", m)
+	}
+	if online, err := e.Online(ctx, "bob"); err != nil || online {
+		t.Errorf("bob online after the renewal: %v, %v; want offline", online, err)
+	}
+}
