@@ -23,8 +23,7 @@
 // Environment: WSCHAT_URL, WSCHAT_SLOW_URL (the same server over a slow
 // uplink, where alice's page goes), SEEDED (required), CHROMIUM, OUT_DIR.
 
-import path from 'node:path';
-import { OUT, WAIT, ask, check, run } from './lib.mjs';
+import { WAIT, ask, check, line, run, shot } from './lib.mjs';
 
 const BASE = process.env.WSCHAT_URL;
 const SLOW = process.env.WSCHAT_SLOW_URL; // the same server, over a slow uplink
@@ -58,15 +57,6 @@ async function open(ctx, size, name, problems, room = '', base = BASE) {
   await page.waitForSelector('#send:not([disabled])', { timeout: WAIT });
   return page;
 }
-
-/** shot saves a screenshot of the page into OUT. */
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-  console.log(`screenshot ${name}.png`);
-}
-
-/** line returns a locator of the message line whose text contains text. */
-const line = (page, text) => page.locator('#log li.msg:not(.pending)', { has: page.locator('.text', { hasText: text }) });
 
 /** waitFor waits until fn(arg) is true in the page. */
 const waitFor = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: WAIT });

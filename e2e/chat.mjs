@@ -16,8 +16,7 @@
 // (default /usr/bin/chromium), OUT_DIR for screenshots (default
 // ../test-output).
 
-import path from 'node:path';
-import { OUT, WAIT, ask, check, run } from './lib.mjs';
+import { WAIT, ask, check, run, shot } from './lib.mjs';
 
 const BASE = process.env.WSCHAT_URL;
 const PROXY = process.env.WSCHAT_PROXY_URL;
@@ -127,12 +126,6 @@ async function seesError(page, text) {
   await page.waitForFunction(
     (t) => document.getElementById('join-error').textContent.includes(t),
     text, { timeout: WAIT });
-}
-
-/** shot saves a screenshot of the page into OUT. */
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-  console.log(`screenshot ${name}.png`);
 }
 
 /**

@@ -19,7 +19,7 @@ import { chromium } from 'playwright-core';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CHROMIUM, OUT, WAIT, ask, check, run } from './lib.mjs';
+import { CHROMIUM, OUT, WAIT, ask, check, run, say } from './lib.mjs';
 
 const A = process.env.WSCHAT_URL;
 const B = process.env.WSCHAT_URL_B || A;
@@ -67,12 +67,6 @@ const sees = (page, text) => waitFor(page, (t) => [...document.querySelectorAll(
 async function lacks(page, text, what) {
   const all = await page.locator('#log li .text').allTextContents();
   check(!all.some((t) => t.includes(text)), what);
-}
-
-/** say writes text in the box and sends it. */
-async function say(page, text) {
-  await page.fill('#text', text);
-  await page.press('#text', 'Enter');
 }
 
 /** conversation opens the private conversation with name. */

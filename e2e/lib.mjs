@@ -1,5 +1,6 @@
 // What the browser test scripts share: checks, the line protocol with the
-// Go test that runs them, and Chromium with a fresh profile.
+// Go test that runs them, Chromium with a fresh profile, and the page's
+// parts every script uses (a screenshot, sending, a message line).
 
 import { chromium } from 'playwright-core';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
@@ -60,3 +61,18 @@ export async function run(scenario, viewport) {
     process.exit(1);
   }
 }
+
+/** shot saves a screenshot of the page into OUT. */
+export async function shot(page, name) {
+  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
+  console.log(`screenshot ${name}.png`);
+}
+
+/** say sends text from the page's box. */
+export async function say(page, text) {
+  await page.fill('#text', text);
+  await page.press('#text', 'Enter');
+}
+
+/** line returns a locator of the message line whose text contains text. */
+export const line = (page, text) => page.locator('#log li.msg:not(.pending)', { has: page.locator('.text', { hasText: text }) });

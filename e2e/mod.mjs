@@ -17,8 +17,7 @@
 // It exits 0 after printing PASS, 1 with the reason on stderr otherwise.
 // Environment: WSCHAT_URL (required), CHROMIUM, OUT_DIR.
 
-import path from 'node:path';
-import { OUT, WAIT, check, run } from './lib.mjs';
+import { WAIT, check, line, run, say, shot } from './lib.mjs';
 
 const BASE = process.env.WSCHAT_URL;
 const DESKTOP = { width: 1280, height: 800 };
@@ -45,21 +44,6 @@ async function register(ctx, size, name, room, problems) {
   await page.waitForSelector('#send:not([disabled])', { timeout: WAIT });
   return page;
 }
-
-/** shot saves a screenshot of the page into OUT. */
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-  console.log(`screenshot ${name}.png`);
-}
-
-/** say sends text from the page's box. */
-async function say(page, text) {
-  await page.fill('#text', text);
-  await page.press('#text', 'Enter');
-}
-
-/** line returns a locator of the message line whose text contains text. */
-const line = (page, text) => page.locator('#log li.msg:not(.pending)', { has: page.locator('.text', { hasText: text }) });
 
 /** seesText waits until the element sel's text contains want. */
 const seesText = (page, sel, want) =>

@@ -19,8 +19,7 @@
 //
 // It exits 0 after printing PASS, 1 with the reason on stderr otherwise.
 
-import path from 'node:path';
-import { OUT, WAIT, ask, check, run } from './lib.mjs';
+import { WAIT, ask, check, run, shot } from './lib.mjs';
 
 const NODE_A = process.env.NODE_A;
 const NODE_B = process.env.NODE_B;
@@ -46,12 +45,6 @@ const joined = (page) => page.waitForSelector('#send:not([disabled])', { timeout
 
 /** waitFor waits until fn(arg) is true in the page. */
 const waitFor = (page, fn, arg) => page.waitForFunction(fn, arg, { timeout: WAIT });
-
-/** shot saves a screenshot of the page into OUT. */
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-  console.log(`screenshot ${name}.png`);
-}
 
 /** side opens the rooms and people on a phone, runs fn, and closes them if they are still open. */
 async function side(page, label, fn) {

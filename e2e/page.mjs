@@ -20,7 +20,7 @@
 
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { OUT, WAIT, ask, check, run } from './lib.mjs';
+import { OUT, WAIT, ask, check, run, shot } from './lib.mjs';
 
 const BASE = process.env.WSCHAT_URL;
 const PEOPLE = Number(process.env.PEOPLE);
@@ -53,12 +53,6 @@ async function open(ctx, size, name, problems) {
   await page.waitForSelector('#chat-view:not([hidden])', { timeout: WAIT });
   await page.waitForFunction((n) => [...document.querySelectorAll('#online li')].some((li) => li.textContent === n), name, { timeout: WAIT });
   return page;
-}
-
-/** shot saves a screenshot of the page into OUT. */
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-  console.log(`screenshot ${name}.png`);
 }
 
 /** openSide opens the rooms and people on a phone, where they are behind a button. */
